@@ -1,0 +1,358 @@
+"""The `dtassess` command: parse options, call the library, print what it returns.
+
+Heavy modules (pandas, the engine) are imported inside the commands, so that `dtassess --help`
+stays fast. Every failure leaves through `_handled`, which turns it into messages on stderr and a
+documented exit code (docs/errors.md); a traceback appears only with --debug.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from . import __version__
+from .errors import DtassessError, ExitCode, Problem, errors_only
+
+app = typer.Typer(
+    name="dtassess",
+    help="Measure a government agency's digital-transformation maturity and say what to do next.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_state = {"debug": False}
+
+
+def _stderr():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _stdout():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def report_problems(problems: list[Problem]) -> None:
+    err = _stderr()
+    for problem in problems:
+        style = "yellow" if problem.severity == "warning" else "red"
+        err.print(problem.format(), style=style, markup=False)
+
+
+def _handled(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command; turn DtassessError and Ctrl-C into messages and exit codes."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DtassessError as exc:
+            report_problems(exc.problems)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            _stderr().print("interrupted", style="yellow")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except BrokenPipeError:
+            # `dtassess score ... | head` closed the pipe: not an error of ours.
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            if _state["debug"]:
+                raise
+            _stderr().print(
+                f"internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in dtassess; run again with --debug for the traceback and "
+                "report it.",
+                style="red",
+                markup=False,
+            )
+            raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dtassess {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+class Grouping(StrEnum):
+    respondent = "respondent"
+    unit = "unit"
+    organization = "organization"
+
+
+class Statistic(StrEnum):
+    mean = "mean"
+    median = "median"
+
+
+class ScoreFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class CheckFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+# Shared options, defined once.
+QuestionnaireOpt = Annotated[
+    str | None,
+    typer.Option(
+        "-q",
+        "--questionnaire",
+        help="Questionnaire file or bundled id (gov-dt, gov-dt@1.0). "
+        "Default: the one the responses name.",
+        metavar="QUESTIONNAIRE",
+    ),
+]
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang", help="Language of titles: zh or en (default: the questionnaire's first)."
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("-o", "--output", help="Write to this file instead of standard output."),
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
+
+
+def _lang(q: Any, lang: str | None) -> str:
+    if lang is None:
+        return q.locales[0]
+    if lang not in q.locales:
+        raise DtassessError(
+            Problem("F002", f"--lang {lang}: {q.ref} is written in {', '.join(q.locales)}")
+        )
+    return lang
+
+
+@app.command()
+@_handled
+def validate(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Questionnaire files, or response files and directories with --responses."
+        ),
+    ],
+    responses: Annotated[
+        bool,
+        typer.Option(
+            "--responses",
+            help="FILES are responses; check them against -q or the questionnaire they name.",
+        ),
+    ] = False,
+    questionnaire: QuestionnaireOpt = None,
+    output_format: Annotated[
+        CheckFormat, typer.Option("--format", help="text: one problem a line; json: a list.")
+    ] = CheckFormat.text,
+) -> None:
+    """Check questionnaires (or response files) and print every problem with its place.
+
+    Exit 0 when valid (warnings allowed), 1 when invalid, 2 when a file cannot be read.
+    """
+    from .questionnaire import check_questionnaire, load_questionnaire
+
+    problems: list[Problem] = []
+    checked = 0
+    if responses:
+        from .responses import check_responses
+
+        q = load_questionnaire(questionnaire) if questionnaire else None
+        good, problems, _ = check_responses(files, q)
+        checked = len({p.path for p in problems} | {r.source for r in good})
+    else:
+        for path in files:
+            if not path.exists():
+                raise DtassessError(Problem("F001", f"file not found: {path}", str(path)))
+            _, found = check_questionnaire(path)
+            problems.extend(found)
+            checked += 1
+    errors = errors_only(problems)
+    if output_format is CheckFormat.json:
+        import json
+
+        typer.echo(json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            typer.echo(problem.format())
+    warnings = len(problems) - len(errors)
+    summary = f"{checked} file(s) checked: {len(errors)} error(s), {warnings} warning(s)"
+    _stderr().print(summary, style="red" if errors else "green", markup=False)
+    if errors:
+        raise typer.Exit(int(ExitCode.INVALID))
+
+
+@app.command()
+@_handled
+def score(
+    responses: Annotated[list[Path], typer.Argument(help="Response files or directories.")],
+    questionnaire: QuestionnaireOpt = None,
+    by: Annotated[
+        Grouping, typer.Option("--by", help="Group results by this.")
+    ] = Grouping.organization,
+    statistic: Annotated[
+        Statistic, typer.Option("--stat", help="How respondents combine into a group.")
+    ] = Statistic.mean,
+    output_format: Annotated[
+        ScoreFormat, typer.Option("--format", help="Output format.")
+    ] = ScoreFormat.table,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    fail_under: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-under",
+            help="Bars like overall=60,security=50; exit 1 if any group scores below one.",
+            metavar="SPEC",
+        ),
+    ] = None,
+    lang: LangOpt = None,
+) -> None:
+    """Score responses into maturity levels per dimension, by organization, unit or respondent."""
+    from .engine import GROUPINGS
+    from .engine import score as run_score
+    from .responses import load_responses
+
+    q = _questionnaire_or_none(questionnaire)
+    loaded = load_responses(responses, q)
+    report_problems(loaded.problems)
+    q = loaded.questionnaire
+    language = _lang(q, lang)
+    bars = None
+    if fail_under:
+        from .thresholds import parse_bars
+
+        bars = parse_bars(fail_under, q)
+    result = run_score(loaded, by=by.value, statistic=statistic.value)
+    checks = None
+    if bars is not None:
+        from .thresholds import check_bars
+
+        checks = check_bars(result.table, bars, list(GROUPINGS[by.value]))
+    _emit(result, output_format, output, force, language, checks)
+    if checks is not None:
+        failed = [c for c in checks if not c.passed]
+        err = _stderr()
+        for check in failed:
+            err.print(f"below the bar: {check.describe()}", style="red", markup=False)
+        if failed:
+            raise typer.Exit(int(ExitCode.INVALID))
+        err.print(f"all {len(checks)} bar(s) met", style="green")
+
+
+def _questionnaire_or_none(ref: str | None):
+    if ref is None:
+        return None
+    from .questionnaire import load_questionnaire
+
+    return load_questionnaire(ref)
+
+
+def _emit(result, output_format, output, force, language, checks) -> None:
+    from . import output as out
+
+    if output_format is ScoreFormat.table:
+        if output is None:
+            out.print_table(result, _stdout(), language)
+            return
+        import io
+
+        from rich.console import Console
+
+        console = Console(record=True, width=120, file=io.StringIO())
+        out.print_table(result, console, language)
+        text = console.export_text()
+    elif output_format is ScoreFormat.json:
+        text = out.to_json(result, checks)
+    else:
+        text = out.to_csv(result, language)
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        from .files import write_atomic
+
+        write_atomic(output, text, force=force)
+        _stderr().print(f"wrote {output}", markup=False)
+
+
+@app.command("questionnaires")
+@_handled
+def list_questionnaires(lang: LangOpt = None) -> None:
+    """List the questionnaires bundled with dtassess."""
+    from rich.table import Table
+
+    from .questionnaire import load_questionnaire, localize
+    from .resources import bundled_questionnaire_refs
+
+    table = Table("id", "version", "title", "questions", "file")
+    for ref in bundled_questionnaire_refs():
+        q = load_questionnaire(ref)
+        table.add_row(
+            q.id,
+            q.version,
+            localize(q.title, lang or q.locales[0]),
+            str(len(q.questions)),
+            q.path,
+        )
+    _stdout().print(table)
+
+
+@app.command()
+@_handled
+def demo(lang: LangOpt = None) -> None:
+    """Score the bundled sample county and print the result (the README's first command)."""
+    from .engine import score as run_score
+    from .output import print_table
+    from .resources import sample_responses_dir
+    from .responses import load_responses
+
+    loaded = load_responses([sample_responses_dir()])
+    report_problems(loaded.problems)
+    language = _lang(loaded.questionnaire, lang)
+    console = _stdout()
+    for by in ("organization", "unit"):
+        print_table(run_score(loaded, by=by), console, language)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

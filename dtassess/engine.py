@@ -1,0 +1,513 @@
+"""The scoring engine: answers in, scores per respondent and per group out (docs/scoring.md).
+
+Everything works on whole columns. The questionnaire compiles once into arrays (question weights,
+each dimension's children and their weights, each question's effective weight in every node);
+answers become one float matrix, respondents x questions, holding each answer's 0-1 score with NaN
+where there is none; the dimension tree is then aggregated bottom-up, one node at a time, each
+node a few array operations over all respondents. The same code scores one response or a million.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .conditions import NA
+from .errors import DtassessError, Problem
+from .questionnaire import Question, Questionnaire
+from .responses import ResponseSet
+
+GROUPINGS = {
+    "respondent": ("organization", "unit", "period", "respondent"),
+    "unit": ("organization", "unit", "period"),
+    "organization": ("organization", "period"),
+}
+STATISTICS = ("mean", "median")
+
+
+@dataclass(frozen=True)
+class NodePlan:
+    id: str
+    index: int  # column in the node matrix
+    rule: str
+    question_cols: np.ndarray  # indices into the scored-question matrix
+    question_weights: np.ndarray
+    child_cols: np.ndarray  # indices into the node matrix
+    child_weights: np.ndarray
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """The questionnaire as arrays; built once per questionnaire."""
+
+    questions: tuple[Question, ...]  # the scored questions, in column order
+    node_ids: tuple[str, ...]  # "overall" first, then every dimension (parents first)
+    depth: np.ndarray
+    parent: tuple[str | None, ...]
+    plans: tuple[NodePlan, ...]  # in evaluation order: children before parents
+    effective: np.ndarray  # questions x nodes: each question's share of each node's weight
+    direct: np.ndarray  # questions x nodes: the weight of each question in its own dimension
+
+
+def compile_model(q: Questionnaire) -> CompiledModel:
+    if "engine" not in q.cache:
+        q.cache["engine"] = _compile(q)
+    return q.cache["engine"]
+
+
+def _compile(q: Questionnaire) -> CompiledModel:
+    scored = tuple(x for x in q.questions if x.is_scored)
+    col = {x.id: i for i, x in enumerate(scored)}
+    node_ids = q.node_ids
+    node_col = {n: i for i, n in enumerate(node_ids)}
+    plans: list[NodePlan] = []
+    effective = np.zeros((len(scored), len(node_ids)))
+    direct = np.zeros((len(scored), len(node_ids)))
+
+    def plan(node_id: str, rule: str, questions, children) -> dict[int, float]:
+        """Plan one node after its children; returns its questions' effective weights."""
+        qs = [x for x in questions if x.id in col]
+        weights = [x.weight for x in qs] + [c.weight for c in children]
+        total = sum(weights) or 1.0
+        share: dict[int, float] = {}
+        for x in qs:
+            share[col[x.id]] = share.get(col[x.id], 0.0) + x.weight / total
+        for child in children:
+            for qi, w in child_share[child.id].items():
+                share[qi] = share.get(qi, 0.0) + w * child.weight / total
+        plans.append(
+            NodePlan(
+                id=node_id,
+                index=node_col[node_id],
+                rule=rule,
+                question_cols=np.array([col[x.id] for x in qs], dtype=np.intp),
+                question_weights=np.array([x.weight for x in qs], dtype=float),
+                child_cols=np.array([node_col[c.id] for c in children], dtype=np.intp),
+                child_weights=np.array([c.weight for c in children], dtype=float),
+            )
+        )
+        for qi, w in share.items():
+            effective[qi, node_col[node_id]] = w
+        for x in qs:
+            direct[col[x.id], node_col[node_id]] += x.weight
+        return share
+
+    child_share: dict[str, dict[int, float]] = {}
+    for dim in reversed(q.nodes):  # children come after parents in q.nodes
+        child_share[dim.id] = plan(dim.id, dim.aggregate, dim.questions, dim.dimensions)
+    plan("overall", q.aggregate, (), q.dimensions)
+    return CompiledModel(
+        questions=scored,
+        node_ids=node_ids,
+        depth=np.array([0] + [q.node(n).depth for n in node_ids[1:]]),
+        parent=(None, *(q.node(n).parent or "overall" for n in node_ids[1:])),
+        plans=tuple(plans),
+        effective=effective,
+        direct=direct,
+    )
+
+
+# --------------------------------------------------------------------------- answers -> matrix
+
+
+@dataclass
+class AnswerMatrix:
+    """Respondents x scored questions, column-major, all float so that BLAS can use them."""
+
+    scores: np.ndarray  # 0-1 score, 0.0 where there is none (see `valid`)
+    valid: np.ndarray  # 1.0 where the score counts (is `answered`, or `applicable` under zero)
+    answered: np.ndarray  # 1.0 for an answer (not N/A) to a question that was shown
+    applicable: np.ndarray  # 1.0 when shown and not marked N/A
+
+
+def _codes(series: pd.Series) -> tuple[np.ndarray, list]:
+    """Each cell as a code into a short list of distinct values (-1 for no answer).
+
+    Categorical columns (what Parquet and CSV readers produce for repeated values) already are
+    codes; anything else is hashed once by `pd.factorize`. Either way the values are then
+    judged once per distinct value, never once per cell.
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy(), list(series.cat.categories)
+    try:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:  # lists (unhashable) for multi answers written by a program
+        fixed = series.map(lambda v: tuple(v) if isinstance(v, list) else v)
+        codes, uniques = pd.factorize(fixed, use_na_sentinel=True)
+    return np.asarray(codes), list(uniques)
+
+
+def _judge(question: Question, value: Any) -> float | None:
+    """The 0-1 score of one distinct answer value (None when it is not a valid answer)."""
+    if question.type == "multi":
+        items = value if isinstance(value, tuple | list) else (value,)
+        options = [question.match(item) for item in items]
+        if any(o is None for o in options):
+            return None
+        return min(1.0, sum(o.score for o in options))
+    option = question.match(value)
+    return None if option is None else option.score
+
+
+@dataclass
+class Coded:
+    """A question's answers as codes into a short list of distinct values (-1: no answer)."""
+
+    codes: np.ndarray
+    uniques: list
+
+    def values(self) -> np.ndarray:
+        """The answers themselves, for conditions over several questions."""
+        return np.array([*self.uniques, None], dtype=object)[self.codes]
+
+
+def _choice_tables(question: Question, coded: Coded) -> tuple[np.ndarray, ...]:
+    """Per distinct value (plus a last slot for "no answer"): its 0-1 score with 0 where there
+    is none, whether it is an answer, and whether it counts as applicable."""
+    size = len(coded.uniques) + 1
+    score = np.zeros(size)
+    answer = np.zeros(size)
+    applicable = np.ones(size)
+    invalid = []
+    for k, value in enumerate(coded.uniques):
+        if isinstance(value, str) and value == NA:
+            applicable[k] = 0.0
+            continue
+        judged = _judge(question, value)
+        if judged is None:
+            invalid.append(k)
+        else:
+            score[k], answer[k] = judged, 1.0
+    if invalid:
+        bad = np.isin(coded.codes, invalid)
+        if bad.any():
+            raise _invalid(question, coded.values(), bad)
+    return score, answer, applicable
+
+
+def _number(question: Question, series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scores by bands, 'has an answer' and 'answered N/A' for a number question."""
+    if series.dtype.kind in "iuf":
+        numbers = series.to_numpy(dtype=float)
+        na = np.zeros(len(numbers), bool)
+    else:
+        raw = series.astype(object)
+        na = (raw == NA).to_numpy()
+        present = raw.notna().to_numpy() & ~na
+        numbers = pd.to_numeric(raw.where(~na, None), errors="coerce").to_numpy(dtype=float)
+        if (present & np.isnan(numbers)).any():
+            raise _invalid(question, raw.to_numpy(), present & np.isnan(numbers))
+    answered = ~np.isnan(numbers)
+    mins = np.array([b.min for b in question.bands])
+    table = np.array([b.score for b in question.bands] + [np.nan])
+    index = np.searchsorted(mins, numbers, side="right") - 1
+    below = answered & (index < 0)
+    if below.any():
+        raise _invalid(question, numbers, below)
+    index = np.where(answered, index, len(mins))
+    return table[index], answered, na
+
+
+def _invalid(question: Question, values: np.ndarray, bad: np.ndarray) -> DtassessError:
+    rows = np.flatnonzero(bad)
+    sample = ", ".join(f"row {r + 1}: {values[r]!r}" for r in rows[:3])
+    return DtassessError(
+        Problem(
+            "R005",
+            f"question '{question.id}': {len(rows)} answer(s) are not among its options ({sample})",
+        )
+    )
+
+
+def answer_matrix(q: Questionnaire, answers: pd.DataFrame) -> AnswerMatrix:
+    """Turn the answers frame (one column per question) into 0-1 scores and masks."""
+    model = compile_model(q)
+    n, width = len(answers), len(model.questions)
+    coded = _Coder(answers, n)
+    hidden = _hidden(q, coded, n)
+    # Column-major: each write below fills one contiguous column, and the matrix products
+    # that follow read whole columns.
+    scores = np.empty((n, width), order="F")
+    answered = np.empty((n, width), order="F")
+    applicable = np.empty((n, width), order="F")
+    for j, question in enumerate(model.questions):
+        if question.type == "number":
+            col, has, na = _number(question, coded.series(question.id))
+            scores[:, j] = np.where(has, col, 0.0)
+            answered[:, j] = has
+            applicable[:, j] = ~na
+        else:
+            codes = coded(question.id).codes
+            tables = _choice_tables(question, coded(question.id))
+            # Code -1 (no answer) wraps round to each table's last slot.
+            for table, out in zip(tables, (scores, answered, applicable), strict=True):
+                np.take(table, codes, out=out[:, j], mode="wrap")
+        if question.id in hidden:
+            rows = hidden[question.id]
+            scores[rows, j] = answered[rows, j] = applicable[rows, j] = 0.0
+    valid = applicable if q.unanswered == "zero" else answered
+    return AnswerMatrix(scores, valid, answered, applicable)
+
+
+class _Coder:
+    """Codes each column once, on first use, for both skip logic and scoring."""
+
+    def __init__(self, answers: pd.DataFrame, n: int) -> None:
+        self.answers = answers
+        self.n = n
+        self.done: dict[str, Coded] = {}
+
+    def series(self, qid: str) -> pd.Series:
+        if qid in self.answers.columns:
+            return self.answers[qid]
+        return pd.Series(np.full(self.n, None, dtype=object))
+
+    def __call__(self, qid: str) -> Coded:
+        if qid not in self.done:
+            self.done[qid] = Coded(*_codes(self.series(qid)))
+        return self.done[qid]
+
+
+def _hidden(q: Questionnaire, coded: _Coder, n: int) -> dict[str, np.ndarray]:
+    """Rows from which each conditional question is hidden.
+
+    Conditions see the answers as the survey would: an answer to a hidden question is no
+    answer, so a question that depends on a hidden one is judged without it. A condition on
+    one question is evaluated once per distinct answer, then spread to the rows by code.
+    """
+    hidden: dict[str, np.ndarray] = {}
+    for question in q.questions:
+        cond = question.when
+        if cond is None:
+            continue
+        inputs = {}
+        for name in cond.names:
+            codes = coded(name).codes
+            if name in hidden and hidden[name].any():
+                codes = np.where(hidden[name], -1, codes)
+            inputs[name] = Coded(codes, coded(name).uniques)
+        if len(inputs) == 1:
+            ((name, one),) = inputs.items()
+            distinct = np.array([*one.uniques, None], dtype=object)
+            shown = cond.evaluate({name: distinct}, len(distinct))[one.codes]
+        else:
+            shown = cond.evaluate({k: v.values() for k, v in inputs.items()}, n)
+        hidden[question.id] = ~shown
+    return hidden
+
+
+# --------------------------------------------------------------------------- the tree
+
+
+@dataclass
+class RespondentScores:
+    """Scores and coverage per respondent (rows) and node (columns: `overall`, dimensions).
+
+    Scores are in the questionnaire's reporting range; coverage is 0-1.
+    """
+
+    score: pd.DataFrame
+    coverage: pd.DataFrame
+
+
+def _by_columns(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """matrix @ weights for a tall column-major matrix, in the layout BLAS runs fastest."""
+    return (weights.T @ matrix.T).T
+
+
+def aggregate_tree(model: CompiledModel, matrix: AnswerMatrix) -> np.ndarray:
+    """Node scores (0-1, NaN for none): respondents x nodes, column-major.
+
+    The questions' part of every weighted mean is two matrix products for all nodes at once
+    (weighted scores, and the weights of the scores that count, so that missing scores leave
+    the denominator); sub-dimensions then join their parents bottom-up.
+    """
+    n = matrix.scores.shape[0]
+    weighted = _by_columns(matrix.scores, model.direct)
+    counted = _by_columns(matrix.valid, model.direct)
+    nodes = np.full((n, len(model.node_ids)), np.nan, order="F")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for plan in model.plans:
+            if plan.rule == "min":
+                value = _weakest(plan, matrix, nodes)
+            elif plan.rule == "geomean":
+                value = _geomean(plan, matrix, nodes)
+            else:
+                value = _mean(plan, weighted, counted, nodes)
+            nodes[:, plan.index] = value
+    return nodes
+
+
+def _mean(plan: NodePlan, weighted: np.ndarray, counted: np.ndarray, nodes: np.ndarray):
+    total = weighted[:, plan.index].copy()
+    weight = counted[:, plan.index].copy()
+    for col, w in zip(plan.child_cols, plan.child_weights, strict=True):
+        child = nodes[:, col]
+        ok = ~np.isnan(child)
+        total += np.where(ok, child, 0.0) * w
+        weight += ok * w
+    total /= weight
+    total[weight == 0] = np.nan
+    return total
+
+
+def _weakest(plan: NodePlan, matrix: AnswerMatrix, nodes: np.ndarray):
+    low = np.full(matrix.scores.shape[0], np.inf)
+    for col in plan.question_cols:
+        np.minimum(low, np.where(matrix.valid[:, col] > 0, matrix.scores[:, col], np.inf), out=low)
+    for col in plan.child_cols:
+        np.fmin(low, nodes[:, col], out=low)  # fmin ignores a child without a score
+    low[np.isinf(low)] = np.nan
+    return low
+
+
+def _geomean(plan: NodePlan, matrix: AnswerMatrix, nodes: np.ndarray):
+    logs = np.zeros(matrix.scores.shape[0])
+    weight = np.zeros_like(logs)
+    parts = [(matrix.scores[:, c], matrix.valid[:, c] > 0) for c in plan.question_cols]
+    parts += [(nodes[:, c], ~np.isnan(nodes[:, c])) for c in plan.child_cols]
+    weights = [*plan.question_weights, *plan.child_weights]
+    for (values, ok), w in zip(parts, weights, strict=True):
+        logs += np.where(ok, np.log(np.where(ok, values, 1.0)), 0.0) * w  # log 0 = -inf
+        weight += ok * w
+    value = np.exp(logs / weight)
+    value[weight == 0] = np.nan
+    return value
+
+
+def score_respondents(q: Questionnaire, answers: pd.DataFrame) -> RespondentScores:
+    """Score every respondent on every node."""
+    model = compile_model(q)
+    matrix = answer_matrix(q, answers)
+    nodes01 = aggregate_tree(model, matrix)
+    low, high = q.score_range
+    if (low, high) != (0.0, 1.0):
+        nodes01 *= high - low
+        nodes01 += low
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # Fortran-ordered results become pandas columns without a copy.
+        done = _by_columns(matrix.answered, model.effective)
+        possible = _by_columns(matrix.applicable, model.effective)
+        done /= possible
+        done[possible == 0] = np.nan
+    columns = list(model.node_ids)
+    return RespondentScores(
+        pd.DataFrame(nodes01, index=answers.index, columns=columns, copy=False),
+        pd.DataFrame(done, index=answers.index, columns=columns, copy=False),
+    )
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def levels_of(q: Questionnaire, scores: np.ndarray) -> np.ndarray:
+    """Maturity level for each score (0 where there is no score)."""
+    mins = np.array([lv.min for lv in q.scale])
+    numbers = np.array([lv.level for lv in q.scale])
+    values = np.round(np.asarray(scores, dtype=float), 9)
+    index = np.searchsorted(mins, np.nan_to_num(values, nan=-np.inf), side="right") - 1
+    return np.where(np.isnan(values) | (index < 0), 0, numbers[np.clip(index, 0, None)])
+
+
+def group_scores(
+    q: Questionnaire,
+    meta: pd.DataFrame,
+    scores: RespondentScores,
+    by: str = "organization",
+    statistic: str = "mean",
+) -> pd.DataFrame:
+    """Long table: one row per group and node with score, level, coverage, n and sd.
+
+    For `by="respondent"` each respondent is its own group (n is 1, sd empty).
+    """
+    if by not in GROUPINGS:
+        raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
+    if statistic not in STATISTICS:
+        raise ValueError(f"statistic must be one of {', '.join(STATISTICS)}")
+    keys = list(GROUPINGS[by])
+    model = compile_model(q)
+    frame_keys = meta[keys].astype(object).where(meta[keys].notna(), "")
+    names = meta.groupby("organization", sort=False)["organization_name"].first()
+    if by == "respondent":
+        stat = scores.score
+        cover = scores.coverage
+        count = scores.score.notna().astype(int)
+        spread = pd.DataFrame(np.nan, index=stat.index, columns=stat.columns)
+        group_index = pd.MultiIndex.from_frame(frame_keys)
+        stat = stat.set_axis(group_index)
+        cover = cover.set_axis(group_index)
+        count = count.set_axis(group_index)
+        spread = spread.set_axis(group_index)
+        respondents = pd.Series(1, index=group_index)
+    else:
+        grouped = scores.score.groupby([frame_keys[k] for k in keys], sort=False, dropna=False)
+        stat = grouped.median() if statistic == "median" else grouped.mean()
+        spread = grouped.std(ddof=1)
+        count = grouped.count()
+        respondents = grouped.size()
+        cover = scores.coverage.groupby(
+            [frame_keys[k] for k in keys], sort=False, dropna=False
+        ).mean()
+    long = pd.DataFrame(
+        {
+            "score": stat.to_numpy().ravel(),
+            "coverage": cover.to_numpy().ravel(),
+            "n": count.to_numpy().ravel(),
+            "sd": spread.to_numpy().ravel(),
+        }
+    )
+    repeat = len(model.node_ids)
+    index_frame = stat.index.to_frame(index=False)
+    for k in keys:
+        long[k] = np.repeat(index_frame[k].to_numpy(dtype=object), repeat)
+    long["respondents"] = np.repeat(respondents.to_numpy(), repeat)
+    long["node"] = np.tile(np.array(model.node_ids, dtype=object), len(stat))
+    long["depth"] = np.tile(model.depth, len(stat))
+    long["level"] = levels_of(q, long["score"].to_numpy())
+    long["organization_name"] = long["organization"].map(names).fillna("")
+    order = {node: i for i, node in enumerate(model.node_ids)}
+    long["_node"] = long["node"].map(order)
+    long = long.sort_values([*keys, "_node"], kind="stable").drop(columns="_node")
+    columns = [
+        *keys,
+        "organization_name",
+        "respondents",
+        "node",
+        "depth",
+        "score",
+        "level",
+        "coverage",
+        "n",
+        "sd",
+    ]
+    return long[columns].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- the public call
+
+
+@dataclass
+class ScoreResult:
+    """What `score` returns: per-respondent frames, and the long per-group table."""
+
+    questionnaire: Questionnaire
+    by: str
+    statistic: str
+    meta: pd.DataFrame
+    respondents: RespondentScores
+    table: pd.DataFrame  # see group_scores
+
+
+def score(
+    responses: ResponseSet,
+    by: str = "organization",
+    statistic: str = "mean",
+) -> ScoreResult:
+    """Score a ResponseSet and aggregate it by respondent, unit or organization."""
+    q = responses.questionnaire
+    per_respondent = score_respondents(q, responses.answers)
+    table = group_scores(q, responses.meta, per_respondent, by=by, statistic=statistic)
+    return ScoreResult(q, by, statistic, responses.meta, per_respondent, table)

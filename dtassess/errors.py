@@ -1,0 +1,134 @@
+"""Problems, the catalogue of their codes, and the exit codes.
+
+A problem is data (code, place, message, severity) so that a check can collect every problem in a
+file instead of stopping at the first, and so that the CLI, the JSON output and the tests all see
+the same thing. `docs/errors.md` lists this catalogue; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented process exit codes (docs/errors.md)."""
+
+    OK = 0
+    INVALID = 1  # the input is well-formed but invalid, or a --fail-under bar was not met
+    BAD_INPUT = 2  # a file is missing or unreadable, a usage error, input that cannot be used
+    INTERNAL = 3  # a bug in dtassess; the message asks for a report
+    INTERRUPTED = 130  # Ctrl-C
+
+
+# code -> short title. Q: questionnaire, R: responses, T: thresholds and options.
+CATALOGUE: dict[str, str] = {
+    "Q001": "YAML syntax error",
+    "Q002": "wrong type",
+    "Q003": "missing field",
+    "Q004": "unknown field",
+    "Q005": "duplicate id",
+    "Q006": "weight is not a positive number",
+    "Q007": "option without a score",
+    "Q008": "maturity scale out of order",
+    "Q009": "missing translation",
+    "Q010": "skip-logic condition does not parse",
+    "Q011": "skip-logic condition names an unknown question",
+    "Q012": "skip-logic condition refers to a later question",
+    "Q013": "skip-logic conditions form a cycle",
+    "Q014": "malformed id",
+    "Q015": "value not allowed",
+    "Q016": "level question does not match the scale",
+    "Q017": "number bands out of order",
+    "Q018": "score outside 0-1",
+    "Q019": "duplicate key",
+    "Q020": "empty dimension",
+    "R001": "response file syntax error",
+    "R002": "wrong type",
+    "R003": "missing field",
+    "R004": "unknown question",
+    "R005": "value not among the options",
+    "R006": "answer of the wrong type",
+    "R007": "answer to a question that skip logic hides",
+    "R008": "not applicable where the question does not allow it",
+    "R009": "response names another questionnaire",
+    "R010": "questionnaire changed since the response was recorded",
+    "R011": "required question unanswered",
+    "R012": "number outside the question's bounds",
+    "R013": "exclusive option combined with others",
+    "R014": "unknown field",
+    "R015": "no response files found",
+    "T001": "threshold specification does not parse",
+    "T002": "threshold names an unknown dimension",
+    "T003": "score below its bar",
+    "F001": "file not found or unreadable",
+    "F002": "unknown questionnaire",
+    "F003": "output file already exists",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in one place of one file."""
+
+    code: str
+    message: str
+    path: str = ""
+    line: int | None = None  # 1-based
+    column: int | None = None  # 1-based
+    severity: str = "error"  # "error" | "warning"
+    snippet: str | None = None  # source line and caret, for syntax errors
+
+    def __post_init__(self) -> None:
+        if self.code not in CATALOGUE:
+            raise ValueError(f"unknown problem code {self.code}")
+
+    @property
+    def place(self) -> str:
+        parts = [self.path or "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def format(self) -> str:
+        """`path:line:column: message`, the one shape every message takes."""
+        prefix = "warning: " if self.severity == "warning" else ""
+        text = f"{self.place}: {prefix}{self.message}"
+        if self.snippet:
+            text += "\n" + self.snippet
+        return text
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+class DtassessError(Exception):
+    """Input that dtassess cannot use; carries the problems and the exit code to leave with."""
+
+    def __init__(
+        self, problems: Problem | Iterable[Problem], exit_code: ExitCode = ExitCode.BAD_INPUT
+    ) -> None:
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        self.exit_code = exit_code
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+
+def errors_only(problems: Iterable[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """A ' (did you mean ...?)' suffix naming the closest candidate, or ''."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

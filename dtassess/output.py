@@ -1,0 +1,243 @@
+"""Scores as machines and people read them: JSON (docs/json-output.md), CSV, a terminal table.
+
+All three are drawn from the same long table that `engine.group_scores` returns, so they cannot
+disagree. Numbers are rounded here, for display only; the Python API keeps full precision.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import TYPE_CHECKING, Any
+
+from . import __version__
+from .questionnaire import Questionnaire, localize
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .engine import ScoreResult
+    from .thresholds import Check
+
+SCHEMA_ID = "dtassess.scores/1"
+DECIMALS = 4
+
+
+def _num(value: Any, decimals: int = DECIMALS) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    if math.isnan(value):
+        return None
+    return round(value, decimals)
+
+
+def _key_fields(result: ScoreResult) -> list[str]:
+    from .engine import GROUPINGS
+
+    return list(GROUPINGS[result.by])
+
+
+def questionnaire_summary(q: Questionnaire) -> dict[str, Any]:
+    nodes = [
+        {
+            "id": "overall",
+            "parent": None,
+            "depth": 0,
+            "weight": 1.0,
+            "aggregate": q.aggregate,
+            "title": {"zh": "总体", "en": "Overall"},
+        }
+    ]
+    for dim in q.nodes:
+        nodes.append(
+            {
+                "id": dim.id,
+                "parent": dim.parent or "overall",
+                "depth": dim.depth,
+                "weight": dim.weight,
+                "aggregate": dim.aggregate,
+                "title": dict(dim.title),
+            }
+        )
+    return {
+        "id": q.id,
+        "version": q.version,
+        "hash": q.hash,
+        "title": dict(q.title),
+        "score_range": list(q.score_range),
+        "unanswered": q.unanswered,
+        "scale": [{"level": lv.level, "name": dict(lv.name), "min": lv.min} for lv in q.scale],
+        "nodes": nodes,
+    }
+
+
+def to_json_dict(result: ScoreResult, checks: list[Check] | None = None) -> dict[str, Any]:
+    """The documented JSON document (schema: dtassess/schemas/scores.schema.json)."""
+    keys = _key_fields(result)
+    groups: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    current_key: tuple | None = None
+    for row in result.table.itertuples(index=False):
+        key = tuple(getattr(row, k) for k in keys)
+        if key != current_key:
+            current_key = key
+            current = {k: (getattr(row, k) or None) for k in keys}
+            current["organization_name"] = row.organization_name or None
+            current["respondents"] = int(row.respondents)
+            current["scores"] = {}
+            groups.append(current)
+        assert current is not None
+        current["scores"][row.node] = {
+            "score": _num(row.score),
+            "level": int(row.level) or None,
+            "coverage": _num(row.coverage),
+            "n": int(row.n),
+            "sd": _num(row.sd),
+        }
+    doc: dict[str, Any] = {
+        "format": SCHEMA_ID,
+        "tool": {"name": "dtassess", "version": __version__},
+        "questionnaire": questionnaire_summary(result.questionnaire),
+        "by": result.by,
+        "statistic": result.statistic,
+        "respondents": len(result.meta),
+        "groups": groups,
+    }
+    if checks is not None:
+        doc["thresholds"] = [
+            {
+                "group": c.group,
+                "node": c.node,
+                "bar": c.bar,
+                "score": _num(c.score),
+                "passed": c.passed,
+            }
+            for c in checks
+        ]
+    return doc
+
+
+def to_json(result: ScoreResult, checks: list[Check] | None = None) -> str:
+    return json.dumps(to_json_dict(result, checks), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(result: ScoreResult, lang: str) -> str:
+    """One row per group and node."""
+    q = result.questionnaire
+    keys = _key_fields(result)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        [
+            *keys,
+            "organization_name",
+            "respondents",
+            "node",
+            "title",
+            "depth",
+            "score",
+            "level",
+            "level_name",
+            "coverage",
+            "n",
+            "sd",
+        ]
+    )
+    names = {lv.level: localize(lv.name, lang) for lv in q.scale}
+    for row in result.table.itertuples(index=False):
+        writer.writerow(
+            [
+                *(getattr(row, k) or "" for k in keys),
+                row.organization_name or "",
+                int(row.respondents),
+                row.node,
+                q.title_of(row.node, lang),
+                int(row.depth),
+                _fmt(row.score),
+                int(row.level) or "",
+                names.get(int(row.level), ""),
+                _fmt(row.coverage),
+                int(row.n),
+                _fmt(row.sd),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _fmt(value: Any) -> str:
+    number = _num(value)
+    return "" if number is None else f"{number:g}"
+
+
+LABELS = {
+    "zh": {
+        "node": "维度",
+        "score": "得分",
+        "level": "成熟度等级",
+        "coverage": "覆盖率",
+        "n": "人数",
+        "sd": "标准差",
+        "respondents": "名受访者",
+        "period": "期间",
+    },
+    "en": {
+        "node": "Dimension",
+        "score": "Score",
+        "level": "Maturity level",
+        "coverage": "Coverage",
+        "n": "n",
+        "sd": "SD",
+        "respondents": "respondents",
+        "period": "period",
+    },
+}
+
+
+def print_table(result: ScoreResult, console: Console, lang: str) -> None:
+    """A rich table per group, the dimension tree indented, a bar beside each score."""
+    from rich.table import Table
+    from rich.text import Text
+
+    q = result.questionnaire
+    words = LABELS.get(lang, LABELS["en"])
+    keys = _key_fields(result)
+    low, high = q.score_range
+    names = {lv.level: localize(lv.name, lang) for lv in q.scale}
+    for _, rows in result.table.groupby(keys, sort=False):
+        first = rows.iloc[0]
+        parts = [first["organization_name"] or first["organization"]]
+        parts += [str(first[k]) for k in keys[1:] if first[k]]
+        title = f"{localize(q.title, lang)} · " + " · ".join(parts)
+        caption = f"{int(first['respondents'])} {words['respondents']} · {q.ref}"
+        table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
+        table.add_column(words["node"])
+        table.add_column(words["score"], justify="right")
+        table.add_column("", no_wrap=True)
+        table.add_column(words["level"])
+        table.add_column(words["coverage"], justify="right")
+        if result.by != "respondent":
+            table.add_column(words["n"], justify="right")
+            table.add_column(words["sd"], justify="right")
+        for row in rows.itertuples(index=False):
+            label = "  " * int(row.depth) + q.title_of(row.node, lang)
+            style = "bold" if row.depth <= 1 else ""
+            score = _num(row.score, 1)
+            share = 0.0 if score is None else (score - low) / (high - low)
+            bar = Text("█" * round(share * 10) + "░" * (10 - round(share * 10)), style="cyan")
+            level = f"{int(row.level)} {names.get(int(row.level), '')}" if row.level else "—"
+            coverage = _num(row.coverage, 2)
+            cells = [
+                Text(label, style=style),
+                "—" if score is None else f"{score:.1f}",
+                bar,
+                level,
+                "—" if coverage is None else f"{coverage:.0%}",
+            ]
+            if result.by != "respondent":
+                sd = _num(row.sd, 1)
+                cells += [str(int(row.n)), "—" if sd is None else f"{sd:.1f}"]
+            table.add_row(*cells)
+        console.print(table)

@@ -1,0 +1,607 @@
+"""Response files: read them, check them against the questionnaire, and gather them into frames.
+
+A response file holds one respondent's answers (docs/responses.md). Files are parsed with the fast
+C loader; only a file that has a problem is parsed a second time with positions, so that the
+message can say `path:line:column` without slowing down the thousands of files that are fine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .conditions import NA
+from .errors import DtassessError, ExitCode, Problem, did_you_mean, errors_only
+from .questionnaire import Question, Questionnaire, load_questionnaire, read_text
+from .yamlsource import SyntaxProblem, fast_load, load_with_marks
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+RESPONSE_SUFFIXES = (".yaml", ".yml", ".json")
+META_COLUMNS = (
+    "organization",
+    "organization_name",
+    "unit",
+    "period",
+    "respondent",
+    "role",
+    "source",
+)
+TOP_FIELDS = {
+    "questionnaire",
+    "questionnaire_hash",
+    "organization",
+    "unit",
+    "period",
+    "respondent",
+    "answers",
+    "position",  # where an interrupted survey stopped; kept for resuming
+    "started",
+    "updated",
+}
+ANSWER_FIELDS = {"value", "note", "evidence"}
+REF_RE = re.compile(r"^([a-z0-9][a-z0-9_-]*)(?:@(.+))?$")
+
+
+@dataclass
+class Response:
+    """One respondent's answers, checked and in canonical form."""
+
+    source: str
+    questionnaire: str
+    organization: str
+    organization_name: str | None = None
+    unit: str | None = None
+    period: str | None = None
+    respondent: str | None = None
+    role: str | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class ResponseSet:
+    """Many responses to one questionnaire, as frames ready for the engine.
+
+    `meta` has one row per respondent (META_COLUMNS); `answers` has the same index and one
+    column per question holding canonical values (None when unanswered, "na" when not
+    applicable, a tuple for multi-choice); `notes` is long: one row per note or evidence.
+    """
+
+    questionnaire: Questionnaire
+    meta: pd.DataFrame
+    answers: pd.DataFrame
+    notes: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.meta)
+
+
+# --------------------------------------------------------------------------- finding files
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given, directories searched recursively for response files, sorted."""
+    found: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found.extend(
+                sorted(
+                    f for f in p.rglob("*") if f.suffix.lower() in RESPONSE_SUFFIXES and f.is_file()
+                )
+            )
+        elif p.exists():
+            found.append(p)
+        else:
+            raise DtassessError(Problem("F001", f"file not found: {p}", str(p)))
+    if not found:
+        raise DtassessError(
+            Problem(
+                "R015",
+                "no response files found in "
+                + ", ".join(str(p) for p in paths)
+                + f" (looked for {', '.join(RESPONSE_SUFFIXES)})",
+            )
+        )
+    return found
+
+
+def parse_ref(ref: str) -> tuple[str, str | None]:
+    m = REF_RE.match(ref.strip())
+    if not m:
+        return ref, None
+    return m.group(1), m.group(2)
+
+
+def questionnaire_named_by(files: Sequence[Path]) -> Questionnaire:
+    """The questionnaire that the response files name (they must all name the same one)."""
+    refs: dict[str, Path] = {}
+    for path in files:
+        try:
+            data = fast_load(read_text(path), str(path))
+        except SyntaxProblem:
+            continue  # reported with its place when the file is checked
+        ref = data.get("questionnaire") if isinstance(data, dict) else None
+        if isinstance(ref, str):
+            refs.setdefault(ref, path)
+    ids = {parse_ref(r)[0] for r in refs}
+    if not refs:
+        raise DtassessError(
+            Problem(
+                "R003",
+                "the response files do not say which questionnaire they answer; add "
+                "'questionnaire: gov-dt@1.0' to them or pass -q QUESTIONNAIRE",
+                str(files[0]),
+            )
+        )
+    if len(ids) > 1:
+        listing = ", ".join(f"{r} ({p})" for r, p in refs.items())
+        raise DtassessError(
+            Problem(
+                "R009",
+                f"the response files name different questionnaires: {listing}; "
+                "score each questionnaire's responses separately or pass -q",
+            )
+        )
+    ref, path = next(iter(refs.items()))
+    try:
+        return load_questionnaire(ref)
+    except DtassessError as exc:
+        if exc.problems and exc.problems[0].code == "F002":
+            raise DtassessError(
+                Problem(
+                    "F002",
+                    f"{path} names questionnaire '{ref}', which is not bundled with dtassess; "
+                    "pass its file with -q QUESTIONNAIRE",
+                    str(path),
+                )
+            ) from None
+        raise
+
+
+# --------------------------------------------------------------------------- checking one file
+
+
+class _FileChecker:
+    """Checks one parsed response; problems are kept as (code, data path, message, severity)."""
+
+    def __init__(self, q: Questionnaire, data: Any, source: str) -> None:
+        self.q = q
+        self.data = data
+        self.source = source
+        self.found: list[tuple[str, tuple, str, str, bool]] = []
+
+    def add(self, code: str, where: tuple, message: str, severity="error", key=False) -> None:
+        self.found.append((code, where, message, severity, key))
+
+    def run(self) -> Response | None:
+        data = self.data
+        if not isinstance(data, dict):
+            self.add(
+                "R002",
+                (),
+                "a response file must be a mapping with questionnaire, organization and answers",
+            )
+            return None
+        for key in data:
+            if key not in TOP_FIELDS:
+                self.add(
+                    "R014",
+                    (key,),
+                    f"unknown field '{key}'{did_you_mean(str(key), TOP_FIELDS)}",
+                    key=True,
+                )
+        ref = self.questionnaire_ref(data)
+        org_id, org_name = self.pair(data, "organization", "name", required=True)
+        resp_id, role = self.pair(data, "respondent", "role", required=False)
+        unit = self.scalar_text(data, "unit")
+        period = self.scalar_text(data, "period")
+        answers, notes = self.answers(data)
+        if errors_only(self.problems_preview()):
+            return None
+        return Response(
+            source=self.source,
+            questionnaire=ref or self.q.ref,
+            organization=org_id or "",
+            organization_name=org_name,
+            unit=unit,
+            period=period,
+            respondent=resp_id or Path(self.source).stem,
+            role=role,
+            answers=answers,
+            notes=notes,
+        )
+
+    def problems_preview(self) -> list[Problem]:
+        return [Problem(c, m, severity=s) for c, _, m, s, _ in self.found]
+
+    def questionnaire_ref(self, data: dict) -> str | None:
+        ref = data.get("questionnaire")
+        if ref is None:
+            self.add(
+                "R003",
+                (),
+                f"missing field 'questionnaire' (e.g. questionnaire: {self.q.ref})",
+                key=True,
+            )
+            return None
+        if not isinstance(ref, str):
+            self.add("R002", ("questionnaire",), f"questionnaire must be text like '{self.q.ref}'")
+            return None
+        qid, version = parse_ref(ref)
+        if qid != self.q.id:
+            self.add(
+                "R009",
+                ("questionnaire",),
+                f"this response answers questionnaire '{ref}', not '{self.q.ref}'",
+            )
+        elif version is not None and version != self.q.version:
+            self.add(
+                "R009",
+                ("questionnaire",),
+                f"this response answers version {version} of "
+                f"'{qid}', the questionnaire is version {self.q.version}; answers are "
+                "checked against the newer one",
+                severity="warning",
+            )
+        recorded = data.get("questionnaire_hash")
+        if isinstance(recorded, str) and recorded != self.q.hash:
+            self.add(
+                "R010",
+                ("questionnaire_hash",),
+                f"the questionnaire changed since this "
+                f"response was recorded (hash {recorded}, now {self.q.hash}); check that "
+                "the answers still mean what they meant",
+                severity="warning",
+            )
+        return ref
+
+    def pair(self, data: dict, name: str, second: str, required: bool):
+        value = data.get(name)
+        if value is None:
+            if required:
+                self.add(
+                    "R003",
+                    (),
+                    f"missing field '{name}' (e.g. {name}: {{id: ..., {second}: ...}})",
+                    key=True,
+                )
+            return None, None
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return str(value), None
+        if not isinstance(value, dict):
+            self.add(
+                "R002", (name,), f"{name} must be an id or a mapping {{id: ..., {second}: ...}}"
+            )
+            return None, None
+        for key in value:
+            if key not in ("id", second):
+                self.add("R014", (name, key), f"{name}: unknown field '{key}'", key=True)
+        ident = value.get("id")
+        other = value.get(second)
+        if ident is None or isinstance(ident, bool | dict | list):
+            if required or ident is not None:
+                self.add("R003", (name,), f"{name} needs an id")
+            ident = None
+        if other is not None and not isinstance(other, str | int | float):
+            self.add("R002", (name, second), f"{name}.{second} must be text")
+            other = None
+        return (None if ident is None else str(ident)), (None if other is None else str(other))
+
+    def scalar_text(self, data: dict, name: str) -> str | None:
+        value = data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.add("R002", (name,), f'{name} must be text, e.g. {name}: "2026"')
+            return None
+        return str(value)
+
+    def answers(self, data: dict) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        raw = data.get("answers")
+        if raw is None:
+            if "answers" not in data:
+                self.add(
+                    "R003",
+                    (),
+                    "missing field 'answers' (a mapping of question id to answer)",
+                    key=True,
+                )
+            return {}, {}
+        if not isinstance(raw, dict):
+            self.add("R002", ("answers",), "answers must be a mapping of question id to answer")
+            return {}, {}
+        answers: dict[str, Any] = {}
+        notes: dict[str, dict[str, Any]] = {}
+        for qid, given in raw.items():
+            here = ("answers", qid)
+            if not isinstance(qid, str) or not self.q.has_question(qid):
+                ids = [q.id for q in self.q.questions]
+                self.add(
+                    "R004", here, f"unknown question '{qid}'{did_you_mean(str(qid), ids)}", key=True
+                )
+                continue
+            question = self.q.question(qid)
+            value = given
+            if isinstance(given, dict):
+                value = self.annotated(question, given, here, notes)
+                here = (*here, "value")
+            canonical = self.canonical(question, value, here)
+            if canonical is not None:
+                answers[qid] = canonical
+        self.skip_logic(answers, raw)
+        for question in self.q.questions:
+            if question.required and question.id not in answers:
+                self.add(
+                    "R011",
+                    ("answers",),
+                    f"required question '{question.id}' is unanswered",
+                    severity="warning",
+                )
+        return answers, notes
+
+    def annotated(self, question: Question, given: dict, here: tuple, notes: dict) -> Any:
+        for key in given:
+            if key not in ANSWER_FIELDS:
+                self.add(
+                    "R014",
+                    (*here, key),
+                    f"answer to '{question.id}': unknown field "
+                    f"'{key}'{did_you_mean(str(key), ANSWER_FIELDS)}",
+                    key=True,
+                )
+        note = given.get("note")
+        evidence = given.get("evidence")
+        if note is not None and not isinstance(note, str):
+            self.add("R002", (*here, "note"), f"answer to '{question.id}': note must be text")
+            note = None
+        if evidence is not None:
+            if isinstance(evidence, str):
+                evidence = [evidence]
+            if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
+                self.add(
+                    "R002",
+                    (*here, "evidence"),
+                    f"answer to '{question.id}': evidence "
+                    "must be a list of texts (file names, links, document numbers)",
+                )
+                evidence = None
+        if note or evidence:
+            notes[question.id] = {"note": note, "evidence": list(evidence or [])}
+        return given.get("value")
+
+    def canonical(self, question: Question, value: Any, here: tuple) -> Any:
+        """The answer in canonical form, or None when unanswered or wrong (reported)."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str) and value.strip().lower() == NA:
+            if not question.allow_na:
+                self.add(
+                    "R008",
+                    here,
+                    f"question '{question.id}' does not allow 'na' (not "
+                    "applicable); answer it, or leave it out to count it as unanswered",
+                )
+                return None
+            return NA
+        kind = question.type
+        if kind == "text":
+            if isinstance(value, dict | list):
+                self.add("R006", here, f"question '{question.id}' expects text")
+                return None
+            return str(value)
+        if kind == "number":
+            return self.number(question, value, here)
+        if kind == "boolean":
+            if isinstance(value, bool):
+                return "yes" if value else "no"
+            if isinstance(value, str) and value.strip().lower() in ("yes", "no"):
+                return value.strip().lower()
+            self.add("R006", here, f"question '{question.id}' expects yes or no, got {value!r}")
+            return None
+        if kind == "multi":
+            items = value if isinstance(value, list) else [value]
+            chosen = []
+            for item in items:
+                opt = question.match(item)
+                if opt is None:
+                    self.not_an_option(question, item, here)
+                    return None
+                if opt.value not in chosen:
+                    chosen.append(opt.value)
+            exclusive = [o.value for o in question.options if o.exclusive and o.value in chosen]
+            if exclusive and len(chosen) > 1:
+                self.add(
+                    "R013",
+                    here,
+                    f"question '{question.id}': option "
+                    f"{exclusive[0]!r} excludes the others; choose it alone",
+                )
+                return None
+            order = [o.value for o in question.options]
+            return tuple(sorted(chosen, key=order.index))
+        if isinstance(value, list | dict):
+            self.add(
+                "R006",
+                here,
+                f"question '{question.id}' expects one choice, got a "
+                f"{'list' if isinstance(value, list) else 'mapping'}",
+            )
+            return None
+        opt = question.match(value)
+        if opt is None:
+            self.not_an_option(question, value, here)
+            return None
+        return opt.value
+
+    def number(self, question: Question, value: Any, here: tuple) -> float | None:
+        number: float | None = None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            number = float(value)
+        elif isinstance(value, str):
+            try:
+                number = float(value.strip())
+            except ValueError:
+                number = None
+        if number is None or number != number:
+            self.add("R006", here, f"question '{question.id}' expects a number, got {value!r}")
+            return None
+        low = question.min
+        if question.bands and (low is None or low < question.bands[0].min):
+            low = question.bands[0].min
+        if (low is not None and number < low) or (
+            question.max is not None and number > question.max
+        ):
+            bounds = f"from {low:g}" if low is not None else ""
+            if question.max is not None:
+                bounds += f"{' ' if bounds else ''}up to {question.max:g}"
+            self.add(
+                "R012",
+                here,
+                f"question '{question.id}': {number:g} is outside the accepted range ({bounds})",
+            )
+            return None
+        return number
+
+    def not_an_option(self, question: Question, value: Any, here: tuple) -> None:
+        allowed = [str(o.value) for o in question.options]
+        self.add(
+            "R005",
+            here,
+            f"question '{question.id}': {value!r} is not one of its options "
+            f"({', '.join(allowed)}){did_you_mean(str(value), allowed)}",
+        )
+
+    def skip_logic(self, answers: dict[str, Any], raw: dict) -> None:
+        """Answers to questions that skip logic hides are errors; they are also dropped so
+        that conditions further on see what the survey would have seen."""
+        for question in self.q.questions:
+            if question.when is None or question.id not in answers:
+                continue
+            if not question.when.evaluate_one(answers):
+                self.add(
+                    "R007",
+                    ("answers", question.id),
+                    f"question '{question.id}' is "
+                    f"hidden by its condition ({question.when.source}) given the other "
+                    "answers, yet it has an answer; remove the answer or change the ones "
+                    "it depends on",
+                    key=True,
+                )
+                del answers[question.id]
+
+    def problems(self, text: str) -> list[Problem]:
+        """The problems with their places, parsing the file again only if there are any."""
+        if not self.found:
+            return []
+        try:
+            marked = load_with_marks(text, self.source)
+        except SyntaxProblem:
+            marked = None
+        out = []
+        for code, where, message, severity, key in self.found:
+            line, col = marked.where(where, key=key) if marked else (None, None)
+            out.append(Problem(code, message, self.source, line, col, severity))
+        return out
+
+
+def check_response_text(
+    text: str, source: str, q: Questionnaire
+) -> tuple[Response | None, list[Problem]]:
+    """Check one response given as text; returns the response when it has no error."""
+    try:
+        data = fast_load(text, source)
+    except SyntaxProblem as exc:
+        return None, [
+            Problem("R001", exc.message, source, exc.line, exc.column, snippet=exc.snippet)
+        ]
+    checker = _FileChecker(q, data, source)
+    response = checker.run()
+    problems = checker.problems(text)
+    return (None if errors_only(problems) else response), problems
+
+
+def check_response_file(path: Path, q: Questionnaire) -> tuple[Response | None, list[Problem]]:
+    try:
+        text = read_text(path)
+    except DtassessError as exc:
+        return None, exc.problems
+    return check_response_text(text, str(path), q)
+
+
+# --------------------------------------------------------------------------- many files
+
+
+def check_responses(
+    paths: Iterable[str | Path], questionnaire: Questionnaire | str | Path | None = None
+) -> tuple[list[Response], list[Problem], Questionnaire]:
+    """Check every response file; returns the good responses and every problem found."""
+    files = expand_paths(paths)
+    q = _as_questionnaire(questionnaire, files)
+    good: list[Response] = []
+    problems: list[Problem] = []
+    for path in files:
+        response, found = check_response_file(path, q)
+        problems.extend(found)
+        if response is not None:
+            good.append(response)
+    return good, problems, q
+
+
+def load_responses(
+    paths: Iterable[str | Path], questionnaire: Questionnaire | str | Path | None = None
+) -> ResponseSet:
+    """Load response files (or directories of them) into a ResponseSet.
+
+    Raises DtassessError listing every error in every file; warnings are kept in `.problems`.
+    """
+    good, problems, q = check_responses(paths, questionnaire)
+    errors = errors_only(problems)
+    if errors:
+        raise DtassessError(errors, ExitCode.BAD_INPUT)
+    return responses_to_frames(q, good, problems)
+
+
+def _as_questionnaire(q: Questionnaire | str | Path | None, files: Sequence[Path]) -> Questionnaire:
+    if isinstance(q, Questionnaire):
+        return q
+    if q is None:
+        return questionnaire_named_by(files)
+    return load_questionnaire(q)
+
+
+def responses_to_frames(
+    q: Questionnaire, responses: Sequence[Response], problems: list[Problem] | None = None
+) -> ResponseSet:
+    import pandas as pd
+
+    meta = pd.DataFrame(
+        {
+            "organization": [r.organization for r in responses],
+            "organization_name": [r.organization_name for r in responses],
+            "unit": [r.unit for r in responses],
+            "period": [r.period for r in responses],
+            "respondent": [r.respondent for r in responses],
+            "role": [r.role for r in responses],
+            "source": [r.source for r in responses],
+        },
+        dtype=object,
+    )
+    columns = {
+        question.id: pd.Series([r.answers.get(question.id) for r in responses], dtype=object)
+        for question in q.questions
+    }
+    answers = pd.DataFrame(columns, index=meta.index)
+    rows = [
+        (i, qid, note.get("note"), tuple(note.get("evidence") or ()))
+        for i, r in enumerate(responses)
+        for qid, note in r.notes.items()
+    ]
+    notes = pd.DataFrame(rows, columns=["row", "question", "note", "evidence"])
+    return ResponseSet(q, meta, answers, notes, list(problems or []))

@@ -1,0 +1,54 @@
+"""Shared helpers: inline questionnaires and responses, and ways to run the CLI as users do."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dtassess.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+MINI = DATA / "mini.yaml"
+SAMPLES = ROOT / "questionnaires" / "samples"
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    """write("name.yaml", text) -> path of a file holding the dedented text."""
+
+    def _write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dedent(text), encoding="utf-8")
+        return path
+
+    return _write
+
+
+def cli(*args: str):
+    """Run the CLI in-process, stdout and stderr kept apart."""
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def run(*args: str, cwd: Path | None = None, env: dict | None = None):
+    """Run `python -m dtassess` as a real subprocess."""
+    full_env = {**os.environ, "COLUMNS": "120", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "dtassess", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=full_env,
+        timeout=120,
+    )
