@@ -165,7 +165,8 @@ def validate(
     files: Annotated[
         list[Path],
         typer.Argument(
-            help="Questionnaire files, or response files and directories with --responses."
+            help="Questionnaire files, or response files and directories with --responses.",
+            metavar="FILE",
         ),
     ],
     responses: Annotated[
@@ -219,7 +220,9 @@ def validate(
 @app.command()
 @_handled
 def score(
-    responses: Annotated[list[Path], typer.Argument(help="Response files or directories.")],
+    responses: Annotated[
+        list[Path], typer.Argument(help="Response files or directories.", metavar="RESPONSE")
+    ],
     questionnaire: QuestionnaireOpt = None,
     by: Annotated[
         Grouping, typer.Option("--by", help="Group results by this.")

@@ -62,7 +62,6 @@ CATALOGUE: dict[str, str] = {
     "R015": "no response files found",
     "T001": "threshold specification does not parse",
     "T002": "threshold names an unknown dimension",
-    "T003": "score below its bar",
     "F001": "file not found or unreadable",
     "F002": "unknown questionnaire",
     "F003": "output file already exists",

@@ -213,14 +213,17 @@ def print_table(result: ScoreResult, console: Console, lang: str) -> None:
         title = f"{localize(q.title, lang)} · " + " · ".join(parts)
         caption = f"{int(first['respondents'])} {words['respondents']} · {q.ref}"
         table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
-        table.add_column(words["node"])
-        table.add_column(words["score"], justify="right")
-        table.add_column("", no_wrap=True)
-        table.add_column(words["level"])
-        table.add_column(words["coverage"], justify="right")
+        # Numbers are never cut short: long titles wrap, and bars go when the terminal is narrow.
+        with_bars = console.width >= 100
+        table.add_column(words["node"], overflow="fold")
+        table.add_column(words["score"], justify="right", no_wrap=True)
+        if with_bars:
+            table.add_column("", no_wrap=True)
+        table.add_column(words["level"], no_wrap=True)
+        table.add_column(words["coverage"], justify="right", no_wrap=True)
         if result.by != "respondent":
-            table.add_column(words["n"], justify="right")
-            table.add_column(words["sd"], justify="right")
+            table.add_column(words["n"], justify="right", no_wrap=True)
+            table.add_column(words["sd"], justify="right", no_wrap=True)
         for row in rows.itertuples(index=False):
             label = "  " * int(row.depth) + q.title_of(row.node, lang)
             style = "bold" if row.depth <= 1 else ""
@@ -232,7 +235,7 @@ def print_table(result: ScoreResult, console: Console, lang: str) -> None:
             cells = [
                 Text(label, style=style),
                 "—" if score is None else f"{score:.1f}",
-                bar,
+                *([bar] if with_bars else []),
                 level,
                 "—" if coverage is None else f"{coverage:.0%}",
             ]

@@ -122,15 +122,24 @@ def parse_ref(ref: str) -> tuple[str, str | None]:
 def questionnaire_named_by(files: Sequence[Path]) -> Questionnaire:
     """The questionnaire that the response files name (they must all name the same one)."""
     refs: dict[str, Path] = {}
+    unreadable: list[Problem] = []
     for path in files:
         try:
             data = fast_load(read_text(path), str(path))
-        except SyntaxProblem:
-            continue  # reported with its place when the file is checked
+        except SyntaxProblem as exc:
+            unreadable.append(
+                Problem("R001", exc.message, str(path), exc.line, exc.column, snippet=exc.snippet)
+            )
+            continue
+        except DtassessError as exc:
+            unreadable.extend(exc.problems)
+            continue
         ref = data.get("questionnaire") if isinstance(data, dict) else None
         if isinstance(ref, str):
             refs.setdefault(ref, path)
     ids = {parse_ref(r)[0] for r in refs}
+    if not refs and unreadable:
+        raise DtassessError(unreadable)
     if not refs:
         raise DtassessError(
             Problem(

@@ -26,7 +26,7 @@ _BOOL = "tag:yaml.org,2002:bool"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
-class Loader(_BASE):  # type: ignore[misc, valid-type]
+class SafeLoader12(_BASE):  # type: ignore[misc, valid-type]
     """Safe loader with YAML 1.2 booleans and no implicit timestamps."""
 
     yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's own class-level table
@@ -35,7 +35,7 @@ class Loader(_BASE):  # type: ignore[misc, valid-type]
     }
 
 
-Loader.add_implicit_resolver(
+SafeLoader12.add_implicit_resolver(
     _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 
@@ -111,7 +111,7 @@ def fast_load(text: str, path: str = "") -> Any:
                 _snippet(text, exc.lineno, exc.colno),
             ) from None
     try:
-        return yaml.load(text, Loader=Loader)
+        return yaml.load(text, Loader=SafeLoader12)
     except yaml.YAMLError as exc:
         raise _yaml_syntax(exc, text) from None
 
@@ -120,7 +120,7 @@ def load_with_marks(text: str, path: str = "") -> Marked:
     """Parse YAML (or JSON, which is YAML) and record the place of every value."""
     if _is_json(path):
         fast_load(text, path)  # JSON's own syntax messages are clearer than YAML's
-    loader = Loader(text)
+    loader = SafeLoader12(text)
     try:
         node = loader.get_single_node()
         result = Marked(None)

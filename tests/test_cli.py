@@ -1,0 +1,198 @@
+"""The commands as users run them: in-process for exact output, and as real subprocesses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from importlib.resources import files
+
+import jsonschema
+import pytest
+from conftest import DATA, MINI, ROOT, SAMPLES, cli, run
+
+import dtassess
+
+WORKED_Q = DATA / "worked.yaml"
+WORKED_R = DATA / "worked"
+SCHEMA = json.loads(files("dtassess").joinpath("schemas/scores.schema.json").read_text("utf-8"))
+
+
+def test_help_lists_every_command():
+    result = cli("--help")
+    assert result.exit_code == 0
+    for command in ("validate", "score", "questionnaires", "demo"):
+        assert command in result.stdout
+
+
+def test_help_does_not_import_pandas_or_weasyprint():
+    code = (
+        "import sys\n"
+        "from dtassess.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'numpy', 'weasyprint') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout
+
+
+def test_version():
+    assert run("--version").stdout.strip() == f"dtassess {dtassess.__version__}"
+
+
+def test_validate_the_bundled_questionnaire_as_a_subprocess():
+    result = run("validate", ROOT / "questionnaires" / "gov-dt.yaml")
+    assert result.returncode == 0, result.stderr
+    assert "0 error(s)" in result.stderr and result.stdout == ""
+
+
+def test_validate_responses_json_format(write):
+    bad = write("r.yaml", "questionnaire: mini@1.0\norganization: x\nanswers: {nope: 1}\n")
+    result = cli("validate", "--responses", bad, "-q", MINI, "--format", "json")
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)
+    assert problems == [
+        {
+            "code": "R004",
+            "severity": "error",
+            "path": str(bad),
+            "line": 3,
+            "column": 11,
+            "message": "unknown question 'nope'",
+        }
+    ]
+
+
+def test_score_json_follows_the_schema_and_equals_the_api():
+    result = cli("score", WORKED_R, "-q", WORKED_Q, "--format", "json", "--by", "unit")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    jsonschema.validate(doc, SCHEMA)
+    api = dtassess.to_json_dict(
+        dtassess.score(dtassess.load_responses([WORKED_R], WORKED_Q), by="unit")
+    )
+    assert doc == json.loads(json.dumps(api))
+    overall = doc["groups"][0]["scores"]["overall"]
+    assert overall == {"score": 40.5323, "level": 3, "coverage": 0.8966, "n": 2, "sd": 16.0735}
+
+
+def test_score_json_for_respondents_with_thresholds():
+    result = cli(
+        "score", WORKED_R, "-q", WORKED_Q, "--by", "respondent", "--format", "json",
+        "--fail-under", "overall=30",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    jsonschema.validate(doc, SCHEMA)
+    assert [g["respondent"] for g in doc["groups"]] == ["A", "B"]
+    assert [(t["group"]["respondent"], t["passed"]) for t in doc["thresholds"]] == [
+        ("A", True),
+        ("B", False),
+    ]
+    assert "overall: 29.2 is below the bar 30" in result.stderr
+
+
+def test_csv_is_one_row_per_group_and_node():
+    result = cli("score", WORKED_R, "-q", WORKED_Q, "--format", "csv", "--lang", "en")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["node"] for r in rows] == ["overall", "plan", "people", "security"]
+    assert rows[0]["score"] == "40.5323" and rows[0]["level_name"] == "Defined"
+    assert rows[0]["organization_name"] == "示例县" and rows[3]["title"] == "Security"
+
+
+def test_fail_under_passes_and_fails():
+    ok = cli("score", WORKED_R, "-q", WORKED_Q, "--fail-under", "overall=40,plan=48")
+    assert ok.exit_code == 0 and "all 2 bar(s) met" in ok.stderr
+    failed = cli("score", WORKED_R, "-q", WORKED_Q, "--fail-under", "overall=40,security=50")
+    assert failed.exit_code == 1
+    assert "security: 12.5 is below the bar 50 (demo · 2026)" in failed.stderr
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("overall", "cannot read 'overall'"),
+        ("overall=high", "cannot read 'overall=high'"),
+        ("securty=50", "did you mean 'security'"),
+        ("overall=150", "outside the score range"),
+    ],
+)
+def test_bad_fail_under_is_a_usage_error(spec, words):
+    result = cli("score", WORKED_R, "-q", WORKED_Q, "--fail-under", spec)
+    assert result.exit_code == 2
+    assert words in result.stderr
+
+
+def test_output_file_is_written_and_never_overwritten(tmp_path):
+    out = tmp_path / "scores.json"
+    first = cli("score", WORKED_R, "-q", WORKED_Q, "--format", "json", "-o", out)
+    assert first.exit_code == 0 and json.loads(out.read_text("utf-8"))["respondents"] == 2
+    out.write_text("mine", encoding="utf-8")
+    again = cli("score", WORKED_R, "-q", WORKED_Q, "--format", "json", "-o", out)
+    assert again.exit_code == 2 and "already exists; pass --force" in again.stderr
+    assert out.read_text("utf-8") == "mine"
+    forced = cli("score", WORKED_R, "-q", WORKED_Q, "--format", "csv", "-o", out, "--force")
+    assert forced.exit_code == 0 and out.read_text("utf-8").startswith("organization,")
+    assert list(tmp_path.iterdir()) == [out]  # no temporary file left behind
+
+
+def test_table_to_a_file(tmp_path):
+    out = tmp_path / "scores.txt"
+    result = cli("score", WORKED_R, "-q", WORKED_Q, "-o", out, "--lang", "en")
+    assert result.exit_code == 0
+    assert "Overall" in out.read_text("utf-8")
+
+
+def test_unknown_language_is_a_usage_error():
+    result = cli("score", WORKED_R, "-q", WORKED_Q, "--lang", "fr")
+    assert result.exit_code == 2 and "written in zh, en" in result.stderr
+
+
+def test_usage_errors_exit_2():
+    assert cli("score").exit_code == 2
+    assert cli("score", WORKED_R, "--by", "county").exit_code == 2
+    assert cli("frobnicate").exit_code == 2
+
+
+def test_questionnaires_lists_the_bundled_ones():
+    result = cli("questionnaires", "--lang", "en")
+    assert result.exit_code == 0
+    assert "gov-dt" in result.stdout and "45" in result.stdout
+
+
+def test_demo_scores_the_sample_county_as_a_subprocess():
+    result = run("demo", "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    assert "青山县人民政府" in result.stdout
+    assert "Data privacy and security" in result.stdout
+    assert "县卫生健康局" in result.stdout  # the per-unit tables follow
+    assert "Traceback" not in result.stderr
+
+
+def test_score_sample_directory_as_a_subprocess_json():
+    result = run("score", SAMPLES, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["respondents"] == 5 and doc["groups"][0]["organization"] == "qingshan"
+
+
+def test_bad_input_as_a_subprocess_never_shows_a_traceback(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("questionnaire: gov-dt@1.0\norganization: x\nanswers: [\n", encoding="utf-8")
+    result = run("score", bad)
+    assert result.returncode == 2
+    assert f"{bad}:4:1: YAML syntax error" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_non_utf8_file_is_reported(tmp_path):
+    bad = tmp_path / "gbk.yaml"
+    bad.write_bytes("organization: 青山县\n".encode("gb18030"))
+    result = run("validate", bad)
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr and "UTF-8" in result.stderr

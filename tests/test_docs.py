@@ -1,0 +1,62 @@
+"""Documentation that cannot drift from the code."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from conftest import MINI, ROOT, cli
+
+from dtassess.cli import app
+from dtassess.errors import CATALOGUE
+from dtassess.yamlsource import fast_load
+
+DOCS = ROOT / "docs"
+
+
+def commands() -> list[str]:
+    import typer.main
+
+    return sorted(typer.main.get_command(app).commands)
+
+
+@pytest.mark.parametrize("command", commands())
+def test_every_command_has_help_and_a_section(command):
+    result = cli(command, "--help")
+    assert result.exit_code == 0 and "Usage:" in result.stdout
+    assert f"## dtassess {command}\n" in (DOCS / "cli.md").read_text(encoding="utf-8")
+
+
+def test_error_catalogue_and_its_page_agree():
+    text = (DOCS / "errors.md").read_text(encoding="utf-8")
+    documented = dict(re.findall(r"^\| ([QRTF]\d{3}) \| ([^|]+?) \|", text, re.M))
+    assert documented == CATALOGUE
+
+
+def test_every_code_the_source_uses_is_catalogued():
+    used = set()
+    for path in (ROOT / "dtassess").glob("*.py"):
+        used |= set(re.findall(r"\"([QRTF]\d{3})\"", path.read_text(encoding="utf-8")))
+    assert used <= set(CATALOGUE)
+    assert set(CATALOGUE) - used == set(), "catalogued codes that nothing reports"
+
+
+def test_format_page_example_is_the_mini_fixture():
+    text = (DOCS / "questionnaire-format.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(id: mini.*?)```", text, re.S).group(1)
+    assert yaml.safe_load(example) == yaml.safe_load(MINI.read_text(encoding="utf-8"))
+    assert fast_load(example) == fast_load(MINI.read_text(encoding="utf-8"))
+
+
+def test_readme_commands_and_ci():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "scripts/dev demo" in readme and "scripts/dev test" in readme
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "scripts/dev test" in ci
+
+
+def test_docs_links_resolve():
+    for page in [ROOT / "README.md", *DOCS.glob("*.md")]:
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            assert (page.parent / target).exists(), f"{page.name} links to missing {target}"
