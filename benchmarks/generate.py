@@ -135,9 +135,9 @@ def _number(question: Question, target: np.ndarray, rng: np.random.Generator) ->
     if not question.bands:
         return np.round(low + target * (high - low), 2)
     starts = np.array([b.min for b in question.bands], dtype=float)
-    ends = np.append(starts[1:], max(high, starts[-1] + (starts[-1] - starts[-2]) / 2))
-    if len(starts) == 1:
-        ends[-1] = max(high, starts[0] + 1.0)
+    # The top band is open above: give it the width of the band below it, within the bounds.
+    step = starts[-1] - starts[-2] if len(starts) > 1 else 1.0
+    ends = np.append(starts[1:], max(starts[-1], min(high, starts[-1] + step)))
     band = np.minimum((target * len(starts)).astype(np.intp), len(starts) - 1)
     within = rng.random(len(target))
     values = starts[band] + within * (ends[band] - starts[band])
