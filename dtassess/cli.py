@@ -196,9 +196,7 @@ def validate(
         good, problems, _ = check_responses(files, q)
         checked = len({p.path for p in problems} | {r.source for r in good})
     else:
-        for path in files:
-            if not path.exists():
-                raise DtassessError(Problem("F001", f"file not found: {path}", str(path)))
+        for path in _questionnaire_files(files):
             _, found = check_questionnaire(path)
             problems.extend(found)
             checked += 1
@@ -215,6 +213,24 @@ def validate(
     _stderr().print(summary, style="red" if errors else "green", markup=False)
     if errors:
         raise typer.Exit(int(ExitCode.INVALID))
+
+
+def _questionnaire_files(paths: list[Path]) -> list[Path]:
+    """Files as given; a directory stands for the questionnaires directly inside it."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+            if not inside:
+                raise DtassessError(
+                    Problem("F001", f"no questionnaire (.yaml, .yml) in {path}", str(path))
+                )
+            found.extend(inside)
+        elif path.exists():
+            found.append(path)
+        else:
+            raise DtassessError(Problem("F001", f"file not found: {path}", str(path)))
+    return found
 
 
 @app.command()

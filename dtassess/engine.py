@@ -271,6 +271,12 @@ class _Coder:
         return self.done[qid]
 
 
+def _yes_no(value: Any) -> Any:
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    return value
+
+
 def _hidden(q: Questionnaire, coded: _Coder, n: int) -> dict[str, np.ndarray]:
     """Rows from which each conditional question is hidden.
 
@@ -288,7 +294,11 @@ def _hidden(q: Questionnaire, coded: _Coder, n: int) -> dict[str, np.ndarray]:
             codes = coded(name).codes
             if name in hidden and hidden[name].any():
                 codes = np.where(hidden[name], -1, codes)
-            inputs[name] = Coded(codes, coded(name).uniques)
+            uniques = coded(name).uniques
+            if q.has_question(name) and q.question(name).type == "boolean":
+                # Conditions compare 'yes'/'no'; a program may have written True/False.
+                uniques = [_yes_no(u) for u in uniques]
+            inputs[name] = Coded(codes, uniques)
         if len(inputs) == 1:
             ((name, one),) = inputs.items()
             distinct = np.array([*one.uniques, None], dtype=object)

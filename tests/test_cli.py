@@ -196,3 +196,33 @@ def test_non_utf8_file_is_reported(tmp_path):
     result = run("validate", bad)
     assert result.returncode == 2
     assert "cannot read" in result.stderr and "UTF-8" in result.stderr
+
+
+def test_ctrl_c_exits_130(monkeypatch):
+    import dtassess.responses
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dtassess.responses, "load_responses", interrupted)
+    result = cli("score", WORKED_R, "-q", WORKED_Q)
+    assert result.exit_code == 130 and "interrupted" in result.stderr
+
+
+def test_internal_errors_are_reported_without_a_traceback(monkeypatch):
+    import dtassess.engine
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(dtassess.engine, "score", broken)
+    result = cli("score", WORKED_R, "-q", WORKED_Q)
+    assert result.exit_code == 3
+    assert "internal error: ZeroDivisionError: boom" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_a_directory_of_questionnaires(tmp_path):
+    ok = cli("validate", ROOT / "questionnaires")
+    assert ok.exit_code == 0 and "1 file(s) checked" in ok.stderr
+    assert cli("validate", tmp_path).exit_code == 2

@@ -358,3 +358,9 @@ def test_order_of_files_changes_nothing(write):
     a = score(load_responses(first, MINI_Q)).table
     b = score(load_responses(list(reversed(second)), MINI_Q)).table
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_boolean_true_false_from_a_program_drive_skip_logic():
+    rows = [{"security.plan": True, "security.drill": 5}, {"security.plan": False}]
+    got = scores_of(WORKED, rows)
+    assert got.loc[0, "security"] == 100 and got.loc[1, "security"] == 0
