@@ -60,6 +60,7 @@ CATALOGUE: dict[str, str] = {
     "R013": "exclusive option combined with others",
     "R014": "unknown field",
     "R015": "no response files found",
+    "R016": "the same respondent answered twice",
     "T001": "threshold specification does not parse",
     "T002": "threshold names an unknown dimension",
     "F001": "file not found or unreadable",

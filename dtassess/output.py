@@ -40,6 +40,17 @@ def _key_fields(result: ScoreResult) -> list[str]:
     return list(GROUPINGS[result.by])
 
 
+def _groups(result: ScoreResult) -> list[list[Any]]:
+    """The table's rows, one list per group.
+
+    Every group has exactly one row per node, in node order, so the table is cut into runs of
+    that length; two groups with equal keys (one respondent id in two files) stay apart.
+    """
+    rows = list(result.table.itertuples(index=False))
+    size = len(result.questionnaire.node_ids)
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
+
+
 def questionnaire_summary(q: Questionnaire) -> dict[str, Any]:
     nodes = [
         {
@@ -78,25 +89,22 @@ def to_json_dict(result: ScoreResult, checks: list[Check] | None = None) -> dict
     """The documented JSON document (schema: dtassess/schemas/scores.schema.json)."""
     keys = _key_fields(result)
     groups: list[dict[str, Any]] = []
-    current: dict[str, Any] | None = None
-    current_key: tuple | None = None
-    for row in result.table.itertuples(index=False):
-        key = tuple(getattr(row, k) for k in keys)
-        if key != current_key:
-            current_key = key
-            current = {k: (getattr(row, k) or None) for k in keys}
-            current["organization_name"] = row.organization_name or None
-            current["respondents"] = int(row.respondents)
-            current["scores"] = {}
-            groups.append(current)
-        assert current is not None
-        current["scores"][row.node] = {
-            "score": _num(row.score),
-            "level": int(row.level) or None,
-            "coverage": _num(row.coverage),
-            "n": int(row.n),
-            "sd": _num(row.sd),
+    for rows in _groups(result):
+        first = rows[0]
+        group: dict[str, Any] = {k: (getattr(first, k) or None) for k in keys}
+        group["organization_name"] = first.organization_name or None
+        group["respondents"] = int(first.respondents)
+        group["scores"] = {
+            row.node: {
+                "score": _num(row.score),
+                "level": int(row.level) or None,
+                "coverage": _num(row.coverage),
+                "n": int(row.n),
+                "sd": _num(row.sd),
+            }
+            for row in rows
         }
+        groups.append(group)
     doc: dict[str, Any] = {
         "format": SCHEMA_ID,
         "tool": {"name": "dtassess", "version": __version__},
@@ -206,12 +214,12 @@ def print_table(result: ScoreResult, console: Console, lang: str) -> None:
     keys = _key_fields(result)
     low, high = q.score_range
     names = {lv.level: localize(lv.name, lang) for lv in q.scale}
-    for _, rows in result.table.groupby(keys, sort=False):
-        first = rows.iloc[0]
-        parts = [first["organization_name"] or first["organization"]]
-        parts += [str(first[k]) for k in keys[1:] if first[k]]
+    for rows in _groups(result):
+        first = rows[0]
+        parts = [first.organization_name or first.organization]
+        parts += [str(getattr(first, k)) for k in keys[1:] if getattr(first, k)]
         title = f"{localize(q.title, lang)} · " + " · ".join(parts)
-        caption = f"{int(first['respondents'])} {words['respondents']} · {q.ref}"
+        caption = f"{int(first.respondents)} {words['respondents']} · {q.ref}"
         table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
         # Numbers are never cut short: long titles wrap, and bars go when the terminal is narrow.
         with_bars = console.width >= 100
@@ -224,7 +232,7 @@ def print_table(result: ScoreResult, console: Console, lang: str) -> None:
         if result.by != "respondent":
             table.add_column(words["n"], justify="right", no_wrap=True)
             table.add_column(words["sd"], justify="right", no_wrap=True)
-        for row in rows.itertuples(index=False):
+        for row in rows:
             label = "  " * int(row.depth) + q.title_of(row.node, lang)
             style = "bold" if row.depth <= 1 else ""
             score = _num(row.score, 1)

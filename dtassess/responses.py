@@ -555,11 +555,27 @@ def check_responses(
     q = _as_questionnaire(questionnaire, files)
     good: list[Response] = []
     problems: list[Problem] = []
+    seen: dict[tuple, str] = {}
     for path in files:
         response, found = check_response_file(path, q)
         problems.extend(found)
-        if response is not None:
-            good.append(response)
+        if response is None:
+            continue
+        good.append(response)
+        key = (response.organization, response.unit, response.period, response.respondent)
+        if key in seen:
+            where = " · ".join(str(k) for k in key if k)
+            problems.append(
+                Problem(
+                    "R016",
+                    f"respondent {where} also answered in {seen[key]}; both responses are "
+                    "scored (give each respondent its own id if they are different people)",
+                    str(path),
+                    severity="warning",
+                )
+            )
+        else:
+            seen[key] = str(path)
     return good, problems, q
 
 

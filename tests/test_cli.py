@@ -226,3 +226,15 @@ def test_validate_a_directory_of_questionnaires(tmp_path):
     ok = cli("validate", ROOT / "questionnaires")
     assert ok.exit_code == 0 and "1 file(s) checked" in ok.stderr
     assert cli("validate", tmp_path).exit_code == 2
+
+
+def test_one_respondent_in_two_files_is_kept_apart_and_flagged(tmp_path):
+    for folder in ("x", "y"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.yaml").write_text(
+            (WORKED_R / "a.yaml").read_text("utf-8"), encoding="utf-8"
+        )
+    result = cli("score", tmp_path, "-q", WORKED_Q, "--by", "respondent", "--format", "json")
+    assert result.exit_code == 0
+    assert "respondent demo · 2026 · A also answered in" in result.stderr
+    assert len(json.loads(result.stdout)["groups"]) == 2
