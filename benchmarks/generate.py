@@ -21,7 +21,6 @@ import yaml
 from dtassess.conditions import NA
 from dtassess.questionnaire import Question, Questionnaire, load_questionnaire
 
-CHOICE_TYPES = ("level", "likert", "single", "boolean")
 ROLES = ("CIO", "deputy head", "IT section chief", "data officer", "security officer", "staff")
 NOISE = 0.15  # spread of one answer around the respondent's (dimension) maturity
 DIMENSION_SPREAD = 0.10  # how far a respondent's top dimensions drift from their overall maturity
@@ -30,8 +29,8 @@ DIMENSION_SPREAD = 0.10  # how far a respondent's top dimensions drift from thei
 def _object_index(values: list) -> pd.Index:
     # tupleize_cols=False: multi answers are tuples, which pandas would otherwise turn into
     # a MultiIndex; dtype=object keeps level numbers as Python ints, as files give them.
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
+    # fromiter, not np.array: tuples of one length would otherwise become a 2-D array.
+    array = np.fromiter(values, dtype=object, count=len(values))
     return pd.Index(array, dtype=object, tupleize_cols=False)
 
 
@@ -163,7 +162,9 @@ def synthetic_answers(
             continue
         noise = rng.standard_normal(n, dtype=np.float32) * NOISE
         target = np.clip(maturity + drift[top[question.id]] + noise, 0.0, 0.999999)
-        unanswered, not_applicable = _omitted(rng, n, missing, na, question.allow_na)
+        # A survey does not let a respondent past a required question.
+        rate = 0.0 if question.required else missing
+        unanswered, not_applicable = _omitted(rng, n, rate, na, question.allow_na)
         if question.type == "number":
             values = _number(question, target, rng)
             values[unanswered] = np.nan
