@@ -7,7 +7,7 @@
 - floor: a NumPy kernel of the formulas of docs/scoring.md written here, independent of the
   engine, starting from the integer code matrix of the categorical columns and run in blocks
   of --block rows; engine/floor says how far the engine is from what NumPy can do. The same
-  kernel on whole arrays (the engine's layout) is reported under the table.
+  kernel on whole arrays is reported under the table.
 - loop: one respondent at a time with dicts, option look-ups and a recursive walk of the tree,
   the way most survey tools score. When all N would take longer than --loop-budget seconds it
   runs on the first rows only and its time is extrapolated linearly (marked with *).
@@ -546,7 +546,7 @@ class Row:
     n: int
     engine: float
     floor: float  # in row blocks
-    floor_whole: float  # on whole arrays, the engine's layout
+    floor_whole: float  # the same kernel on whole arrays
     loop: float  # extrapolated to n when loop_rows < n
     loop_rows: int
     worst: float  # largest difference from the engine
@@ -651,7 +651,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{r.n:,}: {r.floor_whole:.3f} s (engine/floor {r.engine / r.floor_whole:.2f}x)"
         for r in rows
     )
-    print(f"floor in blocks of {args.block:,} rows; on whole arrays (as the engine): {whole}")
+    print(f"floor in blocks of {args.block:,} rows; on whole arrays: {whole}")
     checked = ", ".join(f"{r.loop_rows:,} of {r.n:,}" for r in rows)
     worst = max(r.worst for r in rows)
     print(

@@ -165,12 +165,14 @@ class Coded:
 
 
 def _choice_tables(question: Question, coded: Coded) -> tuple[np.ndarray, ...]:
-    """Per distinct value (plus a last slot for "no answer"): its 0-1 score with 0 where there
-    is none, whether it is an answer, and whether it counts as applicable."""
-    size = len(coded.uniques) + 1
+    """Per distinct value: its 0-1 score (0 where there is none), whether it is an answer,
+    and whether it counts as applicable. Two slots follow the values: code -2 for a question
+    hidden by skip logic, code -1 for no answer (indexing with mode="wrap" lands on them)."""
+    size = len(coded.uniques) + 2
     score = np.zeros(size)
     answer = np.zeros(size)
     applicable = np.ones(size)
+    applicable[-2] = 0.0
     invalid = []
     for k, value in enumerate(coded.uniques):
         if isinstance(value, str) and value == NA:
@@ -222,34 +224,66 @@ def _invalid(question: Question, values: np.ndarray, bad: np.ndarray) -> Dtasses
     )
 
 
-def answer_matrix(q: Questionnaire, answers: pd.DataFrame) -> AnswerMatrix:
-    """Turn the answers frame (one column per question) into 0-1 scores and masks."""
+# Rows are scored in blocks: the working matrices of one block stay in the CPU caches, and a
+# million respondents need a few megabytes of scratch memory instead of gigabytes.
+BLOCK_ROWS = 16_384
+
+
+@dataclass
+class _Prepared:
+    """Every scored question's answers reduced to per-row arrays, once for all rows: codes
+    and per-value tables for questions answered by options, plain arrays for numbers. Skip
+    logic is already applied (hidden rows carry code -2, or zeros)."""
+
+    columns: list[tuple]  # ("coded", codes, score, answer, applicable) | ("plain", s, has, ok)
+
+
+def _prepare(q: Questionnaire, answers: pd.DataFrame) -> _Prepared:
     model = compile_model(q)
-    n, width = len(answers), len(model.questions)
-    coded = _Coder(answers, n)
-    hidden = _hidden(q, coded, n)
+    coded = _Coder(answers, len(answers))
+    hidden = _hidden(q, coded, len(answers))
+    columns: list[tuple] = []
+    for question in model.questions:
+        gone = hidden.get(question.id)
+        if question.type == "number":
+            col, has, na = _number(question, coded.series(question.id))
+            shown = ~na if gone is None else ~na & ~gone
+            has &= shown
+            columns.append(("plain", np.where(has, col, 0.0), has, shown))
+        else:
+            tables = _choice_tables(question, coded(question.id))
+            codes = coded(question.id).codes
+            if gone is not None:
+                codes = np.where(gone, -2, codes)
+            columns.append(("coded", codes, *tables))
+    return _Prepared(columns)
+
+
+def _block_matrix(q: Questionnaire, prepared: _Prepared, rows: slice) -> AnswerMatrix:
+    """The answer matrix of one block of rows."""
+    n = rows.stop - rows.start
+    width = len(prepared.columns)
     # Column-major: each write below fills one contiguous column, and the matrix products
     # that follow read whole columns.
     scores = np.empty((n, width), order="F")
     answered = np.empty((n, width), order="F")
     applicable = np.empty((n, width), order="F")
-    for j, question in enumerate(model.questions):
-        if question.type == "number":
-            col, has, na = _number(question, coded.series(question.id))
-            scores[:, j] = np.where(has, col, 0.0)
-            answered[:, j] = has
-            applicable[:, j] = ~na
-        else:
-            codes = coded(question.id).codes
-            tables = _choice_tables(question, coded(question.id))
-            # Code -1 (no answer) wraps round to each table's last slot.
-            for table, out in zip(tables, (scores, answered, applicable), strict=True):
+    outs = (scores, answered, applicable)
+    for j, column in enumerate(prepared.columns):
+        if column[0] == "coded":
+            codes = column[1][rows]
+            for table, out in zip(column[2:], outs, strict=True):
                 np.take(table, codes, out=out[:, j], mode="wrap")
-        if question.id in hidden:
-            rows = hidden[question.id]
-            scores[rows, j] = answered[rows, j] = applicable[rows, j] = 0.0
+        else:
+            for values, out in zip(column[1:], outs, strict=True):
+                out[:, j] = values[rows]
     valid = applicable if q.unanswered == "zero" else answered
     return AnswerMatrix(scores, valid, answered, applicable)
+
+
+def answer_matrix(q: Questionnaire, answers: pd.DataFrame) -> AnswerMatrix:
+    """The whole answer matrix: respondents x scored questions (for inspection and tests)."""
+    return _block_matrix(q, _prepare(q, answers), slice(0, len(answers)))
 
 
 class _Coder:
@@ -388,25 +422,30 @@ def _geomean(plan: NodePlan, matrix: AnswerMatrix, nodes: np.ndarray):
     return value
 
 
-def score_respondents(q: Questionnaire, answers: pd.DataFrame) -> RespondentScores:
+def score_respondents(
+    q: Questionnaire, answers: pd.DataFrame, block_rows: int = BLOCK_ROWS
+) -> RespondentScores:
     """Score every respondent on every node."""
     model = compile_model(q)
-    matrix = answer_matrix(q, answers)
-    nodes01 = aggregate_tree(model, matrix)
+    prepared = _prepare(q, answers)
+    n, width = len(answers), len(model.node_ids)
+    # Fortran-ordered results become pandas columns without a copy.
+    score = np.empty((n, width), order="F")
+    coverage = np.empty((n, width), order="F")
     low, high = q.score_range
-    if (low, high) != (0.0, 1.0):
-        nodes01 *= high - low
-        nodes01 += low
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # Fortran-ordered results become pandas columns without a copy.
-        done = _by_columns(matrix.answered, model.effective)
-        possible = _by_columns(matrix.applicable, model.effective)
-        done /= possible
-        done[possible == 0] = np.nan
+    for start in range(0, n, block_rows):
+        rows = slice(start, min(start + block_rows, n))
+        matrix = _block_matrix(q, prepared, rows)
+        nodes01 = aggregate_tree(model, matrix)
+        score[rows] = low + nodes01 * (high - low)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            done = _by_columns(matrix.answered, model.effective)
+            possible = _by_columns(matrix.applicable, model.effective)
+            coverage[rows] = np.where(possible > 0, done / possible, np.nan)
     columns = list(model.node_ids)
     return RespondentScores(
-        pd.DataFrame(nodes01, index=answers.index, columns=columns, copy=False),
-        pd.DataFrame(done, index=answers.index, columns=columns, copy=False),
+        pd.DataFrame(score, index=answers.index, columns=columns, copy=False),
+        pd.DataFrame(coverage, index=answers.index, columns=columns, copy=False),
     )
 
 

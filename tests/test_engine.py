@@ -364,3 +364,13 @@ def test_boolean_true_false_from_a_program_drive_skip_logic():
     rows = [{"security.plan": True, "security.drill": 5}, {"security.plan": False}]
     got = scores_of(WORKED, rows)
     assert got.loc[0, "security"] == 100 and got.loc[1, "security"] == 0
+
+
+@SETTINGS
+@given(st.lists(answer_strategy(GOV), min_size=1, max_size=12), st.integers(1, 5))
+def test_scoring_in_row_blocks_changes_nothing(rows, block):
+    answers = frame(GOV, rows)
+    whole = score_respondents(GOV, answers)
+    blocked = score_respondents(GOV, answers, block_rows=block)
+    pd.testing.assert_frame_equal(whole.score, blocked.score)
+    pd.testing.assert_frame_equal(whole.coverage, blocked.coverage)
