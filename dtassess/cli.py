@@ -329,6 +329,101 @@ def _emit(result, output_format, output, force, language, checks) -> None:
         _stderr().print(f"wrote {output}", markup=False)
 
 
+TargetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--target",
+        help="Target level for every dimension (4) or per dimension (strategy=4,security=5). "
+        "Default: one level above the current one.",
+        metavar="SPEC",
+    ),
+]
+TargetsFileOpt = Annotated[
+    Path | None,
+    typer.Option("--targets", help="A YAML file with a 'targets:' block.", metavar="FILE"),
+]
+
+
+class RoadmapFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _targets(q: Any, spec: str | None, path: Path | None):
+    from .roadmap import Targets, load_targets, parse_targets
+
+    if spec and path:
+        raise DtassessError(Problem("T001", "give --target or --targets, not both"))
+    if path is not None:
+        return load_targets(path, q)
+    return parse_targets(spec, q) if spec else Targets()
+
+
+def _scored(responses: list[Path], questionnaire: str | None):
+    """Responses loaded and scored by organization, warnings printed."""
+    from .engine import score as run_score
+    from .responses import load_responses
+
+    loaded = load_responses(responses, _questionnaire_or_none(questionnaire))
+    report_problems(loaded.problems)
+    return loaded, run_score(loaded, by="organization")
+
+
+@app.command()
+@_handled
+def roadmap(
+    responses: Annotated[
+        list[Path], typer.Argument(help="Response files or directories.", metavar="RESPONSE")
+    ],
+    questionnaire: QuestionnaireOpt = None,
+    target: TargetOpt = None,
+    targets_file: TargetsFileOpt = None,
+    output_format: Annotated[
+        RoadmapFormat, typer.Option("--format", help="Output format.")
+    ] = RoadmapFormat.table,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Turn scores into prioritised, phased actions per organization (docs/roadmap.md)."""
+    from .roadmap import build_roadmaps
+
+    loaded, result = _scored(responses, questionnaire)
+    q = loaded.questionnaire
+    language = _lang(q, lang)
+    roadmaps = build_roadmaps(result, loaded, _targets(q, target, targets_file))
+    if output_format is RoadmapFormat.json:
+        import json
+
+        doc = {"format": "dtassess.roadmap/1", "roadmaps": [r.to_dict() for r in roadmaps]}
+        text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            from .files import write_atomic
+
+            write_atomic(output, text, force=force)
+            _stderr().print(f"wrote {output}", markup=False)
+        return
+    from .output import print_roadmap
+
+    if output is None:
+        for item in roadmaps:
+            print_roadmap(item, q, _stdout(), language)
+        return
+    import io
+
+    from rich.console import Console
+
+    console = Console(record=True, width=120, file=io.StringIO())
+    for item in roadmaps:
+        print_roadmap(item, q, console, language)
+    from .files import write_atomic
+
+    write_atomic(output, console.export_text(), force=force)
+    _stderr().print(f"wrote {output}", markup=False)
+
+
 @app.command("questionnaires")
 @_handled
 def list_questionnaires(lang: LangOpt = None) -> None:

@@ -97,7 +97,8 @@ class Problem:
     def format(self) -> str:
         """`path:line:column: message`, the one shape every message takes."""
         prefix = "warning: " if self.severity == "warning" else ""
-        text = f"{self.place}: {prefix}{self.message}"
+        place = f"{self.place}: " if self.path or self.line is not None else ""
+        text = f"{place}{prefix}{self.message}"
         if self.snippet:
             text += "\n" + self.snippet
         return text

@@ -252,3 +252,80 @@ def print_table(result: ScoreResult, console: Console, lang: str) -> None:
                 cells += [str(int(row.n)), "—" if sd is None else f"{sd:.1f}"]
             table.add_row(*cells)
         console.print(table)
+
+
+ROADMAP_WORDS = {
+    "zh": {
+        "phase": "阶段",
+        "months": "个月",
+        "action": "行动",
+        "dimension": "维度",
+        "reach": "达到等级",
+        "effort": "投入",
+        "impact": "成效",
+        "after": "阶段完成后总体",
+        "low": "低",
+        "medium": "中",
+        "high": "高",
+        "none": "各维度均已达到目标，无需新增行动。",
+    },
+    "en": {
+        "phase": "Phase",
+        "months": "months",
+        "action": "Action",
+        "dimension": "Dimension",
+        "reach": "Reaches",
+        "effort": "Effort",
+        "impact": "Impact",
+        "after": "Overall after",
+        "low": "low",
+        "medium": "medium",
+        "high": "high",
+        "none": "Every dimension is at its target; no new actions.",
+    },
+}
+
+
+def print_roadmap(roadmap: Any, q: Questionnaire, console: Console, lang: str) -> None:
+    """The roadmap for people: one table per phase, and where the phase leads."""
+    from rich.table import Table
+
+    words = ROADMAP_WORDS.get(lang, ROADMAP_WORDS["en"])
+    names = {lv.level: localize(lv.name, lang) for lv in q.scale}
+    group = roadmap.group
+    heading = " · ".join(
+        str(x) for x in (group["organization_name"] or group["organization"], group["period"]) if x
+    )
+    console.print(f"[bold]{localize(q.title, lang)} · {heading}[/bold]", highlight=False)
+    if not roadmap.actions:
+        console.print(words["none"])
+        return
+    for phase in roadmap.phases:
+        if not phase.actions:
+            continue
+        low, high = phase.months
+        title = f"{words['phase']} {phase.phase} · {low}-{high} {words['months']}"
+        table = Table(title=title, title_justify="left")
+        table.add_column(words["action"], overflow="fold")
+        table.add_column(words["dimension"], overflow="fold")
+        table.add_column(words["reach"], no_wrap=True)
+        table.add_column(words["effort"], no_wrap=True)
+        table.add_column(words["impact"], no_wrap=True)
+        for action in phase.actions:
+            table.add_row(
+                localize(action.title, lang),
+                q.title_of(action.dimension, lang),
+                f"{action.reach} {names.get(action.reach, '')}",
+                words[action.effort],
+                words[action.impact],
+            )
+        console.print(table)
+        after = phase.projection["overall"]
+        score = after["score"]
+        level = after["level"]
+        console.print(
+            f"{words['after']}: {score:.1f} · {level} {names.get(level, '')}"
+            if score is not None
+            else f"{words['after']}: —",
+            highlight=False,
+        )
