@@ -424,6 +424,135 @@ def roadmap(
     _stderr().print(f"wrote {output}", markup=False)
 
 
+class ReportFormat(StrEnum):
+    pdf = "pdf"
+    html = "html"
+
+
+def _report_date(value: str | None):
+    import datetime as dt
+
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise DtassessError(
+            Problem("T001", f"--date: '{value}' is not a date like 2026-11-25")
+        ) from None
+
+
+@app.command()
+@_handled
+def report(
+    responses: Annotated[
+        list[Path], typer.Argument(help="Response files or directories.", metavar="RESPONSE")
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o",
+            "--output",
+            help="The report file; a folder when the responses name several organizations.",
+        ),
+    ],
+    questionnaire: QuestionnaireOpt = None,
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", help="pdf, or one self-contained html file.")
+    ] = ReportFormat.pdf,
+    lang: LangOpt = None,
+    target: TargetOpt = None,
+    targets_file: TargetsFileOpt = None,
+    template: Annotated[
+        Path | None,
+        typer.Option("--template", help="A template folder made by 'dtassess template init'."),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Report date YYYY-MM-DD (default today); the same inputs and date give the "
+            "same bytes.",
+            metavar="DATE",
+        ),
+    ] = None,
+    pdf_variant: Annotated[
+        str | None,
+        typer.Option(
+            "--pdf-variant",
+            help="pdf/a-3b (archiving), pdf/ua-1 (tagged, accessible), ...",
+            metavar="VARIANT",
+        ),
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Render the PDF (or HTML) roadmap report, one per organization."""
+    from .report import attachment_for, build_report, render_many, report_name
+    from .roadmap import build_roadmaps
+    from .templating import template_dir
+
+    loaded, result = _scored(responses, questionnaire)
+    q = loaded.questionnaire
+    language = _lang(q, lang)
+    folder = template_dir(template)
+    day = _report_date(date)
+    if output_format is ReportFormat.pdf:
+        from .render import check_cjk_font
+
+        check_cjk_font(language)
+    roadmaps = build_roadmaps(result, loaded, _targets(q, target, targets_file))
+    if len(roadmaps) == 1:
+        paths = [output]
+    else:
+        if output.exists() and not output.is_dir():
+            raise DtassessError(
+                Problem(
+                    "F003",
+                    f"{output} is a file, but the responses name {len(roadmaps)} "
+                    "organizations: give a folder",
+                    str(output),
+                )
+            )
+        paths = [output / report_name(r, language, output_format.value) for r in roadmaps]
+    from .files import refuse_existing, write_atomic
+
+    refuse_existing(paths, force)
+    jobs = [
+        (
+            build_report(result, loaded, r, language, day),
+            attachment_for(result, r),
+            folder,
+            output_format.value,
+            pdf_variant,
+        )
+        for r in roadmaps
+    ]
+    for path, data in zip(paths, render_many(jobs), strict=True):
+        write_atomic(path, data, force=force)
+        _stderr().print(f"wrote {path}", markup=False)
+
+
+template_app = typer.Typer(help="Report templates an agency can brand.", no_args_is_help=True)
+app.add_typer(template_app, name="template")
+
+
+@template_app.command("init")
+@_handled
+def template_init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create.", metavar="DIR")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite template files there.")] = False,
+) -> None:
+    """Write an editable copy of the report template (logo, colours, cover text, layout)."""
+    from .templating import init_template
+
+    for path in init_template(directory, force=force):
+        _stderr().print(f"wrote {path}", markup=False)
+    _stderr().print(
+        f"edit {directory}/brand.yaml, then: dtassess report ... --template {directory}",
+        markup=False,
+    )
+
+
 @app.command("questionnaires")
 @_handled
 def list_questionnaires(lang: LangOpt = None) -> None:
@@ -448,19 +577,47 @@ def list_questionnaires(lang: LangOpt = None) -> None:
 
 @app.command()
 @_handled
-def demo(lang: LangOpt = None) -> None:
-    """Score the bundled sample county and print the result (the README's first command)."""
+def demo(
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Folder for the demo reports.")
+    ] = Path("dtassess-demo"),
+    date: Annotated[
+        str | None, typer.Option("--date", help="Report date YYYY-MM-DD.", metavar="DATE")
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Render the bundled sample county's report in Chinese and English (PDF and HTML)."""
     from .engine import score as run_score
     from .output import print_table
+    from .render import check_cjk_font
+    from .report import attachment_for, build_report, render_many
     from .resources import sample_responses_dir
     from .responses import load_responses
+    from .roadmap import build_roadmaps
+    from .templating import template_dir
 
     loaded = load_responses([sample_responses_dir()])
     report_problems(loaded.problems)
-    language = _lang(loaded.questionnaire, lang)
-    console = _stdout()
-    for by in ("organization", "unit"):
-        print_table(run_score(loaded, by=by), console, language)
+    q = loaded.questionnaire
+    result = run_score(loaded, by="organization")
+    print_table(result, _stdout(), q.locales[0])
+    check_cjk_font("zh")
+    folder = template_dir()
+    day = _report_date(date)
+    roadmap = build_roadmaps(result, loaded)[0]
+    attachment = attachment_for(result, roadmap)
+    jobs, paths = [], []
+    for language in q.locales:
+        model = build_report(result, loaded, roadmap, language, day)
+        for fmt in ("pdf", "html"):
+            jobs.append((model, attachment, folder, fmt, None))
+            paths.append(output / f"qingshan-{language}.{fmt}")
+    from .files import refuse_existing, write_atomic
+
+    refuse_existing(paths, force)
+    for path, data in zip(paths, render_many(jobs), strict=True):
+        write_atomic(path, data, force=force)
+        _stderr().print(f"wrote {path}", markup=False)
 
 
 def main() -> None:

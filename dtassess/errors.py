@@ -23,7 +23,8 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # Ctrl-C
 
 
-# code -> short title. Q: questionnaire, R: responses, T: thresholds and options.
+# code -> short title. Q: questionnaire, R: responses, T: thresholds and targets, P: PDF
+# rendering, F: files and references.
 CATALOGUE: dict[str, str] = {
     "Q001": "YAML syntax error",
     "Q002": "wrong type",
@@ -61,11 +62,16 @@ CATALOGUE: dict[str, str] = {
     "R014": "unknown field",
     "R015": "no response files found",
     "R016": "the same respondent answered twice",
-    "T001": "threshold specification does not parse",
-    "T002": "threshold names an unknown dimension",
+    "T001": "threshold, target or date does not parse",
+    "T002": "threshold or target names an unknown dimension",
+    "P001": "no font for the report language",
+    "P002": "unknown PDF variant",
+    "P003": "PDF variant cannot carry the attachments",
     "F001": "file not found or unreadable",
     "F002": "unknown questionnaire",
     "F003": "output file already exists",
+    "F004": "template folder missing or incomplete",
+    "F005": "template or branding error",
 }
 
 

@@ -24,6 +24,10 @@ def write_atomic(path: str | Path, data: str | bytes, force: bool = False) -> Pa
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        # mkstemp makes the file private; give it the permissions a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
             handle.flush()
@@ -33,3 +37,17 @@ def write_atomic(path: str | Path, data: str | bytes, force: bool = False) -> Pa
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def refuse_existing(paths: list[Path], force: bool) -> None:
+    """Stop before any work when an output exists, naming every one of them."""
+    if force:
+        return
+    existing = [p for p in paths if Path(p).exists()]
+    if existing:
+        raise DtassessError(
+            [
+                Problem("F003", f"{p} already exists; pass --force to replace it", str(p))
+                for p in existing
+            ]
+        )

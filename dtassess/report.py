@@ -514,3 +514,110 @@ def _findings(roadmap: Roadmap, lang: str) -> dict[str, list[dict[str, Any]]]:
 
 def report_phases() -> tuple[dict[str, Any], ...]:
     return PHASES
+
+
+# --------------------------------------------------------------------------- rendering
+
+ATTACHMENT = "dtassess-results.json"
+
+
+def charts_for(
+    model: dict[str, Any],
+    score_range: tuple[float, float],
+    rings: list[float],
+    palette: dict[str, str] | None = None,
+):
+    """Every chart of the report, drawn once from the model, for PDF and HTML alike.
+
+    The brand's colours go into the SVG itself: WeasyPrint does not apply the page's
+    stylesheet inside an SVG image.
+    """
+    from . import charts
+
+    words = model["labels"]
+    return {
+        "radar": charts.radar(model["radar"], score_range, rings, words, palette=palette),
+        "timeline": charts.timeline(model["roadmap"]["phases"], words, palette=palette),
+        "bars": {
+            dim["id"]: charts.bars(dim["subdimensions"], score_range, rings, palette=palette)
+            for dim in model["dimensions"]
+        },
+    }
+
+
+def render_report(
+    model: dict[str, Any],
+    attachment: bytes,
+    folder: Path,
+    fmt: str = "pdf",
+    variant: str | None = None,
+) -> bytes:
+    """One report as PDF or self-contained HTML bytes."""
+    from .render import render_html_file, render_pdf
+    from .templating import load_brand, render_html
+
+    meta = model["methodology"]
+    rings = [level["min"] for level in meta["scale"]]
+    brand = load_brand(folder)
+    palette = {"primary": brand["primary"], "accent": brand["accent"]}
+    charts = charts_for(model, tuple(meta["score_range"]), rings, palette)
+    html = render_html(model, charts, folder)
+    if fmt == "html":
+        return render_html_file(html, root=folder).encode("utf-8")
+    pdf = render_pdf(
+        html,
+        root=folder,
+        lang=model["lang"],
+        title=f"{model['title']} · {model['organization']['name']}",
+        author=model["organization"]["name"],
+        subject=model["questionnaire"]["title"],
+        created=dt.date.fromisoformat(model["date"]),
+        attachments=[(ATTACHMENT, attachment, "dtassess scores and roadmap (JSON)")],
+        variant=variant,
+    )
+    return pdf.data if hasattr(pdf, "data") else pdf
+
+
+def _render_job(job: tuple) -> bytes:
+    """Worker entry point for rendering several reports on all cores."""
+    return render_report(*job)
+
+
+def render_many(jobs: list[tuple], workers: int | None = None) -> list[bytes]:
+    """Render reports in parallel processes (WeasyPrint layout is CPU-bound and single-threaded)."""
+    import os
+
+    if len(jobs) <= 1:
+        return [render_report(*job) for job in jobs]
+    from concurrent.futures import ProcessPoolExecutor
+
+    count = min(len(jobs), workers or os.cpu_count() or 1)
+    with ProcessPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(_render_job, jobs))
+
+
+def attachment_for(result: ScoreResult, roadmap: Roadmap) -> bytes:
+    """The numbers that travel inside the PDF: this organisation's scores and its roadmap."""
+    import json
+
+    from .output import to_json_dict
+
+    doc = to_json_dict(result)
+    group = roadmap.group
+    doc["groups"] = [
+        g
+        for g in doc["groups"]
+        if g["organization"] == group["organization"] and g["period"] == group["period"]
+    ]
+    doc["respondents"] = group["respondents"]
+    doc["roadmap"] = roadmap.to_dict()
+    return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def report_name(roadmap: Roadmap, lang: str, fmt: str) -> str:
+    """File name of one organisation's report when several are written to a folder."""
+    import re
+
+    parts = [roadmap.group["organization"], roadmap.group["period"], lang]
+    stem = "-".join(re.sub(r"[^\w.-]+", "_", str(p)) for p in parts if p)
+    return f"{stem}.{fmt}"

@@ -164,13 +164,16 @@ def test_questionnaires_lists_the_bundled_ones():
     assert "gov-dt" in result.stdout and "45" in result.stdout
 
 
-def test_demo_scores_the_sample_county_as_a_subprocess():
-    result = run("demo", "--lang", "en")
+def test_demo_scores_and_renders_both_languages_as_a_subprocess(tmp_path):
+    out = tmp_path / "demo"
+    result = run("demo", "-o", out, "--date", "2026-11-25")
     assert result.returncode == 0, result.stderr
-    assert "青山县人民政府" in result.stdout
-    assert "Data privacy and security" in result.stdout
-    assert "县卫生健康局" in result.stdout  # the per-unit tables follow
-    assert "Traceback" not in result.stderr
+    assert "青山县人民政府" in result.stdout and "数据隐私与安全" in result.stdout
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["qingshan-en.html", "qingshan-en.pdf", "qingshan-zh.html", "qingshan-zh.pdf"]
+    assert all((out / n).stat().st_mode & 0o044 for n in names)  # readable like any file
+    again = run("demo", "-o", out)
+    assert again.returncode == 2 and "already exists; pass --force" in again.stderr
 
 
 def test_score_sample_directory_as_a_subprocess_json():

@@ -1,0 +1,216 @@
+"""The report as a reader gets it: text extracted from the PDFs, safety, reproducibility, and
+every bad input of this stage (unknown target, target above the scale, broken templates)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, cli, run
+from pypdf import PdfReader
+
+from dtassess.render import read_attachment
+
+DATE = "2026-11-25"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    result = run("demo", "-o", out, "--date", DATE, "--force")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def text_of(path: Path) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
+def test_chinese_report_says_what_each_section_says(demo):
+    text = text_of(demo / "qingshan-zh.pdf")
+    for words in ("青山县人民政府", "执行摘要", "目录", "改进路线图", "评估方法", "数据来源"):
+        assert words in text, words
+    for area in ("战略与规划", "组织变革与文化", "投入与技术支撑", "数据隐私与安全"):
+        assert area in text
+    for level in ("初始级", "受管理级", "稳健级", "量化管理级", "优化级"):
+        assert level in text
+    assert "制定创新激励和容错纠错办法" in text  # the first roadmap action
+    assert "36.0" in text and "gov-dt" in text
+
+
+def test_english_report_says_what_each_section_says(demo):
+    text = text_of(demo / "qingshan-en.pdf")
+    for words in ("Executive summary", "Improvement roadmap", "Methodology", "Provenance"):
+        assert words in text, words
+    for area in ("Strategy and planning", "Data privacy and security"):
+        assert area in text
+    assert "Managed" in text and "Defined" in text
+    assert "Adopt rules on innovation" in text
+
+
+def test_page_counts_and_metadata(demo):
+    for lang, low, high in (("zh", 15, 35), ("en", 15, 40)):
+        reader = PdfReader(demo / f"qingshan-{lang}.pdf")
+        assert low <= len(reader.pages) <= high
+        assert reader.trailer["/Root"]["/Lang"] == lang
+        assert "青山县人民政府" in reader.metadata.title
+        assert reader.metadata.author
+
+
+def test_results_travel_inside_the_pdf(demo):
+    doc = json.loads(read_attachment(demo / "qingshan-zh.pdf", "dtassess-results.json"))
+    assert doc["format"] == "dtassess.scores/1"
+    assert doc["groups"][0]["scores"]["overall"]["score"] == pytest.approx(35.9521)
+    assert doc["roadmap"]["phases"][0]["actions"][0]["id"] == "culture.mindset.a3_tolerance"
+
+
+def test_html_is_one_self_contained_file(demo):
+    html = (demo / "qingshan-en.html").read_text(encoding="utf-8")
+    assert "<svg" in html and "<style" in html
+    assert 'rel="stylesheet"' not in html and 'src="logo' not in html
+
+
+def test_same_inputs_and_date_give_the_same_bytes(tmp_path):
+    a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    for path in (a, b):
+        result = cli("report", SAMPLES, "-o", path, "--lang", "en", "--date", DATE)
+        assert result.exit_code == 0, result.stderr
+    assert a.read_bytes() == b.read_bytes()
+    c = tmp_path / "c.pdf"
+    cli("report", SAMPLES, "-o", c, "--lang", "en", "--date", "2026-11-26")
+    assert c.read_bytes() != a.read_bytes()
+
+
+def test_notes_are_text_never_markup_and_nothing_is_fetched(tmp_path, monkeypatch):
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the report tried to reach the network")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    folder = tmp_path / "answers"
+    shutil.copytree(SAMPLES, folder)
+    first = sorted(folder.glob("*.yaml"))[0]
+    text = first.read_text(encoding="utf-8").replace(
+        "answers:\n",
+        "answers:\n"
+        "  culture.mindset.innovation:\n"
+        "    value: 2\n"
+        '    note: \'<img src="file:///etc/passwd"> <img src="http://example.invalid/x.png">\'\n',
+        1,
+    )
+    text = _drop_duplicate_answer(text, "culture.mindset.innovation")
+    first.write_text(text, encoding="utf-8")
+    out = tmp_path / "r.pdf"
+    result = cli("report", folder, "-o", out, "--lang", "en", "--date", DATE)
+    assert result.exit_code == 0, result.stderr
+    extracted = text_of(out)
+    assert '<img src="file:///etc/passwd">' in extracted.replace("\n", "")
+    for line in Path("/etc/passwd").read_text().splitlines():
+        assert line not in extracted
+
+
+def _drop_duplicate_answer(text: str, qid: str) -> str:
+    """Keep the first answer to `qid` (the one the test inserted), drop the file's own."""
+    lines = text.splitlines(keepends=True)
+    seen, out, skipping = 0, [], False
+    for line in lines:
+        if line.startswith(f"  {qid}:"):
+            seen += 1
+            skipping = seen > 1
+            if skipping:
+                continue
+        elif skipping and line.startswith("    "):
+            continue
+        else:
+            skipping = False
+        out.append(line)
+    return "".join(out)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--target", "securty=4"], "did you mean 'security'"),
+        (["--target", "6"], "not on the scale"),
+        (["--date", "25/11/2026"], "not a date"),
+        (["--pdf-variant", "pdf/z-9"], "pdf/a-3b"),
+    ],
+)
+def test_bad_report_options_exit_2(args, words, tmp_path):
+    result = cli("report", SAMPLES, "-o", tmp_path / "r.pdf", *args)
+    assert result.exit_code == 2, result.stdout
+    assert words in result.stderr
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_template_init_and_branding(tmp_path):
+    folder = tmp_path / "ours"
+    made = cli("template", "init", folder)
+    assert made.exit_code == 0
+    assert {p.name for p in folder.iterdir()} >= {"report.html.j2", "style.css", "brand.yaml"}
+    assert cli("template", "init", folder).exit_code == 2  # never over an agency's copy
+    brand = folder / "brand.yaml"
+    brand.write_text(
+        brand.read_text(encoding="utf-8").replace("#1e3a5f", "#0b6e4f"), encoding="utf-8"
+    )
+    out = tmp_path / "r.html"
+    result = cli("report", SAMPLES, "-o", out, "--format", "html", "--template", folder)
+    assert result.exit_code == 0, result.stderr
+    assert "#0b6e4f" in out.read_text(encoding="utf-8")
+
+
+def test_template_missing_a_file_exits_2(tmp_path):
+    folder = tmp_path / "ours"
+    cli("template", "init", folder)
+    (folder / "style.css").unlink()
+    result = cli("report", SAMPLES, "-o", tmp_path / "r.pdf", "--template", folder)
+    assert result.exit_code == 2
+    assert "is missing style.css" in result.stderr
+
+
+def test_broken_template_exits_2_with_its_place(tmp_path):
+    folder = tmp_path / "ours"
+    cli("template", "init", folder)
+    page = folder / "report.html.j2"
+    page.write_text(page.read_text(encoding="utf-8") + "\n{% if %}\n", encoding="utf-8")
+    result = cli("report", SAMPLES, "-o", tmp_path / "r.pdf", "--template", folder)
+    assert result.exit_code == 2
+    assert "report.html.j2" in result.stderr and "template error" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_brand_colour_exits_2(tmp_path):
+    folder = tmp_path / "ours"
+    cli("template", "init", folder)
+    brand = folder / "brand.yaml"
+    brand.write_text(brand.read_text(encoding="utf-8").replace("#1e3a5f", "navy"), "utf-8")
+    result = cli("report", SAMPLES, "-o", tmp_path / "r.pdf", "--template", folder)
+    assert result.exit_code == 2 and "must be a colour" in result.stderr
+
+
+def test_missing_cjk_font_stops_a_chinese_report(tmp_path, monkeypatch):
+    import dtassess.render
+
+    monkeypatch.setattr(dtassess.render, "font_families_for_lang", lambda lang: [])
+    result = cli("report", SAMPLES, "-o", tmp_path / "r.pdf", "--lang", "zh")
+    assert result.exit_code == 2 and "fonts-noto-cjk" in result.stderr
+
+
+def test_several_organisations_give_one_report_each(tmp_path):
+    folder = tmp_path / "answers"
+    shutil.copytree(SAMPLES, folder)
+    for path in sorted(folder.glob("*.yaml"))[:2]:
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("id: qingshan", "id: baishui"), "utf-8"
+        )
+    out = tmp_path / "reports"
+    result = cli("report", folder, "-o", out, "--format", "html", "--lang", "en")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "baishui-2026-en.html",
+        "qingshan-2026-en.html",
+    ]
