@@ -261,22 +261,42 @@ def score(
     ] = None,
     lang: LangOpt = None,
 ) -> None:
-    """Score responses into maturity levels per dimension, by organization, unit or respondent."""
+    """Score responses into maturity levels per dimension, by organization, unit or respondent.
+
+    Given PDF reports instead, read back the scores each report carries.
+    """
     from .engine import GROUPINGS
     from .engine import score as run_score
     from .responses import load_responses
 
     q = _questionnaire_or_none(questionnaire)
-    loaded = load_responses(responses, q)
-    report_problems(loaded.problems)
-    q = loaded.questionnaire
+    pdfs = [p for p in responses if p.suffix.lower() == ".pdf"]
+    if pdfs:
+        from .report import scores_from_reports
+
+        if len(pdfs) != len(responses) or by is not Grouping.organization:
+            raise DtassessError(
+                Problem(
+                    "F006",
+                    "reports carry their scores by organization: give only PDF reports, "
+                    "without --by, or score the response files instead",
+                )
+            )
+        result = scores_from_reports(pdfs, q)
+        q = result.questionnaire
+    else:
+        loaded = load_responses(responses, q)
+        report_problems(loaded.problems)
+        q = loaded.questionnaire
+        result = None
     language = _lang(q, lang)
     bars = None
     if fail_under:
         from .thresholds import parse_bars
 
         bars = parse_bars(fail_under, q)
-    result = run_score(loaded, by=by.value, statistic=statistic.value)
+    if result is None:
+        result = run_score(loaded, by=by.value, statistic=statistic.value)
     checks = None
     if bars is not None:
         from .thresholds import check_bars

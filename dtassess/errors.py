@@ -72,6 +72,7 @@ CATALOGUE: dict[str, str] = {
     "F003": "output file already exists",
     "F004": "template folder missing or incomplete",
     "F005": "template or branding error",
+    "F006": "a PDF without dtassess results",
 }
 
 

@@ -621,3 +621,61 @@ def report_name(roadmap: Roadmap, lang: str, fmt: str) -> str:
     parts = [roadmap.group["organization"], roadmap.group["period"], lang]
     stem = "-".join(re.sub(r"[^\w.-]+", "_", str(p)) for p in parts if p)
     return f"{stem}.{fmt}"
+
+
+def scores_from_reports(paths: list[Path], questionnaire: Questionnaire | None = None):
+    """The scores that PDF reports carry, as a ScoreResult (grouped by organization)."""
+    import json
+
+    import pandas as pd
+
+    from .engine import ScoreResult, levels_of
+    from .errors import DtassessError, Problem
+    from .questionnaire import load_questionnaire
+    from .render import read_attachment
+
+    docs = []
+    for path in paths:
+        data = read_attachment(Path(path), ATTACHMENT)
+        if data is None:
+            raise DtassessError(
+                Problem("F006", f"{path} carries no dtassess results ({ATTACHMENT})", str(path))
+            )
+        docs.append((path, json.loads(data)))
+    refs = {f"{d['questionnaire']['id']}@{d['questionnaire']['version']}" for _, d in docs}
+    if len(refs) > 1:
+        raise DtassessError(
+            Problem(
+                "F006", f"the reports answer different questionnaires: {', '.join(sorted(refs))}"
+            )
+        )
+    q = questionnaire or load_questionnaire(refs.pop())
+    rows = []
+    for _, doc in docs:
+        for group in doc["groups"]:
+            for node in q.node_ids:
+                values = group["scores"].get(node, {})
+                rows.append(
+                    {
+                        "organization": group["organization"] or "",
+                        "period": group["period"] or "",
+                        "organization_name": group["organization_name"] or "",
+                        "respondents": group["respondents"],
+                        "node": node,
+                        "depth": 0 if node == "overall" else q.node(node).depth,
+                        "score": values.get("score"),
+                        "coverage": values.get("coverage"),
+                        "n": values.get("n", 0),
+                        "sd": values.get("sd"),
+                    }
+                )
+    table = pd.DataFrame(rows)
+    for column in ("score", "coverage", "sd"):
+        table[column] = pd.to_numeric(table[column]).astype(float)
+    table["level"] = levels_of(q, table["score"].to_numpy())
+    columns = ["organization", "period", "organization_name", "respondents", "node", "depth",
+               "score", "level", "coverage", "n", "sd"]  # fmt: skip
+    table = table[columns]
+    respondents = sum(g["respondents"] for _, d in docs for g in d["groups"])
+    meta = pd.DataFrame(index=range(respondents))
+    return ScoreResult(q, "organization", "mean", meta, None, table)  # type: ignore[arg-type]

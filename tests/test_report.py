@@ -214,3 +214,27 @@ def test_several_organisations_give_one_report_each(tmp_path):
         "baishui-2026-en.html",
         "qingshan-2026-en.html",
     ]
+
+
+def test_score_reads_the_results_back_from_a_report(demo):
+    pdf = demo / "qingshan-zh.pdf"
+    result = cli("score", pdf, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["groups"][0]["scores"]["overall"]["score"] == pytest.approx(35.9521)
+    table = cli("score", pdf, "--lang", "en", "--fail-under", "overall=40")
+    assert table.exit_code == 1 and "Overall" in table.stdout
+    assert cli("score", pdf, SAMPLES).exit_code == 2
+    assert cli("score", SAMPLES / "01-zhengshuju-fujuzhang.yaml", "--format", "json").exit_code == 0
+
+
+def test_score_of_a_pdf_without_results_exits_2(tmp_path):
+    from dtassess.render import render_pdf
+
+    plain = tmp_path / "plain.pdf"
+    plain.write_bytes(
+        render_pdf("<p>hello</p>", root=tmp_path, lang="en", title="t", author="a",
+                   subject=None, created=__import__("datetime").date(2026, 1, 1)).data
+    )  # fmt: skip
+    result = cli("score", plain)
+    assert result.exit_code == 2 and "carries no dtassess results" in result.stderr
