@@ -328,25 +328,46 @@ def _emit(result, output_format, output, force, language, checks) -> None:
         if output is None:
             out.print_table(result, _stdout(), language)
             return
-        import io
-
-        from rich.console import Console
-
-        console = Console(record=True, width=120, file=io.StringIO())
-        out.print_table(result, console, language)
-        text = console.export_text()
+        text = _console_text(lambda console: out.print_table(result, console, language))
     elif output_format is ScoreFormat.json:
         text = out.to_json(result, checks)
     else:
         text = out.to_csv(result, language)
+    _write_text(text, output, force)
+
+
+def _write_text(text: str, output: Path | None, force: bool) -> None:
+    """A result to standard output, or atomically to a file that is not replaced unasked."""
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
-    else:
-        from .files import write_atomic
+        return
+    from .files import write_atomic
 
-        write_atomic(output, text, force=force)
-        _stderr().print(f"wrote {output}", markup=False)
+    write_atomic(output, text, force=force)
+    _stderr().print(f"wrote {output}", markup=False)
+
+
+def _console_text(draw: Callable[[Any], None]) -> str:
+    """What a rich drawing prints, as plain text for a file."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(record=True, width=120, file=io.StringIO())
+    draw(console)
+    return console.export_text()
+
+
+def _render_and_write(paths: list[Path], jobs: list[tuple], force: bool) -> None:
+    """Render reports (in parallel when there are several) and write each atomically."""
+    from .files import refuse_existing, write_atomic
+    from .report import render_many
+
+    refuse_existing(paths, force)
+    for path, data in zip(paths, render_many(jobs), strict=True):
+        write_atomic(path, data, force=force)
+        _stderr().print(f"wrote {path}", markup=False)
 
 
 TargetOpt = Annotated[
@@ -416,32 +437,18 @@ def roadmap(
         import json
 
         doc = {"format": "dtassess.roadmap/1", "roadmaps": [r.to_dict() for r in roadmaps]}
-        text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            from .files import write_atomic
-
-            write_atomic(output, text, force=force)
-            _stderr().print(f"wrote {output}", markup=False)
+        _write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", output, force)
         return
     from .output import print_roadmap
 
-    if output is None:
+    def draw(console: Any) -> None:
         for item in roadmaps:
-            print_roadmap(item, q, _stdout(), language)
-        return
-    import io
+            print_roadmap(item, q, console, language)
 
-    from rich.console import Console
-
-    console = Console(record=True, width=120, file=io.StringIO())
-    for item in roadmaps:
-        print_roadmap(item, q, console, language)
-    from .files import write_atomic
-
-    write_atomic(output, console.export_text(), force=force)
-    _stderr().print(f"wrote {output}", markup=False)
+    if output is None:
+        draw(_stdout())
+    else:
+        _write_text(_console_text(draw), output, force)
 
 
 class ReportFormat(StrEnum):
@@ -507,7 +514,7 @@ def report(
     force: ForceOpt = False,
 ) -> None:
     """Render the PDF (or HTML) roadmap report, one per organization."""
-    from .report import attachment_for, build_report, render_many, report_name
+    from .report import attachment_for, build_report, report_name
     from .roadmap import build_roadmaps
     from .templating import template_dir
 
@@ -534,9 +541,9 @@ def report(
                 )
             )
         paths = [output / report_name(r, language, output_format.value) for r in roadmaps]
-    from .files import refuse_existing, write_atomic
+    from .files import refuse_existing
 
-    refuse_existing(paths, force)
+    refuse_existing(paths, force)  # before the work, not after it
     jobs = [
         (
             build_report(result, loaded, r, language, day),
@@ -547,9 +554,7 @@ def report(
         )
         for r in roadmaps
     ]
-    for path, data in zip(paths, render_many(jobs), strict=True):
-        write_atomic(path, data, force=force)
-        _stderr().print(f"wrote {path}", markup=False)
+    _render_and_write(paths, jobs, force)
 
 
 template_app = typer.Typer(help="Report templates an agency can brand.", no_args_is_help=True)
@@ -610,7 +615,7 @@ def demo(
     from .engine import score as run_score
     from .output import print_table
     from .render import check_cjk_font
-    from .report import attachment_for, build_report, render_many
+    from .report import attachment_for, build_report
     from .resources import sample_responses_dir
     from .responses import load_responses
     from .roadmap import build_roadmaps
@@ -632,12 +637,7 @@ def demo(
         for fmt in ("pdf", "html"):
             jobs.append((model, attachment, folder, fmt, None))
             paths.append(output / f"qingshan-{language}.{fmt}")
-    from .files import refuse_existing, write_atomic
-
-    refuse_existing(paths, force)
-    for path, data in zip(paths, render_many(jobs), strict=True):
-        write_atomic(path, data, force=force)
-        _stderr().print(f"wrote {path}", markup=False)
+    _render_and_write(paths, jobs, force)
 
 
 def main() -> None:
