@@ -118,6 +118,8 @@ def test_installed_wheel_finds_its_bundled_files(tmp_path):
         "assert 'site' in dtassess.__file__, dtassess.__file__\n"
         "q = dtassess.load_questionnaire('gov-dt')\n"
         "res = dtassess.score(dtassess.load_responses([r.sample_responses_dir()]))\n"
+        "from dtassess.templating import template_dir\n"
+        "assert 'site' in str(template_dir()), template_dir()\n"
         "print(q.ref, len(res.meta))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
