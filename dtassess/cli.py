@@ -578,6 +578,71 @@ def template_init(
     )
 
 
+@app.command()
+@_handled
+def survey(
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="The response file to write (YAML).")
+    ],
+    questionnaire: Annotated[
+        str,
+        typer.Option(
+            "-q",
+            "--questionnaire",
+            help="Questionnaire file or bundled id.",
+            metavar="QUESTIONNAIRE",
+        ),
+    ] = "gov-dt",
+    lang: LangOpt = None,
+    org: Annotated[str | None, typer.Option("--org", help="Organization id.")] = None,
+    org_name: Annotated[str | None, typer.Option("--org-name", help="Organization name.")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Unit within it.")] = None,
+    respondent: Annotated[str | None, typer.Option("--respondent", help="Respondent id.")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="Respondent's role.")] = None,
+    period: Annotated[str | None, typer.Option("--period", help="Period, e.g. 2026.")] = None,
+    resume: Annotated[
+        bool | None,
+        typer.Option("--resume/--restart", help="Continue an existing file, or start it again."),
+    ] = None,
+) -> None:
+    """Ask the questionnaire in the terminal, saving after every answer (Ctrl-C resumes later)."""
+    from rich.text import Text
+
+    from .questionnaire import load_questionnaire
+    from .survey import Interrupted, Terminal, run_survey
+
+    q = load_questionnaire(questionnaire)
+    language = _lang(q, lang)
+    console = _stdout()
+    interactive = sys.stdin.isatty()
+
+    def read(prompt: str) -> str:
+        if interactive:
+            return console.input(Text(prompt))
+        # Piped input: plain prompts, whole lines, and the line echoed so that a transcript
+        # reads like the conversation it was.
+        console.print(Text(prompt), end="")
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        console.print(Text(line.rstrip("\n")))
+        return line.rstrip("\n")
+
+    meta = {"organization": org, "organization_name": org_name, "unit": unit,
+            "respondent": respondent, "role": role, "period": period}  # fmt: skip
+    try:
+        run_survey(q, output, Terminal(console, read, interactive), language, meta, resume)
+    except Interrupted:
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    from .engine import score as run_score
+    from .output import print_table
+    from .responses import load_responses
+
+    loaded = load_responses([output], q)
+    print_table(run_score(loaded, by="respondent"), console, language)
+    console.print(Text(f"dtassess report {output} -o report.pdf --lang {language}", style="bold"))
+
+
 @app.command("questionnaires")
 @_handled
 def list_questionnaires(lang: LangOpt = None) -> None:

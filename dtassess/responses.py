@@ -630,3 +630,15 @@ def responses_to_frames(
     ]
     notes = pd.DataFrame(rows, columns=["row", "question", "note", "evidence"])
     return ResponseSet(q, meta, answers, notes, list(problems or []))
+
+
+def check_answer(q: Questionnaire, question: Question, value: Any) -> tuple[Any, str | None]:
+    """One answer in canonical form, or None and the reason it is not acceptable.
+
+    The terminal survey checks each typed answer with the same rules as a response file.
+    """
+    checker = _FileChecker(q, {}, "")
+    canonical = checker.canonical(question, value, ())
+    if checker.found:
+        return None, checker.found[0][2]
+    return canonical, None

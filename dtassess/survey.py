@@ -1,0 +1,624 @@
+"""The terminal survey: ask a questionnaire's questions and never lose an answer.
+
+`Survey` holds the state (answers, notes, where we are) and knows the rules: which questions skip
+logic shows, where "back" goes, what a typed answer means. `run_survey` is the conversation
+around it. After every answer the response file is written atomically with the position reached,
+so Ctrl-C, a closed input or a killed process loses at most the answer being typed, and the same
+command resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .conditions import NA
+from .errors import DtassessError, Problem
+from .questionnaire import Question, Questionnaire, localize
+from .responses import check_answer, check_response_file
+
+KEYS = ("?", "b", "s", "n", "c", "q")
+WORDS = {
+    "zh": {
+        "keys": "按键：? 帮助  b 上一题  s 跳过  n 不适用  "
+        "c 为上一个回答添加备注或佐证  q 保存并退出",
+        "organization": "机构编号（如 qingshan）",
+        "organization_name": "机构名称（可留空）",
+        "unit": "单位（可留空）",
+        "respondent": "受访者编号",
+        "role": "岗位（可留空）",
+        "period": "评估期间（如 2026）",
+        "choose": "请输入编号",
+        "choose_many": "请输入一个或多个编号，用逗号或空格分隔",
+        "number": "请输入数字",
+        "text": "请输入文字",
+        "bad_choice": "没有这个选项：{}。",
+        "not_na": "这道题不能选“不适用”。",
+        "saved": "已保存到 {}。",
+        "resume": "{} 已存在（已答 {} 题）。继续上次的进度吗？[Y/n] ",
+        "resume_how": "继续：dtassess survey -o {} --resume",
+        "removed": "“{}”现已不适用，已删除其答案。",
+        "note": "备注（回车结束）",
+        "evidence": "佐证材料，多个用分号分隔（可留空）",
+        "no_last": "还没有可以添加备注的回答。",
+        "first": "已经是第一题。",
+        "review": "答案汇总",
+        "change": "输入题号修改答案，直接回车完成",
+        "done": "问卷已完成。",
+        "next": "下一步：",
+        "required": "这道题必须作答。",
+        "skipped": "（跳过）",
+        "na": "不适用",
+        "help": "说明",
+        "question": "题目",
+        "answer": "回答",
+        "range": "范围",
+    },
+    "en": {
+        "keys": "Keys: ? help  b back  s skip  n not applicable  c note or evidence for the last "
+        "answer  q save and quit",
+        "organization": "Organization id (e.g. qingshan)",
+        "organization_name": "Organization name (may be empty)",
+        "unit": "Unit (may be empty)",
+        "respondent": "Respondent id",
+        "role": "Role (may be empty)",
+        "period": "Period (e.g. 2026)",
+        "choose": "Type a number",
+        "choose_many": "Type one or more numbers, separated by commas or spaces",
+        "number": "Type a number",
+        "text": "Type the answer",
+        "bad_choice": "There is no option {}.",
+        "not_na": "This question cannot be answered 'not applicable'.",
+        "saved": "Saved to {}.",
+        "resume": "{} exists ({} answers). Resume where it stopped? [Y/n] ",
+        "resume_how": "To resume: dtassess survey -o {} --resume",
+        "removed": "'{}' no longer applies; its answer was removed.",
+        "note": "Note (Enter to finish)",
+        "evidence": "Evidence, several separated by ';' (may be empty)",
+        "no_last": "There is no answer yet to add a note to.",
+        "first": "This is the first question.",
+        "review": "Your answers",
+        "change": "Type a question number to change its answer, or Enter to finish",
+        "done": "The survey is complete.",
+        "next": "Next:",
+        "required": "This question must be answered.",
+        "skipped": "(skipped)",
+        "na": "not applicable",
+        "help": "Help",
+        "question": "Question",
+        "answer": "Answer",
+        "range": "range",
+    },
+}
+
+
+class Interrupted(Exception):
+    """Ctrl-C or end of input: the caller saves and says how to resume."""
+
+
+# --------------------------------------------------------------------------- the state
+
+
+@dataclass
+class Survey:
+    q: Questionnaire
+    path: Path
+    meta: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    position: str | None = None  # id of the question being asked
+    history: list[str] = field(default_factory=list)  # questions shown, for "back"
+    started: str = ""
+    finished: bool = False
+
+    def visible(self) -> list[Question]:
+        """Questions skip logic shows, given the answers; hidden answers count as none."""
+        seen: dict[str, Any] = {}
+        shown = []
+        for question in self.q.questions:
+            if question.when is None or question.when.evaluate_one(seen):
+                shown.append(question)
+                if question.id in self.answers:
+                    seen[question.id] = self.answers[question.id]
+        return shown
+
+    def drop_hidden(self) -> list[Question]:
+        """Remove the answers of questions that skip logic now hides; return those questions."""
+        shown = {x.id for x in self.visible()}
+        gone = [x for x in self.q.questions if x.id in self.answers and x.id not in shown]
+        for question in gone:
+            del self.answers[question.id]
+        return gone
+
+    def current(self) -> Question | None:
+        if self.finished:
+            return None
+        shown = self.visible()
+        if self.position is None:
+            return shown[0] if shown else None
+        ids = [x.id for x in shown]
+        if self.position in ids:
+            return shown[ids.index(self.position)]
+        # The question we were on became hidden: go on with the next shown one.
+        order = [x.id for x in self.q.questions]
+        after = order.index(self.position) if self.position in order else -1
+        return next((x for x in shown if order.index(x.id) > after), None)
+
+    def advance(self) -> Question | None:
+        here = self.current()
+        if here is None:
+            return None
+        self.history.append(here.id)
+        shown = self.visible()
+        ids = [x.id for x in shown]
+        index = ids.index(here.id) if here.id in ids else -1
+        nxt = shown[index + 1] if index + 1 < len(shown) else None
+        self.position = nxt.id if nxt else None
+        self.finished = nxt is None
+        return nxt
+
+    def back(self) -> bool:
+        shown = {x.id for x in self.visible()}
+        while self.history:
+            previous = self.history.pop()
+            if previous in shown:
+                self.position = previous
+                self.finished = False
+                return True
+        return False
+
+    def progress(self) -> tuple[int, int]:
+        shown = [x.id for x in self.visible()]
+        here = self.current()
+        index = shown.index(here.id) + 1 if here is not None else len(shown)
+        return index, len(shown)
+
+    def document(self) -> dict[str, Any]:
+        """The response file's content (docs/responses.md), position included."""
+        organization = {"id": self.meta.get("organization") or ""}
+        if self.meta.get("organization_name"):
+            organization["name"] = self.meta["organization_name"]
+        respondent = {"id": self.meta.get("respondent") or self.path.stem}
+        if self.meta.get("role"):
+            respondent["role"] = self.meta["role"]
+        doc: dict[str, Any] = {
+            "questionnaire": self.q.ref,
+            "questionnaire_hash": self.q.hash,
+            "organization": organization,
+        }
+        if self.meta.get("unit"):
+            doc["unit"] = self.meta["unit"]
+        if self.meta.get("period"):
+            doc["period"] = str(self.meta["period"])
+        doc["respondent"] = respondent
+        answers: dict[str, Any] = {}
+        for question in self.q.questions:
+            if question.id not in self.answers and question.id not in self.notes:
+                continue
+            value = self.answers.get(question.id)
+            if isinstance(value, tuple):
+                value = list(value)
+            note = self.notes.get(question.id)
+            if note:
+                entry = {"value": value} if question.id in self.answers else {}
+                if note.get("note"):
+                    entry["note"] = note["note"]
+                if note.get("evidence"):
+                    entry["evidence"] = list(note["evidence"])
+                answers[question.id] = entry
+            else:
+                answers[question.id] = value
+        doc["answers"] = answers
+        doc["position"] = "done" if self.finished else self.position
+        doc["started"] = self.started
+        doc["updated"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        return doc
+
+    def save(self) -> None:
+        import yaml
+
+        from .files import write_atomic
+
+        text = yaml.safe_dump(
+            self.document(), allow_unicode=True, sort_keys=False, default_flow_style=False
+        )
+        write_atomic(self.path, text, force=True)
+
+    def last_answered(self) -> str | None:
+        for qid in reversed(self.history):
+            if qid in self.answers:
+                return qid
+        return None
+
+
+def load_survey(q: Questionnaire, path: Path) -> Survey:
+    """A survey resumed from its response file (checked like any response file)."""
+    response, problems = check_response_file(path, q)
+    errors = [p for p in problems if p.severity == "error"]
+    if response is None or errors:
+        raise DtassessError(errors or problems)
+    import yaml
+
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    survey = Survey(
+        q,
+        path,
+        meta={
+            "organization": response.organization,
+            "organization_name": response.organization_name,
+            "unit": response.unit,
+            "period": response.period,
+            "respondent": response.respondent,
+            "role": response.role,
+        },
+        answers=dict(response.answers),
+        notes={k: dict(v) for k, v in response.notes.items()},
+        started=str(raw.get("started") or ""),
+    )
+    position = raw.get("position")
+    shown = [x.id for x in survey.visible()]
+    if position == "done":
+        survey.finished = True
+        survey.position = None
+        survey.history = list(shown)
+    elif isinstance(position, str) and q.has_question(position):
+        survey.position = position
+        order = [x.id for x in q.questions]
+        survey.history = [x for x in shown if order.index(x) < order.index(position)]
+    else:
+        # No position recorded: continue after the last answered question.
+        answered = [x for x in shown if x in survey.answers]
+        survey.position = answered[-1] if answered else None
+        if answered:
+            survey.history = shown[: shown.index(answered[-1])]
+            survey.advance()
+    return survey
+
+
+# --------------------------------------------------------------------------- reading answers
+
+
+def parse_typed(
+    q: Questionnaire, question: Question, text: str, lang: str
+) -> tuple[Any, str | None]:
+    """What a typed line means for a question: (answer, None) or (None, what is wrong)."""
+    words = WORDS.get(lang, WORDS["en"])
+    text = text.strip()
+    if question.type in ("level", "likert", "single", "boolean"):
+        options = list(question.options)
+        if re.fullmatch(r"\d+", text) and 1 <= int(text) <= len(options):
+            return options[int(text) - 1].value, None
+        match = question.match(text) if text else None
+        if match is None and question.type == "boolean":
+            lowered = text.lower()
+            if lowered in ("y", "yes", "是"):
+                return "yes", None
+            if lowered in ("no", "否"):
+                return "no", None
+        if match is not None:
+            return match.value, None
+        return None, words["bad_choice"].format(text or "—") + " " + words["choose"]
+    if question.type == "multi":
+        parts = [p for p in re.split(r"[,\s，、]+", text) if p]
+        chosen = []
+        for part in parts:
+            if re.fullmatch(r"\d+", part) and 1 <= int(part) <= len(question.options):
+                chosen.append(question.options[int(part) - 1].value)
+            elif question.match(part) is not None:
+                chosen.append(question.match(part).value)
+            else:
+                return None, words["bad_choice"].format(part) + " " + words["choose_many"]
+        if not chosen:
+            return None, words["choose_many"]
+        return check_answer(q, question, chosen)
+    if question.type == "number":
+        return check_answer(q, question, text)
+    return (text, None) if text else (None, words["text"])
+
+
+def answer_in_words(question: Question, value: Any, lang: str) -> str:
+    words = WORDS.get(lang, WORDS["en"])
+    if value is None:
+        return words["skipped"]
+    if value == NA:
+        return words["na"]
+    if question.type == "multi":
+        labels = [localize(question.match(v).label, lang) for v in value if question.match(v)]
+        return "; ".join(labels)
+    if question.type in ("level", "likert", "single", "boolean"):
+        option = question.match(value)
+        return localize(option.label, lang) if option else str(value)
+    if question.type == "number":
+        unit = localize(question.unit, lang)
+        return f"{value:g}{(' ' + unit) if unit else ''}"
+    return str(value)
+
+
+# --------------------------------------------------------------------------- the conversation
+
+
+@dataclass
+class Terminal:
+    """Where the survey writes and reads; tests and scripts give their own."""
+
+    console: Any
+    read: Callable[[str], str]
+    interactive: bool
+
+
+def run_survey(
+    q: Questionnaire,
+    path: Path,
+    terminal: Terminal,
+    lang: str,
+    meta: dict[str, Any],
+    resume: bool | None = None,
+) -> Survey:
+    """Run the whole survey; raises Interrupted after saving when the user stops it."""
+    words = WORDS.get(lang, WORDS["en"])
+    survey = _open(q, path, terminal, words, meta, resume)
+    try:
+        _ask_meta(survey, terminal, words)
+        survey.save()
+        _walk(survey, terminal, lang, words)
+        _review(survey, terminal, lang, words)
+    except (KeyboardInterrupt, EOFError):
+        survey.save()
+        terminal.console.print()
+        terminal.console.print(words["saved"].format(path), markup=False)
+        terminal.console.print(words["resume_how"].format(path), markup=False)
+        raise Interrupted from None
+    return survey
+
+
+def _open(q, path, terminal, words, meta, resume) -> Survey:
+    now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    if path.exists():
+        if resume is None:
+            if not terminal.interactive:
+                raise DtassessError(
+                    Problem(
+                        "F003",
+                        f"{path} already exists; pass --resume to continue it or --restart to "
+                        "start again (the old file is then replaced)",
+                        str(path),
+                    )
+                )
+            survey = load_survey(q, path)
+            try:
+                reply = terminal.read(words["resume"].format(path, len(survey.answers)))
+            except (KeyboardInterrupt, EOFError):
+                raise Interrupted from None
+            resume = reply.strip().lower() not in ("n", "no", "否")
+            if resume:
+                return survey
+        elif resume:
+            return load_survey(q, path)
+    survey = Survey(q, path, meta={k: v for k, v in meta.items() if v}, started=now)
+    return survey
+
+
+def _ask_meta(survey: Survey, terminal: Terminal, words: dict[str, str]) -> None:
+    for key, required in (
+        ("organization", True),
+        ("organization_name", False),
+        ("unit", False),
+        ("respondent", False),
+        ("role", False),
+        ("period", False),
+    ):
+        if key in survey.meta:
+            continue
+        while True:
+            value = terminal.read(f"{words[key]}: ").strip()
+            if value or not required:
+                break
+        survey.meta[key] = value or None
+
+
+def _walk(survey: Survey, terminal: Terminal, lang: str, words: dict[str, str]) -> None:
+    console = terminal.console
+    shown_dimension: str | None = None
+    console.print(words["keys"], style="dim", markup=False)
+    while True:
+        question = survey.current()
+        if question is None:
+            survey.finished = True
+            survey.position = None
+            survey.save()
+            return
+        survey.position = question.id
+        if question.dimension != shown_dimension:
+            _introduce(survey.q, question.dimension, console, lang)
+            shown_dimension = question.dimension
+        _show(survey, question, console, lang)
+        while True:
+            typed = terminal.read("> ")
+            key = typed.strip().lower()
+            if key == "?":
+                console.print(words["keys"], markup=False)
+                if question.help:
+                    console.print(f"{words['help']}: {localize(question.help, lang)}", markup=False)
+                continue
+            if key == "q":
+                survey.save()
+                raise KeyboardInterrupt
+            if key == "b":
+                if not survey.back():
+                    console.print(words["first"], style="yellow", markup=False)
+                    continue
+                survey.save()
+                break
+            if key == "c":
+                _note(survey, terminal, words)
+                continue
+            if key == "s":
+                if question.required:
+                    console.print(words["required"], style="yellow", markup=False)
+                    continue
+                survey.answers.pop(question.id, None)
+                _after_answer(survey, console, lang, words)
+                break
+            if key == "n" and question.type not in ("text",):
+                if not question.allow_na:
+                    console.print(words["not_na"], style="yellow", markup=False)
+                    continue
+                survey.answers[question.id] = NA
+                _after_answer(survey, console, lang, words)
+                break
+            value, error = parse_typed(survey.q, question, typed, lang)
+            if error:
+                console.print(error, style="yellow", markup=False)
+                continue
+            survey.answers[question.id] = value
+            _after_answer(survey, console, lang, words)
+            break
+
+
+def _after_answer(survey: Survey, console, lang: str, words: dict[str, str]) -> None:
+    for gone in survey.drop_hidden():
+        console.print(
+            words["removed"].format(localize(gone.text, lang)), style="yellow", markup=False
+        )
+    survey.advance()
+    survey.save()
+
+
+def _introduce(q: Questionnaire, dimension_id: str, console, lang: str) -> None:
+    from rich.rule import Rule
+
+    dim = q.node(dimension_id)
+    path = []
+    node = dim
+    while node is not None:
+        path.append(localize(node.title, lang))
+        node = q.node(node.parent) if node.parent else None
+    console.print()
+    console.print(Rule(" · ".join(reversed(path)), style="cyan"))
+    if dim.description:
+        console.print(localize(dim.description, lang), style="dim", markup=False)
+
+
+def _show(survey: Survey, question: Question, console, lang: str) -> None:
+    from rich.text import Text
+
+    index, total = survey.progress()
+    width = 20
+    done = round(width * (index - 1) / max(total, 1))
+    line = Text()
+    line.append(f"{index} / {total}  ", style="bold")
+    line.append("█" * done + "░" * (width - done), style="cyan")
+    line.append(f"  {survey.q.title_of(question.dimension, lang)}", style="dim")
+    console.print()
+    console.print(line)
+    console.print(Text(localize(question.text, lang), style="bold"))
+    if question.help:
+        console.print(Text(localize(question.help, lang), style="dim"))
+    current = survey.answers.get(question.id)
+    if question.type in ("level", "likert", "single", "boolean", "multi"):
+        chosen = set(current) if isinstance(current, tuple) else {current}
+        for number, option in enumerate(question.options, start=1):
+            mark = "*" if option.value in chosen else " "
+            console.print(Text(f" {mark}{number}. {localize(option.label, lang)}"))
+    elif question.type == "number":
+        bounds = []
+        low = question.min if question.min is not None else None
+        if question.bands and (low is None or low < question.bands[0].min):
+            low = question.bands[0].min
+        if low is not None:
+            bounds.append(f"≥ {low:g}")
+        if question.max is not None:
+            bounds.append(f"≤ {question.max:g}")
+        unit = localize(question.unit, lang)
+        hint = WORDS.get(lang, WORDS["en"])["range"]
+        if bounds or unit:
+            console.print(Text(f" ({hint}: {' '.join(bounds)} {unit})".rstrip(), style="dim"))
+    if current is not None:
+        shown = answer_in_words(question, current, lang)
+        console.print(Text(f" = {shown}", style="green"))
+
+
+def _note(survey: Survey, terminal: Terminal, words: dict[str, str]) -> None:
+    qid = survey.last_answered()
+    if qid is None:
+        terminal.console.print(words["no_last"], style="yellow", markup=False)
+        return
+    note = terminal.read(f"{words['note']}: ").strip()
+    evidence = [e.strip() for e in terminal.read(f"{words['evidence']}: ").split(";")]
+    entry = survey.notes.setdefault(qid, {"note": None, "evidence": []})
+    if note:
+        entry["note"] = note
+    entry["evidence"] = [*entry.get("evidence", []), *[e for e in evidence if e]]
+    survey.save()
+
+
+def _review(survey: Survey, terminal: Terminal, lang: str, words: dict[str, str]) -> None:
+    from rich.table import Table
+
+    console = terminal.console
+    while True:
+        shown = survey.visible()
+        table = Table(title=words["review"], title_justify="left")
+        table.add_column("#", justify="right", no_wrap=True)
+        table.add_column(words["question"], overflow="fold", ratio=3)
+        table.add_column(words["answer"], overflow="fold", ratio=2)
+        for number, question in enumerate(shown, start=1):
+            table.add_row(
+                str(number),
+                localize(question.text, lang),
+                answer_in_words(question, survey.answers.get(question.id), lang),
+            )
+        console.print(table)
+        typed = terminal.read(f"{words['change']}: ").strip()
+        if not typed:
+            break
+        if not re.fullmatch(r"\d+", typed) or not 1 <= int(typed) <= len(shown):
+            console.print(words["bad_choice"].format(typed), style="yellow", markup=False)
+            continue
+        target = shown[int(typed) - 1]
+        survey.position = target.id
+        survey.finished = False
+        _walk_one(survey, target, terminal, lang, words)
+    survey.finished = True
+    survey.position = None
+    survey.save()
+    console.print(words["done"], style="green", markup=False)
+
+
+def _walk_one(survey, question, terminal, lang, words) -> None:
+    """Ask one question again from the review, then any question its answer reveals."""
+    _show(survey, question, terminal.console, lang)
+    while True:
+        typed = terminal.read("> ")
+        key = typed.strip().lower()
+        if key in ("", "s") and not question.required:
+            survey.answers.pop(question.id, None)
+            break
+        if key == "n" and question.allow_na:
+            survey.answers[question.id] = NA
+            break
+        value, error = parse_typed(survey.q, question, typed, lang)
+        if error:
+            terminal.console.print(error, style="yellow", markup=False)
+            continue
+        survey.answers[question.id] = value
+        break
+    for gone in survey.drop_hidden():
+        terminal.console.print(
+            words["removed"].format(localize(gone.text, lang)), style="yellow", markup=False
+        )
+    survey.save()
+    # Questions the new answer reveals are asked now, in order.
+    for newly in survey.visible():
+        if (
+            newly.id not in survey.answers
+            and newly.when is not None
+            and newly.when.names
+            and (question.id in newly.when.names)
+        ):
+            survey.position = newly.id
+            _walk_one(survey, newly, terminal, lang, words)
