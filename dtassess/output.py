@@ -189,6 +189,7 @@ LABELS = {
         "n": "人数",
         "sd": "标准差",
         "respondents": "名受访者",
+        "respondent": "名受访者",
         "period": "期间",
     },
     "en": {
@@ -199,6 +200,7 @@ LABELS = {
         "n": "n",
         "sd": "SD",
         "respondents": "respondents",
+        "respondent": "respondent",
         "period": "period",
     },
 }
@@ -219,7 +221,9 @@ def print_table(result: ScoreResult, console: Console, lang: str) -> None:
         parts = [first.organization_name or first.organization]
         parts += [str(getattr(first, k)) for k in keys[1:] if getattr(first, k)]
         title = f"{localize(q.title, lang)} · " + " · ".join(parts)
-        caption = f"{int(first.respondents)} {words['respondents']} · {q.ref}"
+        count = int(first.respondents)
+        noun = words["respondent"] if count == 1 else words["respondents"]
+        caption = f"{count} {noun} · {q.ref}"
         table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
         # Numbers are never cut short: long titles wrap, and bars go when the terminal is narrow.
         with_bars = console.width >= 100

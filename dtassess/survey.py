@@ -37,6 +37,8 @@ WORDS = {
         "number": "请输入数字",
         "text": "请输入文字",
         "bad_choice": "没有这个选项：{}。",
+        "bad_number": "“{}”不是可接受的数字。请输入数字",
+        "exclusive": "“{}”只能单独选择。",
         "not_na": "这道题不能选“不适用”。",
         "saved": "已保存到 {}。",
         "resume": "{} 已存在（已答 {} 题）。继续上次的进度吗？[Y/n] ",
@@ -72,6 +74,8 @@ WORDS = {
         "number": "Type a number",
         "text": "Type the answer",
         "bad_choice": "There is no option {}.",
+        "bad_number": "{} is not an accepted number. Type a number",
+        "exclusive": "'{}' can only be chosen alone.",
         "not_na": "This question cannot be answered 'not applicable'.",
         "saved": "Saved to {}.",
         "resume": "{} exists ({} answers). Resume where it stopped? [Y/n] ",
@@ -314,9 +318,20 @@ def parse_typed(
                 return None, words["bad_choice"].format(part) + " " + words["choose_many"]
         if not chosen:
             return None, words["choose_many"]
+        alone = [o for o in question.options if o.exclusive and o.value in chosen]
+        if alone and len(set(chosen)) > 1:
+            return None, words["exclusive"].format(localize(alone[0].label, lang))
         return check_answer(q, question, chosen)
     if question.type == "number":
-        return check_answer(q, question, text)
+        if not text:
+            # check_answer reads "" as no answer: Enter would skip, even a required question.
+            return None, words["number"]
+        value, error = check_answer(q, question, text)
+        if error:
+            # check_answer speaks English and names the question id: say it in the survey's words.
+            hint = _range_hint(question, lang)
+            return None, words["bad_number"].format(text) + (f" ({hint})" if hint else "")
+        return value, None
     return (text, None) if text else (None, words["text"])
 
 
@@ -411,7 +426,8 @@ def _ask_meta(survey: Survey, terminal: Terminal, words: dict[str, str]) -> None
         ("role", False),
         ("period", False),
     ):
-        if key in survey.meta:
+        if survey.meta.get(key) or (key in survey.meta and not required):
+            # A file saved at this very prompt holds an empty organization id: ask it again.
             continue
         while True:
             value = terminal.read(f"{words[key]}: ").strip()
@@ -520,26 +536,40 @@ def _show(survey: Survey, question: Question, console, lang: str) -> None:
         console.print(Text(localize(question.help, lang), style="dim"))
     current = survey.answers.get(question.id)
     if question.type in ("level", "likert", "single", "boolean", "multi"):
+        from rich.table import Table
+
         chosen = set(current) if isinstance(current, tuple) else {current}
+        # A grid, so that a long label wraps under itself (hanging indent) instead of leaving its
+        # number alone on a line (a Chinese label is one long "word" to the wrapper).
+        options = Table.grid(padding=(0, 1))
+        options.add_column(justify="right", no_wrap=True)
+        options.add_column(overflow="fold")
         for number, option in enumerate(question.options, start=1):
             mark = "*" if option.value in chosen else " "
-            console.print(Text(f" {mark}{number}. {localize(option.label, lang)}"))
+            options.add_row(Text(f" {mark}{number}."), Text(localize(option.label, lang)))
+        console.print(options)
     elif question.type == "number":
-        bounds = []
-        low = question.min if question.min is not None else None
-        if question.bands and (low is None or low < question.bands[0].min):
-            low = question.bands[0].min
-        if low is not None:
-            bounds.append(f"≥ {low:g}")
-        if question.max is not None:
-            bounds.append(f"≤ {question.max:g}")
-        unit = localize(question.unit, lang)
-        hint = WORDS.get(lang, WORDS["en"])["range"]
-        if bounds or unit:
-            console.print(Text(f" ({hint}: {' '.join(bounds)} {unit})".rstrip(), style="dim"))
+        hint = _range_hint(question, lang)
+        if hint:
+            console.print(Text(f" ({hint})", style="dim"))
     if current is not None:
         shown = answer_in_words(question, current, lang)
         console.print(Text(f" = {shown}", style="green"))
+
+
+def _range_hint(question: Question, lang: str) -> str:
+    """What a number question accepts ("range: ≥ 0 ≤ 100 %"); "" without bounds or unit."""
+    bounds = []
+    low = question.min if question.min is not None else None
+    if question.bands and (low is None or low < question.bands[0].min):
+        low = question.bands[0].min
+    if low is not None:
+        bounds.append(f"≥ {low:g}")
+    if question.max is not None:
+        bounds.append(f"≤ {question.max:g}")
+    unit = localize(question.unit, lang)
+    hint = WORDS.get(lang, WORDS["en"])["range"]
+    return f"{hint}: {' '.join(bounds)} {unit}".rstrip() if bounds or unit else ""
 
 
 def _note(survey: Survey, terminal: Terminal, words: dict[str, str]) -> None:
