@@ -25,7 +25,7 @@ KEYS = ("?", "b", "s", "n", "c", "q")
 WORDS = {
     "zh": {
         "keys": "按键：? 帮助  b 上一题  s 跳过  n 不适用  "
-        "c 为上一个回答添加备注或佐证  q 保存并退出",
+        "c 为上一个回答添加备注或佐证  q 保存并退出  回车 保留已有答案",
         "organization": "机构编号（如 qingshan）",
         "organization_name": "机构名称（可留空）",
         "unit": "单位（可留空）",
@@ -62,7 +62,7 @@ WORDS = {
     },
     "en": {
         "keys": "Keys: ? help  b back  s skip  n not applicable  c note or evidence for the last "
-        "answer  q save and quit",
+        "answer  q save and quit  Enter keep the answer shown",
         "organization": "Organization id (e.g. qingshan)",
         "organization_name": "Organization name (may be empty)",
         "unit": "Unit (may be empty)",
@@ -472,6 +472,10 @@ def _walk(survey: Survey, terminal: Terminal, lang: str, words: dict[str, str]) 
             if key == "c":
                 _note(survey, terminal, words)
                 continue
+            if key == "" and question.id in survey.answers:
+                # Back on an answered question, Enter keeps the answer shown.
+                _after_answer(survey, console, lang, words)
+                break
             if key == "s":
                 if question.required:
                     console.print(words["required"], style="yellow", markup=False)

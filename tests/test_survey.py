@@ -629,3 +629,14 @@ def test_piped_input_that_ends_early_saves_and_exits_130(mini, tmp_path):
     doc = saved(tmp_path / "r.yaml")
     assert doc["answers"] == {EXISTS: "yes", QUALITY: 4} and doc["position"] == BUDGET
     dtassess.load_responses([tmp_path / "r.yaml"], mini)
+
+
+def test_enter_keeps_the_answer_shown_after_going_back(mini, tmp_path):
+    path = tmp_path / "r.yaml"
+    # exists=yes, quality=3, back to quality, Enter keeps 3, budget 7, then the input ends
+    terminal, out = scripted(["", "", "", "", "1", "3", "b", "", "7"])
+    with pytest.raises(Interrupted):
+        run_survey(mini, path, terminal, "en", {"organization": "qingshan", "respondent": "r01"})
+    survey = load_survey(mini, path)
+    assert survey.answers == {EXISTS: "yes", QUALITY: 3, BUDGET: 7.0}
+    assert "There is no option" not in out.getvalue()
