@@ -118,6 +118,8 @@ class ScoreFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+    parquet = "parquet"
+    junit = "junit"
 
 
 class CheckFormat(StrEnum):
@@ -331,6 +333,16 @@ def _emit(result, output_format, output, force, language, checks) -> None:
         text = _console_text(lambda console: out.print_table(result, console, language))
     elif output_format is ScoreFormat.json:
         text = out.to_json(result, checks)
+    elif output_format is ScoreFormat.junit:
+        text = out.to_junit(result, checks, language)
+    elif output_format is ScoreFormat.parquet:
+        if output is None:
+            raise DtassessError(Problem("F001", "--format parquet needs -o FILE (it is binary)"))
+        from .files import write_atomic
+
+        write_atomic(output, out.to_parquet(result, language), force=force)
+        _stderr().print(f"wrote {output}", markup=False)
+        return
     else:
         text = out.to_csv(result, language)
     _write_text(text, output, force)

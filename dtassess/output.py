@@ -132,47 +132,112 @@ def to_json(result: ScoreResult, checks: list[Check] | None = None) -> str:
     return json.dumps(to_json_dict(result, checks), ensure_ascii=False, indent=2) + "\n"
 
 
-def to_csv(result: ScoreResult, lang: str) -> str:
-    """One row per group and node."""
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice
+    for CSV injection); numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def rows_for(result: ScoreResult, lang: str) -> tuple[list[str], list[list[Any]]]:
+    """The header and rows shared by CSV and Parquet: one row per group and node."""
     q = result.questionnaire
     keys = _key_fields(result)
+    header = [*keys, "organization_name", "respondents", "node", "title", "depth", "score",
+              "level", "level_name", "coverage", "n", "sd"]  # fmt: skip
+    names = {lv.level: localize(lv.name, lang) for lv in q.scale}
+    rows = [
+        [
+            *(getattr(row, k) or "" for k in keys),
+            row.organization_name or "",
+            int(row.respondents),
+            row.node,
+            q.title_of(row.node, lang),
+            int(row.depth),
+            _num(row.score),
+            int(row.level) or None,
+            names.get(int(row.level), ""),
+            _num(row.coverage),
+            int(row.n),
+            _num(row.sd),
+        ]
+        for row in result.table.itertuples(index=False)
+    ]
+    return header, rows
+
+
+def to_csv(result: ScoreResult, lang: str) -> str:
+    """One row per group and node; cells that look like formulas are neutralised."""
+    header, rows = rows_for(result, lang)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(
-        [
-            *keys,
-            "organization_name",
-            "respondents",
-            "node",
-            "title",
-            "depth",
-            "score",
-            "level",
-            "level_name",
-            "coverage",
-            "n",
-            "sd",
-        ]
-    )
-    names = {lv.level: localize(lv.name, lang) for lv in q.scale}
-    for row in result.table.itertuples(index=False):
+    writer.writerow(header)
+    for row in rows:
         writer.writerow(
-            [
-                *(getattr(row, k) or "" for k in keys),
-                row.organization_name or "",
-                int(row.respondents),
-                row.node,
-                q.title_of(row.node, lang),
-                int(row.depth),
-                _fmt(row.score),
-                int(row.level) or "",
-                names.get(int(row.level), ""),
-                _fmt(row.coverage),
-                int(row.n),
-                _fmt(row.sd),
-            ]
+            [_cell("" if v is None else f"{v:g}" if isinstance(v, float) else v) for v in row]
         )
     return buffer.getvalue()
+
+
+def to_parquet(result: ScoreResult, lang: str) -> bytes:
+    """The CSV's rows as a Parquet file (typed columns, for pandas, DuckDB, Spark...)."""
+    import pandas as pd
+
+    header, rows = rows_for(result, lang)
+    frame = pd.DataFrame(rows, columns=header)
+    for column in ("score", "coverage", "sd"):
+        frame[column] = frame[column].astype("float64")
+    frame["level"] = frame["level"].astype("Int64")
+    buffer = io.BytesIO()
+    try:
+        frame.to_parquet(buffer, index=False)
+    except ImportError as exc:
+        from .errors import DtassessError, Problem
+
+        raise DtassessError(
+            Problem("F001", f"Parquet output needs pyarrow: pip install pyarrow ({exc})")
+        ) from None
+    return buffer.getvalue()
+
+
+def to_junit(result: ScoreResult, checks: list[Check] | None, lang: str) -> str:
+    """JUnit XML: one test case per group and --fail-under bar, so CI shows which failed.
+
+    Without bars, one passing test case per group records that it was scored.
+    """
+    from xml.etree import ElementTree as ET
+
+    q = result.questionnaire
+    suite = ET.Element("testsuite", name=f"dtassess {q.ref}")
+    failures = 0
+    if checks is None:
+        for rows in _groups(result):
+            first = rows[0]
+            group = " · ".join(
+                str(getattr(first, k)) for k in _key_fields(result) if getattr(first, k)
+            )
+            score = _num(first.score, 1)
+            case = ET.SubElement(suite, "testcase", classname=group, name="overall")
+            ET.SubElement(case, "system-out").text = f"overall {score}"
+    else:
+        for check in checks:
+            group = " · ".join(v for v in check.group.values() if v)
+            case = ET.SubElement(
+                suite, "testcase", classname=group, name=f"{check.node} >= {check.bar:g}"
+            )
+            if not check.passed:
+                failures += 1
+                failure = ET.SubElement(case, "failure", message=check.describe())
+                failure.text = check.describe()
+    suite.set("tests", str(len(suite)))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    ET.indent(suite)
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
 
 
 def _fmt(value: Any) -> str:

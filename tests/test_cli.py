@@ -241,3 +241,49 @@ def test_one_respondent_in_two_files_is_kept_apart_and_flagged(tmp_path):
     assert result.exit_code == 0
     assert "respondent demo · 2026 · A also answered in" in result.stderr
     assert len(json.loads(result.stdout)["groups"]) == 2
+
+
+def test_csv_neutralises_cells_a_spreadsheet_would_run(tmp_path):
+    folder = tmp_path / "r"
+    folder.mkdir()
+    for name in ("a.yaml", "b.yaml"):
+        text = (
+            (WORKED_R / name)
+            .read_text("utf-8")
+            .replace("name: 示例县", 'name: \'=HYPERLINK("http://x.invalid","click")\'')
+        )
+        (folder / name).write_text(text, encoding="utf-8")
+    result = cli("score", folder, "-q", WORKED_Q, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows[0]["organization_name"].startswith("'=HYPERLINK")
+    assert rows[0]["score"] == "40.5323"  # numbers stay numbers
+
+
+def test_junit_makes_each_bar_a_test_case():
+    from xml.etree import ElementTree as ET
+
+    result = cli(
+        "score", WORKED_R, "-q", WORKED_Q, "--format", "junit",
+        "--fail-under", "overall=40,security=50",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    suite = ET.fromstring(result.stdout.split("?>", 1)[1])
+    assert (suite.get("tests"), suite.get("failures")) == ("2", "1")
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    assert cases["overall >= 40"].find("failure") is None
+    failure = cases["security >= 50"].find("failure")
+    assert "12.5 is below the bar 50" in failure.get("message")
+    plain = cli("score", WORKED_R, "-q", WORKED_Q, "--format", "junit")
+    assert plain.exit_code == 0 and 'tests="1"' in plain.stdout
+
+
+def test_parquet_holds_the_csv_rows(tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "s.parquet"
+    result = cli("score", WORKED_R, "-q", WORKED_Q, "--format", "parquet", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    frame = pd.read_parquet(out)
+    assert list(frame["node"]) == ["overall", "plan", "people", "security"]
+    assert frame["score"].iloc[0] == pytest.approx(40.5323)
+    assert cli("score", WORKED_R, "-q", WORKED_Q, "--format", "parquet").exit_code == 2
