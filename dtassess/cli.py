@@ -28,7 +28,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-_state = {"debug": False}
+_state: dict[str, bool] = {"debug": False, "quiet": False}
 
 
 def _stderr():
@@ -101,6 +101,7 @@ def main_options(
     ] = False,
 ) -> None:
     _state["debug"] = debug
+    _state["quiet"] = False
 
 
 class Grouping(StrEnum):
@@ -149,6 +150,38 @@ OutputOpt = Annotated[
     typer.Option("-o", "--output", help="Write to this file instead of standard output."),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
+
+
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", help="No progress bar and no 'wrote ...' messages.")
+]
+
+
+class _Progress:
+    """A progress bar on stderr while files load; silent when stderr is not a terminal."""
+
+    def __init__(self, quiet: bool, label: str = "reading") -> None:
+        self.label = label
+        self.bar: Any = None
+        self.enabled = not quiet and sys.stderr.isatty()
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        if not self.enabled:
+            return None
+        from rich.progress import Progress
+
+        self.bar = Progress(console=_stderr(), transient=True)
+        self.bar.start()
+        task = self.bar.add_task(self.label, total=None)
+
+        def update(done: int, total: int) -> None:
+            self.bar.update(task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _lang(q: Any, lang: str | None) -> str:
@@ -262,6 +295,7 @@ def score(
         ),
     ] = None,
     lang: LangOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Score responses into maturity levels per dimension, by organization, unit or respondent.
 
@@ -287,7 +321,8 @@ def score(
         result = scores_from_reports(pdfs, q)
         q = result.questionnaire
     else:
-        loaded = load_responses(responses, q)
+        with _Progress(quiet) as progress:
+            loaded = load_responses(responses, q, progress)
         report_problems(loaded.problems)
         q = loaded.questionnaire
         result = None
@@ -304,6 +339,7 @@ def score(
         from .thresholds import check_bars
 
         checks = check_bars(result.table, bars, list(GROUPINGS[by.value]))
+    _state["quiet"] = quiet
     _emit(result, output_format, output, force, language, checks)
     if checks is not None:
         failed = [c for c in checks if not c.passed]
@@ -312,7 +348,8 @@ def score(
             err.print(f"below the bar: {check.describe()}", style="red", markup=False)
         if failed:
             raise typer.Exit(int(ExitCode.INVALID))
-        err.print(f"all {len(checks)} bar(s) met", style="green")
+        if not quiet:
+            err.print(f"all {len(checks)} bar(s) met", style="green")
 
 
 def _questionnaire_or_none(ref: str | None):
@@ -341,7 +378,8 @@ def _emit(result, output_format, output, force, language, checks) -> None:
         from .files import write_atomic
 
         write_atomic(output, out.to_parquet(result, language), force=force)
-        _stderr().print(f"wrote {output}", markup=False)
+        if not _state["quiet"]:
+            _stderr().print(f"wrote {output}", markup=False)
         return
     else:
         text = out.to_csv(result, language)
@@ -357,7 +395,8 @@ def _write_text(text: str, output: Path | None, force: bool) -> None:
     from .files import write_atomic
 
     write_atomic(output, text, force=force)
-    _stderr().print(f"wrote {output}", markup=False)
+    if not _state.get("quiet"):
+        _stderr().print(f"wrote {output}", markup=False)
 
 
 def _console_text(draw: Callable[[Any], None]) -> str:

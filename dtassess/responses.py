@@ -8,7 +8,7 @@ message can say `path:line:column` without slowing down the thousands of files t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -548,15 +548,22 @@ def check_response_file(path: Path, q: Questionnaire) -> tuple[Response | None, 
 
 
 def check_responses(
-    paths: Iterable[str | Path], questionnaire: Questionnaire | str | Path | None = None
+    paths: Iterable[str | Path],
+    questionnaire: Questionnaire | str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Response], list[Problem], Questionnaire]:
-    """Check every response file; returns the good responses and every problem found."""
+    """Check every response file; returns the good responses and every problem found.
+
+    `progress(done, total)` is called after each file (for a progress bar).
+    """
     files = expand_paths(paths)
     q = _as_questionnaire(questionnaire, files)
     good: list[Response] = []
     problems: list[Problem] = []
     seen: dict[tuple, str] = {}
-    for path in files:
+    for number, path in enumerate(files, start=1):
+        if progress is not None:
+            progress(number, len(files))
         response, found = check_response_file(path, q)
         problems.extend(found)
         if response is None:
@@ -580,13 +587,15 @@ def check_responses(
 
 
 def load_responses(
-    paths: Iterable[str | Path], questionnaire: Questionnaire | str | Path | None = None
+    paths: Iterable[str | Path],
+    questionnaire: Questionnaire | str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ResponseSet:
     """Load response files (or directories of them) into a ResponseSet.
 
     Raises DtassessError listing every error in every file; warnings are kept in `.problems`.
     """
-    good, problems, q = check_responses(paths, questionnaire)
+    good, problems, q = check_responses(paths, questionnaire, progress)
     errors = errors_only(problems)
     if errors:
         raise DtassessError(errors, ExitCode.BAD_INPUT)

@@ -287,3 +287,23 @@ def test_parquet_holds_the_csv_rows(tmp_path):
     assert list(frame["node"]) == ["overall", "plan", "people", "security"]
     assert frame["score"].iloc[0] == pytest.approx(40.5323)
     assert cli("score", WORKED_R, "-q", WORKED_Q, "--format", "parquet").exit_code == 2
+
+
+def test_progress_bar_only_on_a_terminal_and_never_with_quiet(tmp_path):
+    import pexpect
+
+    out = tmp_path / "s.json"
+    piped = run("score", SAMPLES, "--format", "json", "-o", out)
+    assert piped.returncode == 0 and "reading" not in piped.stderr
+    quiet = run("score", SAMPLES, "--format", "json", "-o", out, "--force", "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "dtassess", "score", str(SAMPLES), "--format", "json", "-o", str(tmp_path / "t"),
+         "--fail-under", "overall=10"],
+        encoding="utf-8", timeout=60, env={**__import__("os").environ, "TERM": "xterm"},
+    )  # fmt: skip
+    child.expect("reading")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
