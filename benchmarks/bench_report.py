@@ -6,9 +6,8 @@
 - demo report: the bundled sample county (`dtassess.sample_responses_dir()`) in Chinese, then
   English, end to end as five timed stages: (a) loading and scoring the responses, (b) the
   roadmap, (c) the report model, the JSON attachment, the charts and the Jinja2 HTML (and
-  render_pdf's checks before it calls WeasyPrint), (d) WeasyPrint parsing and layout
-  (`HTML(...).render()` with render_pdf's base URL and fetcher), (e) writing the PDF
-  (`document.write_pdf(...)` with render_pdf's metadata, attachment, identifier and finisher).
+  render_pdf's checks before it calls WeasyPrint), (d) WeasyPrint parsing and layout, (e)
+  writing the PDF; (c) to (e) are timed through render_pdf's `on_stage` callback.
   Each stage is the best of --repeat runs after one untimed warm-up run (imports, fontconfig,
   font files). The staged PDF must be byte for byte the one `dtassess.render_report` gives for
   the same model, or the script exits with 1.
@@ -44,6 +43,7 @@ from pypdf import PdfReader
 
 import dtassess
 from dtassess import render as rd
+from dtassess.render import render_pdf
 from dtassess.report import (
     ATTACHMENT,
     attachment_for,
@@ -109,9 +109,7 @@ def pdf_arguments(model: dict[str, Any], attachment: bytes) -> dict[str, Any]:
 
 def staged_report(lang: str) -> StagedRun:
     """The sample county's report, as `dtassess demo` builds it and render_pdf renders it,
-    with a lap at each stage boundary. render_pdf's steps are repeated here, in its order."""
-    from weasyprint import HTML, Attachment
-
+    with a lap at each stage boundary."""
     laps = Laps()
     # (a) loading and scoring
     loaded = dtassess.load_responses([dtassess.sample_responses_dir()])
@@ -136,63 +134,11 @@ def staged_report(lang: str) -> StagedRun:
     html = render_html(model, charts, folder)
     laps.lap("html", "jinja2")
     args = pdf_arguments(model, attachment)
-    variant, attachments, created = args["variant"], args["attachments"], args["created"]
-    rd._check_variant(variant, attachments)
-    rd._check_attachments(attachments)
-    rd.check_cjk_font(lang)
-    if rd._fontconfig_lang(lang) is None and rd._HAN.search(html):
-        rd.check_cjk_font("zh")
-    moment = rd._as_utc_datetime(created)
-    w3c_date = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    fetcher = rd._template_fetcher_class()(folder)
-    if not fetcher.root.is_dir():
-        raise SystemExit(f"template folder not found: {folder}")
-    base_url = fetcher.root.as_uri().rstrip("/") + "/"
-    laps.lap("html", "checks")
-    # (d) WeasyPrint: parse the HTML, then style, lay out and paginate
-    document_html = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-    if not document_html.etree_element.get("lang"):
-        document_html.etree_element.set("lang", lang)
-    laps.lap("layout", "parse")
-    document = document_html.render()
-    laps.lap("layout", "layout")
-    # (e) PDF writing: metadata, attachment, identifier, fonts subsetted, the finisher
-    metadata = document.metadata
-    metadata.title = args["title"]
-    metadata.authors = [args["author"]]
-    metadata.description = args["subject"]
-    metadata.lang = lang
-    metadata.created = metadata.modified = w3c_date
-    for html_attachment in metadata.attachments:
-        html_attachment.created = html_attachment.modified = moment
-    fields = {
-        "lang": lang,
-        "title": args["title"],
-        "author": args["author"],
-        "subject": args["subject"],
-        "created": w3c_date,
-        "variant": variant,
-    }
-    pdf_attachments = [
-        Attachment(
-            string=bytes(data),
-            name=name,
-            description=description,
-            created=moment,
-            modified=moment,
-            relationship="Data",
-        )
-        for name, data, description in attachments
-    ]
-    with rd._source_date_epoch(moment):
-        data = document.write_pdf(
-            pdf_variant=variant,
-            pdf_identifier=rd._identifier(html, fields, attachments),
-            attachments=pdf_attachments,
-            finisher=rd._dedupe_associated_files,
-        )
-    rendered = rd.RenderedPDF(data=data, pages=len(document.pages), refused=tuple(fetcher.refused))
-    laps.lap("write", "write")
+    # (c) ends with render_pdf's own checks; (d) and (e) are its WeasyPrint stages.
+    stage_of = {"checks": "html", "parse": "layout", "layout": "layout", "write": "write"}
+    rendered = render_pdf(
+        html, root=folder, on_stage=lambda part: laps.lap(stage_of[part], part), **args
+    )
     return StagedRun(
         laps, rendered.data, rendered.pages, model, attachment, folder, rendered.refused
     )

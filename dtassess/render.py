@@ -28,7 +28,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
@@ -447,8 +447,12 @@ def render_pdf(
     created: dt.date,
     attachments: Sequence[tuple[str, bytes, str]] = (),
     variant: str | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> RenderedPDF:
     """Render a finished HTML string to PDF; returns RenderedPDF(data, pages, refused).
+
+    `on_stage(name)`, when given, is called as each stage ends — "checks", "parse", "layout",
+    "write" — so that benchmarks can time WeasyPrint's parts without copying this function.
 
     - Relative URLs resolve against `root` (the template folder); every resource is loaded by a
       `TemplateFetcher(root)`: files inside root and data: URIs only, never the network.
@@ -486,10 +490,14 @@ def render_pdf(
         raise DtassessError(Problem("F004", "template folder not found", str(root)))
     # The trailing slash makes relative URLs resolve inside the folder, not beside it.
     base_url = fetcher.root.as_uri().rstrip("/") + "/"
+    stage = on_stage or (lambda name: None)
+    stage("checks")
     document_html = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     if not document_html.etree_element.get("lang"):
         document_html.etree_element.set("lang", lang)
+    stage("parse")
     document = document_html.render()
+    stage("layout")
 
     metadata = document.metadata
     metadata.title = title
@@ -528,7 +536,9 @@ def render_pdf(
             attachments=pdf_attachments,
             finisher=_dedupe_associated_files,
         )
-    return RenderedPDF(data=data, pages=len(document.pages), refused=tuple(fetcher.refused))
+    rendered = RenderedPDF(data=data, pages=len(document.pages), refused=tuple(fetcher.refused))
+    stage("write")
+    return rendered
 
 
 # --- attachments back -------------------------------------------------------------------------
