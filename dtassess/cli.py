@@ -294,6 +294,15 @@ def score(
             metavar="SPEC",
         ),
     ] = None,
+    min_group_size: Annotated[
+        int,
+        typer.Option(
+            "--min-group-size",
+            min=1,
+            help="Withhold groups of fewer respondents than this (re-identification risk).",
+            metavar="K",
+        ),
+    ] = 3,
     lang: LangOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -333,7 +342,17 @@ def score(
 
         bars = parse_bars(fail_under, q)
     if result is None:
-        result = run_score(loaded, by=by.value, statistic=statistic.value)
+        result = run_score(
+            loaded, by=by.value, statistic=statistic.value, min_group_size=min_group_size
+        )
+        if result.withheld:
+            _stderr().print(
+                f"withheld {result.withheld} group(s) with fewer than {min_group_size} "
+                "respondents: their results could identify individual respondents "
+                "(--min-group-size 1 shows them)",
+                style="yellow",
+                markup=False,
+            )
     checks = None
     if bars is not None:
         from .thresholds import check_bars

@@ -423,9 +423,16 @@ def _geomean(plan: NodePlan, matrix: AnswerMatrix, nodes: np.ndarray):
 
 
 def score_respondents(
-    q: Questionnaire, answers: pd.DataFrame, block_rows: int = BLOCK_ROWS
+    q: Questionnaire,
+    answers: pd.DataFrame,
+    block_rows: int = BLOCK_ROWS,
+    question_scores: np.ndarray | None = None,
 ) -> RespondentScores:
-    """Score every respondent on every node."""
+    """Score every respondent on every node.
+
+    Given `question_scores` (respondents x scored questions, float), it is filled block by block
+    with each answer's 0-1 score, NaN where none counts: the input of the group statistics.
+    """
     model = compile_model(q)
     prepared = _prepare(q, answers)
     n, width = len(answers), len(model.node_ids)
@@ -437,6 +444,8 @@ def score_respondents(
         rows = slice(start, min(start + block_rows, n))
         matrix = _block_matrix(q, prepared, rows)
         nodes01 = aggregate_tree(model, matrix)
+        if question_scores is not None:
+            question_scores[rows] = np.where(matrix.valid > 0, matrix.scores, np.nan)
         score[rows] = low + nodes01 * (high - low)
         with np.errstate(invalid="ignore", divide="ignore"):
             done = _by_columns(matrix.answered, model.effective)
@@ -467,10 +476,13 @@ def group_scores(
     scores: RespondentScores,
     by: str = "organization",
     statistic: str = "mean",
+    question_scores: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Long table: one row per group and node with score, level, coverage, n and sd.
+    """Long table: one row per group and node with score, level, coverage, n, sd, mean, median,
+    the agreement index rwg, Cronbach's alpha and their flags (docs/scoring.md, section 6).
 
-    For `by="respondent"` each respondent is its own group (n is 1, sd empty).
+    For `by="respondent"` each respondent is its own group (n is 1, sd, rwg and alpha empty).
+    rwg and alpha need `question_scores` (see `score_respondents`); without it they are empty.
     """
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
@@ -491,23 +503,41 @@ def group_scores(
         count = count.set_axis(group_index)
         spread = spread.set_axis(group_index)
         respondents = pd.Series(1, index=group_index)
+        mean = median = stat
+        empty = np.full(stat.shape, np.nan)
+        rwg, alpha = empty, empty
     else:
         grouped = scores.score.groupby([frame_keys[k] for k in keys], sort=False, dropna=False)
-        stat = grouped.median() if statistic == "median" else grouped.mean()
+        mean = grouped.mean()
+        median = grouped.median()
+        stat = median if statistic == "median" else mean
         spread = grouped.std(ddof=1)
         count = grouped.count()
         respondents = grouped.size()
         cover = scores.coverage.groupby(
             [frame_keys[k] for k in keys], sort=False, dropna=False
         ).mean()
+        if question_scores is None:
+            rwg = alpha = np.full(stat.shape, np.nan)
+        else:
+            codes = grouped.ngroup().to_numpy()
+            rwg, alpha = agreement(
+                q, question_scores, codes, respondents.to_numpy(), len(respondents)
+            )
     long = pd.DataFrame(
         {
             "score": stat.to_numpy().ravel(),
             "coverage": cover.to_numpy().ravel(),
             "n": count.to_numpy().ravel(),
             "sd": spread.to_numpy().ravel(),
+            "mean": mean.to_numpy().ravel(),
+            "median": median.to_numpy().ravel(),
+            "rwg": np.asarray(rwg).ravel(),
+            "alpha": np.asarray(alpha).ravel(),
         }
     )
+    long["low_agreement"] = long["rwg"].to_numpy() < AGREEMENT_MIN  # NaN compares False
+    long["low_consistency"] = long["alpha"].to_numpy() < CONSISTENCY_MIN
     repeat = len(model.node_ids)
     index_frame = stat.index.to_frame(index=False)
     for k in keys:
@@ -531,8 +561,110 @@ def group_scores(
         "coverage",
         "n",
         "sd",
+        *STAT_COLUMNS,
     ]
     return long[columns].reset_index(drop=True)
+
+
+STAT_COLUMNS = ("mean", "median", "rwg", "alpha", "low_agreement", "low_consistency")
+AGREEMENT_MIN = 0.70  # rWG(J) below this: the group's respondents do not agree
+CONSISTENCY_MIN = 0.70  # Cronbach's alpha below this: the node's questions do not hang together
+ZERO_VARIANCE = 1e-12
+
+
+def null_variance(question: Question) -> float:
+    """Variance of a uniform answer over a question's evenly spaced 0-1 options (NaN for fewer
+    than two): (A + 1) / (12 (A - 1)) for A options or number bands, 1/12 for multi."""
+    if question.type == "multi":
+        return 1.0 / 12.0
+    count = len(question.bands) if question.type == "number" else len(question.options)
+    return (count + 1) / (12.0 * (count - 1)) if count >= 2 else np.nan
+
+
+def _group_variance(
+    codes: np.ndarray, values: np.ndarray, counts: np.ndarray, groups: int
+) -> np.ndarray:
+    """Sample variance (ddof 1) of `values` within each group, two-pass for exact zeros; NaN
+    for groups with fewer than two values. `counts` is the number of values in each group."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.bincount(codes, weights=values, minlength=groups) / counts
+        deviation = values - means[codes]
+        m2 = np.bincount(codes, weights=deviation * deviation, minlength=groups)
+        return np.where(counts >= 2, m2 / (counts - 1), np.nan)
+
+
+def agreement(
+    q: Questionnaire,
+    question_scores: np.ndarray,
+    codes: np.ndarray,
+    sizes: np.ndarray,
+    groups: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """rWG(J) and Cronbach's alpha, groups x nodes (NaN where undefined; docs/scoring.md 6).
+
+    `question_scores` is respondents x scored questions (0-1, NaN for no score), `codes` each
+    respondent's group (0..groups-1), `sizes` each group's number of respondents. One loop over
+    questions and one over nodes, each step whole columns: nothing per respondent.
+    """
+    model = compile_model(q)
+    width = len(model.questions)
+    variance = np.full((groups, width), np.nan)
+    for j in range(width):
+        column = question_scores[:, j]
+        ok = ~np.isnan(column)
+        where = codes[ok]
+        counts = np.bincount(where, minlength=groups).astype(float)
+        variance[:, j] = _group_variance(where, column[ok], counts, groups)
+    null = np.array([null_variance(x) for x in model.questions])
+    rwg = np.full((groups, len(model.node_ids)), np.nan)
+    alpha = np.full_like(rwg, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for k in range(len(model.node_ids)):
+            cols = np.flatnonzero(model.effective[:, k] > 0)
+            if len(cols) == 0:
+                continue
+            # rWG(J): observed variance against a uniform null, over the questions it exists for
+            observed = variance[:, cols]
+            used = ~np.isnan(observed) & ~np.isnan(null[cols])
+            j_used = used.sum(axis=1)
+            mean_observed = np.where(used, observed, 0.0).sum(axis=1) / j_used
+            mean_null = np.where(used, null[cols], 0.0).sum(axis=1) / j_used
+            r = np.clip(1.0 - mean_observed / mean_null, 0.0, 1.0)
+            value = j_used * r / (j_used * r + (1.0 - r))
+            rwg[:, k] = np.where((j_used > 0) & (sizes >= 2), value, np.nan)
+            # Cronbach's alpha over the complete cases of the node's questions
+            if len(cols) < 2:
+                continue
+            complete = np.ones(len(codes), dtype=bool)
+            for j in cols:
+                complete &= ~np.isnan(question_scores[:, j])
+            where = codes[complete]
+            counts = np.bincount(where, minlength=groups).astype(float)
+            total = np.zeros(len(where))
+            parts = np.zeros(groups)
+            for j in cols:
+                column = question_scores[complete, j]
+                total += column
+                parts += _group_variance(where, column, counts, groups)
+            total_variance = _group_variance(where, total, counts, groups)
+            size = len(cols)
+            value = size / (size - 1) * (1.0 - parts / total_variance)
+            defined = (counts >= 3) & (total_variance > ZERO_VARIANCE)
+            alpha[:, k] = np.where(defined, value, np.nan)
+    return rwg, alpha
+
+
+def withhold_small_groups(table: pd.DataFrame, by: str, min_size: int) -> tuple[pd.DataFrame, int]:
+    """The table without groups of fewer than `min_size` respondents, and how many went.
+
+    Small groups could let a reader recognise one person's answers; individual results
+    (`by="respondent"`) are never withheld, since asking for them is asking for individuals.
+    """
+    if by == "respondent" or min_size <= 1 or table.empty:
+        return table, 0
+    small = table["respondents"].to_numpy() < min_size
+    withheld = int(small.sum()) // max(1, int(table["node"].nunique()))
+    return table[~small].reset_index(drop=True), withheld
 
 
 # --------------------------------------------------------------------------- the public call
@@ -548,15 +680,36 @@ class ScoreResult:
     meta: pd.DataFrame
     respondents: RespondentScores
     table: pd.DataFrame  # see group_scores
+    withheld: int = 0  # groups left out for having fewer than min_group_size respondents
+    min_group_size: int = 1
 
 
 def score(
     responses: ResponseSet,
     by: str = "organization",
     statistic: str = "mean",
+    min_group_size: int = 1,
 ) -> ScoreResult:
-    """Score a ResponseSet and aggregate it by respondent, unit or organization."""
+    """Score a ResponseSet and aggregate it by respondent, unit or organization.
+
+    Groups of fewer than `min_group_size` respondents are left out of the table (and counted in
+    `withheld`); the API keeps every group by default, the `dtassess score` command withholds
+    groups of fewer than 3.
+    """
+    if by not in GROUPINGS:
+        raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
     q = responses.questionnaire
-    per_respondent = score_respondents(q, responses.answers)
-    table = group_scores(q, responses.meta, per_respondent, by=by, statistic=statistic)
-    return ScoreResult(q, by, statistic, responses.meta, per_respondent, table)
+    answers = responses.answers
+    matrix = None
+    if by != "respondent":
+        # The one respondents x questions matrix the group statistics need, filled per block.
+        matrix = np.empty((len(answers), len(compile_model(q).questions)), order="F")
+    per_respondent = score_respondents(q, answers, question_scores=matrix)
+    table = group_scores(
+        q, responses.meta, per_respondent, by=by, statistic=statistic, question_scores=matrix
+    )
+    del matrix
+    table, withheld = withhold_small_groups(table, by, min_group_size)
+    return ScoreResult(
+        q, by, statistic, responses.meta, per_respondent, table, withheld, min_group_size
+    )

@@ -85,6 +85,14 @@ def questionnaire_summary(q: Questionnaire) -> dict[str, Any]:
     }
 
 
+FLAGS = ("low_agreement", "low_consistency")
+
+
+def _flags(row: Any) -> list[str]:
+    """The names of a row's flags that are set (docs/scoring.md, section 6)."""
+    return [name for name in FLAGS if bool(getattr(row, name, False))]
+
+
 def to_json_dict(result: ScoreResult, checks: list[Check] | None = None) -> dict[str, Any]:
     """The documented JSON document (schema: dtassess/schemas/scores.schema.json)."""
     keys = _key_fields(result)
@@ -101,6 +109,11 @@ def to_json_dict(result: ScoreResult, checks: list[Check] | None = None) -> dict
                 "coverage": _num(row.coverage),
                 "n": int(row.n),
                 "sd": _num(row.sd),
+                "mean": _num(row.mean),
+                "median": _num(row.median),
+                "rwg": _num(row.rwg),
+                "alpha": _num(row.alpha),
+                "flags": _flags(row),
             }
             for row in rows
         }
@@ -148,7 +161,8 @@ def rows_for(result: ScoreResult, lang: str) -> tuple[list[str], list[list[Any]]
     q = result.questionnaire
     keys = _key_fields(result)
     header = [*keys, "organization_name", "respondents", "node", "title", "depth", "score",
-              "level", "level_name", "coverage", "n", "sd"]  # fmt: skip
+              "level", "level_name", "coverage", "n", "sd", "mean", "median", "rwg", "alpha",
+              "low_agreement", "low_consistency"]  # fmt: skip
     names = {lv.level: localize(lv.name, lang) for lv in q.scale}
     rows = [
         [
@@ -164,6 +178,12 @@ def rows_for(result: ScoreResult, lang: str) -> tuple[list[str], list[list[Any]]
             _num(row.coverage),
             int(row.n),
             _num(row.sd),
+            _num(row.mean),
+            _num(row.median),
+            _num(row.rwg),
+            _num(row.alpha),
+            bool(row.low_agreement),
+            bool(row.low_consistency),
         ]
         for row in result.table.itertuples(index=False)
     ]
@@ -177,8 +197,9 @@ def to_csv(result: ScoreResult, lang: str) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
+        # Numbers are formatted after the check, so that a negative alpha stays a number.
         writer.writerow(
-            [_cell("" if v is None else f"{v:g}" if isinstance(v, float) else v) for v in row]
+            ["" if v is None else f"{v:g}" if isinstance(v, float) else _cell(v) for v in row]
         )
     return buffer.getvalue()
 
@@ -189,8 +210,10 @@ def to_parquet(result: ScoreResult, lang: str) -> bytes:
 
     header, rows = rows_for(result, lang)
     frame = pd.DataFrame(rows, columns=header)
-    for column in ("score", "coverage", "sd"):
+    for column in ("score", "coverage", "sd", "mean", "median", "rwg", "alpha"):
         frame[column] = frame[column].astype("float64")
+    for column in FLAGS:
+        frame[column] = frame[column].astype("bool")
     frame["level"] = frame["level"].astype("Int64")
     buffer = io.BytesIO()
     try:
@@ -256,6 +279,7 @@ LABELS = {
         "respondents": "名受访者",
         "respondent": "名受访者",
         "period": "期间",
+        "flag": "! 受访者意见分歧（rWG < 0.70）或题目内部一致性低（α < 0.70）",
     },
     "en": {
         "node": "Dimension",
@@ -267,6 +291,7 @@ LABELS = {
         "respondents": "respondents",
         "respondent": "respondent",
         "period": "period",
+        "flag": "! low agreement among respondents (rWG < 0.70) or low consistency (alpha < 0.70)",
     },
 }
 
@@ -289,6 +314,9 @@ def print_table(result: ScoreResult, console: Console, lang: str) -> None:
         count = int(first.respondents)
         noun = words["respondent"] if count == 1 else words["respondents"]
         caption = f"{count} {noun} · {q.ref}"
+        flagged = any(_flags(row) for row in rows)
+        if flagged:
+            caption += "\n" + words["flag"]
         table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
         # Numbers are never cut short: long titles wrap, and bars go when the terminal is narrow.
         with_bars = console.width >= 100
@@ -301,6 +329,8 @@ def print_table(result: ScoreResult, console: Console, lang: str) -> None:
         if result.by != "respondent":
             table.add_column(words["n"], justify="right", no_wrap=True)
             table.add_column(words["sd"], justify="right", no_wrap=True)
+            if flagged:
+                table.add_column("", no_wrap=True)  # "!" beside a flagged row, legend below
         for row in rows:
             label = "  " * int(row.depth) + q.title_of(row.node, lang)
             style = "bold" if row.depth <= 1 else ""
@@ -319,6 +349,8 @@ def print_table(result: ScoreResult, console: Console, lang: str) -> None:
             if result.by != "respondent":
                 sd = _num(row.sd, 1)
                 cells += [str(int(row.n)), "—" if sd is None else f"{sd:.1f}"]
+                if flagged:
+                    cells.append(Text("!" if _flags(row) else "", style="bold yellow"))
             table.add_row(*cells)
         console.print(table)
 

@@ -629,7 +629,7 @@ def scores_from_reports(paths: list[Path], questionnaire: Questionnaire | None =
 
     import pandas as pd
 
-    from .engine import ScoreResult, levels_of
+    from .engine import STAT_COLUMNS, ScoreResult, levels_of
     from .errors import DtassessError, Problem
     from .questionnaire import load_questionnaire
     from .render import read_attachment
@@ -667,14 +667,21 @@ def scores_from_reports(paths: list[Path], questionnaire: Questionnaire | None =
                         "coverage": values.get("coverage"),
                         "n": values.get("n", 0),
                         "sd": values.get("sd"),
+                        # reports written before group statistics lack the fields below
+                        "mean": values.get("mean", values.get("score")),
+                        "median": values.get("median"),
+                        "rwg": values.get("rwg"),
+                        "alpha": values.get("alpha"),
+                        "low_agreement": "low_agreement" in values.get("flags", ()),
+                        "low_consistency": "low_consistency" in values.get("flags", ()),
                     }
                 )
     table = pd.DataFrame(rows)
-    for column in ("score", "coverage", "sd"):
+    for column in ("score", "coverage", "sd", "mean", "median", "rwg", "alpha"):
         table[column] = pd.to_numeric(table[column]).astype(float)
     table["level"] = levels_of(q, table["score"].to_numpy())
     columns = ["organization", "period", "organization_name", "respondents", "node", "depth",
-               "score", "level", "coverage", "n", "sd"]  # fmt: skip
+               "score", "level", "coverage", "n", "sd", *STAT_COLUMNS]  # fmt: skip
     table = table[columns]
     respondents = sum(g["respondents"] for _, d in docs for g in d["groups"])
     meta = pd.DataFrame(index=range(respondents))

@@ -16,6 +16,7 @@ import dtassess
 
 WORKED_Q = DATA / "worked.yaml"
 WORKED_R = DATA / "worked"
+ALL = ("--min-group-size", "1")  # the worked example's one group has only two respondents
 SCHEMA = json.loads(files("dtassess").joinpath("schemas/scores.schema.json").read_text("utf-8"))
 
 
@@ -68,7 +69,7 @@ def test_validate_responses_json_format(write):
 
 
 def test_score_json_follows_the_schema_and_equals_the_api():
-    result = cli("score", WORKED_R, "-q", WORKED_Q, "--format", "json", "--by", "unit")
+    result = cli("score", WORKED_R, "-q", WORKED_Q, *ALL, "--format", "json", "--by", "unit")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     jsonschema.validate(doc, SCHEMA)
@@ -77,7 +78,10 @@ def test_score_json_follows_the_schema_and_equals_the_api():
     )
     assert doc == json.loads(json.dumps(api))
     overall = doc["groups"][0]["scores"]["overall"]
-    assert overall == {"score": 40.5323, "level": 3, "coverage": 0.8966, "n": 2, "sd": 16.0735}
+    assert overall == {
+        "score": 40.5323, "level": 3, "coverage": 0.8966, "n": 2, "sd": 16.0735,
+        "mean": 40.5323, "median": 40.5323, "rwg": 0.0, "alpha": None, "flags": ["low_agreement"],
+    }  # fmt: skip
 
 
 def test_score_json_for_respondents_with_thresholds():
@@ -97,7 +101,7 @@ def test_score_json_for_respondents_with_thresholds():
 
 
 def test_csv_is_one_row_per_group_and_node():
-    result = cli("score", WORKED_R, "-q", WORKED_Q, "--format", "csv", "--lang", "en")
+    result = cli("score", WORKED_R, "-q", WORKED_Q, *ALL, "--format", "csv", "--lang", "en")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [r["node"] for r in rows] == ["overall", "plan", "people", "security"]
     assert rows[0]["score"] == "40.5323" and rows[0]["level_name"] == "Defined"
@@ -105,9 +109,9 @@ def test_csv_is_one_row_per_group_and_node():
 
 
 def test_fail_under_passes_and_fails():
-    ok = cli("score", WORKED_R, "-q", WORKED_Q, "--fail-under", "overall=40,plan=48")
+    ok = cli("score", WORKED_R, "-q", WORKED_Q, *ALL, "--fail-under", "overall=40,plan=48")
     assert ok.exit_code == 0 and "all 2 bar(s) met" in ok.stderr
-    failed = cli("score", WORKED_R, "-q", WORKED_Q, "--fail-under", "overall=40,security=50")
+    failed = cli("score", WORKED_R, "-q", WORKED_Q, *ALL, "--fail-under", "overall=40,security=50")
     assert failed.exit_code == 1
     assert "security: 12.5 is below the bar 50 (demo · 2026)" in failed.stderr
 
@@ -142,7 +146,7 @@ def test_output_file_is_written_and_never_overwritten(tmp_path):
 
 def test_table_to_a_file(tmp_path):
     out = tmp_path / "scores.txt"
-    result = cli("score", WORKED_R, "-q", WORKED_Q, "-o", out, "--lang", "en")
+    result = cli("score", WORKED_R, "-q", WORKED_Q, *ALL, "-o", out, "--lang", "en")
     assert result.exit_code == 0
     assert "Overall" in out.read_text("utf-8")
 
@@ -253,7 +257,7 @@ def test_csv_neutralises_cells_a_spreadsheet_would_run(tmp_path):
             .replace("name: 示例县", 'name: \'=HYPERLINK("http://x.invalid","click")\'')
         )
         (folder / name).write_text(text, encoding="utf-8")
-    result = cli("score", folder, "-q", WORKED_Q, "--format", "csv")
+    result = cli("score", folder, "-q", WORKED_Q, *ALL, *ALL, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert rows[0]["organization_name"].startswith("'=HYPERLINK")
     assert rows[0]["score"] == "40.5323"  # numbers stay numbers
@@ -263,7 +267,7 @@ def test_junit_makes_each_bar_a_test_case():
     from xml.etree import ElementTree as ET
 
     result = cli(
-        "score", WORKED_R, "-q", WORKED_Q, "--format", "junit",
+        "score", WORKED_R, "-q", WORKED_Q, *ALL, "--format", "junit",
         "--fail-under", "overall=40,security=50",
     )  # fmt: skip
     assert result.exit_code == 1
@@ -273,7 +277,7 @@ def test_junit_makes_each_bar_a_test_case():
     assert cases["overall >= 40"].find("failure") is None
     failure = cases["security >= 50"].find("failure")
     assert "12.5 is below the bar 50" in failure.get("message")
-    plain = cli("score", WORKED_R, "-q", WORKED_Q, "--format", "junit")
+    plain = cli("score", WORKED_R, "-q", WORKED_Q, *ALL, "--format", "junit")
     assert plain.exit_code == 0 and 'tests="1"' in plain.stdout
 
 
@@ -281,12 +285,12 @@ def test_parquet_holds_the_csv_rows(tmp_path):
     import pandas as pd
 
     out = tmp_path / "s.parquet"
-    result = cli("score", WORKED_R, "-q", WORKED_Q, "--format", "parquet", "-o", out)
+    result = cli("score", WORKED_R, "-q", WORKED_Q, *ALL, "--format", "parquet", "-o", out)
     assert result.exit_code == 0, result.stderr
     frame = pd.read_parquet(out)
     assert list(frame["node"]) == ["overall", "plan", "people", "security"]
     assert frame["score"].iloc[0] == pytest.approx(40.5323)
-    assert cli("score", WORKED_R, "-q", WORKED_Q, "--format", "parquet").exit_code == 2
+    assert cli("score", WORKED_R, "-q", WORKED_Q, *ALL, "--format", "parquet").exit_code == 2
 
 
 def test_progress_bar_only_on_a_terminal_and_never_with_quiet(tmp_path):
