@@ -25,6 +25,8 @@ _EXPORTS = {
     "load_responses": "responses",
     "check_responses": "responses",
     "ResponseSet": "responses",
+    "import_exports": "imports",
+    "write_responses": "imports",
     "score": "engine",
     "score_respondents": "engine",
     "ScoreResult": "engine",

@@ -713,6 +713,77 @@ def survey(
     console.print(Text(f"dtassess report {output} -o report.pdf --lang {language}", style="bold"))
 
 
+@app.command("import")
+@_handled
+def import_(
+    exports: Annotated[
+        list[Path],
+        typer.Argument(help="Exports of online forms: .xlsx or .csv files.", metavar="EXPORT"),
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Folder for the response files.", metavar="DIR")
+    ],
+    questionnaire: Annotated[
+        str,
+        typer.Option(
+            "-q",
+            "--questionnaire",
+            help="Questionnaire file or bundled id.",
+            metavar="QUESTIONNAIRE",
+        ),
+    ] = "gov-dt",
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="Encoding of CSV exports (default: detect UTF-8 or GB18030).",
+            metavar="ENC",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Stop at the first problem (exit 2).")
+    ] = False,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Organization id, when no column gives it.")
+    ] = None,
+    org_name: Annotated[
+        str | None, typer.Option("--org-name", help="Organization name, when no column gives it.")
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="Period, e.g. 2026, when no column gives it.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace response files that exist.")
+    ] = False,
+) -> None:
+    """Turn online-form exports (问卷星, 腾讯问卷 ...) into response files, one per row."""
+    from .imports import ImportResult, import_exports, write_responses
+    from .questionnaire import load_questionnaire
+
+    q = load_questionnaire(questionnaire)
+    stats = ImportResult()
+    responses, problems = import_exports(
+        exports,
+        q,
+        encoding=encoding,
+        strict=strict,
+        org=org,
+        org_name=org_name,
+        period=period,
+        stats=stats,
+    )
+    report_problems(problems)
+    written = write_responses(responses, q, output, force=force)
+    summary = (
+        f"{stats.rows} row(s) read from {len(exports)} export(s), {len(written)} response "
+        f"file(s) written to {output}, {stats.rejected_cells} cell(s) rejected, "
+        f"{stats.unknown_columns} unknown column(s)"
+    )
+    if stats.skipped_rows:
+        summary += f", {stats.skipped_rows} row(s) without an organization skipped"
+    _stderr().print(summary, style="yellow" if problems else "green", markup=False)
+
+
 @app.command("questionnaires")
 @_handled
 def list_questionnaires(lang: LangOpt = None) -> None:

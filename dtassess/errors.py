@@ -24,7 +24,7 @@ class ExitCode(IntEnum):
 
 
 # code -> short title. Q: questionnaire, R: responses, T: thresholds and targets, P: PDF
-# rendering, F: files and references.
+# rendering, F: files and references, I: imports of online-form exports.
 CATALOGUE: dict[str, str] = {
     "Q001": "YAML syntax error",
     "Q002": "wrong type",
@@ -73,6 +73,16 @@ CATALOGUE: dict[str, str] = {
     "F004": "template folder missing or incomplete",
     "F005": "template or branding error",
     "F006": "a PDF without dtassess results",
+    "I001": "export cannot be read",
+    "I002": "unknown column",
+    "I003": "cell value not among the options",
+    "I004": "cell value of the wrong type",
+    "I005": "not applicable where the question does not allow it",
+    "I006": "cell number outside the question's bounds",
+    "I007": "exclusive option combined with others",
+    "I008": "answer that skip logic hides",
+    "I009": "two columns for the same question or field",
+    "I010": "no organization",
 }
 
 

@@ -646,8 +646,16 @@ def check_answer(q: Questionnaire, question: Question, value: Any) -> tuple[Any,
 
     The terminal survey checks each typed answer with the same rules as a response file.
     """
+    canonical, _, reason = check_answer_coded(q, question, value)
+    return canonical, reason
+
+
+def check_answer_coded(
+    q: Questionnaire, question: Question, value: Any
+) -> tuple[Any, str | None, str | None]:
+    """Like `check_answer`, with the response problem code (R005, R006 ...) of a refusal."""
     checker = _FileChecker(q, {}, "")
     canonical = checker.canonical(question, value, ())
     if checker.found:
-        return None, checker.found[0][2]
-    return canonical, None
+        return None, checker.found[0][0], checker.found[0][2]
+    return canonical, None, None
