@@ -8,7 +8,7 @@ message can say `path:line:column` without slowing down the thousands of files t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +45,11 @@ TOP_FIELDS = {
 }
 ANSWER_FIELDS = {"value", "note", "evidence"}
 REF_RE = re.compile(r"^([a-z0-9][a-z0-9_-]*)(?:@(.+))?$")
+REF_LINE = re.compile(
+    r"""^(?:questionnaire:[ \t]*["']?|[ \t{]*"questionnaire"[ \t]*:[ \t]*")"""
+    r"""([a-z0-9][a-z0-9_-]*(?:@[\w.-]+)?)["']?[ \t]*(?:#.*)?,?$""",
+    re.M,
+)
 
 
 @dataclass
@@ -125,7 +130,18 @@ def questionnaire_named_by(files: Sequence[Path]) -> Questionnaire:
     unreadable: list[Problem] = []
     for path in files:
         try:
-            data = fast_load(read_text(path), str(path))
+            text = read_text(path)
+        except DtassessError as exc:
+            unreadable.extend(exc.problems)
+            continue
+        # The reference is one line in every file a tool writes: find it without parsing
+        # (thousands of files); anything unusual gets the full parse.
+        found = REF_LINE.search(text)
+        if found:
+            refs.setdefault(found.group(1), path)
+            continue
+        try:
+            data = fast_load(text, str(path))
         except SyntaxProblem as exc:
             unreadable.append(
                 Problem("R001", exc.message, str(path), exc.line, exc.column, snippet=exc.snippet)
@@ -561,10 +577,11 @@ def check_responses(
     good: list[Response] = []
     problems: list[Problem] = []
     seen: dict[tuple, str] = {}
-    for number, path in enumerate(files, start=1):
+    for number, (path, (response, found)) in enumerate(
+        zip(files, _checked(files, q), strict=True), start=1
+    ):
         if progress is not None:
             progress(number, len(files))
-        response, found = check_response_file(path, q)
         problems.extend(found)
         if response is None:
             continue
@@ -584,6 +601,33 @@ def check_responses(
         else:
             seen[key] = str(path)
     return good, problems, q
+
+
+# Parsing YAML dominates reading many files; past this many, files are checked on every core.
+PARALLEL_FILES = 1000
+CHUNK_FILES = 250
+
+
+def _check_chunk(job: tuple[Questionnaire, list[Path]]) -> list[tuple[Response | None, list]]:
+    q, chunk = job
+    return [check_response_file(path, q) for path in chunk]
+
+
+def _checked(files: list[Path], q: Questionnaire) -> Iterator[tuple[Response | None, list]]:
+    """Each file's (response, problems), in the files' order."""
+    import os
+
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_FILES or workers < 2:
+        for path in files:
+            yield check_response_file(path, q)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [files[i : i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for results in pool.map(_check_chunk, [(q, chunk) for chunk in chunks]):
+            yield from results
 
 
 def load_responses(

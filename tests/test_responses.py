@@ -258,3 +258,26 @@ def test_frames_keep_every_respondent(write):
     assert list(loaded.meta["respondent"]) == ["one", "three", "two"]
     assert loaded.answers.shape == (3, len(Q.questions))
     assert loaded.answers.loc[2, "security.tools"] == ()
+
+
+def test_many_files_are_checked_on_every_core_with_the_same_result(monkeypatch):
+    import pandas as pd
+    from conftest import SAMPLES
+
+    import dtassess.responses as responses
+
+    serial = load_responses([SAMPLES])
+    monkeypatch.setattr(responses, "PARALLEL_FILES", 2)
+    monkeypatch.setattr(responses, "CHUNK_FILES", 2)
+    parallel = load_responses([SAMPLES])
+    pd.testing.assert_frame_equal(serial.meta, parallel.meta)
+    pd.testing.assert_frame_equal(serial.answers, parallel.answers)
+    assert serial.problems == parallel.problems
+
+
+def test_files_naming_different_questionnaires_are_refused(write):
+    write("d/a.yaml", answers("security.budget: 1\n"))
+    write("d/b.yaml", answers("security.budget: 1\n").replace("mini@1.0", "gov-dt@1.0"))
+    result = cli("score", write("d/c.yaml", answers("security.budget: 2\n")).parent)
+    assert result.exit_code == 2
+    assert "name different questionnaires" in result.stderr
