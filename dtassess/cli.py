@@ -139,6 +139,12 @@ QuestionnaireOpt = Annotated[
         metavar="QUESTIONNAIRE",
     ),
 ]
+GovDtOpt = Annotated[
+    str,
+    typer.Option(
+        "-q", "--questionnaire", help="Questionnaire file or bundled id.", metavar="QUESTIONNAIRE"
+    ),
+]
 LangOpt = Annotated[
     str | None,
     typer.Option(
@@ -654,15 +660,7 @@ def survey(
     output: Annotated[
         Path, typer.Option("-o", "--output", help="The response file to write (YAML).")
     ],
-    questionnaire: Annotated[
-        str,
-        typer.Option(
-            "-q",
-            "--questionnaire",
-            help="Questionnaire file or bundled id.",
-            metavar="QUESTIONNAIRE",
-        ),
-    ] = "gov-dt",
+    questionnaire: GovDtOpt = "gov-dt",
     lang: LangOpt = None,
     org: Annotated[str | None, typer.Option("--org", help="Organization id.")] = None,
     org_name: Annotated[str | None, typer.Option("--org-name", help="Organization name.")] = None,
@@ -723,15 +721,7 @@ def import_(
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Folder for the response files.", metavar="DIR")
     ],
-    questionnaire: Annotated[
-        str,
-        typer.Option(
-            "-q",
-            "--questionnaire",
-            help="Questionnaire file or bundled id.",
-            metavar="QUESTIONNAIRE",
-        ),
-    ] = "gov-dt",
+    questionnaire: GovDtOpt = "gov-dt",
     encoding: Annotated[
         str | None,
         typer.Option(
