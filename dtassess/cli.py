@@ -139,6 +139,9 @@ QuestionnaireOpt = Annotated[
         metavar="QUESTIONNAIRE",
     ),
 ]
+ResponsesArg = Annotated[
+    list[Path], typer.Argument(help="Response files or directories.", metavar="RESPONSE")
+]
 GovDtOpt = Annotated[
     str,
     typer.Option(
@@ -277,9 +280,7 @@ def _questionnaire_files(paths: list[Path]) -> list[Path]:
 @app.command()
 @_handled
 def score(
-    responses: Annotated[
-        list[Path], typer.Argument(help="Response files or directories.", metavar="RESPONSE")
-    ],
+    responses: ResponsesArg,
     questionnaire: QuestionnaireOpt = None,
     by: Annotated[
         Grouping, typer.Option("--by", help="Group results by this.")
@@ -489,9 +490,7 @@ def _scored(responses: list[Path], questionnaire: str | None):
 @app.command()
 @_handled
 def roadmap(
-    responses: Annotated[
-        list[Path], typer.Argument(help="Response files or directories.", metavar="RESPONSE")
-    ],
+    responses: ResponsesArg,
     questionnaire: QuestionnaireOpt = None,
     target: TargetOpt = None,
     targets_file: TargetsFileOpt = None,
@@ -548,9 +547,7 @@ def _report_date(value: str | None):
 @app.command()
 @_handled
 def report(
-    responses: Annotated[
-        list[Path], typer.Argument(help="Response files or directories.", metavar="RESPONSE")
-    ],
+    responses: ResponsesArg,
     output: Annotated[
         Path,
         typer.Option(
