@@ -140,7 +140,38 @@ QuestionnaireOpt = Annotated[
     ),
 ]
 ResponsesArg = Annotated[
-    list[Path], typer.Argument(help="Response files or directories.", metavar="RESPONSE")
+    list[Path],
+    typer.Argument(
+        help="Response files or directories, or online-form exports (.csv, .xlsx, .parquet; "
+        "with -q).",
+        metavar="RESPONSE",
+    ),
+]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Encoding of CSV exports (default: detect UTF-8 or GB18030).",
+        metavar="ENC",
+    ),
+]
+MappingOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--mapping",
+        help="What the exports' columns and answers mean, where headers do not say it "
+        "(docs/import.md).",
+        metavar="MAP.yaml",
+    ),
+]
+OrgOpt = Annotated[
+    str | None, typer.Option("--org", help="Organization id, when no column gives it.")
+]
+OrgNameOpt = Annotated[
+    str | None, typer.Option("--org-name", help="Organization name, when no column gives it.")
+]
+PeriodOpt = Annotated[
+    str | None, typer.Option("--period", help="Period, e.g. 2026, when no column gives it.")
 ]
 GovDtOpt = Annotated[
     str,
@@ -312,6 +343,11 @@ def score(
     ] = 3,
     lang: LangOpt = None,
     quiet: QuietOpt = False,
+    mapping: MappingOpt = None,
+    encoding: EncodingOpt = None,
+    org: OrgOpt = None,
+    org_name: OrgNameOpt = None,
+    period: PeriodOpt = None,
 ) -> None:
     """Score responses into maturity levels per dimension, by organization, unit or respondent.
 
@@ -319,9 +355,10 @@ def score(
     """
     from .engine import GROUPINGS
     from .engine import score as run_score
-    from .responses import load_responses
+    from .imports import ExportOptions, load_inputs
 
     q = _questionnaire_or_none(questionnaire)
+    exports = ExportOptions(encoding, mapping, org, org_name, period)
     pdfs = [p for p in responses if p.suffix.lower() == ".pdf"]
     if pdfs:
         from .report import scores_from_reports
@@ -338,7 +375,7 @@ def score(
         q = result.questionnaire
     else:
         with _Progress(quiet) as progress:
-            loaded = load_responses(responses, q, progress)
+            loaded = load_inputs(responses, q, exports, progress)
         report_problems(loaded.problems)
         q = loaded.questionnaire
         result = None
@@ -477,12 +514,12 @@ def _targets(q: Any, spec: str | None, path: Path | None):
     return parse_targets(spec, q) if spec else Targets()
 
 
-def _scored(responses: list[Path], questionnaire: str | None):
+def _scored(responses: list[Path], questionnaire: str | None, exports: Any):
     """Responses loaded and scored by organization, warnings printed."""
     from .engine import score as run_score
-    from .responses import load_responses
+    from .imports import load_inputs
 
-    loaded = load_responses(responses, _questionnaire_or_none(questionnaire))
+    loaded = load_inputs(responses, _questionnaire_or_none(questionnaire), exports)
     report_problems(loaded.problems)
     return loaded, run_score(loaded, by="organization")
 
@@ -500,11 +537,18 @@ def roadmap(
     output: OutputOpt = None,
     force: ForceOpt = False,
     lang: LangOpt = None,
+    mapping: MappingOpt = None,
+    encoding: EncodingOpt = None,
+    org: OrgOpt = None,
+    org_name: OrgNameOpt = None,
+    period: PeriodOpt = None,
 ) -> None:
     """Turn scores into prioritised, phased actions per organization (docs/roadmap.md)."""
+    from .imports import ExportOptions
     from .roadmap import build_roadmaps
 
-    loaded, result = _scored(responses, questionnaire)
+    exports = ExportOptions(encoding, mapping, org, org_name, period)
+    loaded, result = _scored(responses, questionnaire, exports)
     q = loaded.questionnaire
     language = _lang(q, lang)
     roadmaps = build_roadmaps(result, loaded, _targets(q, target, targets_file))
@@ -585,13 +629,20 @@ def report(
         ),
     ] = None,
     force: ForceOpt = False,
+    mapping: MappingOpt = None,
+    encoding: EncodingOpt = None,
+    org: OrgOpt = None,
+    org_name: OrgNameOpt = None,
+    period: PeriodOpt = None,
 ) -> None:
     """Render the PDF (or HTML) roadmap report, one per organization."""
+    from .imports import ExportOptions
     from .report import attachment_for, build_report, report_name
     from .roadmap import build_roadmaps
     from .templating import template_dir
 
-    loaded, result = _scored(responses, questionnaire)
+    exports = ExportOptions(encoding, mapping, org, org_name, period)
+    loaded, result = _scored(responses, questionnaire, exports)
     q = loaded.questionnaire
     language = _lang(q, lang)
     folder = template_dir(template)
@@ -713,38 +764,29 @@ def survey(
 def import_(
     exports: Annotated[
         list[Path],
-        typer.Argument(help="Exports of online forms: .xlsx or .csv files.", metavar="EXPORT"),
+        typer.Argument(
+            help="Exports of online forms: .xlsx, .csv or .parquet files.", metavar="EXPORT"
+        ),
     ],
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Folder for the response files.", metavar="DIR")
     ],
     questionnaire: GovDtOpt = "gov-dt",
-    encoding: Annotated[
-        str | None,
-        typer.Option(
-            "--encoding",
-            help="Encoding of CSV exports (default: detect UTF-8 or GB18030).",
-            metavar="ENC",
-        ),
-    ] = None,
+    encoding: EncodingOpt = None,
+    mapping: MappingOpt = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Stop at the first problem (exit 2).")
     ] = False,
-    org: Annotated[
-        str | None, typer.Option("--org", help="Organization id, when no column gives it.")
-    ] = None,
-    org_name: Annotated[
-        str | None, typer.Option("--org-name", help="Organization name, when no column gives it.")
-    ] = None,
-    period: Annotated[
-        str | None, typer.Option("--period", help="Period, e.g. 2026, when no column gives it.")
-    ] = None,
+    org: OrgOpt = None,
+    org_name: OrgNameOpt = None,
+    period: PeriodOpt = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace response files that exist.")
     ] = False,
 ) -> None:
     """Turn online-form exports (问卷星, 腾讯问卷 ...) into response files, one per row."""
     from .imports import ImportResult, import_exports, write_responses
+    from .mapping import load_mapping
     from .questionnaire import load_questionnaire
 
     q = load_questionnaire(questionnaire)
@@ -753,6 +795,7 @@ def import_(
         exports,
         q,
         encoding=encoding,
+        mapping=load_mapping(mapping, q) if mapping else None,
         strict=strict,
         org=org,
         org_name=org_name,

@@ -343,6 +343,11 @@ def _hidden(q: Questionnaire, coded: _Coder, n: int) -> dict[str, np.ndarray]:
     return hidden
 
 
+def hidden_rows(q: Questionnaire, answers: pd.DataFrame) -> dict[str, np.ndarray]:
+    """For each conditional question, the rows of `answers` from which skip logic hides it."""
+    return _hidden(q, _Coder(answers, len(answers)), len(answers))
+
+
 # --------------------------------------------------------------------------- the tree
 
 

@@ -83,6 +83,7 @@ CATALOGUE: dict[str, str] = {
     "I008": "answer that skip logic hides",
     "I009": "two columns for the same question or field",
     "I010": "no organization",
+    "I011": "mapping file error",
 }
 
 

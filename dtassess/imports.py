@@ -1,37 +1,44 @@
 """Import spreadsheets exported by online-form services (问卷星 Wenjuanxing, 腾讯问卷 Tencent
-Questionnaire ...) as response files, one per row.
+Questionnaire, Microsoft and Google Forms ...): as response files, one per row, or straight into
+the frames the engine scores.
 
 Columns are matched to questions by id or by question text in any locale (numbering such as
-`1、` or `Q1.` removed); answers may be option values, option labels in any locale or level
-numbers. A cell that cannot be used is reported with its spreadsheet reference (`C17`) and left
-unanswered, so that one typo does not cost a whole row. The format is in docs/import.md.
+`1、` or `Q1.` removed), to one option of a multi question (`5.question:option`), or as a
+mapping file says; answers may be option values, option labels in any locale, level numbers or
+option numbers. Work is done per column and per distinct value — a column of a million answers
+holds a handful of different ones — so an export of a million rows takes seconds. A cell that
+cannot be used is reported with its spreadsheet reference (`C17`) and left unanswered, so that
+one typo does not cost a whole row. The format is in docs/import.md.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from .conditions import NA
 from .errors import DtassessError, ExitCode, Problem
-from .questionnaire import Question, Questionnaire, localize
-from .responses import Response, check_answer_coded
+from .mapping import Mapping, Target
+from .questionnaire import Option, Question, Questionnaire, localize
+from .responses import Response, ResponseSet, check_answer_coded, responses_to_frames
+from .tables import Table, empty, read_table
 
-CSV_SUFFIXES = (".csv", ".txt", ".tsv")
-XLSX_SUFFIXES = (".xlsx", ".xlsm")
-DETECTED_ENCODINGS = ("utf-8-sig", "gb18030")
-
-# The fixed columns the services add; not questions (序号 and 编号 give the respondent id).
+# The fixed columns the services add; not questions (序号, 编号 and ID give the respondent id).
+# E-mail addresses are personal data that scores do not need: they are never imported.
 SERVICE_COLUMNS = (
     "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP",  # Wenjuanxing
     "开始答题时间", "结束答题时间", "答题时长",  # Tencent
-    "提交时间", "填写时间", "IP", "IP地址", "地理位置", "总分",
+    "提交时间", "填写时间", "IP", "IP地址", "地理位置", "总分", "邮箱", "电子邮箱",
+    "start time", "completion time", "last modified time", "email",  # Microsoft Forms
+    "timestamp", "email address", "score",  # Google Forms
     "submitted at", "time taken", "source", "source details", "IP address",
 )  # fmt: skip
 
@@ -42,13 +49,26 @@ BOOLEAN_WORDS = {
     "no": "no", "n": "no", "false": "no", "否": "no", "错": "no", "无": "no", "没有": "no",
     "0": "no",
 }  # fmt: skip
+# A cell of a one-column-per-option layout: chosen or not.
+CHOSEN_WORDS = {"1", "√", "✓", "✔", "x", "是", "yes", "true", "selected", "选中", "已选"}
+NOT_CHOSEN_WORDS = {"0", "否", "no", "false", "未选", "未选中", "-2", "-3"}
 MULTI_SPLIT_RE = re.compile(r"\s*[,，;；、|]\s*")
 NUMBERING_RE = re.compile(
     r"^\s*(?:第\s*\d+\s*题\s*[、.:：]?|[(（]\s*\d+\s*[)）]|[Qq]?\d+(?:\.\d+)*\s*[、.．:：)）]|"
     r"[Qq]\d+\s+)\s*"
 )
 HINT_RE = re.compile(r"\s*[【\[(（][^】\])）]*[】\])）]\s*$")
+# How services head the column of one option: "5.question:option", "5、question(option)",
+# "question - option", "question [option]" (Google Forms grids).
+OPTION_HEADER_RES = (
+    re.compile(r"^(?P<q>.+?)\s*[:：]\s*(?P<o>[^:：]+)$"),
+    re.compile(r"^(?P<q>.+?)\s*[(（\[【](?P<o>[^()（）\[\]【】]+)[)）\]】]\s*$"),
+    re.compile(r"^(?P<q>.+?)\s+[-—–]\s+(?P<o>.+)$"),
+    re.compile(r"^(?P<q>.+?)[_—–-](?P<o>[^_—–-]+)$"),
+)
 CODES = {"R005": "I003", "R006": "I004", "R008": "I005", "R012": "I006", "R013": "I007"}
+# Cells reported one by one per column; more of them are summed up in one line per column.
+CELLS_LISTED = 20
 
 
 def _meta_aliases() -> dict[str, tuple[str, int]]:
@@ -87,123 +107,19 @@ def _without_hints(text: str) -> str:
         text = shorter
 
 
-def column_letter(index: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while index > 0:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-@dataclass
-class Export:
-    """One export read into rows: its header and (row number, cells) pairs."""
-
-    path: str
-    header: list[Any]
-    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
-
-
-# --------------------------------------------------------------------------- reading files
-
-
-def read_export(path: str | Path, encoding: str | None = None) -> Export:
-    """The header and rows of a CSV or XLSX export (first sheet); raises DtassessError (I001)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise DtassessError(Problem("F001", f"file not found: {path}", str(path)))
-    if suffix in XLSX_SUFFIXES:
-        return _read_xlsx(path)
-    if suffix in CSV_SUFFIXES:
-        return _read_csv(path, encoding)
-    raise DtassessError(
-        Problem(
-            "I001",
-            f"{path}: cannot import '{suffix or path.name}' files; export the answers as .xlsx "
-            "or .csv (an old .xls: open it and save it as .xlsx)",
-            str(path),
-        )
-    )
-
-
-def _read_csv(path: Path, encoding: str | None) -> Export:
-    raw = path.read_bytes()
-    text = None
-    for enc in [encoding] if encoding else DETECTED_ENCODINGS:
-        try:
-            text = raw.decode(enc)
-            break
-        except LookupError:
-            raise DtassessError(
-                Problem("I001", f"--encoding {enc}: unknown encoding", str(path))
-            ) from None
-        except UnicodeDecodeError as exc:
-            if encoding:
-                raise DtassessError(
-                    Problem(
-                        "I001",
-                        f"cannot read {path} as {enc} ({exc.reason} at byte {exc.start}); "
-                        "try another --encoding, or omit it to detect UTF-8 or GB18030",
-                        str(path),
-                    )
-                ) from None
-    if text is None:
-        raise DtassessError(
-            Problem(
-                "I001",
-                f"cannot read {path} as UTF-8 or GB18030 text; pass its --encoding",
-                str(path),
-            )
-        )
-    text = text.lstrip("\ufeff")
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return _export(str(path), records, 1)
-
-
-def _read_xlsx(path: Path) -> Export:
-    try:
-        import openpyxl
-
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
-        raise DtassessError(
-            Problem("I001", f"cannot read {path} as an .xlsx workbook: {exc}", str(path))
-        ) from None
-    try:
-        sheet = book.worksheets[0]
-        first_row = sheet.min_row or 1
-        records = [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
-    return _export(str(path), records, first_row)
-
-
-def _export(path: str, records: list[list[Any]], first_row: int) -> Export:
-    numbered = [(first_row + i, cells) for i, cells in enumerate(records)]
-    numbered = [(n, cells) for n, cells in numbered if any(not _empty(c) for c in cells)]
-    if not numbered:
-        raise DtassessError(Problem("I001", f"{path} is empty: no header row", path))
-    (_, header), *rows = numbered
-    return Export(path, list(header), rows)
-
-
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 # --------------------------------------------------------------------------- matching columns
 
 
 @dataclass
 class ColumnMap:
-    """What each column of one export holds: a question id, a metadata field, or nothing."""
+    """What the columns of one export hold: questions, options of multi questions (one column
+    each), metadata fields; the rest is skipped or listed as unknown."""
 
     questions: dict[int, Question] = field(default_factory=dict)  # 0-based column -> question
+    options: dict[str, list[tuple[int, Option]]] = field(default_factory=dict)  # id -> columns
     meta: dict[str, int] = field(default_factory=dict)  # field -> 0-based column
+    # Further columns for a field, used where the first one's cell is empty (姓名, then 序号).
+    spare: dict[str, list[int]] = field(default_factory=dict)
 
 
 def question_index(q: Questionnaire) -> dict[str, Question]:
@@ -219,8 +135,45 @@ def question_index(q: Questionnaire) -> dict[str, Question]:
     return index
 
 
+def _find_question(name: str, index: dict[str, Question], hints: bool = True) -> Question | None:
+    """The question a header names: by id as written or after numbering, then by text (with a
+    trailing hint such as 【多选题】 removed when `hints`)."""
+    text = unicodedata.normalize("NFKC", name)
+    keys = [
+        text.casefold(),
+        NUMBERING_RE.sub("", text, count=1).strip().casefold(),
+        normalize(name),
+    ]
+    if hints:
+        keys.append(normalize(_without_hints(name)))
+    for key in keys:
+        question = index.get(key)
+        if question is not None:
+            return question
+    return None
+
+
+def _option_column(name: str, index: dict[str, Question]) -> tuple[Question, Option] | None:
+    """The multi question and option a header like `5.question:option` names."""
+    text = unicodedata.normalize("NFKC", name).strip()
+    for pattern in OPTION_HEADER_RES:
+        m = pattern.match(text)
+        if m is None:
+            continue
+        question = _find_question(m.group("q"), index)
+        if question is None or question.type != "multi":
+            continue
+        option = _option_by_text(question, m.group("o").strip())
+        if option is not None:
+            return question, option
+    return None
+
+
 def match_columns(
-    export: Export, q: Questionnaire, index: dict[str, Question] | None = None
+    table: Table,
+    q: Questionnaire,
+    index: dict[str, Question] | None = None,
+    mapping: Mapping | None = None,
 ) -> tuple[ColumnMap, list[Problem]]:
     index = index if index is not None else question_index(q)
     aliases = _meta_aliases()
@@ -228,45 +181,80 @@ def match_columns(
     found = ColumnMap()
     problems: list[Problem] = []
     priority: dict[str, int] = {}
-    for col, raw in enumerate(export.header):
-        name = "" if raw is None else str(raw).strip()
-        where = f"column {column_letter(col + 1)} ('{name}')"
+    chosen: set[tuple[str, Any]] = set()
+
+    def duplicate(col: int, what: str) -> None:
+        problems.append(
+            Problem(
+                "I009",
+                f"{table.column(col)} also gives {what}; the column further left is used, "
+                "this one is not imported",
+                table.path,
+                1,
+                col + 1,
+                severity="warning",
+            )
+        )
+
+    def meta(col: int, fld: str, prio: int) -> None:
+        if fld not in found.meta or prio < priority[fld]:
+            if fld in found.meta:
+                found.spare.setdefault(fld, []).insert(0, found.meta[fld])
+            found.meta[fld] = col
+            priority[fld] = prio
+        elif prio == priority[fld]:
+            duplicate(col, f"the {fld}")
+        else:
+            found.spare.setdefault(fld, []).append(col)
+
+    def question(col: int, x: Question) -> None:
+        if x in found.questions.values() or x.id in found.options:
+            duplicate(col, f"question '{x.id}'")
+        else:
+            found.questions[col] = x
+
+    def option(col: int, x: Question, opt: Option) -> None:
+        if x in found.questions.values() or (x.id, opt.value) in chosen:
+            duplicate(col, f"option '{opt.value}' of question '{x.id}'")
+        else:
+            chosen.add((x.id, opt.value))
+            found.options.setdefault(x.id, []).append((col, opt))
+
+    for col, name in enumerate(table.header):
         if not name:
             continue
-        text = unicodedata.normalize("NFKC", name)
-        question = None
-        for key in (  # an id as written, an id after numbering, then question texts
-            text.casefold(),
-            NUMBERING_RE.sub("", text, count=1).strip().casefold(),
-            normalize(name),
-            normalize(_without_hints(name)),
-        ):
-            question = index.get(key)
-            if question is not None:
-                break
-        if question is not None:
-            if question in found.questions.values():
-                problems.append(_duplicate(export.path, col, where, f"question '{question.id}'"))
-                continue
-            found.questions[col] = question
+        target: Target | None = mapping.target(name) if mapping is not None else None
+        if target is not None:
+            if target.kind == "question":
+                question(col, target.question)
+            elif target.kind == "option":
+                option(col, target.question, target.option)
+            elif target.kind == "field":
+                meta(col, target.field, -1)  # a mapped column beats a recognised one
+            continue
+        # `question(option)` is an option's column before `question(hint)` is the question's
+        x = _find_question(name, index, hints=False)
+        pair = _option_column(name, index) if x is None else None
+        if pair is not None:
+            option(col, *pair)
+            continue
+        x = x or _find_question(name, index)
+        if x is not None:
+            question(col, x)
             continue
         key = normalize(name)
         if key in aliases:
-            fld, prio = aliases[key]
-            if fld not in found.meta or prio < priority[fld]:
-                found.meta[fld] = col
-                priority[fld] = prio
-            elif prio == priority[fld]:
-                problems.append(_duplicate(export.path, col, where, f"the {fld}"))
+            meta(col, *aliases[key])
             continue
         if key in service or normalize(_without_hints(name)) in service:
             continue
         problems.append(
             Problem(
                 "I002",
-                f"{where} matches no question of {q.ref} and no known field; it is not "
-                "imported (name a column by question id or question text)",
-                export.path,
+                f"{table.column(col)} matches no question of {q.ref} and no known field; it is "
+                "not imported (name a column by question id or question text, or map it in a "
+                "--mapping file)",
+                table.path,
                 1,
                 col + 1,
                 severity="warning",
@@ -275,27 +263,18 @@ def match_columns(
     return found, problems
 
 
-def _duplicate(path: str, col: int, where: str, what: str) -> Problem:
-    return Problem(
-        "I009",
-        f"{where} also gives {what}; the column further left is used, this one is not imported",
-        path,
-        1,
-        col + 1,
-        severity="warning",
-    )
-
-
 # --------------------------------------------------------------------------- reading cells
 
 
 def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        value = value.date()
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
-def _option_by_text(question: Question, text: str):
+def _option_by_text(question: Question, text: str) -> Option | None:
     opt = question.match(text)
     if opt is not None:
         return opt
@@ -310,15 +289,22 @@ def _option_by_text(question: Question, text: str):
     return None
 
 
-def cell_value(question: Question, raw: Any) -> Any:
+def _by_number(question: Question, text: str) -> Any:
+    """An option number (1 = the first option, as 问卷星's 按序号 export writes them)."""
+    if text.isdigit() and 1 <= int(text) <= len(question.options):
+        return question.options[int(text) - 1].value
+    return text
+
+
+def cell_value(question: Question, raw: Any, mapping: Mapping | None = None) -> Any:
     """A cell as an answer `check_answer` understands; None when the cell is empty/skipped.
 
     Labels become option values; text that matches nothing is passed on unchanged so that the
     check reports it.
     """
-    if _empty(raw):
+    if empty(raw):
         return None
-    if isinstance(raw, bool):
+    if isinstance(raw, bool | np.bool_):
         return "yes" if raw else "no"
     text = _text(raw)
     if text in SKIPPED_WORDS:
@@ -329,27 +315,50 @@ def cell_value(question: Question, raw: Any) -> Any:
     if kind == "text":
         return str(raw).strip()
     if kind == "number":
-        if isinstance(raw, int | float):
-            return raw
+        if isinstance(raw, int | float | np.integer | np.floating):
+            return float(raw)
         return text.removesuffix("%").strip().replace(",", "")
-    if kind == "boolean":
-        opt = _option_by_text(question, text)
+    numbers = mapping is not None and mapping.option_numbers
+
+    def one(part: str) -> Any:
+        if mapping is not None:
+            mapped = mapping.label(question, part)
+            if mapped is not None:
+                return mapped
+        if numbers:
+            return _by_number(question, part)
+        opt = _option_by_text(question, part)
         if opt is not None:
             return opt.value
-        return BOOLEAN_WORDS.get(text.casefold(), text)
+        return BOOLEAN_WORDS.get(part.casefold(), part) if kind == "boolean" else part
+
     if kind == "multi":
-        opt = _option_by_text(question, text)
-        if opt is not None:
-            return [opt.value]
+        whole = one(text)
+        if whole != text or question.match(text) is not None:
+            return [whole]
         parts = text.split("┋") if "┋" in text else MULTI_SPLIT_RE.split(text)
-        values = []
-        for part in (p.strip() for p in parts):
-            if part:
-                opt = _option_by_text(question, part)
-                values.append(opt.value if opt is not None else part)
-        return values
-    opt = _option_by_text(question, text)
-    return opt.value if opt is not None else text
+        return [one(part.strip()) for part in parts if part.strip()]
+    return one(text)
+
+
+def chosen(raw: Any, option: Option) -> bool | None:
+    """A cell of a one-column-per-option layout: True (chosen), False (not), None (empty); a
+    ValueError for anything else."""
+    if empty(raw):
+        return None
+    if isinstance(raw, bool | np.bool_):
+        return bool(raw)
+    text = _text(raw)
+    word = text.casefold()
+    if word in CHOSEN_WORDS:
+        return True
+    if word in NOT_CHOSEN_WORDS or text in SKIPPED_WORDS:
+        return False
+    if any(normalize(label) == normalize(text) for label in option.label.values()):
+        return True  # services that write the option's label when it is chosen
+    if str(option.value) == text:
+        return True
+    raise ValueError(text)
 
 
 def _expected(question: Question, lang: str) -> str:
@@ -373,12 +382,7 @@ def _expected(question: Question, lang: str) -> str:
     return f"{many}: {listing}"
 
 
-# --------------------------------------------------------------------------- rows
-
-
-class _Strict(Exception):
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
+# --------------------------------------------------------------------------- columns to frames
 
 
 @dataclass
@@ -391,11 +395,416 @@ class ImportResult:
     skipped_rows: int = 0
 
 
+class _Reporter:
+    """Problems of one export: per column, the first CELLS_LISTED bad cells (in row order) one by
+    one and the rest summed up in one line, so that a systematic problem in a million rows stays
+    readable; the counts stay exact."""
+
+    def __init__(self, table: Table, stats: ImportResult) -> None:
+        self.table = table
+        self.stats = stats
+        self.found: dict[int, list[tuple[np.ndarray, str, str]]] = {}
+
+    def cells(self, col: int, rows: np.ndarray, code: str, message: str) -> None:
+        """Report the cells at positions `rows` (0-based, in the frame) of column `col`."""
+        self.stats.rejected_cells += len(rows)
+        if len(rows):
+            self.found.setdefault(col, []).append((rows, code, message))
+
+    def finish(self) -> list[Problem]:
+        table = self.table
+        problems = []
+        for col, parts in self.found.items():
+            rows = np.concatenate([part[0] for part in parts])
+            which = np.repeat(np.arange(len(parts)), [len(part[0]) for part in parts])
+            order = np.argsort(rows, kind="stable")
+            for k in order[:CELLS_LISTED]:
+                line = int(table.rows[rows[k]])
+                _, code, message = parts[which[k]]
+                problems.append(
+                    Problem(
+                        code,
+                        f"{table.cell(line, col)}: {message}",
+                        table.path,
+                        line,
+                        col + 1,
+                        severity="warning",
+                    )
+                )
+            if len(order) > CELLS_LISTED:
+                k = order[CELLS_LISTED]
+                line = int(table.rows[rows[k]])
+                _, code, message = parts[which[k]]
+                problems.append(
+                    Problem(
+                        code,
+                        f"{table.column(col)}: {len(order) - CELLS_LISTED} more cell(s) not "
+                        f"accepted from row {line} on (a column lists its first "
+                        f"{CELLS_LISTED}), the first of them: {message}",
+                        table.path,
+                        line,
+                        col + 1,
+                        severity="warning",
+                    )
+                )
+        self.found = {}
+        return problems
+
+
+def _rejection(q: Questionnaire, question: Question, raw: Any, reason: str) -> str:
+    shown = raw.strip() if isinstance(raw, str) else raw
+    return (
+        f"question '{question.id}': {shown!r} is not accepted ({reason}); expected "
+        f"{_expected(question, q.locales[0])}"
+        + (", or N/A" if question.allow_na else "")
+        + "; left unanswered"
+    )
+
+
+class _Answers:
+    """One question's answers as codes into canonical values (-1: no answer)."""
+
+    def __init__(self, codes: np.ndarray, values: list) -> None:
+        self.codes = codes
+        self.values = values
+
+    def series(self, question: Question) -> pd.Series:
+        if question.type == "number" and not any(isinstance(v, str) for v in self.values):
+            table = np.array([*self.values, np.nan], dtype=float)
+            return pd.Series(table[self.codes])  # -1 picks the trailing NaN
+        categories = pd.Index(self.values, dtype=object, tupleize_cols=False)
+        return pd.Series(
+            pd.Categorical.from_codes(self.codes, dtype=pd.CategoricalDtype(categories))
+        )
+
+
+def _code_question(
+    q: Questionnaire,
+    question: Question,
+    table: Table,
+    col: int,
+    mapping: Mapping | None,
+    reporter: _Reporter,
+) -> _Answers:
+    codes, raws = table.distinct(col)
+    canon: list[Any] = []
+    remap = np.full(len(raws) + 1, -1, dtype=np.int64)  # the last slot: empty cells
+    bad: list[tuple[int, str, str]] = []
+    position: dict[Any, int] = {}
+    for k, raw in enumerate(raws):
+        value = cell_value(question, raw, mapping)
+        if value is None:
+            continue
+        canonical, code, reason = check_answer_coded(q, question, value)
+        if code is not None:
+            bad.append((k, CODES.get(code, "I004"), _rejection(q, question, raw, reason)))
+            continue
+        key = (isinstance(canonical, str), canonical)
+        if key not in position:
+            position[key] = len(canon)
+            canon.append(canonical)
+        remap[k] = position[key]
+    for k, code, message in bad:
+        rows = np.flatnonzero(codes == k)
+        reporter.cells(col, rows, code, message)
+    return _Answers(remap[codes], canon)
+
+
+def _code_options(
+    q: Questionnaire,
+    question: Question,
+    table: Table,
+    columns: list[tuple[int, Option]],
+    reporter: _Reporter,
+) -> _Answers:
+    """A multi question given one column per option: the chosen options of each row."""
+    n = len(table)
+    mask = np.zeros(n, dtype=np.int64)  # bit k: option k chosen
+    seen = np.zeros(n, dtype=bool)  # some cell of the question is filled in
+    ordered = sorted(columns, key=lambda c: question.options.index(c[1]))
+    for bit, (col, option) in enumerate(ordered):
+        codes, raws = table.distinct(col)
+        state = np.zeros(len(raws) + 1, dtype=np.int8)  # 0 empty, 1 not chosen, 2 chosen, 3 bad
+        for k, raw in enumerate(raws):
+            try:
+                flag = chosen(raw, option)
+            except ValueError:
+                state[k] = 3
+                rows = np.flatnonzero(codes == k)
+                shown = raw.strip() if isinstance(raw, str) else raw
+                reporter.cells(
+                    col,
+                    rows,
+                    "I004",
+                    f"question '{question.id}', option '{option.value}': {shown!r} is neither "
+                    "chosen (1, √, the option's label) nor not chosen (0, empty); left "
+                    "unanswered",
+                )
+                continue
+            state[k] = 0 if flag is None else 2 if flag else 1
+        cell = state[codes]
+        mask |= (cell == 2).astype(np.int64) << bit
+        seen |= cell == 1
+        seen |= cell == 2
+    combos, inverse = np.unique(mask, return_inverse=True)
+    canon: list[Any] = []
+    remap = np.full(len(combos), -1, dtype=np.int64)
+    first = ordered[0][0]
+    for k, combo in enumerate(combos):
+        picked = [opt.value for bit, (_, opt) in enumerate(ordered) if combo >> bit & 1]
+        if not picked:
+            continue  # nothing chosen: the question was not answered
+        canonical, code, reason = check_answer_coded(q, question, picked)
+        if code is not None:
+            rows = np.flatnonzero(inverse == k)
+            message = _rejection(q, question, "┋".join(map(str, picked)), reason)
+            reporter.cells(first, rows, CODES.get(code, "I004"), message)
+            continue
+        remap[k] = len(canon)
+        canon.append(canonical)
+    return _Answers(remap[inverse], canon)
+
+
+def _meta_column(table: Table, col: int | None) -> np.ndarray:
+    """A metadata column as text (None where empty), converted once per distinct value."""
+    if col is None:
+        return np.full(len(table), None, dtype=object)
+    codes, raws = table.distinct(col)
+    texts = np.append(_texts(raws), None)
+    return texts[codes]
+
+
+def _texts(values: np.ndarray) -> np.ndarray:
+    """`_text` of every value, None for empty ones; in bulk when they are all text (a column
+    of a million respondent ids)."""
+    kind = pd.api.types.infer_dtype(values, skipna=False) if len(values) > 1000 else ""
+    if kind == "integer":  # ids in a typed column
+        return values.astype(np.int64).astype(str).astype(object)
+    if kind == "string":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        text = pc.utf8_trim_whitespace(pc.utf8_normalize(pa.array(values, pa.string()), "NFKC"))
+        out = text.to_numpy(zero_copy_only=False)
+        out[pc.equal(text, "").to_numpy(zero_copy_only=False)] = None
+        return out
+    return np.array([None if empty(v) else _text(v) for v in values], dtype=object)
+
+
+def read_answers(
+    path: str | Path,
+    q: Questionnaire,
+    *,
+    encoding: str | None = None,
+    mapping: Mapping | None = None,
+    org: str | None = None,
+    org_name: str | None = None,
+    period: str | None = None,
+    stats: ImportResult | None = None,
+) -> ResponseSet:
+    """One export as a ResponseSet, ready to score; its problems are in `.problems`.
+
+    Bad cells are warnings and are left unanswered; rows without an organization are left out
+    (I010). Raises DtassessError when the export cannot be read or has no organization at all.
+    """
+    stats = stats if stats is not None else ImportResult()
+    table = read_table(path, encoding)
+    columns, found = match_columns(table, q, mapping=mapping)
+    reporter = _Reporter(table, stats)
+    stats.unknown_columns += sum(p.code == "I002" for p in found)
+    has_org = {"organization", "organization_name"} & set(columns.meta)
+    if not has_org and org is None and org_name is None:
+        raise DtassessError(
+            Problem(
+                "I010",
+                f"{table.path} has no organization column (机构, 机构名称, organization ...); "
+                "pass --org ID (and --org-name NAME)",
+                table.path,
+            )
+        )
+    n = len(table)
+    stats.rows += n
+    coded: dict[str, _Answers] = {}
+    places: dict[str, int] = {}
+    for col, question in columns.questions.items():
+        coded[question.id] = _code_question(q, question, table, col, mapping, reporter)
+        places[question.id] = col
+    for qid, option_columns in columns.options.items():
+        coded[qid] = _code_options(q, q.question(qid), table, option_columns, reporter)
+        places[qid] = option_columns[0][0]
+    answers = pd.DataFrame(
+        {x.id: coded[x.id].series(x) for x in q.questions if x.id in coded},
+        index=pd.RangeIndex(n),
+    )
+    _drop_hidden(q, answers, coded, places, reporter)
+    meta = {name: _meta_column(table, columns.meta.get(name)) for name in META_FIELDS}
+    for name, spare in columns.spare.items():
+        for col in spare:
+            meta[name] = np.where(meta[name] == None, _meta_column(table, col), meta[name])  # noqa: E711
+    organization = meta["organization"]
+    name = meta["organization_name"]
+    if org is not None or org_name is not None:
+        organization = np.where(organization == None, org, organization)  # noqa: E711
+        name = np.where(name == None, org_name, name)  # noqa: E711
+    organization = np.where(organization == None, name, organization)  # noqa: E711
+    if period is not None:
+        meta["period"] = np.where(meta["period"] == None, str(period), meta["period"])  # noqa: E711
+    respondent = meta["respondent"]
+    missing = respondent == None  # noqa: E711
+    if missing.any():
+        stem = _slug(Path(table.path).stem) or "row"
+        respondent = respondent.copy()
+        respondent[missing] = [f"{stem}-r{row}" for row in table.rows[missing]]
+    frame = pd.DataFrame(
+        {
+            "organization": organization,
+            "organization_name": name,
+            "unit": meta["unit"],
+            "period": meta["period"],
+            "respondent": respondent,
+            "role": meta["role"],
+            "source": _sources(table.path, table.rows),
+        },
+        dtype=object,
+    )
+    problems = [*found, *reporter.finish()]
+    keep = organization != None  # noqa: E711
+    if not keep.all():
+        for r in np.flatnonzero(~keep):
+            row = int(table.rows[r])
+            problems.append(
+                Problem(
+                    "I010",
+                    f"row {row} has no organization; the row is not imported (fill the cell "
+                    "or pass --org)",
+                    table.path,
+                    row,
+                    None,
+                    severity="warning",
+                )
+            )
+        stats.skipped_rows += int((~keep).sum())
+        frame = frame[keep].reset_index(drop=True)
+        answers = answers[keep].reset_index(drop=True)
+    problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+    notes = pd.DataFrame(columns=["row", "question", "note", "evidence"])
+    return ResponseSet(q, frame, answers, notes, problems)
+
+
+META_FIELDS = ("organization", "organization_name", "unit", "period", "respondent", "role")
+
+
+def _sources(path: str, rows: np.ndarray) -> np.ndarray:
+    """`export.csv:17` for every row, built without a Python loop over a million rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    numbers = pa.array(rows).cast(pa.string())
+    return pc.binary_join_element_wise(f"{path}:", numbers, "").to_numpy(zero_copy_only=False)
+
+
+def _drop_hidden(
+    q: Questionnaire,
+    answers: pd.DataFrame,
+    coded: dict[str, _Answers],
+    places: dict[str, int],
+    reporter: _Reporter,
+) -> None:
+    """Answers that skip logic hides, given the row's other answers: reported (I008) and
+    removed, as a survey would never have asked them."""
+    from .engine import hidden_rows
+
+    for qid, hidden in hidden_rows(q, answers).items():
+        if qid not in coded:
+            continue
+        wrong = hidden & (coded[qid].codes >= 0)
+        if not wrong.any():
+            continue
+        question = q.question(qid)
+        rows = np.flatnonzero(wrong)
+        reporter.cells(
+            places[qid],
+            rows,
+            "I008",
+            f"question '{qid}' is hidden by its condition ({question.when.source}) given the "
+            "row's other answers; left unanswered",
+        )
+        codes = np.where(wrong, -1, coded[qid].codes)
+        coded[qid].codes = codes
+        answers[qid] = coded[qid].series(question)
+
+
+def _strict(problems: list[Problem]) -> None:
+    if problems:
+        first = problems[0]
+        raise DtassessError(
+            Problem(first.code, first.message, first.path, first.line, first.column, "error"),
+            ExitCode.BAD_INPUT,
+        )
+
+
+def read_exports(
+    paths: Iterable[str | Path],
+    q: Questionnaire,
+    *,
+    encoding: str | None = None,
+    mapping: Mapping | None = None,
+    strict: bool = False,
+    org: str | None = None,
+    org_name: str | None = None,
+    period: str | None = None,
+    stats: ImportResult | None = None,
+) -> ResponseSet:
+    """Exports as one ResponseSet to score (several are concatenated in order).
+
+    With `strict=True` the first problem raises DtassessError (exit code 2) instead.
+    """
+    stats = stats if stats is not None else ImportResult()
+    sets = []
+    for path in paths:
+        one = read_answers(
+            path,
+            q,
+            encoding=encoding,
+            mapping=mapping,
+            org=org,
+            org_name=org_name,
+            period=period,
+            stats=stats,
+        )
+        if strict:
+            _strict(one.problems)
+        sets.append(one)
+    return concat_sets(q, sets)
+
+
+def concat_sets(q: Questionnaire, sets: Sequence[ResponseSet]) -> ResponseSet:
+    """Several ResponseSets of one questionnaire as one."""
+    if len(sets) == 1:
+        return sets[0]
+    if not sets:
+        return responses_to_frames(q, [])
+    meta = pd.concat([s.meta for s in sets], ignore_index=True)
+    answers = pd.concat(
+        [s.answers.astype(object).reindex(columns=[x.id for x in q.questions]) for s in sets],
+        ignore_index=True,
+    )
+    answers = answers.astype(object).where(answers.notna(), None)
+    offsets = np.cumsum([0] + [len(s) for s in sets[:-1]])
+    notes = pd.concat(
+        [s.notes.assign(row=s.notes["row"] + off) for s, off in zip(sets, offsets, strict=True)],
+        ignore_index=True,
+    )
+    problems = [p for s in sets for p in s.problems]
+    return ResponseSet(q, meta, answers, notes, problems)
+
+
 def import_exports(
     paths: Iterable[str | Path],
     q: Questionnaire,
     *,
     encoding: str | None = None,
+    mapping: Mapping | None = None,
     strict: bool = False,
     org: str | None = None,
     org_name: str | None = None,
@@ -407,144 +816,50 @@ def import_exports(
     Bad cells are warnings and are left unanswered; with `strict=True` the first problem raises
     DtassessError (exit code 2) instead. `stats`, when given, is filled with the counts.
     """
-    stats = stats if stats is not None else ImportResult()
     responses: list[Response] = []
     problems: list[Problem] = []
-    index = question_index(q)
-
-    def report(problem: Problem) -> None:
-        if strict:
-            raise _Strict(
-                Problem(
-                    problem.code,
-                    problem.message,
-                    problem.path,
-                    problem.line,
-                    problem.column,
-                    "error",
-                )
-            )
-        problems.append(problem)
-
-    try:
-        for path in paths:
-            export = read_export(path, encoding)
-            columns, found = match_columns(export, q, index)
-            for problem in found:
-                stats.unknown_columns += problem.code == "I002"
-                report(problem)
-            has_org = {"organization", "organization_name"} & set(columns.meta)
-            if not has_org and org is None and org_name is None:
-                raise DtassessError(
-                    Problem(
-                        "I010",
-                        f"{export.path} has no organization column (机构, 机构名称, "
-                        "organization ...); pass --org ID (and --org-name NAME)",
-                        export.path,
-                    )
-                )
-            for row, cells in export.rows:
-                stats.rows += 1
-                response = _row(q, export, columns, row, cells, report, stats, org, org_name)
-                if response is not None:
-                    if response.period is None and period is not None:
-                        response.period = str(period)
-                    responses.append(response)
-    except _Strict as stop:
-        raise DtassessError(stop.problem, ExitCode.BAD_INPUT) from None
+    for path in paths:
+        one = read_exports(
+            [path],
+            q,
+            encoding=encoding,
+            mapping=mapping,
+            strict=strict,
+            org=org,
+            org_name=org_name,
+            period=period,
+            stats=stats,
+        )
+        responses += to_responses(one)
+        problems += one.problems
     return responses, problems
 
 
-def _row(q, export, columns, row, cells, report, stats, org, org_name) -> Response | None:
-    def cell(col: int | None) -> Any:
-        if col is None or col >= len(cells):
-            return None
-        return cells[col]
-
-    def meta(name: str) -> str | None:
-        value = cell(columns.meta.get(name))
-        if _empty(value):
-            return None
-        return _text(value)
-
-    lang = q.locales[0]
-    answers: dict[str, Any] = {}
-    places: dict[str, tuple[int, str]] = {}
-    for col, question in columns.questions.items():
-        raw = cell(col)
-        ref = f"{column_letter(col + 1)}{row}"
-        value = cell_value(question, raw)
-        if value is None:
-            continue
-        canonical, code, reason = check_answer_coded(q, question, value)
-        if code is not None:
-            stats.rejected_cells += 1
-            shown = raw if not isinstance(raw, str) else raw.strip()
-            report(
-                Problem(
-                    CODES.get(code, "I004"),
-                    f"cell {ref}: question '{question.id}': {shown!r} is not accepted "
-                    f"({reason}); expected {_expected(question, lang)}"
-                    + (", or N/A" if question.allow_na else "")
-                    + "; left unanswered",
-                    export.path,
-                    row,
-                    col + 1,
-                    severity="warning",
-                )
-            )
-            continue
-        if canonical is not None:
-            answers[question.id] = canonical
-            places[question.id] = (col, ref)
-    for question in q.questions:  # what skip logic hides, in survey order (as validate checks)
-        if question.when is None or question.id not in answers:
-            continue
-        if not question.when.evaluate_one(answers):
-            col, ref = places[question.id]
-            stats.rejected_cells += 1
-            report(
-                Problem(
-                    "I008",
-                    f"cell {ref}: question '{question.id}' is hidden by its condition "
-                    f"({question.when.source}) given the row's other answers; left unanswered",
-                    export.path,
-                    row,
-                    col + 1,
-                    severity="warning",
-                )
-            )
-            del answers[question.id]
-    organization = meta("organization") or org
-    name = meta("organization_name") or org_name
-    if organization is None:
-        organization = name
-    if organization is None:
-        stats.skipped_rows += 1
-        report(
-            Problem(
-                "I010",
-                f"row {row} has no organization; the row is not imported (fill the cell or "
-                "pass --org)",
-                export.path,
-                row,
-                None,
-                severity="warning",
+def to_responses(responses: ResponseSet) -> list[Response]:
+    """A ResponseSet's rows as Response objects (to write them as files)."""
+    q = responses.questionnaire
+    columns = {qid: responses.answers[qid].astype(object).to_numpy() for qid in responses.answers}
+    found = []
+    for i, meta in enumerate(responses.meta.itertuples(index=False)):
+        answers = {}
+        for qid, values in columns.items():
+            value = values[i]
+            if value is not None and not (isinstance(value, float) and np.isnan(value)):
+                answers[qid] = value
+        found.append(
+            Response(
+                source=meta.source,
+                questionnaire=q.ref,
+                organization=meta.organization,
+                organization_name=meta.organization_name,
+                unit=meta.unit,
+                period=meta.period,
+                respondent=meta.respondent,
+                role=meta.role,
+                answers=answers,
             )
         )
-        return None
-    respondent = meta("respondent") or f"{_slug(Path(export.path).stem) or 'row'}-r{row}"
-    return Response(
-        source=f"{export.path}:{row}",
-        questionnaire=q.ref,
-        organization=organization,
-        organization_name=name,
-        unit=meta("unit"),
-        period=meta("period"),
-        respondent=respondent,
-        role=meta("role"),
-        answers=answers,
-    )
+    return found
 
 
 # --------------------------------------------------------------------------- writing
@@ -629,3 +944,68 @@ def write_responses(
         )
         write_atomic(target, text, force=force)
     return targets
+
+
+# --------------------------------------------------------------------------- any input
+
+
+@dataclass
+class ExportOptions:
+    """How to read exports given to `score`, `roadmap` and `report` (as for `import`)."""
+
+    encoding: str | None = None
+    mapping: str | Path | None = None
+    org: str | None = None
+    org_name: str | None = None
+    period: str | None = None
+    strict: bool = False
+
+
+def load_inputs(
+    paths: Sequence[str | Path],
+    questionnaire: Questionnaire | str | Path | None = None,
+    options: ExportOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ResponseSet:
+    """Response files, folders of them and online-form exports (CSV, XLSX, Parquet) as one
+    ResponseSet. Exports do not name their questionnaire: it comes from `questionnaire` or
+    from the response files given with them. Raises DtassessError on errors; warnings are
+    in `.problems`."""
+    from .mapping import load_mapping
+    from .questionnaire import load_questionnaire
+    from .responses import load_responses
+    from .tables import is_export
+
+    options = options or ExportOptions()
+    exports = [Path(p) for p in paths if is_export(p) and Path(p).is_file()]
+    files = [p for p in paths if Path(p) not in exports]
+    sets: list[ResponseSet] = []
+    q = questionnaire
+    if files:
+        sets.append(load_responses(files, q, progress))
+        q = sets[0].questionnaire
+    if exports:
+        if q is None:
+            raise DtassessError(
+                Problem(
+                    "F002",
+                    "an export does not name its questionnaire; pass -q (for example -q gov-dt)",
+                    str(exports[0]),
+                )
+            )
+        if not isinstance(q, Questionnaire):
+            q = load_questionnaire(q)
+        mapping = load_mapping(options.mapping, q) if options.mapping else None
+        sets.append(
+            read_exports(
+                exports,
+                q,
+                encoding=options.encoding,
+                mapping=mapping,
+                strict=options.strict,
+                org=options.org,
+                org_name=options.org_name,
+                period=options.period,
+            )
+        )
+    return concat_sets(sets[0].questionnaire, sets)
