@@ -411,6 +411,16 @@ def score(
             err.print(f"below the bar: {check.describe()}", style="red", markup=False)
         if failed:
             raise typer.Exit(int(ExitCode.INVALID))
+        if not checks:
+            # A bar that checked nothing is not a bar that was met.
+            err.print(
+                f"no group was checked against the bars: all {result.withheld} group(s) have "
+                f"fewer than {min_group_size} respondents (--min-group-size 1 checks them; "
+                "--by organization groups more respondents)",
+                style="red",
+                markup=False,
+            )
+            raise typer.Exit(int(ExitCode.INVALID))
         if not quiet:
             err.print(f"all {len(checks)} bar(s) met", style="green")
 

@@ -4,6 +4,7 @@ mapping files, Microsoft Forms, Parquet; and exports given straight to `score`."
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import openpyxl
 import pyarrow as pa
@@ -261,3 +262,12 @@ def test_row_numbers_survive_blank_lines_and_multiline_cells(tmp_path, mini):
     found = read_exports([export], mini)
     assert [(p.line, p.column) for p in found.problems] == [(4, 2)]
     assert len(found) == 2
+
+
+def test_the_documented_mapping_file_is_valid(mini):
+    page = (Path(__file__).parent.parent / "docs" / "import.md").read_text(encoding="utf-8")
+    block = page.split("## Mapping files", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    mapping = check_mapping_text(block, mini)
+    assert mapping.target("MFA").option.value == "mfa"
+    assert mapping.target("comment").kind == "ignore"  # compared without case
+    assert mapping.label(mini.question("strategy.plan.quality"), "excellent") == 5
