@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import synthetic_answers, synthetic_meta
 
+from dtassess.engine import hidden_rows
 from dtassess.questionnaire import load_questionnaire
 
 # Runs a command and prints its wall time and the peak RSS of the process tree's largest member.
@@ -52,6 +53,10 @@ def export_table(n: int, seed: int = 0) -> pa.Table:
     q = load_questionnaire("gov-dt")
     answers = synthetic_answers(q, n, seed)
     meta = synthetic_meta(n, seed)
+    # A form does not show a question that skip logic hides: its cell stays empty.
+    for qid, hidden in hidden_rows(q, answers).items():
+        if qid in answers:
+            answers[qid] = answers[qid].where(~hidden)
     columns: dict[str, pa.Array] = {
         "序号": pa.array(np.arange(1, n + 1).astype(str)),
         "提交答卷时间": pa.array(np.full(n, "2026/3/2 10:01:05")),

@@ -371,7 +371,7 @@ def score(
                     "without --by, or score the response files instead",
                 )
             )
-        result = scores_from_reports(pdfs, q)
+        result = scores_from_reports(pdfs, q, min_group_size)
         q = result.questionnaire
     else:
         with _Progress(quiet) as progress:
@@ -389,14 +389,14 @@ def score(
         result = run_score(
             loaded, by=by.value, statistic=statistic.value, min_group_size=min_group_size
         )
-        if result.withheld:
-            _stderr().print(
-                f"withheld {result.withheld} group(s) with fewer than {min_group_size} "
-                "respondents: their results could identify individual respondents "
-                "(--min-group-size 1 shows them)",
-                style="yellow",
-                markup=False,
-            )
+    if result.withheld:
+        _stderr().print(
+            f"withheld {result.withheld} group(s) with fewer than {min_group_size} "
+            "respondents: their results could identify individual respondents "
+            "(--min-group-size 1 shows them)",
+            style="yellow",
+            markup=False,
+        )
     checks = None
     if bars is not None:
         from .thresholds import check_bars

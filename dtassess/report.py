@@ -623,13 +623,16 @@ def report_name(roadmap: Roadmap, lang: str, fmt: str) -> str:
     return f"{stem}.{fmt}"
 
 
-def scores_from_reports(paths: list[Path], questionnaire: Questionnaire | None = None):
-    """The scores that PDF reports carry, as a ScoreResult (grouped by organization)."""
+def scores_from_reports(
+    paths: list[Path], questionnaire: Questionnaire | None = None, min_group_size: int = 1
+):
+    """The scores that PDF reports carry, as a ScoreResult (grouped by organization), without
+    the organizations of fewer than `min_group_size` respondents (as `score` withholds them)."""
     import json
 
     import pandas as pd
 
-    from .engine import STAT_COLUMNS, ScoreResult, levels_of
+    from .engine import STAT_COLUMNS, ScoreResult, levels_of, withhold_small_groups
     from .errors import DtassessError, Problem
     from .questionnaire import load_questionnaire
     from .render import read_attachment
@@ -682,7 +685,16 @@ def scores_from_reports(paths: list[Path], questionnaire: Questionnaire | None =
     table["level"] = levels_of(q, table["score"].to_numpy())
     columns = ["organization", "period", "organization_name", "respondents", "node", "depth",
                "score", "level", "coverage", "n", "sd", *STAT_COLUMNS]  # fmt: skip
-    table = table[columns]
+    table, withheld = withhold_small_groups(table[columns], "organization", min_group_size)
     respondents = sum(g["respondents"] for _, d in docs for g in d["groups"])
     meta = pd.DataFrame(index=range(respondents))
-    return ScoreResult(q, "organization", "mean", meta, None, table)  # type: ignore[arg-type]
+    return ScoreResult(
+        q,
+        "organization",
+        "mean",
+        meta,
+        None,
+        table,
+        withheld,
+        min_group_size,  # type: ignore[arg-type]
+    )

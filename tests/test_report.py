@@ -226,6 +226,10 @@ def test_score_reads_the_results_back_from_a_report(demo):
     assert table.exit_code == 1 and "Overall" in table.stdout
     assert cli("score", pdf, SAMPLES).exit_code == 2
     assert cli("score", SAMPLES / "01-zhengshuju-fujuzhang.yaml", "--format", "json").exit_code == 0
+    # the county has 5 respondents: a bar of 6 withholds it from results read back, too
+    small = cli("score", pdf, "--format", "json", "--min-group-size", "6")
+    assert small.exit_code == 0 and "withheld 1 group(s)" in small.stderr
+    assert json.loads(small.stdout)["groups"] == []
 
 
 def test_score_of_a_pdf_without_results_exits_2(tmp_path):
