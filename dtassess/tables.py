@@ -10,6 +10,7 @@ described in docs/import.md.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass
@@ -146,31 +147,43 @@ def _decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
 
 def _read_csv(path: Path, encoding: str | None) -> Table:
     raw = path.read_bytes()
-    enc, text = _decode(path, raw, encoding)
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    if enc.replace("-", "").lower() in ("utf8", "utf8sig"):
-        data = memoryview(raw)[len(BOM) :] if raw.startswith(BOM) else memoryview(raw)
-    else:
-        data = memoryview(text.encode("utf-8"))
     # A blank line is a row in a spreadsheet but is skipped by Arrow's reader, which would
     # shift every row number after it; such files take the exact (slower) path.
-    if "\n\n" not in text and "\n\r\n" not in text:
-        table = _arrow_csv(path, data, text, delimiter)
+    blank = b"\n\n" in raw or b"\n\r\n" in raw
+    if not blank and _utf8(encoding):
+        # Arrow checks the UTF-8 itself: no need to decode hundreds of megabytes first.
+        table = _arrow_csv(path, memoryview(raw)[len(BOM) :] if raw.startswith(BOM) else raw)
         if table is not None:
             return table
+    enc, text = _decode(path, raw, encoding)
+    if not blank and not _utf8(enc):
+        table = _arrow_csv(path, text.encode("utf-8"))
+        if table is not None:
+            return table
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     return table_from_records(str(path), records, 1)
 
 
-def _arrow_csv(path: Path, data: memoryview, text: str, delimiter: str) -> Table | None:
-    """The fast reader; None when the file needs the exact one (ragged rows, a header over
-    several lines, leading or blank lines that Arrow would skip but a spreadsheet counts)."""
+def _utf8(encoding: str | None) -> bool:
+    try:
+        return encoding is None or codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+    except LookupError:
+        return False
+
+
+def _arrow_csv(path: Path, data: bytes | memoryview) -> Table | None:
+    """The fast reader; None when the file needs the exact one (not UTF-8, ragged rows, a
+    header over several lines, leading lines that Arrow would skip but a spreadsheet counts)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    header = next(csv.reader(io.StringIO(text[: 1 << 16], newline=""), delimiter=delimiter), [])
-    if not header or text[:1] in "\r\n" or any("\n" in h or "\r" in h for h in header):
+    head = bytes(data[: 1 << 16]).decode("utf-8", "replace")
+    first = head.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    header = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])
+    if not header or head[:1] in "\r\n" or any("\n" in h or "\r" in h for h in header):
         return None
     names = [f"c{i}" for i in range(len(header))]
     try:

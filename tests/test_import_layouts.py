@@ -271,3 +271,16 @@ def test_the_documented_mapping_file_is_valid(mini):
     assert mapping.target("MFA").option.value == "mfa"
     assert mapping.target("comment").kind == "ignore"  # compared without case
     assert mapping.label(mini.question("strategy.plan.quality"), "excellent") == 5
+
+
+def test_roadmap_and_report_take_exports(tmp_path):
+    header = ["机构", "机构名称", "是否有已印发的数字化规划？", "规划的质量如何？",
+              "安全投入占信息化预算的百分比", "已部署哪些措施？"]  # fmt: skip
+    rows = [header] + [["qs", "青山县", "是", str(k), str(4 * k), "mfa"] for k in (1, 2, 3)]
+    export = write_csv(tmp_path / "e.csv", rows, "gb18030")
+    roadmap = cli("roadmap", export, "-q", MINI, "--format", "json")
+    assert roadmap.exit_code == 0, roadmap.stderr
+    assert json.loads(roadmap.stdout)["roadmaps"][0]["group"]["organization"] == "qs"
+    report = cli("report", export, "-q", MINI, "--format", "html", "-o", tmp_path / "r.html")
+    assert report.exit_code == 0, report.stderr
+    assert "青山县" in (tmp_path / "r.html").read_text(encoding="utf-8")
