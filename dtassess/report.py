@@ -175,6 +175,16 @@ FORMULAS = {
 }
 
 
+def source_files(sources: list[str]) -> list[str]:
+    """The files that responses came from, each once and sorted: a response file, or the
+    export that a row (`export.csv:17`) was read from."""
+    files = set()
+    for source in sources:
+        head, _, row = source.rpartition(":")
+        files.add(head if row.isdigit() and head and not Path(source).exists() else source)
+    return sorted(files)
+
+
 def file_sha256(path: str | Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -301,7 +311,7 @@ def build_report(
             }
         )
 
-    sources = sorted(meta["source"].iloc[rows].tolist())
+    sources = source_files(meta["source"].iloc[rows].tolist())
     units = Counter(meta["unit"].iloc[rows].fillna("—").tolist())
     roles = Counter(meta["role"].iloc[rows].fillna("—").tolist())
     model = {

@@ -283,4 +283,6 @@ def test_roadmap_and_report_take_exports(tmp_path):
     assert json.loads(roadmap.stdout)["roadmaps"][0]["group"]["organization"] == "qs"
     report = cli("report", export, "-q", MINI, "--format", "html", "-o", tmp_path / "r.html")
     assert report.exit_code == 0, report.stderr
-    assert "青山县" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "青山县" in html
+    assert "e.csv" in html and "e.csv:2" not in html  # provenance names the export once
