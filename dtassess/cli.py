@@ -170,6 +170,15 @@ OrgOpt = Annotated[
 OrgNameOpt = Annotated[
     str | None, typer.Option("--org-name", help="Organization name, when no column gives it.")
 ]
+VersionMapOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--version-map",
+        help="Compare periods answered with two versions of the questionnaire "
+        "(docs/scoring.md, Periods).",
+        metavar="MAP.yaml",
+    ),
+]
 PeriodOpt = Annotated[
     str | None, typer.Option("--period", help="Period, e.g. 2026, when no column gives it.")
 ]
@@ -343,6 +352,7 @@ def score(
     ] = 3,
     lang: LangOpt = None,
     quiet: QuietOpt = False,
+    version_map: VersionMapOpt = None,
     mapping: MappingOpt = None,
     encoding: EncodingOpt = None,
     org: OrgOpt = None,
@@ -354,8 +364,8 @@ def score(
     Given PDF reports instead, read back the scores each report carries.
     """
     from .engine import GROUPINGS
-    from .engine import score as run_score
-    from .imports import ExportOptions, load_inputs
+    from .imports import ExportOptions
+    from .periods import load_periods, score_periods
 
     q = _questionnaire_or_none(questionnaire)
     exports = ExportOptions(encoding, mapping, org, org_name, period)
@@ -375,8 +385,8 @@ def score(
         q = result.questionnaire
     else:
         with _Progress(quiet) as progress:
-            loaded = load_inputs(responses, q, exports, progress)
-        report_problems(loaded.problems)
+            loaded, older = load_periods(responses, q, exports, version_map, progress)
+        report_problems(loaded.problems + [p for s, _ in older for p in s.problems])
         q = loaded.questionnaire
         result = None
     language = _lang(q, lang)
@@ -386,9 +396,8 @@ def score(
 
         bars = parse_bars(fail_under, q)
     if result is None:
-        result = run_score(
-            loaded, by=by.value, statistic=statistic.value, min_group_size=min_group_size
-        )
+        result = score_periods(loaded, older, by.value, statistic.value, min_group_size)
+        _report_left_out(result)
     if result.withheld:
         _stderr().print(
             f"withheld {result.withheld} group(s) with fewer than {min_group_size} "
@@ -423,6 +432,19 @@ def score(
             raise typer.Exit(int(ExitCode.INVALID))
         if not quiet:
             err.print(f"all {len(checks)} bar(s) met", style="green")
+
+
+def _report_left_out(result: Any) -> None:
+    """Say which questions comparisons between questionnaire versions leave out."""
+    if not result.left_out:
+        return
+    listing = "; ".join(f"{qid} ({why})" for qid, why in result.left_out)
+    _stderr().print(
+        f"changes and trends leave out {len(result.left_out)} question(s) that the two "
+        f"questionnaire versions do not ask the same way: {listing}",
+        style="yellow",
+        markup=False,
+    )
 
 
 def _questionnaire_or_none(ref: str | None):

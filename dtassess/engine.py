@@ -9,6 +9,7 @@ node a few array operations over all respondents. The same code scores one respo
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -238,14 +239,19 @@ class _Prepared:
     columns: list[tuple]  # ("coded", codes, score, answer, applicable) | ("plain", s, has, ok)
 
 
-def _prepare(q: Questionnaire, answers: pd.DataFrame) -> _Prepared:
+def _prepare(q: Questionnaire, answers: pd.DataFrame, exclude: Collection[str] = ()) -> _Prepared:
     model = compile_model(q)
-    coded = _Coder(answers, len(answers))
-    hidden = _hidden(q, coded, len(answers))
+    n = len(answers)
+    coded = _Coder(answers, n)
+    hidden = _hidden(q, coded, n)
     columns: list[tuple] = []
     for question in model.questions:
         gone = hidden.get(question.id)
-        if question.type == "number":
+        if question.id in exclude:
+            # Left out of a comparison: counts nowhere, as if it did not apply to anyone.
+            nothing = np.zeros(n, dtype=bool)
+            columns.append(("plain", np.zeros(n), nothing, nothing))
+        elif question.type == "number":
             col, has, na = _number(question, coded.series(question.id))
             shown = ~na if gone is None else ~na & ~gone
             has &= shown
@@ -432,14 +438,16 @@ def score_respondents(
     answers: pd.DataFrame,
     block_rows: int = BLOCK_ROWS,
     question_scores: np.ndarray | None = None,
+    exclude: Collection[str] = (),
 ) -> RespondentScores:
     """Score every respondent on every node.
 
     Given `question_scores` (respondents x scored questions, float), it is filled block by block
     with each answer's 0-1 score, NaN where none counts: the input of the group statistics.
+    Questions in `exclude` count nowhere (a comparison between questionnaire versions).
     """
     model = compile_model(q)
-    prepared = _prepare(q, answers)
+    prepared = _prepare(q, answers, exclude)
     n, width = len(answers), len(model.node_ids)
     # Fortran-ordered results become pandas columns without a copy.
     score = np.empty((n, width), order="F")
@@ -687,6 +695,8 @@ class ScoreResult:
     table: pd.DataFrame  # see group_scores
     withheld: int = 0  # groups left out for having fewer than min_group_size respondents
     min_group_size: int = 1
+    periods: tuple[str, ...] = ()  # with several periods: in order, and `table` has changes
+    left_out: tuple[tuple[str, str], ...] = ()  # questions changes leave out, and why
 
 
 def score(
@@ -694,12 +704,13 @@ def score(
     by: str = "organization",
     statistic: str = "mean",
     min_group_size: int = 1,
+    exclude: Collection[str] = (),
 ) -> ScoreResult:
     """Score a ResponseSet and aggregate it by respondent, unit or organization.
 
     Groups of fewer than `min_group_size` respondents are left out of the table (and counted in
     `withheld`); the API keeps every group by default, the `dtassess score` command withholds
-    groups of fewer than 3.
+    groups of fewer than 3. Questions in `exclude` count nowhere.
     """
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
@@ -709,7 +720,7 @@ def score(
     if by != "respondent":
         # The one respondents x questions matrix the group statistics need, filled per block.
         matrix = np.empty((len(answers), len(compile_model(q).questions)), order="F")
-    per_respondent = score_respondents(q, answers, question_scores=matrix)
+    per_respondent = score_respondents(q, answers, question_scores=matrix, exclude=exclude)
     table = group_scores(
         q, responses.meta, per_respondent, by=by, statistic=statistic, question_scores=matrix
     )

@@ -24,7 +24,8 @@ class ExitCode(IntEnum):
 
 
 # code -> short title. Q: questionnaire, R: responses, T: thresholds and targets, P: PDF
-# rendering, F: files and references, I: imports of online-form exports.
+# rendering, F: files and references, I: imports of online-form exports, V: periods answered with
+# different questionnaire versions.
 CATALOGUE: dict[str, str] = {
     "Q001": "YAML syntax error",
     "Q002": "wrong type",
@@ -84,6 +85,8 @@ CATALOGUE: dict[str, str] = {
     "I009": "two columns for the same question or field",
     "I010": "no organization",
     "I011": "mapping file error",
+    "V001": "version map error",
+    "V002": "version map does not fit the responses",
 }
 
 

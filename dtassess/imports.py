@@ -28,7 +28,7 @@ from .conditions import NA
 from .errors import DtassessError, ExitCode, Problem
 from .mapping import Mapping, Target
 from .questionnaire import Option, Question, Questionnaire, localize
-from .responses import Response, ResponseSet, check_answer_coded, responses_to_frames
+from .responses import Response, ResponseSet, check_answer_coded, concat_sets
 from .tables import Table, empty, read_table
 
 # The fixed columns the services add; not questions (序号, 编号 and ID give the respondent id).
@@ -776,27 +776,6 @@ def read_exports(
             _strict(one.problems)
         sets.append(one)
     return concat_sets(q, sets)
-
-
-def concat_sets(q: Questionnaire, sets: Sequence[ResponseSet]) -> ResponseSet:
-    """Several ResponseSets of one questionnaire as one."""
-    if len(sets) == 1:
-        return sets[0]
-    if not sets:
-        return responses_to_frames(q, [])
-    meta = pd.concat([s.meta for s in sets], ignore_index=True)
-    answers = pd.concat(
-        [s.answers.astype(object).reindex(columns=[x.id for x in q.questions]) for s in sets],
-        ignore_index=True,
-    )
-    answers = answers.astype(object).where(answers.notna(), None)
-    offsets = np.cumsum([0] + [len(s) for s in sets[:-1]])
-    notes = pd.concat(
-        [s.notes.assign(row=s.notes["row"] + off) for s, off in zip(sets, offsets, strict=True)],
-        ignore_index=True,
-    )
-    problems = [p for s in sets for p in s.problems]
-    return ResponseSet(q, meta, answers, notes, problems)
 
 
 def import_exports(

@@ -114,9 +114,12 @@ def to_json_dict(result: ScoreResult, checks: list[Check] | None = None) -> dict
                 "rwg": _num(row.rwg),
                 "alpha": _num(row.alpha),
                 "flags": _flags(row),
+                **_changes(result, row),
             }
             for row in rows
         }
+        if result.periods:
+            group["previous_period"] = first.previous_period or None
         groups.append(group)
     doc: dict[str, Any] = {
         "format": SCHEMA_ID,
@@ -127,6 +130,10 @@ def to_json_dict(result: ScoreResult, checks: list[Check] | None = None) -> dict
         "respondents": len(result.meta),
         "groups": groups,
     }
+    if result.periods:
+        doc["periods"] = list(result.periods)
+    if result.left_out:
+        doc["left_out"] = [{"question": q, "reason": why} for q, why in result.left_out]
     if checks is not None:
         doc["thresholds"] = [
             {
@@ -139,6 +146,16 @@ def to_json_dict(result: ScoreResult, checks: list[Check] | None = None) -> dict
             for c in checks
         ]
     return doc
+
+
+def _changes(result: ScoreResult, row: Any) -> dict[str, Any]:
+    """A node's change and trend over several periods (nothing with one period)."""
+    if not result.periods:
+        return {}
+    found = {"change": _num(row.change), "trend": _num(row.trend)}
+    if result.left_out:
+        found["comparable_score"] = _num(row.comparable_score)
+    return found
 
 
 def to_json(result: ScoreResult, checks: list[Check] | None = None) -> str:
@@ -163,6 +180,8 @@ def rows_for(result: ScoreResult, lang: str) -> tuple[list[str], list[list[Any]]
     header = [*keys, "organization_name", "respondents", "node", "title", "depth", "score",
               "level", "level_name", "coverage", "n", "sd", "mean", "median", "rwg", "alpha",
               "low_agreement", "low_consistency"]  # fmt: skip
+    extra = list(_change_columns(result))
+    header += extra
     names = {lv.level: localize(lv.name, lang) for lv in q.scale}
     rows = [
         [
@@ -184,10 +203,21 @@ def rows_for(result: ScoreResult, lang: str) -> tuple[list[str], list[list[Any]]
             _num(row.alpha),
             bool(row.low_agreement),
             bool(row.low_consistency),
+            *(
+                (getattr(row, c) or "") if c == "previous_period" else _num(getattr(row, c))
+                for c in extra
+            ),
         ]
         for row in result.table.itertuples(index=False)
     ]
     return header, rows
+
+
+def _change_columns(result: ScoreResult) -> tuple[str, ...]:
+    if not result.periods:
+        return ()
+    both = ("comparable_score",) if result.left_out else ()
+    return ("previous_period", *both, "change", "trend")
 
 
 def to_csv(result: ScoreResult, lang: str) -> str:
@@ -210,7 +240,8 @@ def to_parquet(result: ScoreResult, lang: str) -> bytes:
 
     header, rows = rows_for(result, lang)
     frame = pd.DataFrame(rows, columns=header)
-    for column in ("score", "coverage", "sd", "mean", "median", "rwg", "alpha"):
+    floats = ("score", "coverage", "sd", "mean", "median", "rwg", "alpha")
+    for column in floats + tuple(c for c in _change_columns(result) if c != "previous_period"):
         frame[column] = frame[column].astype("float64")
     for column in FLAGS:
         frame[column] = frame[column].astype("bool")
@@ -279,6 +310,7 @@ LABELS = {
         "respondents": "名受访者",
         "respondent": "名受访者",
         "period": "期间",
+        "change": "较上期",
         "flag": "! 受访者意见分歧（rWG < 0.70）或题目内部一致性低（α < 0.70）",
     },
     "en": {
@@ -291,6 +323,7 @@ LABELS = {
         "respondents": "respondents",
         "respondent": "respondent",
         "period": "period",
+        "change": "Change",
         "flag": "! low agreement among respondents (rWG < 0.70) or low consistency (alpha < 0.70)",
     },
 }
@@ -326,6 +359,8 @@ def print_table(result: ScoreResult, console: Console, lang: str) -> None:
             table.add_column("", no_wrap=True)
         table.add_column(words["level"], no_wrap=True)
         table.add_column(words["coverage"], justify="right", no_wrap=True)
+        if result.periods:
+            table.add_column(words["change"], justify="right", no_wrap=True)
         if result.by != "respondent":
             table.add_column(words["n"], justify="right", no_wrap=True)
             table.add_column(words["sd"], justify="right", no_wrap=True)
@@ -346,6 +381,8 @@ def print_table(result: ScoreResult, console: Console, lang: str) -> None:
                 level,
                 "—" if coverage is None else f"{coverage:.0%}",
             ]
+            if result.periods:
+                cells.append(_signed(row.change))
             if result.by != "respondent":
                 sd = _num(row.sd, 1)
                 cells += [str(int(row.n)), "—" if sd is None else f"{sd:.1f}"]
@@ -353,6 +390,16 @@ def print_table(result: ScoreResult, console: Console, lang: str) -> None:
                     cells.append(Text("!" if _flags(row) else "", style="bold yellow"))
             table.add_row(*cells)
         console.print(table)
+
+
+def _signed(value: Any) -> Any:
+    from rich.text import Text
+
+    change = _num(value, 1)
+    if change is None:
+        return "—"
+    style = "green" if change > 0 else "red" if change < 0 else ""
+    return Text(f"{change:+.1f}".replace("-", "−"), style=style)
 
 
 ROADMAP_WORDS = {

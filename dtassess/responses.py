@@ -124,6 +124,24 @@ def parse_ref(ref: str) -> tuple[str, str | None]:
     return m.group(1), m.group(2)
 
 
+def questionnaire_ref_of(path: Path) -> str | None:
+    """The questionnaire reference a response file gives (None when it gives none or cannot
+    be read: checking the file reports why)."""
+    try:
+        text = read_text(path)
+    except DtassessError:
+        return None
+    found = REF_LINE.search(text)
+    if found:
+        return found.group(1)
+    try:
+        data = fast_load(text, str(path))
+    except (SyntaxProblem, DtassessError):
+        return None
+    ref = data.get("questionnaire") if isinstance(data, dict) else None
+    return ref if isinstance(ref, str) else None
+
+
 def questionnaire_named_by(files: Sequence[Path]) -> Questionnaire:
     """The questionnaire that the response files name (they must all name the same one)."""
     refs: dict[str, Path] = {}
@@ -272,7 +290,8 @@ class _FileChecker:
                 ("questionnaire",),
                 f"this response answers version {version} of "
                 f"'{qid}', the questionnaire is version {self.q.version}; answers are "
-                "checked against the newer one",
+                "checked against the newer one (to compare periods answered with different "
+                "versions, give --version-map: docs/scoring.md)",
                 severity="warning",
             )
         recorded = data.get("questionnaire_hash")
@@ -683,6 +702,30 @@ def responses_to_frames(
     ]
     notes = pd.DataFrame(rows, columns=["row", "question", "note", "evidence"])
     return ResponseSet(q, meta, answers, notes, list(problems or []))
+
+
+def concat_sets(q: Questionnaire, sets: Sequence[ResponseSet]) -> ResponseSet:
+    """Several ResponseSets of one questionnaire as one."""
+    import numpy as np
+    import pandas as pd
+
+    if len(sets) == 1:
+        return sets[0]
+    if not sets:
+        return responses_to_frames(q, [])
+    meta = pd.concat([s.meta for s in sets], ignore_index=True)
+    answers = pd.concat(
+        [s.answers.astype(object).reindex(columns=[x.id for x in q.questions]) for s in sets],
+        ignore_index=True,
+    )
+    answers = answers.astype(object).where(answers.notna(), None)
+    offsets = np.cumsum([0] + [len(s) for s in sets[:-1]])
+    notes = pd.concat(
+        [s.notes.assign(row=s.notes["row"] + off) for s, off in zip(sets, offsets, strict=True)],
+        ignore_index=True,
+    )
+    problems = [p for s in sets for p in s.problems]
+    return ResponseSet(q, meta, answers, notes, problems)
 
 
 def check_answer(q: Questionnaire, question: Question, value: Any) -> tuple[Any, str | None]:
