@@ -51,3 +51,8 @@ def bundled_questionnaire_path(ref: str) -> Path | None:
 
 def sample_responses_dir() -> Path:
     return bundled_dir("questionnaires") / "samples"
+
+
+def annual_sample_dir() -> Path:
+    """Three years of the sample county's units (scripts/annual_sample.py), one folder a year."""
+    return bundled_dir("questionnaires") / "samples-annual"

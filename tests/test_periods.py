@@ -199,3 +199,22 @@ def test_version_map_problems(tmp_path):
     assert result.exit_code == 2 and "no response answers the older questionnaire" in (
         result.stderr
     )
+
+
+def test_the_annual_sample_tells_its_story():
+    from dtassess.resources import annual_sample_dir
+
+    result = cli("score", annual_sample_dir(), "--by", "unit", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "withheld 1 group(s)" in result.stderr  # market regulation, two respondents in 2026
+    doc = json.loads(result.stdout)
+    assert doc["periods"] == ["2024", "2025", "2026"]
+    overall = {(g["unit"], g["period"]): g["scores"]["overall"] for g in doc["groups"]}
+    assert ("县市场监督管理局", "2026") not in overall
+    assert ("县市场监督管理局", "2025") in overall
+    health = [overall["县卫生健康局", p] for p in ("2025", "2026")]
+    finance = [overall["县财政局", p] for p in ("2025", "2026")]
+    assert all(s["change"] > 5 for s in health) and health[1]["trend"] > 10
+    assert all(s["change"] < -5 for s in finance) and finance[1]["trend"] < -5
+    latest = {u: s["score"] for (u, p), s in overall.items() if p == "2026"}
+    assert max(latest, key=latest.get) == "县政务服务和数据管理局"
