@@ -506,37 +506,20 @@ def group_scores(
     frame_keys = meta[keys].astype(object).where(meta[keys].notna(), "")
     names = meta.groupby("organization", sort=False)["organization_name"].first()
     if by == "respondent":
-        stat = scores.score
-        cover = scores.coverage
-        count = scores.score.notna().astype(int)
-        spread = pd.DataFrame(np.nan, index=stat.index, columns=stat.columns)
-        group_index = pd.MultiIndex.from_frame(frame_keys)
-        stat = stat.set_axis(group_index)
-        cover = cover.set_axis(group_index)
-        count = count.set_axis(group_index)
-        spread = spread.set_axis(group_index)
-        respondents = pd.Series(1, index=group_index)
-        mean = median = stat
-        empty = np.full(stat.shape, np.nan)
-        rwg, alpha = empty, empty
+        return _respondent_table(q, model, frame_keys, names, scores)
+    grouped = scores.score.groupby([frame_keys[k] for k in keys], sort=False, dropna=False)
+    mean = grouped.mean()
+    median = grouped.median()
+    stat = median if statistic == "median" else mean
+    spread = grouped.std(ddof=1)
+    count = grouped.count()
+    respondents = grouped.size()
+    cover = scores.coverage.groupby([frame_keys[k] for k in keys], sort=False, dropna=False).mean()
+    if question_scores is None:
+        rwg = alpha = np.full(stat.shape, np.nan)
     else:
-        grouped = scores.score.groupby([frame_keys[k] for k in keys], sort=False, dropna=False)
-        mean = grouped.mean()
-        median = grouped.median()
-        stat = median if statistic == "median" else mean
-        spread = grouped.std(ddof=1)
-        count = grouped.count()
-        respondents = grouped.size()
-        cover = scores.coverage.groupby(
-            [frame_keys[k] for k in keys], sort=False, dropna=False
-        ).mean()
-        if question_scores is None:
-            rwg = alpha = np.full(stat.shape, np.nan)
-        else:
-            codes = grouped.ngroup().to_numpy()
-            rwg, alpha = agreement(
-                q, question_scores, codes, respondents.to_numpy(), len(respondents)
-            )
+        codes = grouped.ngroup().to_numpy()
+        rwg, alpha = agreement(q, question_scores, codes, respondents.to_numpy(), len(respondents))
     long = pd.DataFrame(
         {
             "score": stat.to_numpy().ravel(),
@@ -563,7 +546,12 @@ def group_scores(
     order = {node: i for i, node in enumerate(model.node_ids)}
     long["_node"] = long["node"].map(order)
     long = long.sort_values([*keys, "_node"], kind="stable").drop(columns="_node")
-    columns = [
+    return long[_table_columns(keys)].reset_index(drop=True)
+
+
+def _table_columns(keys: list[str]) -> list[str]:
+    """The columns of the long table, in order, for the given group keys."""
+    return [
         *keys,
         "organization_name",
         "respondents",
@@ -576,7 +564,146 @@ def group_scores(
         "sd",
         *STAT_COLUMNS,
     ]
-    return long[columns].reset_index(drop=True)
+
+
+def _respondent_table(
+    q: Questionnaire,
+    model: CompiledModel,
+    frame_keys: pd.DataFrame,
+    names: pd.Series,
+    scores: RespondentScores,
+) -> pd.DataFrame:
+    """`group_scores(by="respondent")`: the long table with one group per respondent.
+
+    The table is the one a stable `sort_values` over (keys, node) gives, built without sorting
+    respondents x nodes rows of objects: each key column is coded once per distinct value, the
+    respondents are put in order by a stable sort of those codes, and every column is then
+    gathered from the per-respondent arrays, whose nodes are already in order. Respondents with
+    identical keys (anonymous answers in one unit) interleave node by node, as that sort puts
+    them. A key's values pass through the same steps as before (a MultiIndex level, then a column
+    of the table), so they keep their values and dtype, and sort as `sort_values` sorts them.
+    """
+    keys = list(frame_keys.columns)
+    n, width = len(frame_keys), len(model.node_ids)
+    size = n * width
+    typed: list[pd.Series] = []  # per key: its distinct values, as the table column holds them
+    codes: list[np.ndarray] = []  # per key: each respondent's value, as a code into `typed`
+    for k in keys:
+        found, uniques = pd.factorize(frame_keys[k], sort=False)
+        level = pd.CategoricalDtype(uniques).categories  # as MultiIndex.from_frame keeps them
+        typed.append(pd.Series(level.to_numpy(dtype=object)))
+        codes.append(found)
+    # sort_values orders each key by the sorted distinct values of its column (what
+    # factorize(sort=True) gives); a stable sort of the respondents by those ranks
+    ranks = [pd.factorize(t, sort=True)[0][c] for t, c in zip(typed, codes, strict=True)]
+    perm, starts = _stable_order(ranks, [len(t) for t in typed])
+    # Respondent by respondent (in sorted order), each respondent's nodes in order; `inverse`
+    # puts respondents that share all keys node by node instead.
+    inverse = None if len(starts) == n else _interleave(starts, n, width)
+
+    def by_node(matrix: np.ndarray) -> np.ndarray:
+        out = np.empty((n, width), dtype=matrix.dtype)
+        np.take(matrix, perm, axis=0, out=out, mode="clip")
+        flat = out.reshape(-1)
+        return flat if inverse is None else flat[inverse]
+
+    columns: dict[str, Any] = {}
+    # Keys are the same on all rows of a respondent (and of respondents that share them), so
+    # each key column is its sorted respondents' values, each repeated for the nodes.
+    repeat = np.repeat(np.arange(n, dtype=np.int32 if n < 2**31 else np.intp), width)
+    organization = keys.index("organization")
+    named = typed[organization].map(names).fillna("")
+    for name, values, k in [
+        *zip(keys, typed, codes, strict=True),
+        ("organization_name", named, codes[organization]),
+    ]:
+        columns[name] = _take(_take(values, k[perm]), repeat)
+    del repeat
+    columns["respondents"] = np.ones(size, dtype=np.int64)
+    node_codes = np.tile(np.arange(width, dtype=np.min_scalar_type(max(width - 1, 0))), n)
+    if inverse is not None:
+        node_codes = node_codes[inverse]
+    # An empty table keeps the object node column it always had.
+    node_values = np.array(model.node_ids if n else [], dtype=object)
+    columns["node"] = _take(pd.Series(node_values), node_codes)
+    columns["depth"] = model.depth[node_codes] if inverse is not None else np.tile(model.depth, n)
+    score = columns["score"] = by_node(scores.score.to_numpy())
+    level = columns["level"] = np.empty(size, dtype=levels_of(q, score[:0]).dtype)
+    for first in range(0, size, BLOCK_ROWS * 64):  # without table-sized temporaries
+        part = slice(first, first + BLOCK_ROWS * 64)
+        level[part] = levels_of(q, score[part])
+    columns["coverage"] = by_node(scores.coverage.to_numpy())
+    answered = np.isnan(score)
+    columns["n"] = np.logical_not(answered, out=answered).astype(int)
+    columns["sd"] = np.full(size, np.nan)
+    columns["mean"] = score.copy()
+    columns["median"] = score.copy()
+    columns["rwg"] = np.full(size, np.nan)
+    columns["alpha"] = np.full(size, np.nan)
+    # rwg and alpha are empty for one respondent: never low
+    columns["low_agreement"] = np.zeros(size, dtype=bool)
+    columns["low_consistency"] = np.zeros(size, dtype=bool)
+    return pd.DataFrame({c: columns[c] for c in _table_columns(keys)}, copy=False)
+
+
+def _stable_order(ranks: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The stable order of rows by several rank columns (the first one first, each rank in
+    0..size-1), and the positions in that order where a new combination of ranks starts."""
+    n = len(ranks[0])
+    span = 1
+    for s in sizes:
+        span *= max(s, 1)
+    if span < 2**62:  # one integer key: a single stable sort
+        combined = np.zeros(n, dtype=np.int64)
+        for r, s in zip(ranks, sizes, strict=True):
+            combined *= s
+            combined += r
+        perm = np.argsort(combined, kind="stable")
+        ordered = combined[perm]
+        new = np.empty(n, dtype=bool)
+        new[:1] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    else:
+        perm = np.lexsort(ranks[::-1])
+        new = np.zeros(n, dtype=bool)
+        new[:1] = True
+        for r in ranks:
+            ordered = r[perm]
+            new[1:] |= ordered[1:] != ordered[:-1]
+    return perm, np.flatnonzero(new)
+
+
+def _interleave(starts: np.ndarray, n: int, width: int) -> np.ndarray:
+    """For rows laid out respondent by respondent (`width` nodes each), the order that lists the
+    respondents of each run of equal keys (runs begin at `starts`) node by node instead."""
+    sizes = np.diff(np.append(starts, n))
+    first = np.repeat(starts, sizes)
+    count = np.repeat(sizes, sizes)
+    offset = first * width + (np.arange(n) - first)
+    target = offset[:, None] + np.arange(width) * count[:, None]
+    inverse = np.empty(n * width, dtype=np.intp)
+    inverse[target.reshape(-1)] = np.arange(n * width)
+    return inverse
+
+
+def _take(values: pd.Series, indices: np.ndarray) -> pd.Series:
+    """values[indices] (a new RangeIndex) in the same dtype, for the dtypes a key column has
+    (NumPy, categorical, Arrow-backed strings) without pandas' general `take` and its checks."""
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype):
+        taken: Any = values.to_numpy()[indices]
+    elif isinstance(dtype, pd.CategoricalDtype):
+        taken = pd.Categorical.from_codes(values.cat.codes.to_numpy()[indices], dtype=dtype)
+    elif isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        taken = pd.array(pa.array(values.array).take(pa.array(indices)), dtype=dtype)
+        if taken.dtype != dtype:
+            taken = values.array.take(indices)
+    else:
+        taken = values.array.take(indices)
+    # dtype given: an object column of strings stays object instead of being inferred again
+    return pd.Series(taken, dtype=dtype, copy=False)
 
 
 STAT_COLUMNS = ("mean", "median", "rwg", "alpha", "low_agreement", "low_consistency")
