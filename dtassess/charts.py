@@ -1,4 +1,5 @@
-"""Vector charts for the report, as SVG strings: the radar, sub-dimension bars and the timeline.
+"""Vector charts for the reports, as SVG strings: the radar, sub-dimension bars, the timeline and
+the trend of scores over periods.
 
 The charts are templated SVG written here rather than drawn with a plotting library
 (matplotlib, plotly, ...) on purpose:
@@ -34,7 +35,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["DEFAULT_PALETTE", "bars", "radar", "text_width", "timeline", "wrap"]
+__all__ = ["DEFAULT_PALETTE", "bars", "radar", "text_width", "timeline", "trend", "wrap"]
 
 DEFAULT_PALETTE: dict[str, str] = {
     "primary": "#1e3a5f",
@@ -247,6 +248,31 @@ _RULES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (".dtc-phase-1", (("fill", "@phase-1"),)),
     (".dtc-phase-2", (("fill", "@phase-2"),)),
     (".dtc-phase-3", (("fill", "@phase-3"),)),
+    # Trend lines: the emphasised (agency-wide) line, then eight stroke styles for the others,
+    # told apart by colour, dash pattern and filled or open dots (also in black and white).
+    (".dtc-score", (("fill", "@ink"), ("font-weight", "bold"))),
+    (".dtc-leader", (("fill", "none"), ("stroke", "@muted"), ("stroke-width", "0.6"))),
+    (".dtc-leader-far", (("stroke-dasharray", "0.8 2.2"),)),
+    (".dtc-line", (("fill", "none"), ("stroke-width", "1.6"), ("stroke-linejoin", "round"))),
+    (".dtc-line-main", (("stroke", "@primary"), ("stroke-width", "2.8"))),
+    (".dtc-line-1", (("stroke", "@phase-3"),)),
+    (".dtc-line-2", (("stroke", "@accent"), ("stroke-dasharray", "6 3"))),
+    (".dtc-line-3", (("stroke", "@muted"), ("stroke-dasharray", "1.6 2.4"))),
+    (".dtc-line-4", (("stroke", "@phase-3"), ("stroke-dasharray", "10 3 2 3"))),
+    (".dtc-line-5", (("stroke", "@accent"), ("stroke-dasharray", "16 4"))),
+    (".dtc-line-6", (("stroke", "@muted"), ("stroke-dasharray", "10 3 2 3 2 3"))),
+    (".dtc-line-7", (("stroke", "@phase-3"), ("stroke-dasharray", "3 2"))),
+    (".dtc-line-8", (("stroke", "@accent"), ("stroke-dasharray", "16 3 5 3"))),
+    (".dtc-dot", (("stroke-width", "1.2"),)),
+    (".dtc-dot-main", (("fill", "@primary"), ("stroke", "@paper"), ("stroke-width", "1.4"))),
+    (".dtc-dot-1", (("fill", "@phase-3"), ("stroke", "@paper"))),
+    (".dtc-dot-2", (("fill", "@paper"), ("stroke", "@accent"))),
+    (".dtc-dot-3", (("fill", "@muted"), ("stroke", "@paper"))),
+    (".dtc-dot-4", (("fill", "@paper"), ("stroke", "@phase-3"))),
+    (".dtc-dot-5", (("fill", "@accent"), ("stroke", "@paper"))),
+    (".dtc-dot-6", (("fill", "@paper"), ("stroke", "@muted"))),
+    (".dtc-dot-7", (("fill", "@phase-3"), ("stroke", "@paper"))),
+    (".dtc-dot-8", (("fill", "@paper"), ("stroke", "@accent"))),
 )
 
 
@@ -747,3 +773,257 @@ def timeline(
 def _phase_class(phase: Mapping[str, Any]) -> int:
     number = phase.get("phase", 1)
     return number if isinstance(number, int) and 1 <= number <= 3 else 3
+
+
+# --------------------------------------------------------------------------------------------
+# Trend
+# --------------------------------------------------------------------------------------------
+
+_TREND_STYLES = 8
+
+
+def trend(
+    series: Sequence[Mapping[str, Any]],
+    periods: Sequence[Any],
+    score_range: Sequence[float],
+    rings: Sequence[float],
+    labels: Mapping[str, str] | None = None,
+    *,
+    palette: Mapping[str, str] | None = None,
+) -> str:
+    """A line chart of scores over periods, one line per series, for the annual report.
+
+    `periods` are the x axis labels in order, evenly spaced. `series` items have "title",
+    "scores" (one score or None per period) and optionally "emphasis": the agency-wide line,
+    drawn thick in the primary colour on top of the others. The other lines take eight stroke
+    styles in turn (palette colours, dash patterns, filled or open dots) so that they stay
+    apart in black-and-white print. A None score breaks a line: every unbroken run of scores
+    is one polyline, and every score has a dot, so a lone score still shows.
+
+    `rings` are the level starts, drawn as horizontal grid lines with their values on the axis
+    and alternate bands tinted, as in `bars`. Right of the plot every series has its last
+    score (with its period when that is not the last one) and its title, wrapped to two lines
+    of 150 units; the labels keep the order of the last scores and are moved apart vertically
+    as little as possible so that they never overlap, with a thin leader line to the end of
+    the line when moved. Label used: "trend" (accessible name). No series or no periods give
+    "".
+    """
+    labels = labels or {}
+    names = [str(p) for p in periods]
+    count = len(names)
+    if not series or count == 0:
+        return ""
+    lo, hi = float(score_range[0]), float(score_range[1])
+    span = (hi - lo) or 1.0
+    width = 640.0
+    pad = 4.0
+    size = 11.0
+    line = 14.0
+    title_room = 150.0
+    inset = 16.0  # between the plot's edges and the first and last period
+    plot_top = 14.0
+    plot_h = 240.0
+    plot_bottom = plot_top + plot_h
+    edges = [lo, *sorted({float(r) for r in rings if lo < float(r) < hi}), hi]
+
+    def ypos(value: float) -> float:
+        return plot_bottom - plot_h * min(max((value - lo) / span, 0.0), 1.0)
+
+    # The series: scores aligned with the periods, style, last score and label text.
+    rows: list[dict[str, Any]] = []
+    style = 0
+    for index, item in enumerate(series):
+        raw = list(item.get("scores") or [])
+        scores = [_number(raw[i]) if i < len(raw) else None for i in range(count)]
+        main = bool(item.get("emphasis"))
+        if not main:
+            style = style % _TREND_STYLES + 1
+        last = max((i for i, v in enumerate(scores) if v is not None), default=None)
+        value = None if last is None else scores[last]
+        # A line that ends before the last period: its label says when its last score is from.
+        note = f"({names[last]})" if last is not None and last < count - 1 else ""
+        title = wrap(str(item.get("title", "") or ""), size, title_room, 2, bold=main)
+        rows.append(
+            {
+                "index": index,
+                "scores": scores,
+                "main": main,
+                "style": style,
+                "last": last,
+                "value": value,
+                "score_text": _score(value),
+                "note": note,
+                "title": title,
+            }
+        )
+
+    # Horizontal layout: axis values, plot, label column (score, then title).
+    value_w = max(text_width(f"{v:g}", 9.5) for v in edges)
+    x0 = pad + value_w + 6
+    score_w = max(text_width(r["score_text"], size, True) for r in rows)
+    note_size = 10.0
+    title_w = 0.0
+    for r in rows:
+        widths = [text_width(t, size, r["main"]) for t in r["title"]]
+        r["note_x"] = widths[-1] + 4
+        need = min(max(widths), title_room * _SLACK)
+        if r["note"]:
+            need = max(need, r["note_x"] + text_width(r["note"], note_size))
+        title_w = max(title_w, need)
+    lx = width - pad - title_w - 5 - score_w
+    x1 = lx - 14
+    if count == 1:
+        # One period: a narrow plot, the dots in its middle and the labels beside them.
+        x1 = min(x1, x0 + 2 * inset + 90)
+        lx = x1 + 14
+        xs = [(x0 + x1) / 2]
+    else:
+        step = (x1 - x0 - 2 * inset) / (count - 1)
+        xs = [x0 + inset + i * step for i in range(count)]
+
+    # Label positions: wanted where the line ends, moved apart (clusters of touching labels
+    # are centred on the mean of what their members want), never above or below the plot by
+    # more than a line unless there are too many of them.
+    order = sorted(
+        rows,
+        key=lambda r: (
+            ypos(r["value"]) if r["value"] is not None else math.inf,
+            -(r["value"] or 0.0),
+            r["index"],
+        ),
+    )
+    lim_top, lim_bottom = plot_top - line, plot_bottom + line
+    clusters: list[tuple[list[dict[str, Any]], float]] = []
+    for row in order:
+        row["height"] = line * len(row["title"])
+        row["end_y"] = plot_bottom if row["value"] is None else ypos(row["value"])
+        row["want"] = row["end_y"] - line / 2
+        clusters.append(([row], row["want"]))
+        while len(clusters) > 1:
+            (above, top_a), (below, top_b) = clusters[-2], clusters[-1]
+            if top_a + sum(r["height"] for r in above) <= top_b:
+                break
+            members = above + below
+            offset, wants = 0.0, []
+            for r in members:
+                wants.append(r["want"] - offset)
+                offset += r["height"]
+            top = min(sum(wants) / len(wants), lim_bottom - offset)
+            clusters[-2:] = [(members, max(top, lim_top))]
+    previous = -math.inf
+    for members, top in clusters:
+        for r in members:
+            # Half units keep the spacing exact after the coordinates are rounded.
+            r["top"] = max(round(top * 2) / 2, previous)
+            previous = r["top"] + r["height"]
+            top += r["height"]
+
+    body: list[str] = []
+    # Level bands, grid lines and their values.
+    for k in range(len(edges) - 1):
+        if k % 2 == 1:
+            body.append(
+                f'<rect x="{_n(x0)}" y="{_n(ypos(edges[k + 1]))}" width="{_n(x1 - x0)}" '
+                f'height="{_n(ypos(edges[k]) - ypos(edges[k + 1]))}" class="dtc-band"/>'
+            )
+    for value in edges:
+        y = ypos(value)
+        body.append(
+            f'<line x1="{_n(x0)}" y1="{_n(y)}" x2="{_n(x1)}" y2="{_n(y)}" class="dtc-axis"/>'
+        )
+        body.append(_text(x0 - 6, y + 3.3, f"{value:g}", 9.5, "dtc-muted", "end"))
+    # Periods under the plot.
+    room = (xs[1] - xs[0] - 6) if count > 1 else x1 - x0
+    for x, name in zip(xs, names, strict=True):
+        body.append(
+            f'<line x1="{_n(x)}" y1="{_n(plot_bottom)}" x2="{_n(x)}" '
+            f'y2="{_n(plot_bottom + 4)}" class="dtc-axis"/>'
+        )
+        body.append(
+            _text(
+                x,
+                plot_bottom + 17,
+                _fit(name, 10.5, max(room, 30.0), False),
+                10.5,
+                "dtc-muted",
+                "middle",
+            )
+        )
+    # Leaders from the end of a line to its label when the label is not beside it.
+    for r in rows:
+        if r["last"] is None:
+            continue
+        ex, ey = xs[r["last"]], r["end_y"]
+        cy = r["top"] + line / 2
+        far = r["last"] < count - 1 or count == 1
+        if abs(cy - ey) > 0.5 or far:
+            # Dotted where it crosses the plot, so that it does not read as a line of scores.
+            cls = "dtc-leader dtc-leader-far" if far else "dtc-leader"
+            body.append(
+                f'<polyline points="{_n(ex + 5)},{_n(ey)} {_n(lx - 9)},{_n(cy)} '
+                f'{_n(lx - 3)},{_n(cy)}" class="{cls}"/>'
+            )
+    # Lines and dots: the emphasised series last, on top.
+    for r in [r for r in rows if not r["main"]] + [r for r in rows if r["main"]]:
+        kind = "main" if r["main"] else str(r["style"])
+        radius = 3.8 if r["main"] else 2.8
+        parts = ['<g class="dtc-series">']
+        run: list[tuple[float, float]] = []
+        for i, value in enumerate([*r["scores"], None]):
+            if value is not None:
+                run.append((xs[i], ypos(value)))
+                continue
+            if len(run) > 1:
+                points = " ".join(f"{_n(x)},{_n(y)}" for x, y in run)
+                parts.append(f'<polyline points="{points}" class="dtc-line dtc-line-{kind}"/>')
+            run = []
+        for i, value in enumerate(r["scores"]):
+            if value is not None:
+                parts.append(
+                    f'<circle cx="{_n(xs[i])}" cy="{_n(ypos(value))}" r="{_n(radius)}" '
+                    f'class="dtc-dot dtc-dot-{kind}"/>'
+                )
+        parts.append("</g>")
+        body.append("".join(parts))
+    # Labels: the score (right-aligned, so that the decimals line up), then the title lines.
+    for r in order:
+        base = r["top"] + line / 2 + size * 0.35
+        body.append(
+            _text(
+                lx + score_w,
+                base,
+                r["score_text"],
+                size,
+                "dtc-value" if r["main"] else "dtc-score",
+                "end",
+            )
+        )
+        tx = lx + score_w + 5
+        for k, text in enumerate(r["title"]):
+            body.append(
+                _text(tx, base + k * line, text, size, "dtc-label" if r["main"] else "dtc-text")
+            )
+        if r["note"]:
+            body.append(
+                _text(
+                    tx + r["note_x"],
+                    base + (len(r["title"]) - 1) * line,
+                    r["note"],
+                    note_size,
+                    "dtc-muted",
+                )
+            )
+    top = min(0.0, min(r["top"] for r in rows) - 2)
+    bottom = max(plot_bottom + 22, max(r["top"] + r["height"] for r in rows) + 2)
+    return _svg("trend", width, top, bottom - top, str(labels.get("trend", "")), body, palette)
+
+
+def _number(value: Any) -> float | None:
+    """A score as a float, or None for a missing one (None, NaN, not a number)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None

@@ -661,19 +661,87 @@ def report(
         ),
     ] = None,
     force: ForceOpt = False,
+    annual: Annotated[
+        bool,
+        typer.Option(
+            "--annual",
+            help="The annual report: every unit over every period given (docs/report.md).",
+        ),
+    ] = False,
+    per_unit: Annotated[
+        bool,
+        typer.Option(
+            "--per-unit", help="One full report per unit of the latest period, into the folder -o."
+        ),
+    ] = False,
+    min_group_size: Annotated[
+        int,
+        typer.Option(
+            "--min-group-size",
+            min=1,
+            help="--annual, --per-unit: units of fewer respondents count in totals only.",
+            metavar="K",
+        ),
+    ] = 3,
+    archive: Annotated[
+        Path | None,
+        typer.Option(
+            "--archive",
+            help="--annual: take earlier periods from this archive (docs/archive.md).",
+            metavar="ARCHIVE",
+        ),
+    ] = None,
+    resamples: Annotated[
+        int,
+        typer.Option(
+            "--resamples",
+            min=0,
+            help="--annual: bootstrap resamples for score intervals (0: none).",
+            metavar="N",
+        ),
+    ] = 1000,
+    seed: Annotated[
+        int, typer.Option("--seed", help="--annual: seed of the resampling.", metavar="S")
+    ] = 0,
+    version_map: VersionMapOpt = None,
     mapping: MappingOpt = None,
     encoding: EncodingOpt = None,
     org: OrgOpt = None,
     org_name: OrgNameOpt = None,
     period: PeriodOpt = None,
 ) -> None:
-    """Render the PDF (or HTML) roadmap report, one per organization."""
+    """Render the PDF (or HTML) roadmap report, one per organization; --annual renders the
+    annual report of every unit over several periods, --per-unit one report per unit."""
     from .imports import ExportOptions
     from .report import attachment_for, build_report, report_name
     from .roadmap import build_roadmaps
     from .templating import template_dir
 
     exports = ExportOptions(encoding, mapping, org, org_name, period)
+    if annual or per_unit:
+        if annual and per_unit:
+            raise DtassessError(Problem("F002", "give --annual or --per-unit, not both"))
+        options = {
+            "output": output,
+            "questionnaire": questionnaire,
+            "fmt": output_format.value,
+            "lang": lang,
+            "targets": (target, targets_file),
+            "template": template,
+            "date": date,
+            "variant": pdf_variant,
+            "force": force,
+            "min_group_size": min_group_size,
+            "archive": archive,
+            "resamples": resamples,
+            "seed": seed,
+            "version_map": version_map,
+        }
+        if annual:
+            _annual_report(responses, exports, options)
+        else:
+            _unit_reports(responses, exports, options)
+        return
     loaded, result = _scored(responses, questionnaire, exports)
     q = loaded.questionnaire
     language = _lang(q, lang)
@@ -711,6 +779,123 @@ def report(
         for r in roadmaps
     ]
     _render_and_write(paths, jobs, force)
+
+
+def _periods_loaded(responses: list[Path], exports: Any, options: dict[str, Any]):
+    """Responses of every period, with earlier periods from an archive, and older versions."""
+    from .periods import load_periods
+    from .responses import concat_sets
+
+    q = _questionnaire_or_none(options["questionnaire"])
+    with _Progress(False) as progress:
+        loaded, older = load_periods(responses, q, exports, options["version_map"], progress)
+    report_problems(loaded.problems + [p for s, _ in older for p in s.problems])
+    if options["archive"] is not None:
+        from .archive import archived_periods, load_archive
+
+        # A period given as responses replaces the same period in the archive.
+        given = set(loaded.meta["period"].fillna(""))
+        wanted = [p for p in archived_periods(options["archive"]) if p not in given]
+        if wanted:
+            earlier = load_archive(options["archive"], wanted, loaded.questionnaire)
+            report_problems(earlier.problems)
+            loaded = concat_sets(loaded.questionnaire, [earlier, loaded])
+    return loaded, older
+
+
+def _annual_report(responses: list[Path], exports: Any, options: dict[str, Any]) -> None:
+    from .annual import annual_models, render_annual
+    from .files import refuse_existing
+    from .templating import template_dir
+
+    loaded, older = _periods_loaded(responses, exports, options)
+    q = loaded.questionnaire
+    language = _lang(q, options["lang"])
+    folder = template_dir(options["template"])
+    if options["fmt"] == "pdf":
+        from .render import check_cjk_font
+
+        check_cjk_font(language)
+    uncertainty = None
+    if options["resamples"]:
+        uncertainty = {
+            "resamples": options["resamples"],
+            "level": 0.9,
+            "weight_spread": 0.2,
+            "seed": options["seed"],
+        }
+    models = annual_models(
+        loaded,
+        older,
+        lang=language,
+        date=_report_date(options["date"]),
+        min_group_size=options["min_group_size"],
+        targets=_targets(q, *options["targets"]),
+        uncertainty=uncertainty,
+    )
+    output = options["output"]
+    if len(models) == 1:
+        paths = [output]
+    else:
+        paths = [
+            output / f"{m['organization']['id']}-annual-{m['latest']}-{language}.{options['fmt']}"
+            for m in models
+        ]
+    refuse_existing(paths, options["force"])
+    from .files import write_atomic
+
+    for path, model in zip(paths, models, strict=True):
+        data = render_annual(model, folder, options["fmt"], options["variant"])
+        write_atomic(path, data, force=options["force"])
+        _stderr().print(f"wrote {path}", markup=False)
+
+
+def _unit_reports(responses: list[Path], exports: Any, options: dict[str, Any]) -> None:
+    """One full roadmap report per unit of the latest period, rendered on every core."""
+    from .annual import unit_sets
+    from .engine import score
+    from .files import refuse_existing, write_atomic
+    from .report import attachment_for, build_report, render_many
+    from .roadmap import build_roadmaps
+    from .templating import template_dir
+
+    loaded, _ = _periods_loaded(responses, exports, options)
+    q = loaded.questionnaire
+    language = _lang(q, options["lang"])
+    folder = template_dir(options["template"])
+    if options["fmt"] == "pdf":
+        from .render import check_cjk_font
+
+        check_cjk_font(language)
+    targets = _targets(q, *options["targets"])
+    day = _report_date(options["date"])
+    latest, units, small = unit_sets(loaded, options["min_group_size"])
+    if small:
+        _stderr().print(
+            f"{small} unit(s) with fewer than {options['min_group_size']} respondents in "
+            f"{latest} get no report of their own",
+            style="yellow",
+            markup=False,
+        )
+    jobs, paths = [], []
+    for k, (organization, _, part) in enumerate(units, start=1):
+        result = score(part, by="organization")
+        (roadmap,) = build_roadmaps(result, part, targets)
+        report = build_report(result, part, roadmap, language, day)
+        jobs.append(
+            (report, attachment_for(result, roadmap), folder, options["fmt"], options["variant"])
+        )
+        name = f"{organization}-{latest}-unit{k:02d}-{language}.{options['fmt']}"
+        paths.append(options["output"] / name)
+    refuse_existing(paths, options["force"])
+    from rich.progress import Progress
+
+    with Progress(console=_stderr(), transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("rendering", total=len(jobs))
+        rendered = render_many(jobs, progress=lambda: bar.advance(task))
+    for path, data, (_, unit, _) in zip(paths, rendered, units, strict=True):
+        write_atomic(path, data, force=options["force"])
+        _stderr().print(f"wrote {path} ({unit})", markup=False)
 
 
 template_app = typer.Typer(help="Report templates an agency can brand.", no_args_is_help=True)
@@ -906,6 +1091,101 @@ def demo(
             jobs.append((model, attachment, folder, fmt, None))
             paths.append(output / f"qingshan-{language}.{fmt}")
     _render_and_write(paths, jobs, force)
+
+
+archive_app = typer.Typer(
+    help="Keep scored results and answers, period after period, as a Parquet dataset.",
+    no_args_is_help=True,
+)
+app.add_typer(archive_app, name="archive")
+
+ArchiveArg = Annotated[
+    Path, typer.Argument(help="The archive folder (docs/archive.md).", metavar="ARCHIVE")
+]
+
+
+class ArchiveListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@archive_app.command("add")
+@_handled
+def archive_add(
+    responses: ResponsesArg,
+    to: Annotated[
+        Path,
+        typer.Option(
+            "--to", help="The archive folder; made when it does not exist.", metavar="ARCHIVE"
+        ),
+    ],
+    questionnaire: QuestionnaireOpt = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Replace archived responses of the same respondents (else exit 2)."
+        ),
+    ] = False,
+    quiet: QuietOpt = False,
+    mapping: MappingOpt = None,
+    encoding: EncodingOpt = None,
+    org: OrgOpt = None,
+    org_name: OrgNameOpt = None,
+    period: PeriodOpt = None,
+) -> None:
+    """Add responses and their periods' scores to the archive; what is already there is skipped.
+
+    Crash-safe: until the new state is complete, readers and the archive see the old one.
+    """
+    from .archive import add_to_archive
+    from .imports import ExportOptions, load_inputs
+
+    exports = ExportOptions(encoding, mapping, org, org_name, period)
+    with _Progress(quiet) as progress:
+        loaded = load_inputs(responses, _questionnaire_or_none(questionnaire), exports, progress)
+    report_problems(loaded.problems)
+    done = add_to_archive(loaded, to, replace=replace)
+    periods = ", ".join(done.periods) if done.periods else "none changed"
+    summary = (
+        f"{done.added} response(s) added, {done.already_archived} already archived"
+        + (f", {done.replaced} replaced" if done.replaced else "")
+        + f"; period(s): {periods}; archive {to}"
+    )
+    _stderr().print(summary, style="green", markup=False)
+
+
+@archive_app.command("list")
+@_handled
+def archive_list(
+    archive: ArchiveArg,
+    output_format: Annotated[
+        ArchiveListFormat, typer.Option("--format", help="table for people, json for programs.")
+    ] = ArchiveListFormat.table,
+) -> None:
+    """List the archive's periods: respondents, organizations, units and questionnaire."""
+    from .archive import archive_contents
+
+    periods = archive_contents(archive)
+    if output_format is ArchiveListFormat.json:
+        import json
+
+        typer.echo(json.dumps(periods, ensure_ascii=False, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table("period", "respondents", "organizations", "units", "questionnaire", "hash")
+    for item in periods:
+        table.add_row(
+            item["period"],
+            str(item["respondents"]),
+            str(item["organizations"]),
+            str(item["units"]),
+            item["questionnaire"],
+            item["questionnaire_hash"],
+        )
+    _stdout().print(table)
+    if not periods:
+        _stderr().print(f"{archive} holds no period yet", markup=False)
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ class ExitCode(IntEnum):
 
 # code -> short title. Q: questionnaire, R: responses, T: thresholds and targets, P: PDF
 # rendering, F: files and references, I: imports of online-form exports, V: periods answered with
-# different questionnaire versions.
+# different questionnaire versions, A: the results archive.
 CATALOGUE: dict[str, str] = {
     "Q001": "YAML syntax error",
     "Q002": "wrong type",
@@ -87,6 +87,11 @@ CATALOGUE: dict[str, str] = {
     "I011": "mapping file error",
     "V001": "version map error",
     "V002": "version map does not fit the responses",
+    "A001": "response without a period",
+    "A002": "not a dtassess archive",
+    "A003": "questionnaire does not match the archive",
+    "A004": "respondent already archived with other answers",
+    "A005": "period not in the archive",
 }
 
 

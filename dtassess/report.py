@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import math
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -593,17 +594,28 @@ def _render_job(job: tuple) -> bytes:
     return render_report(*job)
 
 
-def render_many(jobs: list[tuple], workers: int | None = None) -> list[bytes]:
-    """Render reports in parallel processes (WeasyPrint layout is CPU-bound and single-threaded)."""
+def render_many(
+    jobs: list[tuple], workers: int | None = None, progress: Callable[[], None] | None = None
+) -> list[bytes]:
+    """Render reports in parallel processes (WeasyPrint layout is CPU-bound and single-threaded);
+    `progress` is called as each report is done."""
     import os
 
+    tick = progress or (lambda: None)
     if len(jobs) <= 1:
-        return [render_report(*job) for job in jobs]
+        done = []
+        for job in jobs:
+            done.append(render_report(*job))
+            tick()
+        return done
     from concurrent.futures import ProcessPoolExecutor
 
     count = min(len(jobs), workers or os.cpu_count() or 1)
     with ProcessPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(_render_job, jobs))
+        futures = [pool.submit(_render_job, job) for job in jobs]
+        for future in futures:
+            future.add_done_callback(lambda _: tick())
+        return [future.result() for future in futures]
 
 
 def attachment_for(result: ScoreResult, roadmap: Roadmap) -> bytes:

@@ -728,6 +728,22 @@ def concat_sets(q: Questionnaire, sets: Sequence[ResponseSet]) -> ResponseSet:
     return ResponseSet(q, meta, answers, notes, problems)
 
 
+def subset(responses: ResponseSet, rows: Sequence[int] | Any) -> ResponseSet:
+    """The responses at positions `rows`, in that order, with their notes."""
+    import numpy as np
+
+    index = np.asarray(rows, dtype=np.int64)
+    where = {int(r): i for i, r in enumerate(index)}
+    notes = responses.notes[responses.notes["row"].isin(where)]
+    return ResponseSet(
+        responses.questionnaire,
+        responses.meta.iloc[index].reset_index(drop=True),
+        responses.answers.iloc[index].reset_index(drop=True),
+        notes.assign(row=notes["row"].map(where)).reset_index(drop=True),
+        list(responses.problems),
+    )
+
+
 def check_answer(q: Questionnaire, question: Question, value: Any) -> tuple[Any, str | None]:
     """One answer in canonical form, or None and the reason it is not acceptable.
 

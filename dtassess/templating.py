@@ -99,8 +99,10 @@ def load_brand(folder: Path) -> dict[str, Any]:
     return brand
 
 
-def render_html(model: dict[str, Any], charts: dict[str, Any], folder: Path) -> str:
-    """The report as HTML from the folder's template; template faults become messages."""
+def render_html(
+    model: dict[str, Any], charts: dict[str, Any], folder: Path, name: str = "report.html.j2"
+) -> str:
+    """The report as HTML from the folder's template `name`; template faults become messages."""
     import jinja2
     from markupsafe import Markup
 
@@ -118,8 +120,17 @@ def render_html(model: dict[str, Any], charts: dict[str, Any], folder: Path) -> 
         for k, v in charts.items()
     }
     brand = load_brand(folder)
+    if not (folder / name).is_file():
+        raise DtassessError(
+            Problem(
+                "F004",
+                f"the template folder {folder} has no {name} (made by an older dtassess?): copy "
+                "it from a new 'dtassess template init' folder",
+                str(folder),
+            )
+        )
     try:
-        template = env.get_template("report.html.j2")
+        template = env.get_template(name)
         return template.render(report=model, charts=safe_charts, brand=brand, lang=model["lang"])
     except jinja2.TemplateSyntaxError as exc:
         raise DtassessError(
@@ -128,9 +139,7 @@ def render_html(model: dict[str, Any], charts: dict[str, Any], folder: Path) -> 
             )
         ) from None
     except jinja2.TemplateError as exc:
-        raise DtassessError(
-            Problem("F005", f"template error: {exc}", str(folder / "report.html.j2"))
-        ) from None
+        raise DtassessError(Problem("F005", f"template error: {exc}", str(folder / name))) from None
 
 
 def init_template(destination: str | Path, force: bool = False) -> list[Path]:

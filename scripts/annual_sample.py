@@ -98,9 +98,11 @@ def answer(question: Question, target: float, rng: np.random.Generator):
         return question.options[level_index(question, target)].value
     if question.type == "multi":
         chosen = [o.value for o in question.options if not o.exclusive and rng.random() < target]
-        return chosen or [o.value for o in question.options if o.exclusive][:1] or [
-            question.options[0].value
-        ]
+        return (
+            chosen
+            or [o.value for o in question.options if o.exclusive][:1]
+            or [question.options[0].value]
+        )
     if question.type == "number":
         bands = question.bands
         k = int(np.argmin(np.abs(np.array([b.score for b in bands]) - target)))
@@ -118,20 +120,22 @@ def answer(question: Question, target: float, rng: np.random.Generator):
 def main() -> int:
     q = load_questionnaire("gov-dt")
     area_of = {x.id: AREAS.index(x.id.split(".")[0]) for x in q.questions}
-    if OUT.exists():
-        shutil.rmtree(OUT)
+    for year in YEARS:  # the year folders only: the README beside them stays
+        if (OUT / year).exists():
+            shutil.rmtree(OUT / year)
     rng = np.random.default_rng(2026)
     written = 0
     for year_index, year in enumerate(YEARS):
         folder = OUT / year
-        folder.mkdir(parents=True)
+        folder.mkdir(parents=True, exist_ok=True)
         for unit, (name, sizes, levels) in UNITS.items():
             level = levels[year]
             for k in range(sizes[year_index]):
                 lean = rng.normal(0, 0.25)  # a respondent's own optimism
                 answers: dict[str, object] = {}
+                plain: dict[str, object] = {}  # the values alone, for skip logic
                 for question in q.questions:
-                    if question.when is not None and not question.when.evaluate_one(answers):
+                    if question.when is not None and not question.when.evaluate_one(plain):
                         continue
                     if question.type == "text":
                         continue
@@ -140,16 +144,14 @@ def main() -> int:
                     else:
                         mean = level[area_of[question.id]] + lean + rng.normal(0, 0.45)
                         value = answer(question, float(np.clip((mean - 1) / 4, 0, 1)), rng)
+                    plain[question.id] = value
                     note = NOTES.get((unit, year, question.id)) if k == 0 else None
                     if note:
                         text, evidence = note
                         value = {"value": value, "note": text}
                         if evidence:
                             value["evidence"] = evidence
-                    answers[question.id] = value if not isinstance(value, dict) else value
-                plain = {
-                    key: (v["value"] if isinstance(v, dict) else v) for key, v in answers.items()
-                }
+                    answers[question.id] = value
                 assert all(
                     x.when is None or x.when.evaluate_one(plain)
                     for x in q.questions
@@ -164,7 +166,8 @@ def main() -> int:
                     "respondent": {"id": f"{unit}-{year}-{k + 1}", "role": ROLES[k % len(ROLES)]},
                     "answers": answers,
                 }
-                text = "# 示例数据：虚构的青山县，由 scripts/annual_sample.py 生成\n" + yaml.safe_dump(
+                header = "# 示例数据：虚构的青山县，由 scripts/annual_sample.py 生成\n"
+                text = header + yaml.safe_dump(
                     document, allow_unicode=True, sort_keys=False, width=100
                 )
                 (folder / f"{unit}-{k + 1}.yaml").write_text(text, encoding="utf-8")
