@@ -81,6 +81,7 @@ WORDS: dict[str, dict[str, str]] = {
         "periods": "评估期间",
         "left_out": "比较时未纳入的题目",
         "strongest": "最强子维度",
+        "subdimensions": "各子维度得分",
         "history": "历年总体得分",
         "weakest": "最弱子维度",
         "notes": "受访者备注",
@@ -141,6 +142,7 @@ WORDS: dict[str, dict[str, str]] = {
         "periods": "Periods",
         "left_out": "Questions left out of comparisons",
         "strongest": "Strongest sub-dimension",
+        "subdimensions": "Sub-dimensions",
         "history": "Overall score by period",
         "weakest": "Weakest sub-dimension",
         "notes": "Respondents' notes",
@@ -483,7 +485,7 @@ def _review(q, roadmap, now, level_names, lang, words) -> list[dict[str, Any]]:
     for phase in roadmap.phases:
         if phase.phase > 2:
             continue
-        for action in phase.actions:
+        for k, action in enumerate(phase.actions, start=1):
             then = roadmap.current.get(action.dimension, {}).get("level")
             reached = current.get(action.dimension)
             if reached is not None and reached >= action.reach:
@@ -495,6 +497,7 @@ def _review(q, roadmap, now, level_names, lang, words) -> list[dict[str, Any]]:
             found.append(
                 {
                     "phase": phase.phase,
+                    "number": f"{phase.phase}.{k}",
                     "title": localize(action.title, lang),
                     "dimension": q.title_of(action.dimension, lang),
                     "reach": action.reach,
@@ -515,7 +518,13 @@ def _unit_page(q, unit_rows, unit, latest, previous, responses, organization, la
     def entry(node: str) -> dict[str, Any]:
         row = by_node.get(node)
         if row is None:
-            return {"id": node, "title": q.title_of(node, lang), "score": None, "change": None}
+            return {
+                "id": node,
+                "title": q.title_of(node, lang),
+                "score": None,
+                "level_name": "—",
+                "change": None,
+            }
         level = int(row.level) or None
         return {
             "id": node,
@@ -550,8 +559,9 @@ def _unit_page(q, unit_rows, unit, latest, previous, responses, organization, la
         "respondents": int(rows["respondents"].iloc[0]) if len(rows) else 0,
         "overall": entry("overall"),
         "dimensions": [entry(d.id) for d in q.dimensions],
-        "bars": [
-            {"title": q.title_of(d.id, lang), "score": entry(d.id)["score"]} for d in q.dimensions
+        "subdimensions": [
+            {"title": e["title"], "score": e["score"], "level_name": e["level_name"]}
+            for e in (entry(d.id) for d in q.nodes if d.depth == 2)
         ],
         "strongest": ranked[0] if ranked else None,
         "weakest": ranked[-1] if ranked else None,
@@ -702,6 +712,10 @@ def render_annual(
             {"trend": words["trend"]},
             palette=palette,
         ),
+        "units": {
+            k: charts.bars(page["subdimensions"], score_range, rings, palette=palette)
+            for k, page in enumerate(model["unit_pages"])
+        },
     }
     html = render_html(model, drawn, folder, "annual.html.j2")
     if fmt == "html":

@@ -803,6 +803,10 @@ def _periods_loaded(responses: list[Path], exports: Any, options: dict[str, Any]
     return loaded, older
 
 
+# The annual report's intervals: 90%, respondents resampled and weights perturbed by ±20%.
+DEFAULT_INTERVALS = {"resamples": 1000, "level": 0.9, "weight_spread": 0.2, "seed": 0}
+
+
 def _annual_report(responses: list[Path], exports: Any, options: dict[str, Any]) -> None:
     from .annual import annual_models, render_annual
     from .files import refuse_existing
@@ -819,9 +823,8 @@ def _annual_report(responses: list[Path], exports: Any, options: dict[str, Any])
     uncertainty = None
     if options["resamples"]:
         uncertainty = {
+            **DEFAULT_INTERVALS,
             "resamples": options["resamples"],
-            "level": 0.9,
-            "weight_spread": 0.2,
             "seed": options["seed"],
         }
     models = annual_models(
@@ -1064,12 +1067,14 @@ def demo(
     ] = None,
     force: ForceOpt = False,
 ) -> None:
-    """Render the bundled sample county's report in Chinese and English (PDF and HTML)."""
+    """Render the bundled sample county's report in Chinese and English (PDF and HTML), and
+    its annual report over 2024-2026."""
+    from .annual import annual_models
     from .engine import score as run_score
     from .output import print_table
     from .render import check_cjk_font
     from .report import attachment_for, build_report
-    from .resources import sample_responses_dir
+    from .resources import annual_sample_dir, sample_responses_dir
     from .responses import load_responses
     from .roadmap import build_roadmaps
     from .templating import template_dir
@@ -1090,6 +1095,11 @@ def demo(
         for fmt in ("pdf", "html"):
             jobs.append((model, attachment, folder, fmt, None))
             paths.append(output / f"qingshan-{language}.{fmt}")
+    years = load_responses([annual_sample_dir()])
+    for language in q.locales:
+        (annual,) = annual_models(years, lang=language, date=day, uncertainty=DEFAULT_INTERVALS)
+        jobs.append((annual, None, folder, "pdf", None))
+        paths.append(output / f"qingshan-annual-{language}.pdf")
     _render_and_write(paths, jobs, force)
 
 

@@ -563,7 +563,12 @@ def render_report(
     fmt: str = "pdf",
     variant: str | None = None,
 ) -> bytes:
-    """One report as PDF or self-contained HTML bytes."""
+    """One report as PDF or self-contained HTML bytes (an annual model, `kind: annual`, is
+    rendered by `annual.render_annual`; it carries its numbers itself)."""
+    if model.get("kind") == "annual":
+        from .annual import render_annual
+
+        return render_annual(model, folder, fmt, variant)
     from .render import render_html_file, render_pdf
     from .templating import load_brand, render_html
 

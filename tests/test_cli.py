@@ -174,7 +174,8 @@ def test_demo_scores_and_renders_both_languages_as_a_subprocess(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "青山县人民政府" in result.stdout and "数据隐私与安全" in result.stdout
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["qingshan-en.html", "qingshan-en.pdf", "qingshan-zh.html", "qingshan-zh.pdf"]
+    assert names == ["qingshan-annual-en.pdf", "qingshan-annual-zh.pdf", "qingshan-en.html",
+                     "qingshan-en.pdf", "qingshan-zh.html", "qingshan-zh.pdf"]  # fmt: skip
     assert all((out / n).stat().st_mode & 0o044 for n in names)  # readable like any file
     again = run("demo", "-o", out)
     assert again.returncode == 2 and "already exists; pass --force" in again.stderr
