@@ -331,7 +331,7 @@ def build_annual(
         "left_out": [
             {
                 "question": qid,
-                "title": q.title_of(qid, lang) if q.has_question(qid) else qid,
+                "title": localize(q.question(qid).text, lang) if q.has_question(qid) else qid,
                 "reason": why,
             }
             for qid, why in (agency.left_out or ())

@@ -218,3 +218,15 @@ def test_the_annual_sample_tells_its_story():
     assert all(s["change"] < -5 for s in finance) and finance[1]["trend"] < -5
     latest = {u: s["score"] for (u, p), s in overall.items() if p == "2026"}
     assert max(latest, key=latest.get) == "县政务服务和数据管理局"
+
+
+def test_annual_report_across_versions_lists_what_it_left_out(tmp_path):
+    answers = two_versions(tmp_path)
+    out = tmp_path / "annual.html"
+    result = cli("report", answers, "--annual", "--version-map", tmp_path / "map.yaml",
+                 "--min-group-size", "1", "--resamples", "0", "--format", "html",
+                 "-o", out)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "比较时未纳入的题目" in html and "its score bands changed" in html
+    assert "+50.0" in html  # the comparable change, not the raw one (+25)
