@@ -583,26 +583,9 @@ ANNUAL_ATTACHMENT = "dtassess-annual.json"
 
 def previous_roadmap(q: Questionnaire, rows: pd.DataFrame, targets: Targets | None = None):
     """The roadmap the previous period's agency scores gave (without its findings)."""
-    from .roadmap import PHASES, Phase, Roadmap, Targets, plan, project
+    from .roadmap import Roadmap, Targets, phased_plan
 
-    current = {
-        row.node: {
-            "score": None if math.isnan(row.score) else float(row.score),
-            "level": int(row.level) or None,
-        }
-        for row in rows.itertuples(index=False)
-    }
-    gaps, actions = plan(q, current, targets or Targets())
-    phases = [
-        Phase(
-            phase=p["phase"],
-            horizon=p["horizon"],
-            months=p["months"],
-            actions=[a for a in actions if a.phase == p["phase"]],
-            projection=project(q, current, actions, p["phase"]),
-        )
-        for p in PHASES
-    ]
+    current, gaps, phases = phased_plan(q, rows, targets or Targets())
     group = {"organization": rows["organization"].iloc[0], "period": rows["period"].iloc[0]}
     return Roadmap(q.ref, group, current, gaps, phases, {})
 

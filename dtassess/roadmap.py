@@ -434,6 +434,32 @@ def _extremes(question, values) -> dict[str, Any]:
 # --------------------------------------------------------------------------- one call
 
 
+def phased_plan(
+    q: Questionnaire, table: Any, targets: Targets
+) -> tuple[dict[str, dict[str, Any]], list[DimensionGap], list[Phase]]:
+    """One group's rows of a score table (one per node) as its current scores and levels, its
+    gaps and its actions in phases, each with where it leads."""
+    current = {
+        row.node: {
+            "score": None if math.isnan(row.score) else float(row.score),
+            "level": int(row.level) or None,
+        }
+        for row in table.itertuples(index=False)
+    }
+    gaps, actions = plan(q, current, targets)
+    phases = [
+        Phase(
+            phase=p["phase"],
+            horizon=p["horizon"],
+            months=p["months"],
+            actions=[a for a in actions if a.phase == p["phase"]],
+            projection=project(q, current, actions, p["phase"]),
+        )
+        for p in PHASES
+    ]
+    return current, gaps, phases
+
+
 def build_roadmaps(
     result: ScoreResult, responses: ResponseSet, targets: Targets | None = None
 ) -> list[Roadmap]:
@@ -445,24 +471,7 @@ def build_roadmaps(
     roadmaps = []
     meta = responses.meta
     for (org, period), table in result.table.groupby(["organization", "period"], sort=False):
-        current = {
-            row.node: {
-                "score": None if math.isnan(row.score) else float(row.score),
-                "level": int(row.level) or None,
-            }
-            for row in table.itertuples(index=False)
-        }
-        gaps, actions = plan(q, current, targets)
-        phases = [
-            Phase(
-                phase=p["phase"],
-                horizon=p["horizon"],
-                months=p["months"],
-                actions=[a for a in actions if a.phase == p["phase"]],
-                projection=project(q, current, actions, p["phase"]),
-            )
-            for p in PHASES
-        ]
+        current, gaps, phases = phased_plan(q, table, targets)
         mask = (meta["organization"].fillna("") == org) & (meta["period"].fillna("") == period)
         rows = np.flatnonzero(mask.to_numpy())
         found = findings(q, responses, rows)
