@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import __version__
 from .questionnaire import Questionnaire, localize
-from .report import source_files
+from .report import finish_document, source_files
 
 if TYPE_CHECKING:
     from .engine import ScoreResult
@@ -673,7 +673,6 @@ def render_annual(
     import json
 
     from . import charts
-    from .render import render_html_file, render_pdf
     from .templating import load_brand, render_html
 
     rings = [level["min"] for level in model["scale"]]
@@ -707,29 +706,12 @@ def render_annual(
         },
     }
     html = render_html(model, drawn, folder, "annual.html.j2")
-    if fmt == "html":
-        return render_html_file(html, root=folder).encode("utf-8")
     numbers = {
         k: model[k] for k in ("organization", "periods", "summary", "units", "movers", "review")
     }
-    pdf = render_pdf(
-        html,
-        root=folder,
-        lang=model["lang"],
-        title=f"{model['title']} · {model['organization']['name']}",
-        author=model["organization"]["name"],
-        subject=model["questionnaire"]["title"],
-        created=dt.date.fromisoformat(model["date"]),
-        attachments=[
-            (
-                ANNUAL_ATTACHMENT,
-                json.dumps(numbers, ensure_ascii=False, indent=1).encode(),
-                "dtassess annual report numbers (JSON)",
-            )
-        ],
-        variant=variant,
-    )
-    return pdf.data if hasattr(pdf, "data") else pdf
+    data = json.dumps(numbers, ensure_ascii=False, indent=1).encode()
+    attachment = (ANNUAL_ATTACHMENT, data, "dtassess annual report numbers (JSON)")
+    return finish_document(model, html, folder, fmt, attachment, variant)
 
 
 def unit_sets(responses: ResponseSet, min_group_size: int = 3):

@@ -569,7 +569,6 @@ def render_report(
         from .annual import render_annual
 
         return render_annual(model, folder, fmt, variant)
-    from .render import render_html_file, render_pdf
     from .templating import load_brand, render_html
 
     meta = model["methodology"]
@@ -578,6 +577,28 @@ def render_report(
     palette = {"primary": brand["primary"], "accent": brand["accent"]}
     charts = charts_for(model, tuple(meta["score_range"]), rings, palette)
     html = render_html(model, charts, folder)
+    return finish_document(
+        model,
+        html,
+        folder,
+        fmt,
+        (ATTACHMENT, attachment, "dtassess scores and roadmap (JSON)"),
+        variant,
+    )
+
+
+def finish_document(
+    model: dict[str, Any],
+    html: str,
+    folder: Path,
+    fmt: str,
+    attachment: tuple[str, bytes, str],
+    variant: str | None = None,
+) -> bytes:
+    """A rendered report's HTML as self-contained HTML, or as a PDF carrying `attachment`
+    (name, bytes, description), its metadata taken from the model."""
+    from .render import render_html_file, render_pdf
+
     if fmt == "html":
         return render_html_file(html, root=folder).encode("utf-8")
     pdf = render_pdf(
@@ -588,7 +609,7 @@ def render_report(
         author=model["organization"]["name"],
         subject=model["questionnaire"]["title"],
         created=dt.date.fromisoformat(model["date"]),
-        attachments=[(ATTACHMENT, attachment, "dtassess scores and roadmap (JSON)")],
+        attachments=[attachment],
         variant=variant,
     )
     return pdf.data if hasattr(pdf, "data") else pdf
