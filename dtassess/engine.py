@@ -5,11 +5,18 @@ each dimension's children and their weights, each question's effective weight in
 answers become one float matrix, respondents x questions, holding each answer's 0-1 score with NaN
 where there is none; the dimension tree is then aggregated bottom-up, one node at a time, each
 node a few array operations over all respondents. The same code scores one response or a million.
+
+Matrices are made a block of rows at a time. `score` by unit or organization keeps none of them:
+it scores respondents group by group and sums each group's statistics as the blocks go
+(`_score_groups`), so that a million respondents take seconds and a few hundred megabytes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import os
+from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,8 +198,18 @@ def _choice_tables(question: Question, coded: Coded) -> tuple[np.ndarray, ...]:
     return score, answer, applicable
 
 
-def _number(question: Question, series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Scores by bands, 'has an answer' and 'answered N/A' for a number question."""
+def _number(question: Question, series: pd.Series) -> tuple[np.ndarray, ...]:
+    """A number question as codes and tables, like a choice question: code b for an answer in
+    band b, code `bands` for N/A, -1 for no answer (-2, hidden, is set by the caller)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # Judged once per distinct value (with "na" among numbers a column is categorical);
+        # an invalid one is reported by the cell-by-cell path below, which names the rows.
+        try:
+            coded, *tables = _number(question, pd.Series(series.cat.categories, dtype=object))
+        except DtassessError:
+            pass
+        else:
+            return (np.append(coded, -1).astype(coded.dtype)[series.cat.codes], *tables)
     if series.dtype.kind in "iuf":
         numbers = series.to_numpy(dtype=float)
         na = np.zeros(len(numbers), bool)
@@ -205,13 +222,29 @@ def _number(question: Question, series: pd.Series) -> tuple[np.ndarray, np.ndarr
             raise _invalid(question, raw.to_numpy(), present & np.isnan(numbers))
     answered = ~np.isnan(numbers)
     mins = np.array([b.min for b in question.bands])
-    table = np.array([b.score for b in question.bands] + [np.nan])
-    index = np.searchsorted(mins, numbers, side="right") - 1
+    bands = len(mins)
+    kind = _small_int(bands + 3)
+    if bands <= 8:  # the band: how many minimums a number reaches, less one
+        index = np.full(len(numbers), -1, dtype=kind)
+        for low in mins:
+            index += numbers >= low
+    else:
+        index = (np.searchsorted(mins, numbers, side="right") - 1).astype(kind)
     below = answered & (index < 0)
     if below.any():
         raise _invalid(question, numbers, below)
-    index = np.where(answered, index, len(mins))
-    return table[index], answered, na
+    # a number's band; N/A and no answer
+    codes = np.where(answered, index, np.where(na, bands, -1).astype(kind))
+    # Slots: the bands, N/A (not applicable), hidden (code -2), no answer (code -1).
+    score = np.array([b.score for b in question.bands] + [0.0, 0.0, 0.0])
+    answer = np.array([1.0] * bands + [0.0, 0.0, 0.0])
+    applicable = np.array([1.0] * bands + [0.0, 0.0, 1.0])
+    return codes, score, answer, applicable
+
+
+def _small_int(size: int) -> np.dtype:
+    """The smallest integer type for 0 ... size - 1 (and -1, -2): codes, slots, bits."""
+    return np.dtype(np.int8 if size < 2**7 else np.int16 if size < 2**15 else np.int32)
 
 
 def _invalid(question: Question, values: np.ndarray, bad: np.ndarray) -> DtassessError:
@@ -232,57 +265,74 @@ BLOCK_ROWS = 16_384
 
 @dataclass
 class _Prepared:
-    """Every scored question's answers reduced to per-row arrays, once for all rows: codes
-    and per-value tables for questions answered by options, plain arrays for numbers. Skip
-    logic is already applied (hidden rows carry code -2, or zeros)."""
+    """Every scored question's answers as positions in small per-value tables, once for all
+    rows, skip logic applied.
 
-    columns: list[tuple]  # ("coded", codes, score, answer, applicable) | ("plain", s, has, ok)
+    Each question has a run of slots in the tables: hidden by skip logic, no answer, then its
+    distinct values; `starts` holds where each run begins. `slots` (questions x respondents,
+    small integers) holds each answer's slot, so that a block's three answer matrices are three
+    `take`s, and the group statistics can count answers per slot instead of reading floats.
+    Number questions are coded by band. A million respondents of gov-dt: 80 MB of slots.
+    """
+
+    slots: np.ndarray
+    starts: np.ndarray
+    score: np.ndarray  # 0-1 score, 0 where there is none
+    answer: np.ndarray  # 1.0 for an answer (not N/A) to a question that was shown
+    applicable: np.ndarray  # 1.0 when shown and not marked N/A
 
 
-def _prepare(q: Questionnaire, answers: pd.DataFrame, exclude: Collection[str] = ()) -> _Prepared:
+def _prepare(
+    q: Questionnaire,
+    answers: pd.DataFrame,
+    exclude: Collection[str] = (),
+    order: np.ndarray | None = None,
+) -> _Prepared:
+    """The answers as slots; with `order`, the respondents in that order."""
     model = compile_model(q)
     n = len(answers)
     coded = _Coder(answers, n)
     hidden = _hidden(q, coded, n)
-    columns: list[tuple] = []
+    runs: list[tuple] = []  # per question: codes (-2 hidden, -1 none) and its three tables
     for question in model.questions:
         gone = hidden.get(question.id)
         if question.id in exclude:
             # Left out of a comparison: counts nowhere, as if it did not apply to anyone.
-            nothing = np.zeros(n, dtype=bool)
-            columns.append(("plain", np.zeros(n), nothing, nothing))
-        elif question.type == "number":
-            col, has, na = _number(question, coded.series(question.id))
-            shown = ~na if gone is None else ~na & ~gone
-            has &= shown
-            columns.append(("plain", np.where(has, col, 0.0), has, shown))
+            nothing = np.zeros(2)
+            runs.append((np.full(n, -1, dtype=np.int8), nothing, nothing, nothing))
+            continue
+        if question.type == "number":
+            codes, *tables = _number(question, coded.series(question.id))
         else:
             tables = _choice_tables(question, coded(question.id))
             codes = coded(question.id).codes
-            if gone is not None:
-                codes = np.where(gone, -2, codes)
-            columns.append(("coded", codes, *tables))
-    return _Prepared(columns)
+        if gone is not None:
+            codes = np.where(gone, -2, codes)
+        runs.append((codes, *tables))
+    # The tables end with the slots of codes -2 and -1: rolled by two, each run starts with
+    # them, and code c of a run starting at s is slot s + 2 + c.
+    starts = np.cumsum([0] + [len(run[1]) for run in runs])
+    slots = np.empty((len(runs), n), dtype=_small_int(int(starts[-1])))
+    for j, (codes, *_) in enumerate(runs):
+        # reordered question by question: small codes, and no second copy of all the slots
+        np.add(
+            codes if order is None else codes[order], starts[j] + 2, out=slots[j], dtype=slots.dtype
+        )
+    tables = [
+        np.concatenate([np.zeros(0), *(np.roll(run[t], 2) for run in runs)]) for t in (1, 2, 3)
+    ]
+    return _Prepared(slots, starts, *tables)
 
 
 def _block_matrix(q: Questionnaire, prepared: _Prepared, rows: slice) -> AnswerMatrix:
     """The answer matrix of one block of rows."""
-    n = rows.stop - rows.start
-    width = len(prepared.columns)
-    # Column-major: each write below fills one contiguous column, and the matrix products
-    # that follow read whole columns.
-    scores = np.empty((n, width), order="F")
-    answered = np.empty((n, width), order="F")
-    applicable = np.empty((n, width), order="F")
-    outs = (scores, answered, applicable)
-    for j, column in enumerate(prepared.columns):
-        if column[0] == "coded":
-            codes = column[1][rows]
-            for table, out in zip(column[2:], outs, strict=True):
-                np.take(table, codes, out=out[:, j], mode="wrap")
-        else:
-            for values, out in zip(column[1:], outs, strict=True):
-                out[:, j] = values[rows]
+    # `take` wants positions as intp; the results are questions x rows, row-major: as rows x
+    # questions they are column-major, each question a contiguous column, which is what the
+    # matrix products that follow read fastest.
+    index = prepared.slots[:, rows].astype(np.intp)
+    scores = np.take(prepared.score, index).T
+    answered = np.take(prepared.answer, index).T
+    applicable = np.take(prepared.applicable, index).T
     valid = applicable if q.unanswered == "zero" else answered
     return AnswerMatrix(scores, valid, answered, applicable)
 
@@ -357,15 +407,36 @@ def hidden_rows(q: Questionnaire, answers: pd.DataFrame) -> dict[str, np.ndarray
 # --------------------------------------------------------------------------- the tree
 
 
-@dataclass
 class RespondentScores:
     """Scores and coverage per respondent (rows) and node (columns: `overall`, dimensions).
 
-    Scores are in the questionnaire's reporting range; coverage is 0-1.
+    Scores are in the questionnaire's reporting range; coverage is 0-1. Given `compute` instead
+    of the frames, they are computed on first use: `score` builds a group table without them
+    (two frames of a million rows it would otherwise keep for callers that seldom look).
     """
 
-    score: pd.DataFrame
-    coverage: pd.DataFrame
+    def __init__(
+        self,
+        score: pd.DataFrame | None = None,
+        coverage: pd.DataFrame | None = None,
+        compute: Callable[[], RespondentScores] | None = None,
+    ) -> None:
+        self._score, self._coverage, self._compute = score, coverage, compute
+
+    def _computed(self) -> None:
+        if self._compute is not None:
+            done = self._compute()
+            self._score, self._coverage, self._compute = done.score, done.coverage, None
+
+    @property
+    def score(self) -> pd.DataFrame:
+        self._computed()
+        return self._score  # type: ignore[return-value]
+
+    @property
+    def coverage(self) -> pd.DataFrame:
+        self._computed()
+        return self._coverage  # type: ignore[return-value]
 
 
 def _by_columns(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -373,16 +444,95 @@ def _by_columns(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return (weights.T @ matrix.T).T
 
 
-def aggregate_tree(model: CompiledModel, matrix: AnswerMatrix) -> np.ndarray:
+@contextmanager
+def _one_blas_thread(rows: int) -> Iterator[bool]:
+    """BLAS on one thread meanwhile, for more than a block of rows, where threadpoolctl is
+    installed to set it; yields whether it did.
+
+    Scoring makes three matrix products per block of rows, each too small to gain much from
+    a second thread, and BLAS threads wait for each other at every call: on a virtual machine
+    whose other core the host is busy with, every call waits a time slice. A million
+    respondents took 4 s to scan so instead of 0.9 s (2 cores, OpenBLAS).
+    """
+    limits = None
+    if rows > BLOCK_ROWS:  # else a product or two: not worth looking BLAS up
+        with suppress(ImportError):
+            from threadpoolctl import threadpool_limits as limits
+    if limits is None:
+        yield False
+        return
+    with limits(limits=1, user_api="blas") as limiter:
+        # whether there was a BLAS to limit
+        yield bool(limiter.get_original_num_threads().get("blas"))
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class _Products:
+    """The sums over questions a block needs, as three matrix products, one per matrix of the
+    block, the weight matrices side by side: the tree's weighted scores and the weights of the
+    scores that count (`direct`), the coverage's answered and applicable weights (`effective`)
+    and, given `members` (questions x some nodes, 1.0 where a question counts in the node),
+    each such node's total score and number of scores.
+
+    Each product is a BLAS call, and BLAS runs threads: on a busy machine a call can wait a
+    time slice for them, so the fewer calls the steadier the time. Side by side changes no
+    result: each column is the same sum over the questions.
+    """
+
+    def __init__(
+        self, q: Questionnaire, model: CompiledModel, members: np.ndarray | None = None
+    ) -> None:
+        self.width = len(model.node_ids)
+        self.zero = q.unanswered == "zero"  # the scores that count are those that apply
+        more = [] if members is None else [members]
+        self.members = 0 if members is None else members.shape[1]
+        self.by_score = np.hstack([model.direct, *more])
+        self.by_valid = np.hstack([model.direct, *more, model.effective])
+        self.effective = model.effective
+
+    def __call__(self, matrix: AnswerMatrix) -> dict[str, np.ndarray]:
+        """Each sum rows x columns, column-major."""
+        w, k = self.width, self.members
+        scores = _by_columns(matrix.scores, self.by_score)
+        valid = _by_columns(matrix.valid, self.by_valid)
+        # `valid` is the answered or the applicable matrix; the other one has a product too
+        other = _by_columns(matrix.answered if self.zero else matrix.applicable, self.effective)
+        covered = valid[:, w + k :]
+        done, possible = (other, covered) if self.zero else (covered, other)
+        return {
+            "weighted": scores[:, :w],
+            "counted": valid[:, :w],
+            "total": scores[:, w:],
+            "scored": valid[:, w : w + k],
+            "done": done,
+            "possible": possible,
+        }
+
+
+def aggregate_tree(
+    model: CompiledModel,
+    matrix: AnswerMatrix,
+    weighted: np.ndarray | None = None,
+    counted: np.ndarray | None = None,
+) -> np.ndarray:
     """Node scores (0-1, NaN for none): respondents x nodes, column-major.
 
     The questions' part of every weighted mean is two matrix products for all nodes at once
     (weighted scores, and the weights of the scores that count, so that missing scores leave
-    the denominator); sub-dimensions then join their parents bottom-up.
+    the denominator; given when a caller has them, see `_Products`); sub-dimensions then join
+    their parents bottom-up.
     """
     n = matrix.scores.shape[0]
-    weighted = _by_columns(matrix.scores, model.direct)
-    counted = _by_columns(matrix.valid, model.direct)
+    if weighted is None or counted is None:
+        weighted = _by_columns(matrix.scores, model.direct)
+        counted = _by_columns(matrix.valid, model.direct)
     nodes = np.full((n, len(model.node_ids)), np.nan, order="F")
     with np.errstate(invalid="ignore", divide="ignore"):
         for plan in model.plans:
@@ -401,9 +551,11 @@ def _mean(plan: NodePlan, weighted: np.ndarray, counted: np.ndarray, nodes: np.n
     weight = counted[:, plan.index].copy()
     for col, w in zip(plan.child_cols, plan.child_weights, strict=True):
         child = nodes[:, col]
-        ok = ~np.isnan(child)
-        total += np.where(ok, child, 0.0) * w
-        weight += ok * w
+        ok = child == child  # not NaN
+        part = np.where(ok, child, 0.0)
+        part *= w
+        total += part
+        np.add(weight, w, out=weight, where=ok)
     total /= weight
     total[weight == 0] = np.nan
     return total
@@ -453,17 +605,19 @@ def score_respondents(
     score = np.empty((n, width), order="F")
     coverage = np.empty((n, width), order="F")
     low, high = q.score_range
-    for start in range(0, n, block_rows):
-        rows = slice(start, min(start + block_rows, n))
-        matrix = _block_matrix(q, prepared, rows)
-        nodes01 = aggregate_tree(model, matrix)
-        if question_scores is not None:
-            question_scores[rows] = np.where(matrix.valid > 0, matrix.scores, np.nan)
-        score[rows] = low + nodes01 * (high - low)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            done = _by_columns(matrix.answered, model.effective)
-            possible = _by_columns(matrix.applicable, model.effective)
-            coverage[rows] = np.where(possible > 0, done / possible, np.nan)
+    products = _Products(q, model)
+    with _one_blas_thread(n):
+        for start in range(0, n, block_rows):
+            rows = slice(start, min(start + block_rows, n))
+            matrix = _block_matrix(q, prepared, rows)
+            sums = products(matrix)
+            nodes01 = aggregate_tree(model, matrix, sums["weighted"], sums["counted"])
+            if question_scores is not None:
+                question_scores[rows] = np.where(matrix.valid > 0, matrix.scores, np.nan)
+            score[rows] = low + nodes01 * (high - low)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                done, possible = sums["done"], sums["possible"]
+                coverage[rows] = np.where(possible > 0, done / possible, np.nan)
     columns = list(model.node_ids)
     return RespondentScores(
         pd.DataFrame(score, index=answers.index, columns=columns, copy=False),
@@ -510,37 +664,54 @@ def group_scores(
     grouped = scores.score.groupby([frame_keys[k] for k in keys], sort=False, dropna=False)
     mean = grouped.mean()
     median = grouped.median()
-    stat = median if statistic == "median" else mean
     spread = grouped.std(ddof=1)
     count = grouped.count()
     respondents = grouped.size()
     cover = scores.coverage.groupby([frame_keys[k] for k in keys], sort=False, dropna=False).mean()
     if question_scores is None:
-        rwg = alpha = np.full(stat.shape, np.nan)
+        rwg = alpha = np.full(mean.shape, np.nan)
     else:
         codes = grouped.ngroup().to_numpy()
         rwg, alpha = agreement(q, question_scores, codes, respondents.to_numpy(), len(respondents))
+    stats = {
+        "coverage": cover.to_numpy(),
+        "n": count.to_numpy(),
+        "sd": spread.to_numpy(),
+        "mean": mean.to_numpy(),
+        "median": median.to_numpy(),
+        "rwg": rwg,
+        "alpha": alpha,
+    }
+    index_frame = mean.index.to_frame(index=False)
+    return _long_table(q, model, statistic, index_frame, names, respondents.to_numpy(), stats)
+
+
+def _long_table(
+    q: Questionnaire,
+    model: CompiledModel,
+    statistic: str,
+    index_frame: pd.DataFrame,
+    names: pd.Series,
+    respondents: np.ndarray,
+    stats: dict[str, np.ndarray],
+) -> pd.DataFrame:
+    """The long table from per-group statistics (each groups x nodes, groups in the order of
+    `index_frame`, which holds their keys): one row per group and node, sorted by keys and node.
+    """
+    keys = list(index_frame.columns)
+    score = stats["median" if statistic == "median" else "mean"]
     long = pd.DataFrame(
-        {
-            "score": stat.to_numpy().ravel(),
-            "coverage": cover.to_numpy().ravel(),
-            "n": count.to_numpy().ravel(),
-            "sd": spread.to_numpy().ravel(),
-            "mean": mean.to_numpy().ravel(),
-            "median": median.to_numpy().ravel(),
-            "rwg": np.asarray(rwg).ravel(),
-            "alpha": np.asarray(alpha).ravel(),
-        }
+        {"score": np.asarray(score).ravel(), **{k: np.asarray(v).ravel() for k, v in stats.items()}}
     )
     long["low_agreement"] = long["rwg"].to_numpy() < AGREEMENT_MIN  # NaN compares False
     long["low_consistency"] = long["alpha"].to_numpy() < CONSISTENCY_MIN
     repeat = len(model.node_ids)
-    index_frame = stat.index.to_frame(index=False)
+    groups = len(index_frame)
     for k in keys:
         long[k] = np.repeat(index_frame[k].to_numpy(dtype=object), repeat)
-    long["respondents"] = np.repeat(respondents.to_numpy(), repeat)
-    long["node"] = np.tile(np.array(model.node_ids, dtype=object), len(stat))
-    long["depth"] = np.tile(model.depth, len(stat))
+    long["respondents"] = np.repeat(respondents, repeat)
+    long["node"] = np.tile(np.array(model.node_ids, dtype=object), groups)
+    long["depth"] = np.tile(model.depth, groups)
     long["level"] = levels_of(q, long["score"].to_numpy())
     long["organization_name"] = long["organization"].map(names).fillna("")
     order = {node: i for i, node in enumerate(model.node_ids)}
@@ -733,6 +904,17 @@ def _group_variance(
         return np.where(counts >= 2, m2 / (counts - 1), np.nan)
 
 
+def _alpha_nodes(model: CompiledModel) -> list[tuple[int, np.ndarray]]:
+    """The nodes Cronbach's alpha is computed for (two questions or more), with the columns of
+    their questions."""
+    found = []
+    for k in range(len(model.node_ids)):
+        cols = np.flatnonzero(model.effective[:, k] > 0)
+        if len(cols) >= 2:
+            found.append((k, cols))
+    return found
+
+
 def agreement(
     q: Questionnaire,
     question_scores: np.ndarray,
@@ -744,7 +926,8 @@ def agreement(
 
     `question_scores` is respondents x scored questions (0-1, NaN for no score), `codes` each
     respondent's group (0..groups-1), `sizes` each group's number of respondents. One loop over
-    questions and one over nodes, each step whole columns: nothing per respondent.
+    questions and one over nodes, each step whole columns: nothing per respondent. (`score`
+    gets the same statistics from the answers' slots, without this matrix: `_score_groups`.)
     """
     model = compile_model(q)
     width = len(model.questions)
@@ -755,6 +938,41 @@ def agreement(
         where = codes[ok]
         counts = np.bincount(where, minlength=groups).astype(float)
         variance[:, j] = _group_variance(where, column[ok], counts, groups)
+    nodes = _alpha_nodes(model)
+    complete_counts = np.zeros((groups, len(nodes)))
+    parts = np.zeros((groups, len(nodes)))
+    total_variance = np.zeros((groups, len(nodes)))
+    for i, (_, cols) in enumerate(nodes):
+        # Cronbach's alpha over the complete cases of the node's questions
+        complete = np.ones(len(codes), dtype=bool)
+        for j in cols:
+            complete &= ~np.isnan(question_scores[:, j])
+        where = codes[complete]
+        counts = np.bincount(where, minlength=groups).astype(float)
+        total = np.zeros(len(where))
+        for j in cols:
+            column = question_scores[complete, j]
+            total += column
+            parts[:, i] += _group_variance(where, column, counts, groups)
+        total_variance[:, i] = _group_variance(where, total, counts, groups)
+        complete_counts[:, i] = counts
+    return _agreement(model, variance, sizes, nodes, complete_counts, parts, total_variance)
+
+
+def _agreement(
+    model: CompiledModel,
+    variance: np.ndarray,
+    sizes: np.ndarray,
+    alpha_nodes: list[tuple[int, np.ndarray]],
+    complete_counts: np.ndarray,
+    parts: np.ndarray,
+    total_variance: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """rWG(J) and alpha (groups x nodes) from the groups' variances: of each question over the
+    respondents with a score (`variance`, groups x questions) and, per node of `alpha_nodes`,
+    the number of complete cases, the sum of the questions' variances over them (`parts`) and
+    the variance of their totals (groups x those nodes)."""
+    groups = len(sizes)
     null = np.array([null_variance(x) for x in model.questions])
     rwg = np.full((groups, len(model.node_ids)), np.nan)
     alpha = np.full_like(rwg, np.nan)
@@ -772,24 +990,10 @@ def agreement(
             r = np.clip(1.0 - mean_observed / mean_null, 0.0, 1.0)
             value = j_used * r / (j_used * r + (1.0 - r))
             rwg[:, k] = np.where((j_used > 0) & (sizes >= 2), value, np.nan)
-            # Cronbach's alpha over the complete cases of the node's questions
-            if len(cols) < 2:
-                continue
-            complete = np.ones(len(codes), dtype=bool)
-            for j in cols:
-                complete &= ~np.isnan(question_scores[:, j])
-            where = codes[complete]
-            counts = np.bincount(where, minlength=groups).astype(float)
-            total = np.zeros(len(where))
-            parts = np.zeros(groups)
-            for j in cols:
-                column = question_scores[complete, j]
-                total += column
-                parts += _group_variance(where, column, counts, groups)
-            total_variance = _group_variance(where, total, counts, groups)
+        for i, (k, cols) in enumerate(alpha_nodes):
             size = len(cols)
-            value = size / (size - 1) * (1.0 - parts / total_variance)
-            defined = (counts >= 3) & (total_variance > ZERO_VARIANCE)
+            value = size / (size - 1) * (1.0 - parts[:, i] / total_variance[:, i])
+            defined = (complete_counts[:, i] >= 3) & (total_variance[:, i] > ZERO_VARIANCE)
             alpha[:, k] = np.where(defined, value, np.nan)
     return rwg, alpha
 
@@ -841,18 +1045,413 @@ def score(
     """
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
+    if statistic not in STATISTICS:
+        raise ValueError(f"statistic must be one of {', '.join(STATISTICS)}")
     q = responses.questionnaire
     answers = responses.answers
-    matrix = None
-    if by != "respondent":
-        # The one respondents x questions matrix the group statistics need, filled per block.
-        matrix = np.empty((len(answers), len(compile_model(q).questions)), order="F")
-    per_respondent = score_respondents(q, answers, question_scores=matrix, exclude=exclude)
-    table = group_scores(
-        q, responses.meta, per_respondent, by=by, statistic=statistic, question_scores=matrix
-    )
-    del matrix
+    if by == "respondent" or len(answers) == 0:
+        per_respondent = score_respondents(q, answers, exclude=exclude)
+        matrix = None if by == "respondent" else np.empty((0, len(compile_model(q).questions)))
+        table = group_scores(q, responses.meta, per_respondent, by, statistic, matrix)
+    else:
+        table = _score_groups(q, responses.meta, answers, by, statistic, exclude)
+        # The table does not need them: computed if a caller asks.
+        per_respondent = RespondentScores(
+            compute=lambda: score_respondents(q, answers, exclude=exclude)
+        )
     table, withheld = withhold_small_groups(table, by, min_group_size)
     return ScoreResult(
         q, by, statistic, responses.meta, per_respondent, table, withheld, min_group_size
     )
+
+
+# --------------------------------------------------------------------------- straight to groups
+
+
+def _score_groups(
+    q: Questionnaire,
+    meta: pd.DataFrame,
+    answers: pd.DataFrame,
+    by: str,
+    statistic: str,
+    exclude: Collection[str],
+) -> pd.DataFrame:
+    """`group_scores` of `score_respondents` with the question scores (the same table, the
+    same numbers to rounding; score, mean, sd, n and median exactly), without big matrices.
+
+    The respondents are scored block by block as `score_respondents` scores them, but taken
+    group by group: a stable sort of their group numbers puts each group's rows together, in
+    file order (`_GroupScan`). Node scores are kept, for the groups' means, sds and exact
+    medians; everything else is reduced per group on the spot. The questions' variances
+    (rWG, alpha's items) are counted from the answers' slots (`_question_variances`). Neither
+    a respondents x questions matrix nor the respondents' coverage is made: for a million
+    respondents of gov-dt the node scores, 150 MB, instead of 630 MB of matrices.
+    """
+    model = compile_model(q)
+    keys = list(GROUPINGS[by])
+    labels, organizations = _group_labels(meta, keys)
+    groups = int(labels.max()) + 1
+    sizes = np.bincount(labels, minlength=groups)
+    # Group by group, each group's rows in file order: the order in which pandas' groupby
+    # meets them, so that the means and sds it computes below are the ones group_scores gets.
+    # (Sorting 16-bit numbers is a radix sort.)
+    order = np.argsort(labels.astype(np.uint16) if groups <= 2**16 else labels, kind="stable")
+    # The answers in that order too: the blocks are then slices of them.
+    prepared = _prepare(q, answers, exclude, order)
+    scan = _GroupScan(q, model, labels[order], sizes)
+    with _one_blas_thread(len(labels)) as alone:
+        # two threads when BLAS is on one (two threads each running it on two: slower)
+        workers = min(2, _cores()) if alone else 1
+        scan.run(prepared, workers)
+    with ThreadPoolExecutor(1) as pool:
+        # The questions' variances in a second thread meanwhile, if there is a core for it
+        # (NumPy counting and sorting and pandas' group sums let go of the interpreter).
+        questions = pool.submit(_question_variances, q, prepared, scan) if workers > 1 else None
+        grouped = pd.DataFrame(scan.node_scores, copy=False).groupby(scan.labels, sort=False)
+        stats = {
+            "coverage": scan.sums.coverage.means(),
+            "n": scan.sums.count,
+            "sd": grouped.std(ddof=1).to_numpy(),
+            "mean": grouped.mean().to_numpy(),
+            # one call per group; with many small groups pandas' loop in C is faster
+            "median": (
+                _group_medians(scan.node_scores, scan.bounds, scan.sums.count)
+                if len(labels) >= 32 * groups
+                else grouped.median().to_numpy()
+            ),
+        }
+        del grouped
+        scan.node_scores = None
+        if questions is None:
+            variance, parts = _question_variances(q, prepared, scan)
+        else:
+            variance, parts = questions.result()
+    stats["rwg"], stats["alpha"] = _agreement(
+        model,
+        variance,
+        sizes,
+        scan.alpha_nodes,
+        scan.sums.totals.count.T,
+        parts,
+        scan.sums.totals.variances(),
+    )
+    # The groups' keys as group_scores shows them: its groupby, over each group's first row.
+    first_rows = meta[keys].iloc[order[scan.bounds[:-1]]]
+    frame_keys = first_rows.astype(object).where(first_rows.notna(), "")
+    grouped_keys = frame_keys.groupby(keys, sort=False, dropna=False).size()
+    index_frame = grouped_keys.index.to_frame(index=False)
+    # The organisations' names as group_scores finds them (the first name given in the file),
+    # by its groupby over the rows that decide them: each organisation's first row, and its
+    # first row with a name.
+    named = meta["organization_name"].notna().to_numpy() & (organizations >= 0)
+    rows = np.union1d(_first_rows(organizations), _first_rows(organizations, named))
+    names = meta.iloc[rows].groupby("organization", sort=False)["organization_name"].first()
+    return _long_table(q, model, statistic, index_frame, names, sizes, stats)
+
+
+def _first_rows(codes: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+    """The first row of each code (codes >= 0), among the rows `where` is true if given."""
+    rows = np.flatnonzero(codes >= 0 if where is None else where)
+    codes = codes[rows]
+    # a stable sort of small numbers is a radix sort
+    order = np.argsort(codes.astype(_small_int(int(codes.max(initial=0)) + 1)), kind="stable")
+    ordered = codes[order]
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    return rows[order[first]]
+
+
+class _GroupScan:
+    """One pass over the respondents, block by block, rows sorted by group (`labels`, each
+    group's `sizes`), keeping what the group statistics need:
+
+    - `node_scores`: respondents x nodes, in the sorted order;
+    - `sums.count`: per group and node, the respondents with a score;
+    - `sums.coverage`: per group and node, the mean of the respondents' coverage;
+    - per node with two questions or more (`alpha_nodes`), the number of complete cases and
+      the moments of their totals (`sums.totals`), for Cronbach's alpha;
+    - each row's completeness for the alpha nodes each question is in, one bit per node:
+      `chain_bits[c]` for the chain (tuple of alpha nodes) `chains[c]`, for
+      `_question_variances`.
+
+    With `workers` > 1 the blocks are split between threads (NumPy lets go of the
+    interpreter while it computes), each summing into its own `_ScanSums`, merged after.
+    """
+
+    def __init__(
+        self, q: Questionnaire, model: CompiledModel, labels: np.ndarray, sizes: np.ndarray
+    ) -> None:
+        self.q, self.model, self.labels = q, model, labels
+        self.bounds = np.concatenate([[0], np.cumsum(sizes)])
+        n, width = len(labels), len(model.node_ids)
+        self.alpha_nodes = _alpha_nodes(model)
+        # questions x alpha nodes, 1.0 where the question counts in the node: a block's
+        # totals and its number of scores per node come with its other sums (`_Products`)
+        self.members = np.zeros((len(model.questions), len(self.alpha_nodes)))
+        for i, (_, cols) in enumerate(self.alpha_nodes):
+            self.members[cols, i] = 1.0
+        self.chains: list[tuple[int, ...]] = []
+        self.chain_of = []
+        for row in self.members > 0:
+            chain = tuple(np.flatnonzero(row))
+            if chain not in self.chains:
+                self.chains.append(chain)
+            self.chain_of.append(self.chains.index(chain))
+        longest = max(map(len, self.chains), default=0)
+        self.chain_bits = np.empty((len(self.chains), n), dtype=_small_int(2**longest))
+        self.node_scores: np.ndarray | None = np.empty((n, width), order="F")
+        self.sums = self._new_sums()
+
+    def _new_sums(self) -> _ScanSums:
+        groups = len(self.bounds) - 1
+        width = len(self.model.node_ids)
+        return _ScanSums(
+            np.zeros((groups, width), dtype=np.int64),
+            _GroupMoments(groups, width, spread=False),
+            _GroupMoments(groups, len(self.alpha_nodes)),
+        )
+
+    def run(self, prepared: _Prepared, workers: int = 1) -> None:
+        blocks = np.arange(0, len(self.labels), BLOCK_ROWS)
+        shares = np.array_split(blocks, max(1, min(workers, len(blocks))))
+        if len(shares) == 1:
+            self._scan(prepared, blocks, self.sums)
+            return
+        more = [self._new_sums() for _ in shares[1:]]
+        with ThreadPoolExecutor(len(more)) as pool:
+            done = [
+                pool.submit(self._scan, prepared, share, sums)
+                for share, sums in zip(shares[1:], more, strict=True)
+            ]
+            self._scan(prepared, shares[0], self.sums)
+            for future in done:
+                future.result()
+        for sums in more:  # in order: the same numbers on every run
+            self.sums.merge(sums)
+
+    def _scan(self, prepared: _Prepared, blocks: np.ndarray, into: _ScanSums) -> None:
+        model, labels = self.model, self.labels
+        low, high = self.q.score_range
+        products = _Products(self.q, model, self.members)
+        needed = self.members.sum(axis=0)[:, None]
+        for start in blocks:
+            stop = min(start + BLOCK_ROWS, len(labels))
+            matrix = _block_matrix(self.q, prepared, slice(start, stop))
+            sums = products(matrix)
+            nodes01 = aggregate_tree(model, matrix, sums["weighted"], sums["counted"])
+            nodes = low + nodes01 * (high - low)
+            self.node_scores[start:stop] = nodes  # type: ignore[index]
+            # the block's groups, first ... last, and where each starts in the block
+            first, last = labels[start], labels[stop - 1]
+            starts = np.maximum(self.bounds[first : last + 1] - start, 0)
+            into.count[first : last + 1] += np.add.reduceat(~np.isnan(nodes), starts, axis=0)
+            # Sums transposed are nodes x rows, row-major: each per-group sum below runs
+            # along contiguous memory.
+            possible = sums["possible"].T
+            with np.errstate(invalid="ignore", divide="ignore"):
+                into.coverage.add(first, starts, sums["done"].T / possible, possible > 0)
+            complete = needed == sums["scored"].T
+            into.totals.add(first, starts, sums["total"].T, complete)
+            for bits, chain in zip(self.chain_bits, self.chains, strict=True):
+                part = bits[start:stop]
+                part.fill(0)
+                for b, i in enumerate(chain):
+                    part |= np.left_shift(complete[i], b, dtype=part.dtype)
+
+
+@dataclass
+class _ScanSums:
+    """What `_GroupScan` sums per group: respondents with a score per node, coverage and,
+    per alpha node, the moments of the complete cases' totals."""
+
+    count: np.ndarray
+    coverage: _GroupMoments
+    totals: _GroupMoments
+
+    def merge(self, other: _ScanSums) -> None:
+        self.count += other.count
+        self.coverage.merge(other.coverage)
+        self.totals.merge(other.totals)
+
+
+def _group_labels(meta: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each respondent's group, numbered 0, 1, ... in order of first appearance: the groups of
+    `groupby(keys, sort=False, dropna=False)` over the keys with missing values as "" (what
+    `group_scores` groups by), from one `factorize` per key column and one over the combined
+    codes, without building a frame of a million keys. Also the codes of the first key (the
+    organization) as it is, -1 where it is missing."""
+    combined = np.zeros(len(meta), dtype=np.int64)
+    span = 1
+    first = None
+    for k in keys:
+        codes, uniques = pd.factorize(meta[k].astype(object).to_numpy(), use_na_sentinel=True)
+        if first is None:
+            first = codes.copy()
+        # A missing key is "": one group with the keys that are ""
+        blank = np.flatnonzero(uniques == "")
+        codes[codes < 0] = blank[0] if len(blank) else len(uniques)
+        size = len(uniques) + 1
+        if span * size >= 2**62:  # numbered afresh before the combination could overflow
+            combined, found = pd.factorize(combined)
+            span = len(found)
+        combined = combined * size + codes
+        span *= size
+    return pd.factorize(combined)[0], first
+
+
+class _GroupMoments:
+    """Count, mean and M2 (the sum of squared deviations from the mean) per group and column
+    of values that arrive block by block, each block's rows group by group; M2 only when
+    `spread` (the coverage needs means alone).
+
+    Within a block a group's part takes two passes (its mean, then the deviations from it);
+    parts of one group in several blocks are merged with the update of Chan, Golub and LeVeque.
+    A variance thus never comes from the difference of two large sums, and a group's values
+    seen in one block give exactly the two-pass moments `_group_variance` gives.
+    """
+
+    def __init__(self, groups: int, width: int, spread: bool = True) -> None:
+        self.count = np.zeros((width, groups))
+        self.mean = np.zeros((width, groups))
+        self.m2 = np.zeros((width, groups)) if spread else None
+
+    def add(self, first: int, starts: np.ndarray, values: np.ndarray, ok: np.ndarray) -> None:
+        """Add a block: `values` columns x rows, whose groups first, first + 1, ... begin at
+        `starts`; only values where `ok` count."""
+        count = np.add.reduceat(ok, starts, axis=1, dtype=float)
+        filled = np.where(ok, values, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.add.reduceat(filled, starts, axis=1) / count
+        mean[count == 0] = 0.0
+        m2 = None
+        if self.m2 is not None:
+            # deviations in place: from the mean of the part, 0 where a value does not count
+            if len(starts) == 1:
+                filled -= mean
+            else:
+                filled -= np.repeat(mean, np.diff(np.append(starts, ok.shape[1])), axis=1)
+            filled *= ok
+            filled *= filled
+            m2 = np.add.reduceat(filled, starts, axis=1)
+        self._combine(slice(first, first + len(starts)), count, mean, m2)
+
+    def merge(self, other: _GroupMoments) -> None:
+        """Add what another one summed (of other blocks)."""
+        self._combine(slice(None), other.count, other.mean, other.m2)
+
+    def _combine(self, part: slice, count: np.ndarray, mean: np.ndarray, m2: Any) -> None:
+        """Merge moments of more values into the groups `part`. Groups that had none so far
+        take them as they are: mean + delta * 1, m2 + 0."""
+        before = self.count[:, part]
+        after = before + count
+        seen = count > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            delta = mean - self.mean[:, part]
+            if self.m2 is not None:
+                merged = m2 + delta * delta * (before * count / after)
+                self.m2[:, part] += np.where(seen, merged, 0.0)
+            self.mean[:, part] += np.where(seen, delta * (count / after), 0.0)
+        self.count[:, part] = after
+
+    def means(self) -> np.ndarray:
+        """groups x columns; NaN for a group without values."""
+        return np.where(self.count > 0, self.mean, np.nan).T
+
+    def variances(self) -> np.ndarray:
+        """Sample variances (ddof 1), groups x columns; NaN for fewer than two values."""
+        assert self.m2 is not None
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.count >= 2, self.m2 / (self.count - 1), np.nan).T
+
+
+def _group_medians(scores: np.ndarray, bounds: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per group and node the median of the scores there are, exactly as pandas takes it (the
+    middle one, or half the sum of the middle two), from scores whose rows come group by
+    group (group g in rows bounds[g]:bounds[g + 1]) and their counts: each group's rows are
+    sorted once, NaN last."""
+    groups, width = counts.shape
+    columns = np.arange(width)
+    lower, upper = (counts - 1) // 2, counts // 2
+    out = np.full((groups, width), np.nan)
+    for g in range(groups):
+        part = np.sort(scores[bounds[g] : bounds[g + 1]], axis=0)
+        middle = part[np.maximum(lower[g], 0), columns] + part[upper[g], columns]
+        out[g] = np.where(counts[g] > 0, middle / 2, np.nan)
+    return out
+
+
+def _question_variances(
+    q: Questionnaire, prepared: _Prepared, scan: _GroupScan
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per group, the variance of each question's 0-1 scores over the respondents with a
+    score (groups x questions, for rWG), and per alpha node the sum of its questions'
+    variances over the node's complete cases (groups x alpha nodes).
+
+    Counted rather than computed from a float matrix: a question's answers are a few slots,
+    so one `bincount` over (group, slot, the row's completeness bits for the question's alpha
+    nodes) counts everything; slots are then summed per distinct score, and each variance
+    follows from those counts in two passes over the distinct scores. With too many groups
+    for such a table of counts, the scores themselves are used instead.
+    """
+    labels, slots = scan.labels, prepared.slots
+    n, groups = len(labels), len(scan.bounds) - 1
+    counts = (prepared.applicable if q.unanswered == "zero" else prepared.answer) > 0
+    variance = np.full((groups, len(slots)), np.nan)
+    parts = np.zeros((groups, len(scan.alpha_nodes)))
+    base_for: tuple | None = None  # the chain and cells `base` is for
+    base = labels
+    for j, (first, end) in enumerate(zip(prepared.starts[:-1], prepared.starts[1:], strict=True)):
+        c = scan.chain_of[j]
+        nodes, bits = scan.chains[c], scan.chain_bits[c]
+        shift = len(nodes)
+        cells = (end - first) << shift  # per group: slots x completeness bits
+        if _too_many_cells(groups, cells, n):
+            x = prepared.score.take(slots[j])
+            variance[:, j] = _masked_variance(labels, x, counts.take(slots[j]), groups)
+            for b, i in enumerate(nodes):
+                parts[:, i] += _masked_variance(labels, x, (bits >> b) & 1 == 1, groups)
+            continue
+        if base_for != (c, cells):  # shared by the questions of a dimension
+            base = labels * cells
+            base += bits
+            base_for = (c, cells)
+        # (slot << shift) + base; the first slot's offset is cut off the counts instead
+        key = np.left_shift(slots[j], shift, dtype=np.intp)
+        key += base
+        counted = np.bincount(key, minlength=groups * cells + (first << shift))
+        counted = counted[first << shift :].reshape(groups, end - first, 1 << shift)
+        # the slots with a score, summed per distinct score
+        scored = counts[first:end]
+        values, value_of = np.unique(prepared.score[first:end][scored], return_inverse=True)
+        per_value = np.zeros((int(scored.sum()), len(values)))
+        per_value[np.arange(len(value_of)), value_of] = 1.0
+        counted = counted[:, scored, :]
+        variance[:, j] = _counted_variance(counted.sum(axis=2) @ per_value, values)
+        for b, i in enumerate(nodes):
+            of_node = (np.arange(1 << shift) >> b) & 1 == 1
+            in_node = counted[:, :, of_node].sum(axis=2) @ per_value
+            parts[:, i] += _counted_variance(in_node, values)
+    return variance, parts
+
+
+def _too_many_cells(groups: int, cells: int, rows: int) -> bool:
+    """Whether a table of counts per group and cell would outgrow the rows counted into it
+    (many small groups): its memory, and the time to read it, would then be wasted."""
+    return groups * cells > max(4 * rows, 2**16)
+
+
+def _counted_variance(counts: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Sample variance (ddof 1) per group from its counts of each value (groups x values);
+    NaN for fewer than two. A group with one value throughout gets exactly 0."""
+    total = counts.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (counts / total[:, None]) @ values
+        deviation = values[None, :] - mean[:, None]
+        m2 = (counts * deviation * deviation).sum(axis=1)
+        return np.where(total >= 2, m2 / (total - 1), np.nan)
+
+
+def _masked_variance(labels: np.ndarray, values: np.ndarray, mask: np.ndarray, groups: int):
+    where = labels[mask]
+    counts = np.bincount(where, minlength=groups).astype(float)
+    return _group_variance(where, values[mask], counts, groups)

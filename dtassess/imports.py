@@ -461,6 +461,15 @@ def _rejection(q: Questionnaire, question: Question, raw: Any, reason: str) -> s
     )
 
 
+def _code_type(count: int) -> type[np.signedinteger]:
+    """The integer type pandas keeps the codes of a Categorical of `count` categories in:
+    codes made in it become the Categorical without a copy."""
+    for kind in (np.int8, np.int16, np.int32):
+        if count < np.iinfo(kind).max:
+            return kind
+    return np.int64
+
+
 class _Answers:
     """One question's answers as codes into canonical values (-1: no answer)."""
 
@@ -473,9 +482,9 @@ class _Answers:
             table = np.array([*self.values, np.nan], dtype=float)
             return pd.Series(table[self.codes])  # -1 picks the trailing NaN
         categories = pd.Index(self.values, dtype=object, tupleize_cols=False)
-        return pd.Series(
-            pd.Categorical.from_codes(self.codes, dtype=pd.CategoricalDtype(categories))
-        )
+        dtype = pd.CategoricalDtype(categories)
+        # The codes are made here, in range: no check of a million of them.
+        return pd.Series(pd.Categorical.from_codes(self.codes, dtype=dtype, validate=False))
 
 
 def _code_question(
@@ -486,28 +495,74 @@ def _code_question(
     mapping: Mapping | None,
     reporter: _Reporter,
 ) -> _Answers:
-    codes, raws = table.distinct(col)
+    raws = table.values(col, arrow=True)
+    plain = _plain_numbers(question, raws) if question.type == "number" else None
+    if not isinstance(raws, np.ndarray):
+        raws = raws.to_numpy(zero_copy_only=False).astype(object)
     canon: list[Any] = []
     remap = np.full(len(raws) + 1, -1, dtype=np.int64)  # the last slot: empty cells
     bad: list[tuple[int, str, str]] = []
     position: dict[Any, int] = {}
     for k, raw in enumerate(raws):
-        value = cell_value(question, raw, mapping)
-        if value is None:
-            continue
-        canonical, code, reason = check_answer_coded(q, question, value)
-        if code is not None:
-            bad.append((k, CODES.get(code, "I004"), _rejection(q, question, raw, reason)))
-            continue
+        canonical = None if plain is None else plain[k]
+        if canonical is None:
+            value = cell_value(question, raw, mapping)
+            if value is None:
+                continue
+            canonical, code, reason = check_answer_coded(q, question, value)
+            if code is not None:
+                bad.append((k, CODES.get(code, "I004"), _rejection(q, question, raw, reason)))
+                continue
         key = (isinstance(canonical, str), canonical)
         if key not in position:
             position[key] = len(canon)
             canon.append(canonical)
         remap[k] = position[key]
-    for k, code, message in bad:
-        rows = np.flatnonzero(codes == k)
-        reporter.cells(col, rows, code, message)
-    return _Answers(remap[codes], canon)
+    if bad:
+        codes = table.distinct(col)[0]
+        for k, code, message in bad:
+            reporter.cells(col, np.flatnonzero(codes == k), code, message)
+    # codes as small as the Categorical keeps them: a million cells in 1 MB, not 8
+    return _Answers(table.recode(col, remap.astype(_code_type(len(canon)))), canon)
+
+
+PLAIN_NUMBER = r"^[0-9]{1,15}(\.[0-9]{1,15})?$"
+
+
+def _plain_numbers(question: Question, raws: Any) -> list[float | None] | None:
+    """The answers to a number question among a column's distinct cells (an object array or
+    an Arrow array) that are plainly numbers in the question's range, each as the float that
+    `cell_value` and `check_answer_coded` make of it; None for any other cell, which takes
+    their way (and gets their messages). A column of amounts can hold thousands of distinct
+    numbers: judged together instead of one by one. None when there are too few to matter."""
+    if len(raws) < 64:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        values = raws if isinstance(raws, pa.Array) else pa.array(raws, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types (text and numbers): one by one
+        return None
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        # digits and a decimal point alone: NFKC, trimming, "%" and "," change nothing
+        plain = pc.fill_null(pc.match_substring_regex(values, PLAIN_NUMBER), False)
+        numbers = pc.cast(pc.if_else(plain, values, None), pa.float64())
+    elif pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
+        numbers = pc.cast(values, pa.float64())
+    else:
+        return None
+    found = numbers.to_numpy(zero_copy_only=False)  # NaN for the others
+    low = question.min
+    if question.bands and (low is None or low < question.bands[0].min):
+        low = question.bands[0].min
+    with np.errstate(invalid="ignore"):
+        keep = ~np.isnan(found)
+        if low is not None:
+            keep &= found >= low
+        if question.max is not None:
+            keep &= found <= question.max
+    return [float(x) if ok else None for x, ok in zip(found.tolist(), keep.tolist(), strict=True)]
 
 
 def _code_options(
@@ -562,33 +617,66 @@ def _code_options(
             continue
         remap[k] = len(canon)
         canon.append(canonical)
-    return _Answers(remap[inverse], canon)
+    return _Answers(remap.astype(_code_type(len(canon)))[inverse], canon)
 
 
-def _meta_column(table: Table, col: int | None) -> np.ndarray:
-    """A metadata column as text (None where empty), converted once per distinct value."""
+def _meta_column(table: Table, col: int | None, out: np.ndarray) -> np.ndarray:
+    """A metadata column as text (None where empty), converted once per distinct value and
+    written into `out`; returns where it is empty (judged per distinct value too)."""
     if col is None:
-        return np.full(len(table), None, dtype=object)
-    codes, raws = table.distinct(col)
-    texts = np.append(_texts(raws), None)
-    return texts[codes]
-
-
-def _texts(values: np.ndarray) -> np.ndarray:
-    """`_text` of every value, None for empty ones; in bulk when they are all text (a column
-    of a million respondent ids)."""
-    kind = pd.api.types.infer_dtype(values, skipna=False) if len(values) > 1000 else ""
-    if kind == "integer":  # ids in a typed column
-        return values.astype(np.int64).astype(str).astype(object)
-    if kind == "string":
-        import pyarrow as pa
+        out[:] = None
+        return np.ones(len(table), dtype=bool)
+    strings = table.strings(col)  # read as plain text (ids): converted cell by cell in bulk
+    if strings is not None and len(strings) > 1000:
         import pyarrow.compute as pc
 
-        text = pc.utf8_trim_whitespace(pc.utf8_normalize(pa.array(values, pa.string()), "NFKC"))
-        out = text.to_numpy(zero_copy_only=False)
-        out[pc.equal(text, "").to_numpy(zero_copy_only=False)] = None
-        return out
-    return np.array([None if empty(v) else _text(v) for v in values], dtype=object)
+        # ASCII: NFKC changes nothing, and Arrow trims the whitespace Python strips
+        if pc.all(pc.string_is_ascii(strings)).as_py() is not False:
+            texts, empty = _arrow_texts(strings, ascii=True)
+            out[:] = texts
+            return empty
+    codes, raws = table.distinct(col, arrow=True)
+    texts, empty = _texts(raws)
+    if (codes < 0).any():  # empty cells: code -1, the None at the end
+        texts, empty = np.append(texts, None), np.append(empty, True)
+    if len(texts) == len(codes) and (codes == np.arange(len(codes))).all():
+        out[:] = texts  # ids, one per row in order: the values are the column
+        return empty
+    np.take(texts, codes, out=out)
+    return empty[codes]
+
+
+def _texts(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """`_text` of every value, None for empty ones, and where they are empty; in bulk when
+    they are all text (a column of a million respondent ids). `values` is an object array or
+    an Arrow array."""
+    if not isinstance(values, np.ndarray):  # Arrow
+        import pyarrow as pa
+
+        if len(values) > 1000 and pa.types.is_string(values.type) and not values.null_count:
+            return _arrow_texts(values)
+        values = values.to_numpy(zero_copy_only=False).astype(object)
+    kind = pd.api.types.infer_dtype(values, skipna=False) if len(values) > 1000 else ""
+    if kind == "integer":  # ids in a typed column
+        return values.astype(np.int64).astype(str).astype(object), np.zeros(len(values), bool)
+    if kind == "string":
+        import pyarrow as pa
+
+        return _arrow_texts(pa.array(values, pa.string()))
+    texts = np.array([None if empty(v) else _text(v) for v in values], dtype=object)
+    return texts, pd.isna(texts)
+
+
+def _arrow_texts(values: Any, ascii: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """`_texts` of an Arrow array of strings: normalised (unless all `ascii`, which NFKC
+    leaves as it is) and trimmed in Arrow, then made into Python strings once."""
+    import pyarrow.compute as pc
+
+    text = pc.utf8_trim_whitespace(values if ascii else pc.utf8_normalize(values, "NFKC"))
+    out = text.to_numpy(zero_copy_only=False)  # None for a missing value
+    blank = pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False)
+    out[blank] = None
+    return out, blank
 
 
 def read_answers(
@@ -610,6 +698,9 @@ def read_answers(
     stats = stats if stats is not None else ImportResult()
     table = read_table(path, encoding)
     columns, found = match_columns(table, q, mapping=mapping)
+    for col in [columns.meta.get("respondent"), *columns.spare.get("respondent", [])]:
+        if col is not None:
+            table.read_plain(col)  # ids: about as many distinct values as rows
     reporter = _Reporter(table, stats)
     stats.unknown_columns += sum(p.code == "I002" for p in found)
     has_org = {"organization", "organization_name"} & set(columns.meta)
@@ -629,46 +720,48 @@ def read_answers(
     for col, question in columns.questions.items():
         coded[question.id] = _code_question(q, question, table, col, mapping, reporter)
         places[question.id] = col
+        table.release(col)
     for qid, option_columns in columns.options.items():
         coded[qid] = _code_options(q, q.question(qid), table, option_columns, reporter)
         places[qid] = option_columns[0][0]
+        for col, _ in option_columns:
+            table.release(col)
     answers = pd.DataFrame(
         {x.id: coded[x.id].series(x) for x in q.questions if x.id in coded},
         index=pd.RangeIndex(n),
     )
     _drop_hidden(q, answers, coded, places, reporter)
-    meta = {name: _meta_column(table, columns.meta.get(name)) for name in META_FIELDS}
+    # The fields as text, each straight into its row of the frame's one block of objects
+    # (instead of six columns of a million cells, then a copy of them all).
+    fields = np.empty((len(META_FIELDS), n), dtype=object)
+    field = dict(zip(META_FIELDS, fields, strict=True))
+    missing = {name: _meta_column(table, columns.meta.get(name), field[name]) for name in field}
     for name, spare in columns.spare.items():
         for col in spare:
-            meta[name] = np.where(meta[name] == None, _meta_column(table, col), meta[name])  # noqa: E711
-    organization = meta["organization"]
-    name = meta["organization_name"]
-    if org is not None or org_name is not None:
-        organization = np.where(organization == None, org, organization)  # noqa: E711
-        name = np.where(name == None, org_name, name)  # noqa: E711
-    organization = np.where(organization == None, name, organization)  # noqa: E711
+            more = np.empty(n, dtype=object)
+            more_missing = _meta_column(table, col, more)
+            np.copyto(field[name], more, where=missing[name])
+            missing[name] &= more_missing
+    organization, no_organization = field["organization"], missing["organization"]
+    if org is not None:
+        organization[no_organization] = org
+        no_organization = np.zeros(n, dtype=bool)
+    if org_name is not None:
+        field["organization_name"][missing["organization_name"]] = org_name
+        missing["organization_name"] = np.zeros(n, dtype=bool)
+    if no_organization.any():
+        np.copyto(organization, field["organization_name"], where=no_organization)
+        no_organization = no_organization & missing["organization_name"]
     if period is not None:
-        meta["period"] = np.where(meta["period"] == None, str(period), meta["period"])  # noqa: E711
-    respondent = meta["respondent"]
-    missing = respondent == None  # noqa: E711
-    if missing.any():
+        field["period"][missing["period"]] = str(period)
+    if missing["respondent"].any():
         stem = _slug(Path(table.path).stem) or "row"
-        respondent = respondent.copy()
-        respondent[missing] = [f"{stem}-r{row}" for row in table.rows[missing]]
-    frame = pd.DataFrame(
-        {
-            "organization": organization,
-            "organization_name": name,
-            "unit": meta["unit"],
-            "period": meta["period"],
-            "respondent": respondent,
-            "role": meta["role"],
-            "source": _sources(table.path, table.rows),
-        },
-        dtype=object,
-    )
+        rows = table.rows[missing["respondent"]]
+        field["respondent"][missing["respondent"]] = [f"{stem}-r{r}" for r in rows]
+    frame = pd.DataFrame(fields.T, columns=list(META_FIELDS), dtype=object, copy=False)
+    frame["source"] = _sources(table.path, table.rows)
     problems = [*found, *reporter.finish()]
-    keep = organization != None  # noqa: E711
+    keep = ~no_organization
     if not keep.all():
         for r in np.flatnonzero(~keep):
             row = int(table.rows[r])
@@ -694,13 +787,16 @@ def read_answers(
 META_FIELDS = ("organization", "organization_name", "unit", "period", "respondent", "role")
 
 
-def _sources(path: str, rows: np.ndarray) -> np.ndarray:
-    """`export.csv:17` for every row, built without a Python loop over a million rows."""
+def _sources(path: str, rows: np.ndarray) -> pd.Series:
+    """`export.csv:17` for every row, built without a Python loop over a million rows, and
+    kept as Arrow text (a pandas string column): the same strings to whoever reads them,
+    without a million Python objects to make, hold and free."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     numbers = pa.array(rows).cast(pa.string())
-    return pc.binary_join_element_wise(f"{path}:", numbers, "").to_numpy(zero_copy_only=False)
+    text = pc.binary_join_element_wise(f"{path}:", numbers, "")
+    return pd.Series(pd.array(text, dtype=pd.StringDtype("pyarrow")), copy=False)
 
 
 def _drop_hidden(

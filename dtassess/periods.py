@@ -37,7 +37,13 @@ def period_key(period: str) -> tuple:
 
 def ordered_periods(periods: Iterable[str]) -> list[str]:
     """Distinct periods, earliest first (a missing period sorts first, as the earliest)."""
-    distinct = {"" if p is None else str(p) for p in periods}
+    values = periods if isinstance(periods, pd.Series | np.ndarray) else list(periods)
+    # A column of a million periods holds a handful: hashed once each. Only text and None are
+    # safe to hash-merge (2026 and 2026.0 are equal, but two periods here).
+    found = pd.unique(np.asarray(values, dtype=object))
+    if all(p is None or isinstance(p, str) for p in found):
+        values = found
+    distinct = {"" if p is None else str(p) for p in values}
     return sorted(distinct, key=period_key)
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from dataclasses import dataclass
+import mmap
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,37 +38,104 @@ class Table:
 
     `columns` holds Arrow arrays (CSV, Parquet) or NumPy object arrays (XLSX, exact CSV);
     `rows` is each row's number as the source shows it: the spreadsheet row (the header is row
-    1), or the record number in a Parquet file."""
+    1), or the record number in a Parquet file. A Parquet file's columns are read as they are
+    first used (`reader`), None until then."""
 
     path: str
     header: list[str]
     columns: list[Any]
     rows: np.ndarray
     spreadsheet: bool = True  # cells are named like C17; Parquet names columns instead
+    reader: _ParquetColumns | None = field(default=None, repr=False, compare=False)
+    # per column, made once: a NumPy column's codes and values, an Arrow column's dictionary
+    _coded: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def distinct(self, col: int) -> tuple[np.ndarray, np.ndarray]:
+    def distinct(self, col: int, arrow: bool = False) -> tuple[np.ndarray, Any]:
         """Each cell of a column as a code into its distinct values (-1: empty), and those
-        values: work per value instead of per cell."""
-        column = self.columns[col]
-        if isinstance(column, np.ndarray):
-            codes, uniques = pd.factorize(column, use_na_sentinel=True)
-            return np.asarray(codes), np.asarray(uniques, dtype=object)
+        values: work per value instead of per cell. The values are an object array, or with
+        `arrow` the Arrow array they are in, if they are (a column of a million distinct ids
+        is then not made into Python objects before it has to be)."""
+        column = self._column(col)
+        if isinstance(column, tuple):
+            return column
+        indices = column.indices
+        if indices.null_count:
+            import pyarrow.compute as pc
+
+            indices = pc.fill_null(indices, -1)
+        return indices.to_numpy(zero_copy_only=False), self.values(col, arrow)
+
+    def values(self, col: int, arrow: bool = False) -> Any:
+        """The distinct values of `distinct`, without the cells' codes."""
+        column = self._column(col)
+        if isinstance(column, tuple):
+            return column[1]
+        values = column.dictionary
+        return values if arrow else values.to_numpy(zero_copy_only=False).astype(object)
+
+    def recode(self, col: int, values: np.ndarray) -> np.ndarray:
+        """`values[code]` for each cell of a column, with the codes of `distinct`, and
+        `values[-1]` for an empty cell: a column's cells as small codes of another list.
+
+        For an Arrow column, Arrow's `take` reads its indices as they are, where NumPy would
+        first copy a million of them as 64-bit positions (and the empty cells as -1 first).
+        """
+        column = self._column(col)
+        if isinstance(column, tuple):
+            return values[column[0]]
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        if not pa.types.is_dictionary(column.type):
-            column = pc.dictionary_encode(column)
+        taken = pc.take(pa.array(values[:-1]), column.indices)
+        if taken.null_count:
+            taken = pc.fill_null(taken, values[-1].item())
+        return taken.to_numpy(zero_copy_only=False)
+
+    def read_plain(self, col: int) -> None:
+        """Read a column as plain text, not as a dictionary, if it is not read yet: a column
+        of ids holds as many values as cells, and a dictionary of a million values costs more
+        to build (a quarter of a second) than anything done with it. See `strings`."""
+        if self.reader is not None and self.columns[col] is None:
+            self.reader.plain.add(col)
+
+    def strings(self, col: int) -> Any:
+        """An Arrow column of plain text as one array of strings; None for anything else
+        (a dictionary, numbers, NumPy objects)."""
+        if self.columns[col] is None and self.reader is not None:
+            self.reader.read(self, col)
+        column = self.columns[col]
+        import pyarrow as pa
+
+        if isinstance(column, np.ndarray) or not pa.types.is_string(column.type):
+            return None
         if isinstance(column, pa.ChunkedArray):
-            chunks = column.chunks
-            if not chunks:
-                return np.zeros(0, np.int64), np.zeros(0, object)
-            column = pa.concat_arrays(chunks) if len(chunks) > 1 else chunks[0]
-        codes = pc.fill_null(column.indices, -1).to_numpy(zero_copy_only=False)
-        uniques = column.dictionary.to_numpy(zero_copy_only=False).astype(object)
-        return codes.astype(np.int64, copy=False), uniques
+            column = column.combine_chunks()
+        return column
+
+    def _column(self, col: int) -> Any:
+        """A column as codes and distinct values (NumPy), or as one dictionary array (Arrow),
+        made once."""
+        if col not in self._coded:
+            if self.columns[col] is None and self.reader is not None:
+                self.reader.read(self, col)
+            column = self.columns[col]
+            if isinstance(column, np.ndarray):
+                codes, uniques = pd.factorize(column, use_na_sentinel=True)
+                self._coded[col] = np.asarray(codes), np.asarray(uniques, dtype=object)
+            else:
+                self._coded[col] = _arrow_dictionary(column)
+        return self._coded[col]
+
+    def release(self, col: int) -> None:
+        """Drop a column once it is read: its memory goes back before the next one is coded
+        (a million rows take a few megabytes per column, hundreds in all)."""
+        self.columns[col] = None
+        self._coded.pop(col, None)
+        if self.reader is not None:
+            self.reader.done.add(col)
 
     def cell(self, row: int, col: int) -> str:
         """Where a cell is, in the words of the program that shows it."""
@@ -79,6 +148,23 @@ class Table:
         if self.spreadsheet:
             return f"column {column_letter(col + 1)} ('{name}')"
         return f"column '{name}'"
+
+
+def _arrow_dictionary(column: Any) -> Any:
+    """An Arrow column (chunks of dictionaries, or plain values) as one DictionaryArray."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    if isinstance(column, pa.ChunkedArray):
+        chunks = column.chunks
+        if not chunks:
+            return pa.DictionaryArray.from_arrays(
+                pa.array([], pa.int32()), pa.array([], column.type.value_type)
+            )
+        column = pa.concat_arrays(chunks) if len(chunks) > 1 else chunks[0]
+    return column
 
 
 def column_letter(index: int) -> str:
@@ -146,17 +232,19 @@ def _decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
 
 
 def _read_csv(path: Path, encoding: str | None) -> Table:
-    raw = path.read_bytes()
-    # A blank line is a row in a spreadsheet but is skipped by Arrow's reader, which would
-    # shift every row number after it; such files take the exact (slower) path.
-    blank = b"\n\n" in raw or b"\n\r\n" in raw
-    if not blank and _utf8(encoding):
+    # Mapped rather than read: Arrow parses the file where it lies, without a copy of
+    # hundreds of megabytes first.
+    with path.open("rb") as handle:
+        empty_file = os.fstat(handle.fileno()).st_size == 0
+        raw: Any = b"" if empty_file else mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    if _utf8(encoding):
         # Arrow checks the UTF-8 itself: no need to decode hundreds of megabytes first.
-        table = _arrow_csv(path, memoryview(raw)[len(BOM) :] if raw.startswith(BOM) else raw)
+        bom = raw[: len(BOM)] == BOM
+        table = _arrow_csv(path, memoryview(raw)[len(BOM) :] if bom else raw)
         if table is not None:
             return table
-    enc, text = _decode(path, raw, encoding)
-    if not blank and not _utf8(enc):
+    enc, text = _decode(path, bytes(raw), encoding)
+    if not _utf8(enc):
         table = _arrow_csv(path, text.encode("utf-8"))
         if table is not None:
             return table
@@ -173,9 +261,10 @@ def _utf8(encoding: str | None) -> bool:
         return False
 
 
-def _arrow_csv(path: Path, data: bytes | memoryview) -> Table | None:
+def _arrow_csv(path: Path, data: Any) -> Table | None:
     """The fast reader; None when the file needs the exact one (not UTF-8, ragged rows, a
-    header over several lines, leading lines that Arrow would skip but a spreadsheet counts)."""
+    header over several lines, blank or leading lines that Arrow would skip but a spreadsheet
+    counts as rows). `data` is the file's bytes, or a buffer of them."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -190,8 +279,12 @@ def _arrow_csv(path: Path, data: bytes | memoryview) -> Table | None:
         table = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(data)),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-            # Quoted cells may hold line breaks (multi-line text answers).
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            # Quoted cells may hold line breaks (multi-line text answers). A blank line is a
+            # row in a spreadsheet: kept, it makes a short row, an error, so that the file
+            # takes the exact path instead of every later row number being off by one.
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
+            ),
             convert_options=pacsv.ConvertOptions(
                 # Every cell stays text, dictionary-encoded; only an empty cell is missing
                 # (Arrow would otherwise also read "N/A" and "NA", which are answers, as null).
@@ -271,11 +364,52 @@ def _read_parquet(path: Path) -> Table:
         text = [
             f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
         ]
-        table = pq.read_table(path, read_dictionary=text)
+        # One file: ParquetFile reads it without the dataset layer of read_table (its import,
+        # its scanning, and a chunk per row group to concatenate later).
+        file = pq.ParquetFile(path, read_dictionary=text)
+        header = [str(name) for name in schema.names]
+        rows = np.arange(1, file.metadata.num_rows + 1)
+        if len(set(schema.names)) == len(schema.names):  # columns found by name
+            reader = _ParquetColumns(file, path)
+            return Table(str(path), header, [None] * len(header), rows, False, reader)
+        table = file.read()
     except (pa.ArrowException, OSError) as exc:
-        raise DtassessError(
-            Problem("I001", f"cannot read {path} as a Parquet file: {exc}", str(path))
-        ) from None
-    header = [str(name) for name in table.column_names]
-    rows = np.arange(1, table.num_rows + 1)
+        raise _not_parquet(path, exc) from None
     return Table(str(path), header, table.columns, rows, spreadsheet=False)
+
+
+def _not_parquet(path: Path, exc: Exception) -> DtassessError:
+    return DtassessError(Problem("I001", f"cannot read {path} as a Parquet file: {exc}", str(path)))
+
+
+class _ParquetColumns:
+    """A Parquet file's columns, read as a table first uses them, a few at a time (and several
+    threads at once): each is coded and released before the last ones are read, so that the
+    columns of a million rows, some hundreds of megabytes, are never all held at once, and
+    their memory is reused rather than faulted in afresh."""
+
+    AT_ONCE = 8
+
+    def __init__(self, file: Any, path: Path) -> None:
+        self.file, self.path = file, path  # `file` reads text columns as dictionaries
+        self.done: set[int] = set()  # released: not to be read again with the next ones
+        self.plain: set[int] = set()  # to be read as plain text (`Table.read_plain`)
+
+    def read(self, table: Table, col: int) -> None:
+        """Read column `col` of `table`, and the next ones not read yet."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        later = (c for c in range(col + 1, len(table.columns)) if table.columns[c] is None)
+        wanted = [col, *[c for c in later if c not in self.done][: self.AT_ONCE - 1]]
+        names = self.file.schema_arrow.names
+        try:
+            for plain in (False, True):
+                part = [c for c in wanted if (c in self.plain) == plain]
+                if part:
+                    file = pq.ParquetFile(self.path) if plain else self.file
+                    data = file.read(columns=[names[c] for c in part])
+                    for c, column in zip(part, data.columns, strict=True):
+                        table.columns[c] = column
+        except (pa.ArrowException, OSError) as exc:
+            raise _not_parquet(self.path, exc) from None

@@ -9,17 +9,23 @@ spaced options is (5 + 1) / (12 * 4) = 1/8.
 from __future__ import annotations
 
 import json
+import warnings
 from importlib.resources import files
+from itertools import pairwise
+from unittest import mock
 
 import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import cli, dedent
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dtassess
-from dtassess.engine import score
-from dtassess.questionnaire import load_questionnaire
+from dtassess import engine
+from dtassess.engine import _group_medians, _GroupMoments, score
+from dtassess.questionnaire import check_questionnaire_text, load_questionnaire
 from dtassess.responses import ResponseSet
 
 SCHEMA = json.loads(files("dtassess").joinpath("schemas/scores.schema.json").read_text("utf-8"))
@@ -259,3 +265,102 @@ def test_vectorised_statistics_equal_a_loop_over_groups(write):
     for org, (rwg, alpha) in expected.items():
         np.testing.assert_allclose(table.loc[org, "rwg"], rwg, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(table.loc[org, "alpha"], alpha, rtol=1e-12, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- block by block
+# `score` sums the group statistics block by block over respondents sorted by group (and,
+# with threadpoolctl, in two threads); each is checked here against its formula per group,
+# with blocks small enough to split groups and every NaN a respondent without a score.
+
+SCORES = st.one_of(st.floats(-1e3, 1e3), st.just(np.nan), st.sampled_from([0.0, 0.25, 1 / 3]))
+AGREE, _ = check_questionnaire_text(QUESTIONNAIRE, "agree.yaml")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_group_moments_block_by_block_equal_the_formulas(data):
+    sizes = data.draw(st.lists(st.integers(1, 9), min_size=1, max_size=6), label="sizes")
+    groups, n, width = len(sizes), sum(sizes), 3
+    values = np.array(
+        data.draw(st.lists(SCORES, min_size=width * n, max_size=width * n), label="values")
+    ).reshape(width, n)
+    block = data.draw(st.integers(1, n), label="block")
+    split = data.draw(st.integers(0, n), label="second accumulator from row")
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    labels = np.repeat(np.arange(groups), sizes)
+    parts = [_GroupMoments(groups, width), _GroupMoments(groups, width)]
+    for begin, end in ((0, split), (split, n)):
+        for start in range(begin, end, block):
+            stop = min(start + block, end)
+            first, last = labels[start], labels[stop - 1]
+            starts = np.maximum(bounds[first : last + 1] - start, 0)
+            chunk = values[:, start:stop]
+            parts[begin > 0].add(first, starts, chunk, ~np.isnan(chunk))
+    moments = parts[0]
+    moments.merge(parts[1])
+    for g in range(groups):
+        part = values[:, bounds[g] : bounds[g + 1]]
+        count = (~np.isnan(part)).sum(axis=1)
+        assert (moments.count[:, g] == count).all()
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nanmean(part, axis=1)
+            variance = np.where(count >= 2, np.nanvar(part, axis=1, ddof=1), np.nan)
+        np.testing.assert_allclose(moments.means()[g], mean, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(moments.variances()[g], variance, rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_group_medians_are_the_exact_medians(data):
+    sizes = data.draw(st.lists(st.integers(1, 12), min_size=1, max_size=6), label="sizes")
+    n, width = sum(sizes), 4
+    values = np.asfortranarray(
+        np.array(data.draw(st.lists(SCORES, min_size=n * width, max_size=n * width))).reshape(
+            n, width
+        )
+    )
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    counts = np.array([(~np.isnan(values[a:b])).sum(axis=0) for a, b in pairwise(bounds)])
+    got = _group_medians(values, bounds, counts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN groups
+        expected = np.array([np.nanmedian(values[a:b], axis=0) for a, b in pairwise(bounds)])
+    np.testing.assert_array_equal(got, expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_rwg_and_alpha_block_by_block_equal_a_loop_over_groups(data):
+    q = AGREE
+    n = data.draw(st.integers(1, 60), label="respondents")
+    cell = st.one_of(st.integers(1, 5), st.none(), st.none())
+    levels = np.array(data.draw(st.lists(cell, min_size=3 * n, max_size=3 * n)), dtype=object)
+    answers = pd.DataFrame(levels.reshape(n, 3), columns=["d.q1", "d.q2", "d.q3"])
+    orgs = np.array(data.draw(st.lists(st.sampled_from("abcde"), min_size=n, max_size=n)))
+    meta = pd.DataFrame(
+        {
+            "organization": orgs,
+            "organization_name": orgs,
+            "unit": [None] * n,
+            "period": ["2026"] * n,
+            "respondent": [f"r{i}" for i in range(n)],
+            "role": [None] * n,
+            "source": [f"f{i}" for i in range(n)],
+        },
+        dtype=object,
+    )
+    block = data.draw(st.integers(1, 8), label="block rows")
+    # many groups: each question's scores summed per group instead of counted per answer
+    counted = data.draw(st.booleans(), label="counted")
+    with (
+        mock.patch.object(engine, "BLOCK_ROWS", block),
+        mock.patch.object(engine, "_too_many_cells", lambda *_: not counted),
+    ):
+        result = score(ResponseSet(q, meta, answers, pd.DataFrame()))
+    scores01 = answers.apply(lambda c: pd.to_numeric(c).sub(1).div(4))
+    expected = _reference(scores01, pd.Series(orgs), 1 / 8)
+    table = result.table[result.table["node"] == "d"].set_index("organization")
+    for org, (rwg, alpha) in expected.items():
+        np.testing.assert_allclose(table.loc[org, "rwg"], rwg, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(table.loc[org, "alpha"], alpha, rtol=1e-9, atol=1e-9)

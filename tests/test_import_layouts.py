@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from unittest import mock
 
 import openpyxl
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -15,6 +17,7 @@ from conftest import MINI, cli
 from test_import import write_csv
 
 import dtassess
+from dtassess import imports, tables
 from dtassess.errors import DtassessError
 from dtassess.imports import read_exports
 from dtassess.mapping import check_mapping_text
@@ -286,3 +289,49 @@ def test_roadmap_and_report_take_exports(tmp_path):
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "青山县" in html
     assert "e.csv" in html and "e.csv:2" not in html  # provenance names the export once
+
+
+def test_many_distinct_numbers_are_read_as_one_by_one(tmp_path, mini):
+    """A column of amounts holds thousands of distinct numbers; those that are plainly
+    numbers in range are judged together (`_plain_numbers`), with the same answers, the same
+    problems and the same order of values as cell by cell."""
+    cells = [str(v) for v in range(101)] + [f"{v / 7:.5f}" for v in range(700)]
+    cells += ["na", "N/A", " 12 ", "1,5", "50%", "", "-", "abc", "１２", "1e1", ".5", "5.", "-3",
+              "101", "100.0001", "007", "0.000000000000001", "99.99999999999999999"]  # fmt: skip
+    rows = [["编号", "机构", "安全投入占信息化预算的百分比"]]
+    rows += [[str(i), "qs", cell] for i, cell in enumerate(cells * 2)]
+    parquet = tmp_path / "amounts.parquet"
+    pq.write_table(pa.table({h: [r[k] for r in rows[1:]] for k, h in enumerate(rows[0])}), parquet)
+    exports = [write_csv(tmp_path / "amounts.csv", rows, "utf-8"), parquet]
+    for export in exports:
+        together = read_exports([export], mini)
+        with mock.patch.object(imports, "_plain_numbers", lambda question, raws: None):
+            alone = read_exports([export], mini)
+        budget = together.answers["security.budget"]
+        pd.testing.assert_series_equal(budget, alone.answers["security.budget"])
+        assert list(budget.cat.categories) == list(alone.answers["security.budget"].cat.categories)
+        assert [str(p) for p in together.problems] == [str(p) for p in alone.problems]
+        assert budget[cells.index("50%")] == 50.0 and budget[cells.index("007")] == 7.0
+
+
+@pytest.mark.parametrize("odd", ["", "１２３"])
+def test_parquet_ids_read_as_plain_text_are_the_same_ids(tmp_path, mini, odd):
+    """A Parquet column of respondent ids is read as plain text, not as a dictionary of a
+    value per row, and converted in bulk when it is ASCII (else cell by cell, as before): the
+    same ids, spaces trimmed, empty ones numbered by row."""
+    n = 1500
+    ids = [f" r{i} " if i % 7 else ("" if i % 2 else None) for i in range(n)] + [odd or "\tlast"]
+    table = pa.table(
+        {
+            "编号": ids,
+            "机构": ["qs"] * (n + 1),
+            "安全投入占信息化预算的百分比": ["5"] * (n + 1),
+        }
+    )
+    parquet = tmp_path / "ids.parquet"
+    pq.write_table(table, parquet)
+    plain = read_exports([parquet], mini).meta
+    with mock.patch.object(tables.Table, "read_plain", lambda self, col: None):
+        as_dictionary = read_exports([parquet], mini).meta
+    pd.testing.assert_frame_equal(plain, as_dictionary)
+    assert plain["respondent"][1] == "r1" and plain["respondent"][0] == "ids-r1"
