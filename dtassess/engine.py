@@ -703,8 +703,11 @@ def _long_table(
     long = pd.DataFrame(
         {"score": np.asarray(score).ravel(), **{k: np.asarray(v).ravel() for k, v in stats.items()}}
     )
-    long["low_agreement"] = long["rwg"].to_numpy() < AGREEMENT_MIN  # NaN compares False
-    long["low_consistency"] = long["alpha"].to_numpy() < CONSISTENCY_MIN
+    # Rounded to 9 decimals, as levels round scores: an index on its bar (alpha exactly 0.7,
+    # common in small groups on a coarse scale) is not below it for the last bit of a sum
+    # taken in another order (blocks, threads, the Dask engine's partitions). NaN is not below.
+    long["low_agreement"] = np.round(long["rwg"].to_numpy(), 9) < AGREEMENT_MIN
+    long["low_consistency"] = np.round(long["alpha"].to_numpy(), 9) < CONSISTENCY_MIN
     repeat = len(model.node_ids)
     groups = len(index_frame)
     for k in keys:

@@ -703,6 +703,42 @@ def read_answers(
             table.read_plain(col)  # ids: about as many distinct values as rows
     reporter = _Reporter(table, stats)
     stats.unknown_columns += sum(p.code == "I002" for p in found)
+    require_organization(table, columns, org, org_name)
+    stats.rows += len(table)
+    answers = coded_answers(q, table, columns, mapping, reporter)
+    fields, missing, no_organization = meta_fields(
+        table, columns, META_FIELDS, org, org_name, period
+    )
+    field = dict(zip(META_FIELDS, fields, strict=True))
+    if missing["respondent"].any():
+        stem = _slug(Path(table.path).stem) or "row"
+        rows = table.rows[missing["respondent"]]
+        field["respondent"][missing["respondent"]] = [f"{stem}-r{r}" for r in rows]
+    frame = pd.DataFrame(fields.T, columns=list(META_FIELDS), dtype=object, copy=False)
+    frame["source"] = _sources(table.path, table.rows)
+    problems = [*found, *reporter.finish()]
+    keep = ~no_organization
+    if not keep.all():
+        problems += [unorganized_row(table.path, int(row)) for row in table.rows[~keep]]
+        stats.skipped_rows += int((~keep).sum())
+        frame = frame[keep].reset_index(drop=True)
+        answers = answers[keep].reset_index(drop=True)
+    problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+    notes = pd.DataFrame(columns=["row", "question", "note", "evidence"])
+    return ResponseSet(q, frame, answers, notes, problems)
+
+
+META_FIELDS = ("organization", "organization_name", "unit", "period", "respondent", "role")
+
+
+# The steps of `read_answers` after the header is matched, also run by the Dask engine on each
+# piece of a partition (distributed.py): one implementation of the import.
+
+
+def require_organization(
+    table: Table, columns: ColumnMap, org: str | None, org_name: str | None
+) -> None:
+    """An organization must come from somewhere: a column, or --org / --org-name (I010)."""
     has_org = {"organization", "organization_name"} & set(columns.meta)
     if not has_org and org is None and org_name is None:
         raise DtassessError(
@@ -713,8 +749,14 @@ def read_answers(
                 table.path,
             )
         )
-    n = len(table)
-    stats.rows += n
+
+
+def coded_answers(
+    q: Questionnaire, table: Table, columns: ColumnMap, mapping: Mapping | None, reporter: Any
+) -> pd.DataFrame:
+    """The matched question columns as an answers frame (codes into canonical values), each
+    column released once coded; bad cells and answers that skip logic hides go to `reporter`
+    (`_Reporter.cells`) and are left unanswered."""
     coded: dict[str, _Answers] = {}
     places: dict[str, int] = {}
     for col, question in columns.questions.items():
@@ -728,15 +770,32 @@ def read_answers(
             table.release(col)
     answers = pd.DataFrame(
         {x.id: coded[x.id].series(x) for x in q.questions if x.id in coded},
-        index=pd.RangeIndex(n),
+        index=pd.RangeIndex(len(table)),
     )
     _drop_hidden(q, answers, coded, places, reporter)
-    # The fields as text, each straight into its row of the frame's one block of objects
-    # (instead of six columns of a million cells, then a copy of them all).
-    fields = np.empty((len(META_FIELDS), n), dtype=object)
-    field = dict(zip(META_FIELDS, fields, strict=True))
+    return answers
+
+
+def meta_fields(
+    table: Table,
+    columns: ColumnMap,
+    names: tuple[str, ...],
+    org: str | None,
+    org_name: str | None,
+    period: str | None,
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """The metadata fields `names` (which include organization and organization_name) as
+    text, None where empty: one block of objects, a row per field (a frame made of its
+    transpose copies nothing); where each field is empty; and the rows without an
+    organization. A field's spare columns fill its empty cells; --org and --org-name fill the
+    rest; an organization's name stands in for its missing id; --period fills empty periods."""
+    n = len(table)
+    fields = np.empty((len(names), n), dtype=object)
+    field = dict(zip(names, fields, strict=True))
     missing = {name: _meta_column(table, columns.meta.get(name), field[name]) for name in field}
     for name, spare in columns.spare.items():
+        if name not in field:
+            continue
         for col in spare:
             more = np.empty(n, dtype=object)
             more_missing = _meta_column(table, col, more)
@@ -752,39 +811,21 @@ def read_answers(
     if no_organization.any():
         np.copyto(organization, field["organization_name"], where=no_organization)
         no_organization = no_organization & missing["organization_name"]
-    if period is not None:
+    if period is not None and "period" in field:
         field["period"][missing["period"]] = str(period)
-    if missing["respondent"].any():
-        stem = _slug(Path(table.path).stem) or "row"
-        rows = table.rows[missing["respondent"]]
-        field["respondent"][missing["respondent"]] = [f"{stem}-r{r}" for r in rows]
-    frame = pd.DataFrame(fields.T, columns=list(META_FIELDS), dtype=object, copy=False)
-    frame["source"] = _sources(table.path, table.rows)
-    problems = [*found, *reporter.finish()]
-    keep = ~no_organization
-    if not keep.all():
-        for r in np.flatnonzero(~keep):
-            row = int(table.rows[r])
-            problems.append(
-                Problem(
-                    "I010",
-                    f"row {row} has no organization; the row is not imported (fill the cell "
-                    "or pass --org)",
-                    table.path,
-                    row,
-                    None,
-                    severity="warning",
-                )
-            )
-        stats.skipped_rows += int((~keep).sum())
-        frame = frame[keep].reset_index(drop=True)
-        answers = answers[keep].reset_index(drop=True)
-    problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-    notes = pd.DataFrame(columns=["row", "question", "note", "evidence"])
-    return ResponseSet(q, frame, answers, notes, problems)
+    return fields, missing, no_organization
 
 
-META_FIELDS = ("organization", "organization_name", "unit", "period", "respondent", "role")
+def unorganized_row(path: str, row: int) -> Problem:
+    """The warning for a row left out for want of an organization."""
+    return Problem(
+        "I010",
+        f"row {row} has no organization; the row is not imported (fill the cell or pass --org)",
+        path,
+        row,
+        None,
+        severity="warning",
+    )
 
 
 def _sources(path: str, rows: np.ndarray) -> pd.Series:

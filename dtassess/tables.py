@@ -237,21 +237,28 @@ def _read_csv(path: Path, encoding: str | None) -> Table:
     with path.open("rb") as handle:
         empty_file = os.fstat(handle.fileno()).st_size == 0
         raw: Any = b"" if empty_file else mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    return csv_table(path, raw, encoding)[0]
+
+
+def csv_table(path: Path, raw: Any, encoding: str | None) -> tuple[Table, str]:
+    """A CSV export's bytes (or a buffer of them) as a Table, and the encoding that read them:
+    Arrow's reader, or the exact csv-module one wherever Arrow would number rows otherwise
+    than a spreadsheet. (The Dask engine reads each piece of a partition through this too.)"""
     if _utf8(encoding):
         # Arrow checks the UTF-8 itself: no need to decode hundreds of megabytes first.
         bom = raw[: len(BOM)] == BOM
         table = _arrow_csv(path, memoryview(raw)[len(BOM) :] if bom else raw)
         if table is not None:
-            return table
+            return table, "utf-8"
     enc, text = _decode(path, bytes(raw), encoding)
     if not _utf8(enc):
         table = _arrow_csv(path, text.encode("utf-8"))
         if table is not None:
-            return table
+            return table, enc
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return table_from_records(str(path), records, 1)
+    return table_from_records(str(path), records, 1), enc
 
 
 def _utf8(encoding: str | None) -> bool:
