@@ -128,6 +128,11 @@ class CheckFormat(StrEnum):
     json = "json"
 
 
+class Engine(StrEnum):
+    pandas = "pandas"
+    dask = "dask"
+
+
 # Shared options, defined once.
 QuestionnaireOpt = Annotated[
     str | None,
@@ -358,6 +363,32 @@ def score(
     org: OrgOpt = None,
     org_name: OrgNameOpt = None,
     period: PeriodOpt = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="Score here (pandas) or on a Dask cluster (dask: Parquet datasets and CSV "
+            "exports larger than memory; docs/distributed.md).",
+        ),
+    ] = Engine.pandas,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="With --engine dask: the Dask scheduler (tcp://host:8786). Default: a local "
+            "cluster for this run.",
+            metavar="ADDRESS",
+        ),
+    ] = None,
+    partitions: Annotated[
+        int | None,
+        typer.Option(
+            "--partitions",
+            min=1,
+            help="With --engine dask: partitions per worker thread (default 2).",
+            metavar="N",
+        ),
+    ] = None,
 ) -> None:
     """Score responses into maturity levels per dimension, by organization, unit or respondent.
 
@@ -370,7 +401,17 @@ def score(
     q = _questionnaire_or_none(questionnaire)
     exports = ExportOptions(encoding, mapping, org, org_name, period)
     pdfs = [p for p in responses if p.suffix.lower() == ".pdf"]
-    if pdfs:
+    if engine is Engine.dask:
+        result = _score_on_dask(
+            responses, q, by, statistic, min_group_size, version_map, exports, scheduler, partitions
+        )
+        report_problems(result.problems)
+        q = result.questionnaire
+    elif scheduler is not None or partitions is not None:
+        raise DtassessError(
+            Problem("D001", "--scheduler and --partitions need --engine dask (docs/distributed.md)")
+        )
+    elif pdfs:
         from .report import scores_from_reports
 
         if len(pdfs) != len(responses) or by is not Grouping.organization:
@@ -432,6 +473,52 @@ def score(
             raise typer.Exit(int(ExitCode.INVALID))
         if not quiet:
             err.print(f"all {len(checks)} bar(s) met", style="green")
+
+
+def _score_on_dask(
+    responses, q, by, statistic, min_group_size, version_map, exports, scheduler, partitions
+):
+    """`dtassess score --engine dask`: the options it cannot take refused, dask imported only
+    here."""
+    refused = None
+    if by is Grouping.respondent:
+        refused = "--by respondent (per-respondent results are as large as the data)"
+    elif version_map is not None:
+        refused = "--version-map"
+    if refused:
+        raise DtassessError(
+            Problem(
+                "D001",
+                f"--engine dask does not take {refused}; leave it out, or use --engine pandas",
+            )
+        )
+    if q is None:
+        raise DtassessError(
+            Problem(
+                "D001",
+                "--engine dask scores exports, which do not name their questionnaire; pass -q "
+                "(for example -q gov-dt)",
+            )
+        )
+    from .distributed import PARTITIONS, score_dask
+
+    try:
+        return score_dask(
+            responses,
+            q,
+            by.value,
+            statistic.value,
+            min_group_size,
+            scheduler=scheduler,
+            partitions=partitions or PARTITIONS,
+            encoding=exports.encoding,
+            mapping=exports.mapping,
+            org=exports.org,
+            org_name=exports.org_name,
+            period=exports.period,
+        )
+    except ImportError as exc:  # dask or distributed missing
+        raise DtassessError(Problem("D001", f"--engine dask: {exc}")) from None
 
 
 def _report_left_out(result: Any) -> None:

@@ -25,7 +25,7 @@ class ExitCode(IntEnum):
 
 # code -> short title. Q: questionnaire, R: responses, T: thresholds and targets, P: PDF
 # rendering, F: files and references, I: imports of online-form exports, V: periods answered with
-# different questionnaire versions, A: the results archive.
+# different questionnaire versions, A: the results archive, D: the Dask engine.
 CATALOGUE: dict[str, str] = {
     "Q001": "YAML syntax error",
     "Q002": "wrong type",
@@ -92,6 +92,9 @@ CATALOGUE: dict[str, str] = {
     "A003": "questionnaire does not match the archive",
     "A004": "respondent already archived with other answers",
     "A005": "period not in the archive",
+    "D001": "input or option the Dask engine does not take",
+    "D002": "the Dask cluster failed",
+    "D003": "inputs changed during a Dask job",
 }
 
 
