@@ -714,11 +714,10 @@ def concat_sets(q: Questionnaire, sets: Sequence[ResponseSet]) -> ResponseSet:
     if not sets:
         return responses_to_frames(q, [])
     meta = pd.concat([s.meta for s in sets], ignore_index=True)
-    answers = pd.concat(
-        [s.answers.astype(object).reindex(columns=[x.id for x in q.questions]) for s in sets],
-        ignore_index=True,
+    answers = pd.DataFrame(
+        {x.id: _concat_answers([s.answers.get(x.id) for s in sets], sets) for x in q.questions},
+        index=pd.RangeIndex(len(meta)),
     )
-    answers = answers.astype(object).where(answers.notna(), None)
     offsets = np.cumsum([0] + [len(s) for s in sets[:-1]])
     notes = pd.concat(
         [s.notes.assign(row=s.notes["row"] + off) for s, off in zip(sets, offsets, strict=True)],
@@ -726,6 +725,35 @@ def concat_sets(q: Questionnaire, sets: Sequence[ResponseSet]) -> ResponseSet:
     )
     problems = [p for s in sets for p in s.problems]
     return ResponseSet(q, meta, answers, notes, problems)
+
+
+def _concat_answers(parts: list[Any], sets: Sequence[ResponseSet]) -> Any:
+    """One question's answers from several sets (None for a set without the column).
+
+    Exports give categorical columns (numbers: floats), kept as such: a union of categories
+    and codes is a few megabytes where objects for ten million answers take seconds to make.
+    Any other mix (response files give objects) becomes objects, None for no answer."""
+    import numpy as np
+    import pandas as pd
+
+    if all(isinstance(p, pd.Series) and isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+        try:
+            union = pd.api.types.union_categoricals(parts, ignore_order=True)
+        except TypeError:  # categories of different types
+            pass
+        else:
+            return union
+    if all(isinstance(p, pd.Series) and p.dtype.kind == "f" for p in parts):
+        return np.concatenate([p.to_numpy() for p in parts])
+    columns = []
+    for part, responses in zip(parts, sets, strict=True):
+        if part is None:
+            columns.append(np.full(len(responses), None, dtype=object))
+        else:
+            values = part.to_numpy(dtype=object, copy=True)
+            values[pd.isna(values)] = None
+            columns.append(values)
+    return np.concatenate(columns) if columns else np.zeros(0, dtype=object)
 
 
 def subset(responses: ResponseSet, rows: Sequence[int] | Any) -> ResponseSet:

@@ -281,3 +281,63 @@ def test_files_naming_different_questionnaires_are_refused(write):
     result = cli("score", write("d/c.yaml", answers("security.budget: 2\n")).parent)
     assert result.exit_code == 2
     assert "name different questionnaires" in result.stderr
+
+
+def test_concatenated_exports_keep_categories_and_every_answer():
+    """concat_sets keeps categorical columns categorical (a union of categories) and float
+    columns float; any other mix becomes objects with None for no answer. The answers are the
+    same either way, and so are the scores."""
+    import numpy as np
+    import pandas as pd
+
+    from dtassess.engine import score
+    from dtassess.responses import ResponseSet, concat_sets
+
+    q = load_questionnaire(MINI)
+    ids = [x.id for x in q.questions]
+    choice = q.question("strategy.plan.quality")  # a level question: options 1-5
+    number = q.question("security.budget")
+    values = [o.value for o in choice.options]
+
+    def part(rows: int, options: list, with_number: bool) -> ResponseSet:
+        meta = pd.DataFrame(
+            {
+                "organization": ["o"] * rows,
+                "organization_name": [None] * rows,
+                "unit": [f"u{i % 2}" for i in range(rows)],
+                "period": ["2026"] * rows,
+                "respondent": [f"r{i}" for i in range(rows)],
+                "role": [None] * rows,
+                "source": ["x"] * rows,
+            },
+            dtype=object,
+        )
+        cells = [options[i % len(options)] if i % 3 else None for i in range(rows)]
+        answers = pd.DataFrame({choice.id: pd.Categorical(cells)})
+        if with_number:
+            answers[number.id] = np.where(np.arange(rows) % 2, float(number.bands[0].min), np.nan)
+        return ResponseSet(q, meta, answers, pd.DataFrame(columns=["row", "question", "note"]))
+
+    sets = [part(5, values[:1], True), part(7, values[1:], True), part(4, values, False)]
+    joined = concat_sets(q, sets)
+    assert isinstance(joined.answers[choice.id].dtype, pd.CategoricalDtype)
+    expected = []
+    for s in sets:
+        column = s.answers[choice.id].astype(object)
+        expected += [None if pd.isna(v) else v for v in column]
+    got = [None if pd.isna(v) else v for v in joined.answers[choice.id].astype(object)]
+    assert got == expected
+    # one set lacks the number column: objects, None for no answer
+    column = joined.answers[number.id]
+    assert column.dtype == object and column.iloc[-4:].tolist() == [None] * 4
+    assert column.iloc[:12].tolist() == [None, 0.0, None, 0.0, None] + [None, 0.0] * 3 + [None]
+    as_objects = ResponseSet(
+        q,
+        joined.meta,
+        joined.answers.astype(object).where(joined.answers.notna(), None),
+        joined.notes,
+    )
+    assert list(joined.answers.columns) == ids
+    pd.testing.assert_frame_equal(
+        score(joined, "unit").table, score(as_objects, "unit").table, check_exact=True
+    )
