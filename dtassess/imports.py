@@ -732,7 +732,7 @@ META_FIELDS = ("organization", "organization_name", "unit", "period", "responden
 
 
 # The steps of `read_answers` after the header is matched, also run by the Dask engine on each
-# piece of a partition (distributed.py): one implementation of the import.
+# piece of a partition (distributed/pieces.py): one implementation of the import.
 
 
 def require_organization(

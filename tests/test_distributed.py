@@ -182,8 +182,8 @@ def test_several_periods_get_changes_and_trends(cluster, q, dataset):
 def test_groups_span_partitions_and_empty_partitions_are_scored(q, dataset):
     """The plan of the first test's inputs: every organization is in several partitions, the
     file without rows is a partition of its own, and the CSV export is cut by bytes."""
-    sources = distributed._sources([dataset / "dataset", dataset / "问卷星导出.csv"])
-    plan = distributed._plan(sources, 6)
+    sources = distributed.plan.sources_of([dataset / "dataset", dataset / "问卷星导出.csv"])
+    plan = distributed.plan.plan_partitions(sources, 6)
     files = plan.files
     empty = [p for p in plan.parts if all(s.start == s.stop for s in p.segments)]
     assert [files[p.segments[0].file].label for p in empty] == [
@@ -207,9 +207,9 @@ def test_exact_medians_settle_over_several_passes(cluster, q, dataset, monkeypat
     """With few histogram bins and few scores fetched at a time, medians take many passes,
     and come out exactly the pandas engine's all the same."""
     monkeypatch.setattr(distributed, "FIRST_BINS", 2)  # read on the client, sent to the tasks
-    monkeypatch.setattr(distributed, "REFINE_BINS", 4)
-    monkeypatch.setattr(distributed, "REFINE_CELLS", 0)
-    monkeypatch.setattr(distributed, "GATHER_VALUES", 40)
+    monkeypatch.setattr(distributed.medians, "REFINE_BINS", 4)
+    monkeypatch.setattr(distributed.medians, "REFINE_CELLS", 0)
+    monkeypatch.setattr(distributed.medians, "GATHER_VALUES", 40)
     found = score_dask(
         [dataset / "问卷星导出.csv"],
         q,
@@ -228,7 +228,7 @@ def test_later_passes_score_the_data_again_without_the_kept_scores(cluster, q, d
     restarted worker, a task moved elsewhere) the partition is read and scored again."""
     from distributed import Client
 
-    ask = distributed._ask
+    ask = distributed.next_ask
 
     def forget(dask_worker) -> None:  # on each worker: its kept scores gone
         import glob
@@ -244,10 +244,10 @@ def test_later_passes_score_the_data_again_without_the_kept_scores(cluster, q, d
 
     inputs = [dataset / "问卷星导出.csv"]
     try:
-        distributed._ask = forgetting
+        distributed.next_ask = forgetting
         found = score_dask(inputs, q, "unit", scheduler=cluster.scheduler_address)
     finally:
-        distributed._ask = ask
+        distributed.next_ask = ask
     assert found.rescored == found.partitions * (found.passes - 1) > 0
     assert_same_table(found.table, engine.score(read_exports(inputs, q), "unit").table)
 
@@ -259,7 +259,7 @@ def test_inputs_that_change_between_passes_stop_the_job(cluster, q, dataset, tmp
 
     path = tmp_path / "changing.csv"
     path.write_bytes((dataset / "问卷星导出.csv").read_bytes())
-    ask = distributed._ask
+    ask = distributed.next_ask
 
     def forget(dask_worker) -> None:
         import glob
@@ -275,11 +275,11 @@ def test_inputs_that_change_between_passes_stop_the_job(cluster, q, dataset, tmp
         return ask(*args)
 
     try:
-        distributed._ask = changing
+        distributed.next_ask = changing
         with pytest.raises(DtassessError) as raised:
             score_dask([path], q, "unit", "median", scheduler=cluster.scheduler_address)
     finally:
-        distributed._ask = ask
+        distributed.next_ask = ask
     problem = raised.value.problems[0]
     assert problem.code == "D003" and "changed while they were being scored" in problem.message
 
@@ -292,26 +292,26 @@ def test_histograms_of_different_sizes_merge_exactly(q, monkeypatch):
     spec.loader.exec_module(generate)
     answers = generate.synthetic_answers(q, 900, seed=5)
     meta = generate.synthetic_meta(900, seed=5, organizations=3, units=4)
-    fields = {k: meta[k].astype(object).to_numpy() for k in distributed.META_FIELDS}
+    fields = {k: meta[k].astype(object).to_numpy() for k in distributed.pieces.META_FIELDS}
     matrix = np.empty((900, len(engine.compile_model(q).questions)), order="F")
     scored = engine.score_respondents(q, answers, question_scores=matrix)
-    shape = distributed._Shape.of(q, 256)
+    shape = distributed.stats.Shape.of(q, 256)
     keys = tuple(engine.GROUPINGS["unit"])
 
-    def stats(rows: slice, bins: int) -> distributed._Stats:
+    def stats(rows: slice, bins: int) -> distributed.stats.GroupStats:
         groups = len(set(zip(*(fields[k][rows] for k in keys), strict=True)))
-        monkeypatch.setattr(distributed, "FIRST_CELLS", bins * groups * shape.nodes)
+        monkeypatch.setattr(distributed.stats, "FIRST_CELLS", bins * groups * shape.nodes)
         part = {k: v[rows] for k, v in fields.items()}
-        return distributed._piece_stats(
+        return distributed.stats.piece_stats(
             shape,
             part,
-            *distributed._labels(part, keys),
+            *distributed.stats.group_labels(part, keys),
             scored.score.to_numpy()[rows],
             scored.coverage.to_numpy()[rows],
             matrix[rows],
         )
 
-    merged = distributed._Stats(shape)
+    merged = distributed.stats.GroupStats(shape)
     for rows, bins in [(slice(0, 400), 256), (slice(400, 700), 8), (slice(700, 900), 64)]:
         merged.merge(stats(rows, bins))
     whole = stats(slice(0, 900), 8)
@@ -396,7 +396,7 @@ def test_cluster_failures_become_problems_with_exit_code_2():
         (FutureCancelledError("k", reason="scheduler-connection-lost"), "FutureCancelledError"),
         (OSError("Timed out trying to connect"), "cannot reach it"),
     ]:
-        problem = distributed._cluster_problem(exc, "tcp://10.0.0.1:8786")
+        problem = distributed.cluster.cluster_problem(exc, "tcp://10.0.0.1:8786")
         assert problem.exit_code == 2 and problem.problems[0].code == "D002"
         message = problem.problems[0].format()
         assert "tcp://10.0.0.1:8786" in message and words in message
