@@ -325,6 +325,17 @@ def test_histograms_of_different_sizes_merge_exactly(q, monkeypatch):
     )
 
 
+def test_urls_are_opened_by_the_workers_through_fsspec(cluster, q, dataset):
+    """Object storage is reached by URL (s3://, gs://); a file:// URL takes the same way
+    through fsspec: a dataset folder and a CSV export, labelled as given."""
+    inputs = [f"file://{dataset / 'dataset'}", f"file://{dataset / '问卷星导出.csv'}"]
+    found = score_dask(inputs, q, "unit", scheduler=cluster.scheduler_address, piece_rows=200)
+    responses = read_exports([*parquet_files(dataset), dataset / "问卷星导出.csv"], q)
+    assert_same_table(found.table, engine.score(responses, "unit").table)
+    assert {p.path for p in found.problems} >= {inputs[1]}
+    assert all(p.path.startswith("file://") for p in found.problems if p.path)
+
+
 def test_a_small_csv_with_line_breaks_in_cells_is_read_whole(cluster, q, tmp_path):
     notes = pa.array(np.full(120, "第一行\n第二行", dtype=object), pa.string())
     table = export(120, seed=4).append_column("备注", notes)  # no question: a warning (I002)
