@@ -40,6 +40,7 @@ _EXPORTS = {
     "to_json_dict": "output",
     "intervals": "uncertainty",
     "score_periods": "periods",
+    "score_dask": "distributed",
     "load_periods": "periods",
     "read_exports": "imports",
     "load_inputs": "imports",

@@ -551,3 +551,15 @@ def test_a_local_cluster_is_started_and_shut_down(q, dataset, tmp_path):
     assert "Traceback" not in result.stderr
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["respondents"] == len(read_exports([dataset / "问卷星导出.csv"], q))
+
+
+def test_the_python_api_names_it_at_the_top(cluster, q, dataset):
+    import dtassess
+
+    assert dtassess.score_dask is score_dask and "score_dask" in dtassess.__all__
+    result = dtassess.score_dask(
+        [dataset / "问卷星导出.csv"], q, by="unit", scheduler=cluster.scheduler_address
+    )
+    assert dtassess.to_json_dict(result)["respondents"] == len(
+        read_exports([dataset / "问卷星导出.csv"], q)
+    )
