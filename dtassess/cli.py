@@ -890,23 +890,32 @@ def _periods_loaded(responses: list[Path], exports: Any, options: dict[str, Any]
     return loaded, older
 
 
+def _report_inputs(responses: list[Path], exports: Any, options: dict[str, Any]):
+    """What --annual and --per-unit reports start from: the periods' responses (and older
+    versions'), the report's language and template folder; for PDF, the CJK font checked
+    before any work."""
+    from .templating import template_dir
+
+    loaded, older = _periods_loaded(responses, exports, options)
+    language = _lang(loaded.questionnaire, options["lang"])
+    folder = template_dir(options["template"])
+    if options["fmt"] == "pdf":
+        from .render import check_cjk_font
+
+        check_cjk_font(language)
+    return loaded, older, language, folder
+
+
 # The annual report's intervals: 90%, respondents resampled and weights perturbed by ±20%.
 DEFAULT_INTERVALS = {"resamples": 1000, "level": 0.9, "weight_spread": 0.2, "seed": 0}
 
 
 def _annual_report(responses: list[Path], exports: Any, options: dict[str, Any]) -> None:
     from .annual import annual_models, render_annual
-    from .files import refuse_existing
-    from .templating import template_dir
+    from .files import refuse_existing, write_atomic
 
-    loaded, older = _periods_loaded(responses, exports, options)
+    loaded, older, language, folder = _report_inputs(responses, exports, options)
     q = loaded.questionnaire
-    language = _lang(q, options["lang"])
-    folder = template_dir(options["template"])
-    if options["fmt"] == "pdf":
-        from .render import check_cjk_font
-
-        check_cjk_font(language)
     uncertainty = None
     if options["resamples"]:
         uncertainty = {
@@ -932,8 +941,6 @@ def _annual_report(responses: list[Path], exports: Any, options: dict[str, Any])
             for m in models
         ]
     refuse_existing(paths, options["force"])
-    from .files import write_atomic
-
     for path, model in zip(paths, models, strict=True):
         data = render_annual(model, folder, options["fmt"], options["variant"])
         write_atomic(path, data, force=options["force"])
@@ -947,16 +954,9 @@ def _unit_reports(responses: list[Path], exports: Any, options: dict[str, Any]) 
     from .files import refuse_existing, write_atomic
     from .report import attachment_for, build_report, render_many
     from .roadmap import build_roadmaps
-    from .templating import template_dir
 
-    loaded, _ = _periods_loaded(responses, exports, options)
+    loaded, _, language, folder = _report_inputs(responses, exports, options)
     q = loaded.questionnaire
-    language = _lang(q, options["lang"])
-    folder = template_dir(options["template"])
-    if options["fmt"] == "pdf":
-        from .render import check_cjk_font
-
-        check_cjk_font(language)
     targets = _targets(q, *options["targets"])
     day = _report_date(options["date"])
     latest, units, small = unit_sets(loaded, options["min_group_size"])
