@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import ROOT, cli, run
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dtassess import engine
 from dtassess.errors import DtassessError
@@ -161,6 +163,43 @@ def test_the_pandas_engines_table_and_warnings(
     with Client(cluster.scheduler_address) as client:  # which are gone after the job
         left = client.run(lambda dask_worker: os.listdir(dask_worker.local_directory))
     assert not [name for names in left.values() for name in names if name.startswith("dtassess")]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    n=st.integers(1, 240),
+    seed=st.integers(0, 2**16),
+    cuts=st.lists(st.integers(0, 240), max_size=3),
+    per_worker=st.integers(1, 4),
+    piece_rows=st.integers(5, 120),
+    by=st.sampled_from(["organization", "unit"]),
+    statistic=st.sampled_from(["mean", "median"]),
+)
+def test_random_datasets_give_the_pandas_engines_table(
+    cluster, q, tmp_path_factory, n, seed, cuts, per_worker, piece_rows, by, statistic
+):
+    """Random exports cut into random files (some empty, groups across them), random
+    partitions and pieces: the pandas engine's table every time."""
+    folder = tmp_path_factory.mktemp("random")
+    table = export(n, seed, organizations=3)
+    bounds = sorted({0, n, *(min(c, n) for c in cuts)})
+    files = []
+    for k, (a, b) in enumerate(zip([0, *bounds], bounds, strict=False)):
+        path = folder / f"part-{k}.parquet"
+        pq.write_table(table.slice(a, b - a), path, row_group_size=max(1, (b - a) // 2 or 1))
+        files.append(path)
+    found = score_dask(
+        [folder],
+        q,
+        by,
+        statistic,
+        scheduler=cluster.scheduler_address,
+        partitions=per_worker,
+        piece_rows=piece_rows,
+    )
+    responses = read_exports(files, q)
+    assert_same_table(found.table, engine.score(responses, by, statistic).table)
+    assert found.problems == responses.problems
 
 
 def test_several_periods_get_changes_and_trends(cluster, q, dataset):
