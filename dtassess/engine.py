@@ -683,10 +683,10 @@ def group_scores(
         "alpha": alpha,
     }
     index_frame = mean.index.to_frame(index=False)
-    return _long_table(q, model, statistic, index_frame, names, respondents.to_numpy(), stats)
+    return long_table(q, model, statistic, index_frame, names, respondents.to_numpy(), stats)
 
 
-def _long_table(
+def long_table(
     q: Questionnaire,
     model: CompiledModel,
     statistic: str,
@@ -907,7 +907,7 @@ def _group_variance(
         return np.where(counts >= 2, m2 / (counts - 1), np.nan)
 
 
-def _alpha_nodes(model: CompiledModel) -> list[tuple[int, np.ndarray]]:
+def alpha_nodes(model: CompiledModel) -> list[tuple[int, np.ndarray]]:
     """The nodes Cronbach's alpha is computed for (two questions or more), with the columns of
     their questions."""
     found = []
@@ -941,7 +941,7 @@ def agreement(
         where = codes[ok]
         counts = np.bincount(where, minlength=groups).astype(float)
         variance[:, j] = _group_variance(where, column[ok], counts, groups)
-    nodes = _alpha_nodes(model)
+    nodes = alpha_nodes(model)
     complete_counts = np.zeros((groups, len(nodes)))
     parts = np.zeros((groups, len(nodes)))
     total_variance = np.zeros((groups, len(nodes)))
@@ -959,10 +959,12 @@ def agreement(
             parts[:, i] += _group_variance(where, column, counts, groups)
         total_variance[:, i] = _group_variance(where, total, counts, groups)
         complete_counts[:, i] = counts
-    return _agreement(model, variance, sizes, nodes, complete_counts, parts, total_variance)
+    return agreement_from_variances(
+        model, variance, sizes, nodes, complete_counts, parts, total_variance
+    )
 
 
-def _agreement(
+def agreement_from_variances(
     model: CompiledModel,
     variance: np.ndarray,
     sizes: np.ndarray,
@@ -1129,7 +1131,7 @@ def _score_groups(
             variance, parts = _question_variances(q, prepared, scan)
         else:
             variance, parts = questions.result()
-    stats["rwg"], stats["alpha"] = _agreement(
+    stats["rwg"], stats["alpha"] = agreement_from_variances(
         model,
         variance,
         sizes,
@@ -1149,7 +1151,7 @@ def _score_groups(
     named = meta["organization_name"].notna().to_numpy() & (organizations >= 0)
     rows = np.union1d(_first_rows(organizations), _first_rows(organizations, named))
     names = meta.iloc[rows].groupby("organization", sort=False)["organization_name"].first()
-    return _long_table(q, model, statistic, index_frame, names, sizes, stats)
+    return long_table(q, model, statistic, index_frame, names, sizes, stats)
 
 
 def _first_rows(codes: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
@@ -1187,7 +1189,7 @@ class _GroupScan:
         self.q, self.model, self.labels = q, model, labels
         self.bounds = np.concatenate([[0], np.cumsum(sizes)])
         n, width = len(labels), len(model.node_ids)
-        self.alpha_nodes = _alpha_nodes(model)
+        self.alpha_nodes = alpha_nodes(model)
         # questions x alpha nodes, 1.0 where the question counts in the node: a block's
         # totals and its number of scores per node come with its other sums (`_Products`)
         self.members = np.zeros((len(model.questions), len(self.alpha_nodes)))
@@ -1343,18 +1345,12 @@ class _GroupMoments:
         self._combine(slice(None), other.count, other.mean, other.m2)
 
     def _combine(self, part: slice, count: np.ndarray, mean: np.ndarray, m2: Any) -> None:
-        """Merge moments of more values into the groups `part`. Groups that had none so far
-        take them as they are: mean + delta * 1, m2 + 0."""
-        before = self.count[:, part]
-        after = before + count
-        seen = count > 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            delta = mean - self.mean[:, part]
-            if self.m2 is not None:
-                merged = m2 + delta * delta * (before * count / after)
-                self.m2[:, part] += np.where(seen, merged, 0.0)
-            self.mean[:, part] += np.where(seen, delta * (count / after), 0.0)
-        self.count[:, part] = after
+        """Merge moments of more values into the groups `part`."""
+        spread = None if self.m2 is None else self.m2[:, part]
+        merged = merge_moments(self.count[:, part], self.mean[:, part], spread, count, mean, m2)
+        self.count[:, part], self.mean[:, part] = merged[0], merged[1]
+        if self.m2 is not None:
+            self.m2[:, part] = merged[2]
 
     def means(self) -> np.ndarray:
         """groups x columns; NaN for a group without values."""
@@ -1365,6 +1361,31 @@ class _GroupMoments:
         assert self.m2 is not None
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(self.count >= 2, self.m2 / (self.count - 1), np.nan).T
+
+
+def merge_moments(
+    count: np.ndarray,
+    mean: np.ndarray,
+    m2: np.ndarray | None,
+    more_count: np.ndarray,
+    more_mean: np.ndarray,
+    more_m2: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Count, mean and M2 (sum of squared deviations from the mean) of two sets of values from
+    each set's, element by element: the update of Chan, Golub and LeVeque, so that a variance
+    never comes from the difference of two large sums. Where the second set is empty the first
+    is kept; where the first is empty the second is taken as it is. M2 may be None (means
+    alone). Used for blocks here and for partitions by the Dask engine."""
+    after = count + more_count
+    seen = more_count > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        delta = more_mean - mean
+        merged = np.where(count == 0, more_mean, mean + delta * (more_count / after))
+        spread = None
+        if m2 is not None:
+            spread = m2 + more_m2 + delta * delta * (count * more_count / after)
+            spread = np.where(seen, spread, m2)
+    return after, np.where(seen, merged, mean), spread
 
 
 def _group_medians(scores: np.ndarray, bounds: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -22,7 +22,8 @@ time, turns each piece into answers with the functions `imports.read_answers` is
 
 Only these statistics (groups x nodes, never respondents) travel to the client, which merges
 them in partition order (the same numbers on every run) and builds the table with the engine's
-own functions (`engine._agreement`, `engine._long_table`, `engine.withhold_small_groups`).
+own functions (`engine.merge_moments`, `engine.agreement_from_variances`, `engine.long_table`,
+`engine.withhold_small_groups`).
 
 The modules, in the order a job meets them: `plan` (the inputs and their partitions, planned on
 a worker), `pieces` (a partition read and imported a piece at a time), `stats` (the mergeable
@@ -383,7 +384,7 @@ def _result(
     for n, (i, _) in enumerate(shape.items):
         parts[:, i] += items[:, n]
     totals = stats.moments["total"]
-    rwg, alpha = engine._agreement(
+    rwg, alpha = engine.agreement_from_variances(
         model,
         stats.moments["question"].variances(),
         stats.size,
@@ -414,7 +415,7 @@ def _result(
         dtype=object,
     )
     names = names_frame.groupby("organization", sort=False)["organization_name"].first()
-    table = engine._long_table(q, model, statistic, index_frame, names, stats.size, table_stats)
+    table = engine.long_table(q, model, statistic, index_frame, names, stats.size, table_stats)
     table, withheld = engine.withhold_small_groups(table, by, min_group_size)
     total = int(stats.size.sum())
     result = DistributedResult(

@@ -22,7 +22,7 @@ class Shape:
 
     nodes: int
     questions: int
-    alpha_nodes: list[tuple[int, np.ndarray]]  # engine._alpha_nodes
+    alpha_nodes: list[tuple[int, np.ndarray]]  # engine.alpha_nodes
     members: np.ndarray  # questions x alpha nodes, 1.0 where the question is in the node
     member_of: list[list[int]]  # per question: the alpha nodes it is in
     items: list[tuple[int, int]]  # (alpha node, question) pairs, node by node
@@ -33,7 +33,7 @@ class Shape:
     @classmethod
     def of(cls, q: Questionnaire, bins: int) -> Shape:
         model = engine.compile_model(q)
-        alpha_nodes = engine._alpha_nodes(model)
+        alpha_nodes = engine.alpha_nodes(model)
         members = np.zeros((len(model.questions), len(alpha_nodes)))
         for i, (_, cols) in enumerate(alpha_nodes):
             members[cols, i] = 1.0
@@ -96,17 +96,9 @@ class Moments:
 
     def add(self, rows: np.ndarray, other: Moments) -> None:
         """Merge `other`'s groups into rows `rows` (distinct) of this one."""
-        before, mean_a, m2_a = self.count[rows], self.mean[rows], self.m2[rows]
-        count_b = other.count
-        after = before + count_b
-        with np.errstate(invalid="ignore", divide="ignore"):
-            delta = other.mean - mean_a
-            mean = np.where(before == 0, other.mean, mean_a + delta * (count_b / after))
-            m2 = m2_a + other.m2 + delta * delta * (before * count_b / after)
-        seen = count_b > 0
-        self.mean[rows] = np.where(seen, mean, mean_a)
-        self.m2[rows] = np.where(seen, m2, m2_a)
-        self.count[rows] = after
+        self.count[rows], self.mean[rows], self.m2[rows] = engine.merge_moments(
+            self.count[rows], self.mean[rows], self.m2[rows], other.count, other.mean, other.m2
+        )
 
     def means(self) -> np.ndarray:
         return np.where(self.count > 0, self.mean, np.nan)
