@@ -402,9 +402,11 @@ def score(
     exports = ExportOptions(encoding, mapping, org, org_name, period)
     pdfs = [p for p in responses if p.suffix.lower() == ".pdf"]
     if engine is Engine.dask:
-        result = _score_on_dask(
-            responses, q, by, statistic, min_group_size, version_map, exports, scheduler, partitions
-        )
+        with _Progress(quiet, "scoring on Dask") as progress:
+            result = _score_on_dask(
+                responses, q, by, statistic, min_group_size, version_map, exports, scheduler,
+                partitions, progress,
+            )  # fmt: skip
         report_problems(result.problems)
         q = result.questionnaire
     elif scheduler is not None or partitions is not None:
@@ -476,8 +478,9 @@ def score(
 
 
 def _score_on_dask(
-    responses, q, by, statistic, min_group_size, version_map, exports, scheduler, partitions
-):
+    responses, q, by, statistic, min_group_size, version_map, exports, scheduler, partitions,
+    progress,
+):  # fmt: skip
     """`dtassess score --engine dask`: the options it cannot take refused, dask imported only
     here."""
     refused = None
@@ -516,6 +519,7 @@ def _score_on_dask(
             org=exports.org,
             org_name=exports.org_name,
             period=exports.period,
+            progress=progress,
         )
     except ImportError as exc:  # dask or distributed missing
         raise DtassessError(Problem("D001", f"--engine dask: {exc}")) from None

@@ -602,3 +602,43 @@ def test_the_python_api_names_it_at_the_top(cluster, q, dataset):
     assert dtassess.to_json_dict(result)["respondents"] == len(
         read_exports([dataset / "问卷星导出.csv"], q)
     )
+
+
+def test_progress_is_told_as_tasks_finish(cluster, q, dataset):
+    calls: list[tuple[int, int]] = []
+    lock = threading.Lock()
+
+    def progress(done: int, total: int) -> None:
+        with lock:
+            calls.append((done, total))
+
+    found = score_dask(
+        [dataset / "dataset"],
+        q,
+        "unit",
+        "median",
+        scheduler=cluster.scheduler_address,
+        partitions=2,
+        progress=progress,
+    )
+    total = found.partitions
+    assert calls[0] == (0, total) and all(t == total for _, t in calls)
+    # each pass counts 0 ... total, each task once
+    assert sorted(done for done, _ in calls) == sorted(list(range(total + 1)) * found.passes)
+
+
+def test_the_command_draws_a_progress_bar_on_a_terminal(cluster, dataset, tmp_path):
+    import pexpect
+
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "dtassess", "score", str(dataset / "dataset"), "-q", "gov-dt", "--engine", "dask",
+         "--scheduler", cluster.scheduler_address, "--format", "json", "-o",
+         str(tmp_path / "s.json")],
+        encoding="utf-8", timeout=120, env={**os.environ, "TERM": "xterm"},
+    )  # fmt: skip
+    child.expect("scoring on Dask")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))["respondents"] > 0

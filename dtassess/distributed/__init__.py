@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,6 +128,7 @@ def score_dask(
     strict: bool = False,
     piece_rows: int = PIECE_ROWS,
     timeout: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> DistributedResult:
     """Score Parquet files and datasets and CSV exports on a Dask cluster: the table
     `engine.score(read_exports(paths, q), by, statistic, min_group_size)` gives, without
@@ -139,8 +140,9 @@ def score_dask(
     reads and scores `piece_rows` rows at a time. Workers open the paths themselves: local paths
     are made absolute, URLs (s3://...) go to fsspec as they are. `by="respondent"` is not
     available (the result would be as large as the data). `timeout` (seconds) bounds the wait for
-    the scheduler and for its first worker (default: Dask's connect timeout, and 30 s). Raises
-    DtassessError for unusable input and for a failed cluster (exit code 2).
+    the scheduler and for its first worker (default: Dask's connect timeout, and 30 s).
+    `progress(done, partitions)` is called as the tasks of each pass finish (from another
+    thread). Raises DtassessError for unusable input and for a failed cluster (exit code 2).
     """
     if by not in engine.GROUPINGS:
         raise ValueError(f"by must be one of {', '.join(engine.GROUPINGS)}")
@@ -179,6 +181,7 @@ def score_dask(
                 partitions,
                 (encoding, loaded_mapping, org, org_name, period, strict, timeout),
                 piece_rows,
+                progress,
             )
     except cluster_errors() as exc:
         raise cluster_problem(exc, scheduler) from None
@@ -194,6 +197,7 @@ def _run(
     partitions: int,
     options: tuple,
     piece_rows: int,
+    progress: Callable[[int, int], None] | None = None,
 ) -> DistributedResult:
     import uuid
 
@@ -227,6 +231,8 @@ def _run(
             where = {} if spill is None else {"workers": [spill[0]], "allow_other_workers": True}
             key = f"dtassess-pass{number}-{part.index}-{token}"
             futures.append(client.submit(scan, part, job, ask, spill, key=key, **where))
+        if progress is not None:
+            _count_done(futures, progress)
         return results_in_order(client, futures)
 
     try:
@@ -236,6 +242,21 @@ def _run(
         # they stop anyway.
         with contextlib.suppress(Exception):
             client.run(drop_spills, token)
+
+
+def _count_done(futures: list, progress: Callable[[int, int], None]) -> None:
+    """Tell `progress` how many of a pass's tasks are done, as each one finishes (in any order:
+    results are still merged in partition order)."""
+    done = [0]
+    total = len(futures)
+    progress(0, total)
+
+    def finished(_: Any) -> None:
+        done[0] += 1
+        progress(done[0], total)
+
+    for future in futures:
+        future.add_done_callback(finished)
 
 
 def _passes(
