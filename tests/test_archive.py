@@ -7,6 +7,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -548,3 +549,38 @@ def test_an_add_waits_for_the_archive_lock(tmp_path):
         os.close(fd)
     assert proc.wait(timeout=60) == 0, proc.stderr.read()
     assert os.readlink(archive / "current") == "snapshots/000001"
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword:Warning")  # inside dask, pandas 3.1
+def test_the_pages_reading_examples_run_as_written(tmp_path, monkeypatch):
+    """docs/archive.md's pandas/pyarrow, DuckDB and Dask examples, run on an archive of the
+    three-year sample from the folder they assume (Spark is not installed here)."""
+    from dtassess.resources import annual_sample_dir
+
+    page = (ROOT / "docs" / "archive.md").read_text(encoding="utf-8")
+    reading = page[page.index("## Reading it") : page.index("**Spark**")]
+    python = re.findall(r"```python\n(.*?)```", reading, re.S)
+    sql = re.findall(r"```sql\n(.*?)```", reading, re.S)
+    assert len(python) == 2 and len(sql) == 1
+    add_to_archive(load_responses([annual_sample_dir()]), tmp_path / "archive")
+    monkeypatch.chdir(tmp_path)
+
+    pandas_names: dict = {}
+    exec(python[0], pandas_names)
+    assert sorted(pandas_names["answers"]["period"].unique()) == ["2024", "2025", "2026"]
+    assert len(pandas_names["units"]) and (pandas_names["units"]["node"] == "overall").all()
+    assert pandas_names["table"].schema.field("period").type == pa.string()
+
+    duckdb = pytest.importorskip("duckdb")
+    first, second = [s.strip() for s in sql[0].split(";") if s.strip()]
+    units = duckdb.sql(first).fetchall()
+    assert units and {row[0] for row in units} == {"2024", "2025", "2026"}
+    assert all(row[5] >= 3 for row in units)
+    roadmap = duckdb.sql(second).fetchall()
+    assert sum(row[2] for row in roadmap) == len(load_responses([annual_sample_dir()]))
+
+    dask_names: dict = {}
+    exec(python[1], dask_names)
+    results = dask_names["results"].compute()
+    assert isinstance(results["period"].dtype, pd.CategoricalDtype)
+    assert sorted(results["period"].astype(str).unique()) == ["2024", "2025", "2026"]
