@@ -23,8 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dtassess
-from dtassess import engine
-from dtassess.engine import _group_medians, _GroupMoments, score
+from dtassess import engine, grouped
+from dtassess.engine import score
+from dtassess.grouped import GroupMoments, group_medians
 from dtassess.questionnaire import check_questionnaire_text, load_questionnaire
 from dtassess.responses import ResponseSet
 
@@ -299,7 +300,7 @@ def test_group_moments_block_by_block_equal_the_formulas(data):
     split = data.draw(st.integers(0, n), label="second accumulator from row")
     bounds = np.concatenate([[0], np.cumsum(sizes)])
     labels = np.repeat(np.arange(groups), sizes)
-    parts = [_GroupMoments(groups, width), _GroupMoments(groups, width)]
+    parts = [GroupMoments(groups, width), GroupMoments(groups, width)]
     for begin, end in ((0, split), (split, n)):
         for start in range(begin, end, block):
             stop = min(start + block, end)
@@ -333,7 +334,7 @@ def test_group_medians_are_the_exact_medians(data):
     )
     bounds = np.concatenate([[0], np.cumsum(sizes)])
     counts = np.array([(~np.isnan(values[a:b])).sum(axis=0) for a, b in pairwise(bounds)])
-    got = _group_medians(values, bounds, counts)
+    got = group_medians(values, bounds, counts)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN groups
         expected = np.array([np.nanmedian(values[a:b], axis=0) for a, b in pairwise(bounds)])
@@ -354,7 +355,7 @@ def test_rwg_and_alpha_block_by_block_equal_a_loop_over_groups(data):
     counted = data.draw(st.booleans(), label="counted")
     with (
         mock.patch.object(engine, "BLOCK_ROWS", block),
-        mock.patch.object(engine, "_too_many_cells", lambda *_: not counted),
+        mock.patch.object(grouped, "_too_many_cells", lambda *_: not counted),
     ):
         result = score(_by_organization(q, answers, orgs))
     _assert_reference_agreement(result, answers, orgs, 1e-9)

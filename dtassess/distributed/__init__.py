@@ -22,7 +22,7 @@ time, turns each piece into answers with the functions `imports.read_answers` is
 
 Only these statistics (groups x nodes, never respondents) travel to the client, which merges
 them in partition order (the same numbers on every run) and builds the table with the engine's
-own functions (`engine.merge_moments`, `engine.agreement_from_variances`, `engine.long_table`,
+own functions (`grouped.merge_moments`, `engine.agreement_from_variances`, `engine.long_table`,
 `engine.withhold_small_groups`).
 
 The modules, in the order a job meets them: `plan` (the inputs and their partitions, planned on

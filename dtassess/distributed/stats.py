@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import engine
+from .. import engine, grouped
 from ..questionnaire import Questionnaire
 
 FIRST_CELLS = 1 << 20  # histogram bins per piece in all: fewer bins per group with many groups
@@ -69,7 +69,7 @@ class Moments:
     @classmethod
     def of(cls, labels: np.ndarray, values: np.ndarray, groups: int) -> Moments:
         """Of each column of `values` (rows x columns, NaN for none) per group: two passes,
-        as `engine._group_variance` takes them."""
+        as `engine.group_variance` takes them."""
         width = values.shape[1]
         out = cls.empty(groups, width)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -96,7 +96,7 @@ class Moments:
 
     def add(self, rows: np.ndarray, other: Moments) -> None:
         """Merge `other`'s groups into rows `rows` (distinct) of this one."""
-        self.count[rows], self.mean[rows], self.m2[rows] = engine.merge_moments(
+        self.count[rows], self.mean[rows], self.m2[rows] = grouped.merge_moments(
             self.count[rows], self.mean[rows], self.m2[rows], other.count, other.mean, other.m2
         )
 
