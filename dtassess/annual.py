@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from .engine import ScoreResult
     from .responses import ResponseSet
     from .roadmap import Targets
-    from .versions import Comparison
 
 MOVERS = 3  # improvements and declines shown
 DRIVERS = 2  # questions shown for each
@@ -183,7 +182,7 @@ def build_annual(
     previous_roadmap: Any = None,
     intervals: pd.DataFrame | None = None,
     uncertainty: dict[str, Any] | None = None,
-    comparison: Comparison | None = None,
+    comparable: tuple[ResponseSet, set[str]] | None = None,
     targets: Targets | None = None,
 ) -> dict[str, Any]:
     """The model of one organization's annual report in one language.
@@ -289,7 +288,12 @@ def build_annual(
             }
         )
 
-    drivers = _question_changes(q, responses, organization, latest, previous) if previous else {}
+    drivers = {}
+    if previous:
+        # Periods answered with an older version take part under the current question ids,
+        # the questions the versions ask differently left out (periods.comparable_responses).
+        every, excluded = comparable if comparable is not None else (responses, set())
+        drivers = _question_changes(q, every, organization, latest, previous, excluded)
     movers = (
         _movers(q, unit_rows, latest, shown, drivers, lang) if previous else {"up": [], "down": []}
     )
@@ -405,9 +409,15 @@ def _interval(
 
 
 def _question_changes(
-    q: Questionnaire, responses: ResponseSet, organization: str, latest: str, previous: str
+    q: Questionnaire,
+    responses: ResponseSet,
+    organization: str,
+    latest: str,
+    previous: str,
+    excluded: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> dict[str, dict[str, tuple[float, float]]]:
-    """unit -> question id -> (mean 0-1 score before, now), for the questions answered in both."""
+    """unit -> question id -> (mean 0-1 score before, now), for the questions answered in both
+    periods and not `excluded`."""
     from .engine import compile_model, score_respondents
 
     meta = responses.meta
@@ -431,7 +441,7 @@ def _question_changes(
         found[unit] = {
             qid: (float(then[qid]), float(now[qid]))
             for qid in means.columns
-            if not (math.isnan(then[qid]) or math.isnan(now[qid]))
+            if qid not in excluded and not (math.isnan(then[qid]) or math.isnan(now[qid]))
         }
     return found
 
@@ -605,11 +615,12 @@ def annual_models(
     `uncertainty`, when given, holds the options of `uncertainty.intervals` (resamples, level,
     weight_spread, seed) for the units of the latest period; None leaves intervals out.
     """
-    from .periods import score_periods
+    from .periods import comparable_responses, score_periods
 
     agency = score_periods(current, older, "organization", "mean", 1)
     units = score_periods(current, older, "unit", "mean", min_group_size)
     q = agency.questionnaire
+    comparable = comparable_responses(current, older) if older else None
     intervals = None
     if uncertainty is not None:
         intervals = _unit_intervals(current, agency, min_group_size, uncertainty)
@@ -635,6 +646,7 @@ def annual_models(
                 if intervals is None
                 else intervals[intervals["organization"] == organization],
                 uncertainty=uncertainty,
+                comparable=comparable,
                 targets=targets,
             )
         )

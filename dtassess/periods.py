@@ -166,6 +166,25 @@ def _questionnaire_beside(ref: str, beside: str) -> Questionnaire:
     return load_questionnaire(near if near.is_file() else ref)
 
 
+def comparable_responses(
+    current: ResponseSet, older: Sequence[tuple[ResponseSet, Comparison]]
+) -> tuple[ResponseSet, set[str]]:
+    """Every period's responses on the current questionnaire: the older versions' answers under
+    the current question ids (`versions.renamed_answers`); and the questions that are not
+    comparable between the versions, to leave out of any comparison."""
+    from .responses import ResponseSet, concat_sets
+    from .versions import renamed_answers
+
+    q = current.questionnaire
+    renamed = [current]
+    excluded: set[str] = set()
+    for before, comparison in older:
+        excluded |= comparison.excluded
+        answers = renamed_answers(before.answers, comparison)
+        renamed.append(ResponseSet(q, before.meta, answers, before.notes))
+    return concat_sets(q, renamed), excluded
+
+
 def score_periods(
     current: ResponseSet,
     older: Sequence[tuple[ResponseSet, Comparison]] = (),
@@ -181,8 +200,6 @@ def score_periods(
     on the current questionnaire's questions that both versions ask the same way.
     """
     from .engine import GROUPINGS, score
-    from .responses import ResponseSet, concat_sets
-    from .versions import renamed_answers
 
     result = score(current, by, statistic, min_group_size)
     follow = [k for k in GROUPINGS[by] if k != "period"]
@@ -194,16 +211,11 @@ def score_periods(
         return result
     q = current.questionnaire
     tables = [result.table]
-    renamed = [current]
-    excluded: set[str] = set()
     left_out: list[tuple[str, str]] = []
     for before, comparison in older:
         tables.append(score(before, by, statistic, min_group_size).table)
-        excluded |= comparison.excluded
         left_out += comparison.left_out
-        answers = renamed_answers(before.answers, comparison)
-        renamed.append(ResponseSet(q, before.meta, answers, before.notes))
-    every = concat_sets(q, renamed)
+    every, excluded = comparable_responses(current, older)
     comparable = score(every, by, statistic, min_group_size, exclude=excluded).table
     keys = [*GROUPINGS[by], "node"]
     table = pd.concat(tables, ignore_index=True)

@@ -230,3 +230,29 @@ def test_annual_report_across_versions_lists_what_it_left_out(tmp_path):
     html = out.read_text(encoding="utf-8")
     assert "比较时未纳入的题目" in html and "its score bands changed" in html
     assert "+50.0" in html  # the comparable change, not the raw one (+25)
+
+
+def test_annual_drivers_reach_back_to_the_older_version(tmp_path):
+    """The questions that moved a unit compare 2025's answers (version 1.0, renamed to 2.0's
+    ids) with 2026's; a question whose bands changed between the versions is left out."""
+    import datetime as dt
+
+    from dtassess.annual import annual_models
+    from dtassess.periods import load_periods
+
+    answers = two_versions(tmp_path)
+    # a unit, so that the annual report has one to follow
+    for path in answers.iterdir():
+        text = path.read_text(encoding="utf-8").replace("answers:", "unit: 信息中心\nanswers:")
+        path.write_text(text, encoding="utf-8")
+    current, older = load_periods(
+        [answers], tmp_path / "mini-v2.yaml", version_map=tmp_path / "map.yaml"
+    )
+    (model,) = annual_models(current, older, lang="en", date=dt.date(2026, 12, 5), min_group_size=1)
+    moved = {q["id"]: q for entry in model["movers"]["up"] for q in entry["questions"]}
+    assert "strategy.plan.maturity" in moved  # level 2 in 2025 (as quality), 4 in 2026
+    assert moved["strategy.plan.maturity"]["now"] > moved["strategy.plan.maturity"]["before"]
+    every = [
+        q["id"] for side in ("up", "down") for e in model["movers"][side] for q in e["questions"]
+    ]
+    assert "security.budget" not in every  # its bands changed: not comparable
