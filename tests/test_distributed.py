@@ -262,63 +262,50 @@ def test_exact_medians_settle_over_several_passes(cluster, q, dataset, monkeypat
     assert_same_table(found.table, expected.table)
 
 
-def test_later_passes_score_the_data_again_without_the_kept_scores(cluster, q, dataset):
-    """Workers keep each partition's node scores between passes; when they are gone (a
-    restarted worker, a task moved elsewhere) the partition is read and scored again."""
+def _forget_kept_scores(dask_worker) -> None:
+    """On a worker (`client.run`): the node scores it keeps between passes, gone."""
+    import glob
+    import os
+
+    for kept in glob.glob(os.path.join(dask_worker.local_directory, "dtassess-*")):
+        os.remove(kept)
+
+
+def _before_later_passes(monkeypatch, cluster, then=lambda: None) -> None:
+    """Before each later pass is planned: the workers' kept scores dropped, then `then()`."""
     from distributed import Client
 
     ask = distributed.next_ask
 
-    def forget(dask_worker) -> None:  # on each worker: its kept scores gone
-        import glob
-        import os
-
-        for path in glob.glob(os.path.join(dask_worker.local_directory, "dtassess-*")):
-            os.remove(path)
-
     def forgetting(*args):
         with Client(cluster.scheduler_address) as client:
-            client.run(forget)
+            client.run(_forget_kept_scores)
+        then()
         return ask(*args)
 
+    monkeypatch.setattr(distributed, "next_ask", forgetting)
+
+
+def test_later_passes_score_the_data_again_without_the_kept_scores(
+    cluster, q, dataset, monkeypatch
+):
+    """Workers keep each partition's node scores between passes; when they are gone (a
+    restarted worker, a task moved elsewhere) the partition is read and scored again."""
     inputs = [dataset / "问卷星导出.csv"]
-    try:
-        distributed.next_ask = forgetting
-        found = score_dask(inputs, q, "unit", scheduler=cluster.scheduler_address)
-    finally:
-        distributed.next_ask = ask
+    _before_later_passes(monkeypatch, cluster)
+    found = score_dask(inputs, q, "unit", scheduler=cluster.scheduler_address)
     assert found.rescored == found.partitions * (found.passes - 1) > 0
     assert_same_table(found.table, engine.score(read_exports(inputs, q), "unit").table)
 
 
-def test_inputs_that_change_between_passes_stop_the_job(cluster, q, dataset, tmp_path):
+def test_inputs_that_change_between_passes_stop_the_job(cluster, q, dataset, tmp_path, monkeypatch):
     """A later pass that reads the data again and finds other scores than the first pass
     counted: D003, no table."""
-    from distributed import Client
-
     path = tmp_path / "changing.csv"
     path.write_bytes((dataset / "问卷星导出.csv").read_bytes())
-    ask = distributed.next_ask
-
-    def forget(dask_worker) -> None:
-        import glob
-        import os
-
-        for kept in glob.glob(os.path.join(dask_worker.local_directory, "dtassess-*")):
-            os.remove(kept)
-
-    def changing(*args):  # after the first pass: the kept scores gone, the file rewritten
-        with Client(cluster.scheduler_address) as client:
-            client.run(forget)
-        pacsv.write_csv(export(600, seed=9), path)
-        return ask(*args)
-
-    try:
-        distributed.next_ask = changing
-        with pytest.raises(DtassessError) as raised:
-            score_dask([path], q, "unit", "median", scheduler=cluster.scheduler_address)
-    finally:
-        distributed.next_ask = ask
+    _before_later_passes(monkeypatch, cluster, lambda: pacsv.write_csv(export(600, 9), path))
+    with pytest.raises(DtassessError) as raised:
+        score_dask([path], q, "unit", "median", scheduler=cluster.scheduler_address)
     problem = raised.value.problems[0]
     assert problem.code == "D003" and "changed while they were being scored" in problem.message
 
