@@ -629,3 +629,21 @@ def test_the_command_draws_a_progress_bar_on_a_terminal(cluster, dataset, tmp_pa
     child.close()
     assert child.exitstatus == 0
     assert json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))["respondents"] > 0
+
+
+def test_a_local_cluster_has_no_more_workers_than_memory_holds(monkeypatch):
+    import psutil
+
+    from dtassess.distributed import cluster
+
+    def free(available: int):
+        memory = psutil.virtual_memory()._replace(available=available)
+        monkeypatch.setattr(psutil, "virtual_memory", lambda: memory)
+
+    free(3 * cluster.WORKER_BYTES + 5)
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    assert cluster.default_workers() == 3  # memory for three
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert cluster.default_workers() == 2  # cores for two
+    free(100)
+    assert cluster.default_workers() == 1  # never none

@@ -135,12 +135,13 @@ def score_dask(
     loading the data on one machine (docs/distributed.md).
 
     `scheduler` is a scheduler address (`tcp://host:8786`) or a `distributed.Client`; without
-    one, a local cluster of `workers` processes (default: one per core) runs the job and is shut
-    down after it. The inputs are cut into `partitions` partitions per worker thread; a task
-    reads and scores `piece_rows` rows at a time. Workers open the paths themselves: local paths
-    are made absolute, URLs (s3://...) go to fsspec as they are. `by="respondent"` is not
-    available (the result would be as large as the data). `timeout` (seconds) bounds the wait for
-    the scheduler and for its first worker (default: Dask's connect timeout, and 30 s).
+    one, a local cluster of `workers` processes (default: one per core, at most one per GiB of
+    free memory) runs the job and is shut down after it. The inputs are cut into `partitions`
+    partitions per worker thread; a task reads and scores `piece_rows` rows at a time. Workers
+    open the paths themselves: local paths are made absolute, URLs (s3://...) go to fsspec as
+    they are. `by="respondent"` is not available (the result would be as large as the data).
+    `timeout` (seconds) bounds the wait for the scheduler and for its first worker (default:
+    Dask's connect timeout, and 30 s).
     `progress(done, partitions)` is called as the tasks of each pass finish (from another
     thread). Raises DtassessError for unusable input and for a failed cluster (exit code 2).
     """

@@ -14,12 +14,23 @@ from .tasks import Found
 # What `dask worker` sets in each worker process, unset: MALLOC_TRIM_THRESHOLD_ makes glibc
 # map and unmap every large NumPy temporary afresh (page faults: pass 1 takes 1.75x as long).
 WORKER_ENVIRON = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+# What a worker needs at most, whatever the data (docs/distributed.md, "Memory and time").
+WORKER_BYTES = 1 << 30
+
+
+def default_workers() -> int:
+    """Worker processes for a local cluster: one per core, but no more than the free memory
+    holds at WORKER_BYTES each (a 16-core laptop with 8 GB free gets 8, not 16)."""
+    import psutil  # a dependency of distributed
+
+    cores = os.cpu_count() or 1
+    return max(1, min(cores, psutil.virtual_memory().available // WORKER_BYTES))
 
 
 @contextmanager
 def local_cluster(workers: int | None = None) -> Iterator[Any]:
     """A `distributed.LocalCluster` as `score_dask` starts one without a scheduler: `workers`
-    worker processes (default: one per core) of one thread each, any free port, only critical
+    worker processes (default: `default_workers()`) of one thread each, any free port, only critical
     log messages (failures reach the client anyway), and without `MALLOC_TRIM_THRESHOLD_`
     (WORKER_ENVIRON). Closed on exit."""
     import logging
@@ -29,7 +40,7 @@ def local_cluster(workers: int | None = None) -> Iterator[Any]:
 
     with dask.config.set(WORKER_ENVIRON):
         cluster = LocalCluster(
-            n_workers=workers or os.cpu_count() or 1,
+            n_workers=workers or default_workers(),
             threads_per_worker=1,
             processes=True,
             dashboard_address=":0",  # Dask's HTTP server on a free port, not 8787
