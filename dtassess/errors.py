@@ -74,6 +74,8 @@ CATALOGUE: dict[str, str] = {
     "F004": "template folder missing or incomplete",
     "F005": "template or branding error",
     "F006": "a PDF without dtassess results",
+    "F007": "not a regular file",
+    "F008": "input file too large",
     "I001": "export cannot be read",
     "I002": "unknown column",
     "I003": "cell value not among the options",
@@ -156,6 +158,19 @@ class DtassessError(Exception):
 
 def errors_only(problems: Iterable[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """`text` as quoted in a message: control characters shown escaped, cut to `limit` characters.
+
+    A cell or a value can be megabytes long or hold a newline that would forge a second message.
+    """
+    shown = "".join(
+        ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text[: limit * 4]
+    )
+    if len(shown) > limit or len(text) > limit * 4:
+        return shown[: limit - 1] + "…"
+    return shown
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

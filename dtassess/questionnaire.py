@@ -18,6 +18,7 @@ from typing import Any
 
 from . import conditions
 from .errors import DtassessError, ExitCode, Problem, did_you_mean, errors_only
+from .files import read_bytes
 from .resources import bundled_questionnaire_path
 from .yamlsource import Marked, SyntaxProblem, load_with_marks
 
@@ -223,22 +224,14 @@ def content_hash(data: Any) -> str:
 # --------------------------------------------------------------------------- loading
 
 
-def read_text(path: Path, code: str = "F001") -> str:
+def read_text(path: Path, code: str = "F001", limit: int | None = None) -> str:
+    """A regular file's text (UTF-8, a BOM dropped), or a problem naming the file."""
+    data = read_bytes(path, limit, code)
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DtassessError(Problem(code, f"file not found: {path}", str(path))) from None
-    except IsADirectoryError:
-        raise DtassessError(
-            Problem(code, f"expected a file, got a directory: {path}", str(path))
-        ) from None
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DtassessError(
             Problem(code, f"cannot read {path} as UTF-8 text ({exc.reason})", str(path))
-        ) from None
-    except OSError as exc:
-        raise DtassessError(
-            Problem(code, f"cannot read {path}: {exc.strerror}", str(path))
         ) from None
 
 
