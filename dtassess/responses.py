@@ -380,6 +380,7 @@ class _FileChecker:
             if canonical is not None:
                 answers[qid] = canonical
         self.skip_logic(answers, raw)
+        self.orphan_notes(answers, notes, raw)
         for question in self.q.questions:
             if question.required and question.id not in answers:
                 self.add(
@@ -540,6 +541,34 @@ class _FileChecker:
                 )
                 del answers[question.id]
 
+    def orphan_notes(self, answers: dict[str, Any], notes: dict, raw: dict) -> None:
+        """A note or evidence under a question without an answer: under a hidden question it
+        is dropped with the answer (R007 already says so when there was one); under an
+        unanswered question it is kept. Both are warnings, so that files an older survey
+        wrote stay readable."""
+        for qid in list(notes):
+            question = self.q.question(qid)
+            given = raw.get(qid)
+            had_value = isinstance(given, dict) and not _empty(given.get("value"))
+            hidden = question.when is not None and not question.when.evaluate_one(answers)
+            if hidden:
+                del notes[qid]
+                if had_value:
+                    continue
+                message = (
+                    f"question '{qid}' is hidden by its condition ({question.when.source}) "
+                    "given the other answers, yet it has a note or evidence; it is ignored: "
+                    "remove it or change the answers it depends on"
+                )
+            elif qid in answers or had_value:
+                continue
+            else:
+                message = (
+                    f"question '{qid}' has a note or evidence but no answer; the note is kept "
+                    "and the question counts as unanswered"
+                )
+            self.add("R019", ("answers", qid), message, severity="warning", key=True)
+
     def problems(self, text: str) -> list[Problem]:
         """The problems with their places, parsing the file again only if there are any."""
         if not self.found:
@@ -553,6 +582,11 @@ class _FileChecker:
             line, col = marked.where(where, key=key) if marked else (None, None)
             out.append(Problem(code, message, self.source, line, col, severity))
         return out
+
+
+def _empty(value: Any) -> bool:
+    """Unanswered as a file writes it: left out, null or empty text."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def check_response_text(
