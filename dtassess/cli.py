@@ -1029,7 +1029,10 @@ def survey(
     period: Annotated[str | None, typer.Option("--period", help="Period, e.g. 2026.")] = None,
     resume: Annotated[
         bool | None,
-        typer.Option("--resume/--restart", help="Continue an existing file, or start it again."),
+        typer.Option(
+            "--resume/--restart",
+            help="Continue an existing file, or start it again (the old one kept as FILE.bak).",
+        ),
     ] = None,
 ) -> None:
     """Ask the questionnaire in the terminal, saving after every answer (Ctrl-C resumes later)."""

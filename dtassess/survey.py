@@ -4,7 +4,8 @@
 logic shows, where "back" goes, what a typed answer means. `run_survey` is the conversation
 around it. After every answer the response file is written atomically with the position reached,
 so Ctrl-C, a closed input or a killed process loses at most the answer being typed, and the same
-command resumes where it stopped.
+command resumes where it stopped. The file itself (probe, lock, backup, atomic save) is
+`surveyfile.SurveyFile`'s business, so that another front end can reuse it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .conditions import NA
 from .errors import DtassessError, Problem
 from .questionnaire import Question, Questionnaire, localize
 from .responses import check_answer, check_response_file
+from .surveyfile import SurveyFile
 
 KEYS = ("?", "b", "s", "n", "c", "q")
 WORDS = {
@@ -44,6 +46,15 @@ WORDS = {
         "resume": "{} 已存在（已答 {} 题）。继续上次的进度吗？[Y/n] ",
         "resume_how": "继续：dtassess survey -o {} --resume",
         "removed": "“{}”现已不适用，已删除其答案。",
+        "removed_note": "“{}”现已不适用，已删除其答案及备注。",
+        "unchanged": "没有需要保存的内容；{} 未改动。",
+        "nothing_saved": "没有需要保存的内容。",
+        "discard": "重新开始将丢弃 {} 中的 {} 个回答（原文件另存为 {}）。确定吗？[y/N] ",
+        "discard_unread": "重新开始将替换 {}（原文件另存为 {}）。确定吗？[y/N] ",
+        "kept": "保留已有回答，继续上次的进度。",
+        "backup": "重新开始；保存第一个回答前，原文件另存为 {}。",
+        "review_keys": "按键：输入题号 打开该题  b 打开最后一题  c 为上一个回答添加备注或佐证  "
+        "q 保存并退出  回车 完成",
         "note": "备注（回车结束）",
         "evidence": "佐证材料，多个用分号分隔（可留空）",
         "no_last": "还没有可以添加备注的回答。",
@@ -81,6 +92,17 @@ WORDS = {
         "resume": "{} exists ({} answers). Resume where it stopped? [Y/n] ",
         "resume_how": "To resume: dtassess survey -o {} --resume",
         "removed": "'{}' no longer applies; its answer was removed.",
+        "removed_note": "'{}' no longer applies; its answer and its note were removed.",
+        "unchanged": "Nothing to save; {} was not changed.",
+        "nothing_saved": "Nothing to save.",
+        "discard": "Starting again discards the {1} answers in {0} (the file is kept as {2}). "
+        "Start again? [y/N] ",
+        "discard_unread": "Starting again replaces {} (the file is kept as {}). "
+        "Start again? [y/N] ",
+        "kept": "The answers are kept; resuming where it stopped.",
+        "backup": "Starting again; the previous file is kept as {} when the first answer is saved.",
+        "review_keys": "Keys: a number opens that question  b the last question  c note or "
+        "evidence for the last answer  q save and quit  Enter finish",
         "note": "Note (Enter to finish)",
         "evidence": "Evidence, several separated by ';' (may be empty)",
         "no_last": "There is no answer yet to add a note to.",
@@ -118,6 +140,10 @@ class Survey:
     history: list[str] = field(default_factory=list)  # questions shown, for "back"
     started: str = ""
     finished: bool = False
+    store: SurveyFile | None = field(default=None, repr=False, compare=False)
+    # The file's content as last written (or read), without its time stamp: nothing is written
+    # until the state differs from it. None: the next save writes.
+    written: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def visible(self) -> list[Question]:
         """Questions skip logic shows, given the answers; hidden answers count as none."""
@@ -131,11 +157,17 @@ class Survey:
         return shown
 
     def drop_hidden(self) -> list[Question]:
-        """Remove the answers of questions that skip logic now hides; return those questions."""
+        """Remove the answers of questions that skip logic now hides, with their notes and
+        evidence; return those questions."""
         shown = {x.id for x in self.visible()}
-        gone = [x for x in self.q.questions if x.id in self.answers and x.id not in shown]
+        gone = [
+            x
+            for x in self.q.questions
+            if (x.id in self.answers or x.id in self.notes) and x.id not in shown
+        ]
         for question in gone:
-            del self.answers[question.id]
+            self.answers.pop(question.id, None)
+            self.notes.pop(question.id, None)
         return gone
 
     def current(self) -> Question | None:
@@ -222,15 +254,24 @@ class Survey:
         doc["updated"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         return doc
 
-    def save(self) -> None:
+    def save(self) -> bool:
+        """Write the file if the state changed since it was last written; True if written."""
         import yaml
 
-        from .files import write_atomic
+        doc = self.document()
+        state = {k: v for k, v in doc.items() if k != "updated"}
+        if state == self.written:
+            return False
+        text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, default_flow_style=False)
+        if self.store is None:
+            self.store = SurveyFile(self.path)
+        self.store.save(text, len(self.answers))
+        self.written = state
+        return True
 
-        text = yaml.safe_dump(
-            self.document(), allow_unicode=True, sort_keys=False, default_flow_style=False
-        )
-        write_atomic(self.path, text, force=True)
+    def mark_written(self) -> None:
+        """Take the state as what the file holds: a save writes only once it changes."""
+        self.written = {k: v for k, v in self.document().items() if k != "updated"}
 
     def last_answered(self) -> str | None:
         for qid in reversed(self.history):
@@ -239,7 +280,7 @@ class Survey:
         return None
 
 
-def load_survey(q: Questionnaire, path: Path) -> Survey:
+def load_survey(q: Questionnaire, path: Path, store: SurveyFile | None = None) -> Survey:
     """A survey resumed from its response file (checked like any response file)."""
     response, problems = check_response_file(path, q)
     errors = [p for p in problems if p.severity == "error"]
@@ -262,6 +303,7 @@ def load_survey(q: Questionnaire, path: Path) -> Survey:
         answers=dict(response.answers),
         notes={k: dict(v) for k, v in response.notes.items()},
         started=str(raw.get("started") or ""),
+        store=store,
     )
     position = raw.get("position")
     shown = [x.id for x in survey.visible()]
@@ -280,6 +322,10 @@ def load_survey(q: Questionnaire, path: Path) -> Survey:
         if answered:
             survey.history = shown[: shown.index(answered[-1])]
             survey.advance()
+    # A note a file kept under a hidden question (older versions left them) goes at the next
+    # save: the baseline is what the file holds, not what was understood of it.
+    survey.drop_hidden()
+    survey.written = {k: v for k, v in raw.items() if k != "updated"}
     return survey
 
 
@@ -373,48 +419,93 @@ def run_survey(
     meta: dict[str, Any],
     resume: bool | None = None,
 ) -> Survey:
-    """Run the whole survey; raises Interrupted after saving when the user stops it."""
+    """Run the whole survey; raises Interrupted after saving when the user stops it.
+
+    The file is checked and locked before anything is asked (DtassessError F017/F018), and
+    nothing is written until there is something to write.
+    """
     words = WORDS.get(lang, WORDS["en"])
-    survey = _open(q, path, terminal, words, meta, resume)
-    try:
-        _ask_meta(survey, terminal, words)
-        survey.save()
-        _walk(survey, terminal, lang, words)
-        _review(survey, terminal, lang, words)
-    except (KeyboardInterrupt, EOFError):
-        survey.save()
-        terminal.console.print()
-        terminal.console.print(words["saved"].format(path), markup=False)
-        terminal.console.print(words["resume_how"].format(path), markup=False)
-        raise Interrupted from None
+    with SurveyFile(path) as store:
+        survey = _open(q, store, terminal, words, meta, resume)
+        try:
+            _ask_meta(survey, terminal, words)
+            survey.save()
+            _walk(survey, terminal, lang, words)
+            _review(survey, terminal, lang, words)
+        except (KeyboardInterrupt, EOFError):
+            survey.save()
+            _say_where(store, terminal.console, words)
+            raise Interrupted from None
     return survey
 
 
-def _open(q, path, terminal, words, meta, resume) -> Survey:
+def _say_where(store: SurveyFile, console, words: dict[str, str]) -> None:
+    console.print()
+    if store.saves:
+        console.print(words["saved"].format(store.path), markup=False)
+    elif store.path.exists():
+        console.print(words["unchanged"].format(store.path), markup=False)
+    else:
+        console.print(words["nothing_saved"], markup=False)
+        return
+    console.print(words["resume_how"].format(store.path), markup=False)
+
+
+def _open(q, store: SurveyFile, terminal, words, meta, resume) -> Survey:
+    """The survey to run: resumed from the file, or started again only once the user agrees
+    to discard the answers the file holds (which are then kept as FILE.bak)."""
+    path = store.path
     now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    if path.exists():
+    fresh = Survey(q, path, meta={k: v for k, v in meta.items() if v}, started=now, store=store)
+    first = fresh.current()
+    fresh.position = first.id if first is not None else None  # where the walk starts anyway
+    fresh.mark_written()
+    if not path.exists():
+        return fresh
+    if resume is None and not terminal.interactive:
+        raise DtassessError(
+            Problem(
+                "F003",
+                f"{path} already exists; pass --resume to continue it or --restart to "
+                f"start again (the old file is then kept as {store.backup_path.name})",
+                str(path),
+            )
+        )
+    try:
+        if resume:
+            return load_survey(q, path, store)
+        old: Survey | None = None
         if resume is None:
-            if not terminal.interactive:
-                raise DtassessError(
-                    Problem(
-                        "F003",
-                        f"{path} already exists; pass --resume to continue it or --restart to "
-                        "start again (the old file is then replaced)",
-                        str(path),
-                    )
-                )
-            survey = load_survey(q, path)
-            try:
-                reply = terminal.read(words["resume"].format(path, len(survey.answers)))
-            except (KeyboardInterrupt, EOFError):
-                raise Interrupted from None
-            resume = reply.strip().lower() not in ("n", "no", "否")
-            if resume:
-                return survey
-        elif resume:
-            return load_survey(q, path)
-    survey = Survey(q, path, meta={k: v for k, v in meta.items() if v}, started=now)
-    return survey
+            old = load_survey(q, path, store)
+            reply = terminal.read(words["resume"].format(path, len(old.answers)))
+            if reply.strip().lower() not in ("n", "no", "否"):
+                return old
+        if not _discard_agreed(q, store, terminal, words, old):
+            terminal.console.print(words["kept"], markup=False)
+            return old or load_survey(q, path, store)
+    except (KeyboardInterrupt, EOFError):
+        raise Interrupted from None
+    store.backup_first = True
+    terminal.console.print(words["backup"].format(store.backup_path), markup=False)
+    return fresh
+
+
+def _discard_agreed(q, store: SurveyFile, terminal, words, old: Survey | None) -> bool:
+    """Whether to start again over the file; asked in a terminal when it holds answers."""
+    if not terminal.interactive:
+        return True  # --restart with piped input: the option is the answer
+    if old is None:
+        response, _ = check_response_file(store.path, q)
+        count = None if response is None else len(set(response.answers) | set(response.notes))
+    else:
+        count = len(set(old.answers) | set(old.notes))
+    if count == 0:
+        return True
+    if count is None:
+        prompt = words["discard_unread"].format(store.path, store.backup_path.name)
+    else:
+        prompt = words["discard"].format(store.path, count, store.backup_path.name)
+    return terminal.read(prompt).strip().lower() in ("y", "yes", "是")
 
 
 def _ask_meta(survey: Survey, terminal: Terminal, words: dict[str, str]) -> None:
@@ -436,6 +527,54 @@ def _ask_meta(survey: Survey, terminal: Terminal, words: dict[str, str]) -> None
         survey.meta[key] = value or None
 
 
+# What a key did to the question on the screen.
+STAY, NEXT, BACK = "stay", "next", "back"
+
+
+def _respond(survey: Survey, question: Question, typed: str, terminal: Terminal, lang: str,
+             words: dict[str, str], note_for: str | None) -> str:  # fmt: skip
+    """Act on one line typed at a question: the same keys in the walk and in the review.
+
+    Returns STAY (ask again), NEXT (answered, skipped or kept) or BACK; `q` saves and raises
+    KeyboardInterrupt. `c` adds a note to `note_for`.
+    """
+    console = terminal.console
+    key = typed.strip().lower()
+    if key == "?":
+        console.print(words["keys"], markup=False)
+        if question.help:
+            console.print(f"{words['help']}: {localize(question.help, lang)}", markup=False)
+        return STAY
+    if key == "q":
+        survey.save()
+        raise KeyboardInterrupt
+    if key == "b":
+        return BACK
+    if key == "c":
+        _note(survey, terminal, words, note_for)
+        return STAY
+    if key == "" and question.id in survey.answers:
+        return NEXT  # Enter keeps the answer shown
+    if key == "s":
+        if question.required:
+            console.print(words["required"], style="yellow", markup=False)
+            return STAY
+        survey.answers.pop(question.id, None)
+        return NEXT
+    if key == "n" and question.type not in ("text",):
+        if not question.allow_na:
+            console.print(words["not_na"], style="yellow", markup=False)
+            return STAY
+        survey.answers[question.id] = NA
+        return NEXT
+    value, error = parse_typed(survey.q, question, typed, lang)
+    if error:
+        console.print(error, style="yellow", markup=False)
+        return STAY
+    survey.answers[question.id] = value
+    return NEXT
+
+
 def _walk(survey: Survey, terminal: Terminal, lang: str, words: dict[str, str]) -> None:
     console = terminal.console
     shown_dimension: str | None = None
@@ -454,58 +593,30 @@ def _walk(survey: Survey, terminal: Terminal, lang: str, words: dict[str, str]) 
         _show(survey, question, console, lang)
         while True:
             typed = terminal.read("> ")
-            key = typed.strip().lower()
-            if key == "?":
-                console.print(words["keys"], markup=False)
-                if question.help:
-                    console.print(f"{words['help']}: {localize(question.help, lang)}", markup=False)
+            done = _respond(survey, question, typed, terminal, lang, words, survey.last_answered())
+            if done == STAY:
                 continue
-            if key == "q":
-                survey.save()
-                raise KeyboardInterrupt
-            if key == "b":
+            if done == BACK:
                 if not survey.back():
                     console.print(words["first"], style="yellow", markup=False)
                     continue
                 survey.save()
                 break
-            if key == "c":
-                _note(survey, terminal, words)
-                continue
-            if key == "" and question.id in survey.answers:
-                # Back on an answered question, Enter keeps the answer shown.
-                _after_answer(survey, console, lang, words)
-                break
-            if key == "s":
-                if question.required:
-                    console.print(words["required"], style="yellow", markup=False)
-                    continue
-                survey.answers.pop(question.id, None)
-                _after_answer(survey, console, lang, words)
-                break
-            if key == "n" and question.type not in ("text",):
-                if not question.allow_na:
-                    console.print(words["not_na"], style="yellow", markup=False)
-                    continue
-                survey.answers[question.id] = NA
-                _after_answer(survey, console, lang, words)
-                break
-            value, error = parse_typed(survey.q, question, typed, lang)
-            if error:
-                console.print(error, style="yellow", markup=False)
-                continue
-            survey.answers[question.id] = value
             _after_answer(survey, console, lang, words)
             break
 
 
 def _after_answer(survey: Survey, console, lang: str, words: dict[str, str]) -> None:
-    for gone in survey.drop_hidden():
-        console.print(
-            words["removed"].format(localize(gone.text, lang)), style="yellow", markup=False
-        )
+    _say_removed(survey, console, lang, words)
     survey.advance()
     survey.save()
+
+
+def _say_removed(survey: Survey, console, lang: str, words: dict[str, str]) -> None:
+    noted = set(survey.notes)
+    for gone in survey.drop_hidden():
+        said = words["removed_note" if gone.id in noted else "removed"]
+        console.print(said.format(localize(gone.text, lang)), style="yellow", markup=False)
 
 
 def _introduce(q: Questionnaire, dimension_id: str, console, lang: str) -> None:
@@ -576,9 +687,8 @@ def _range_hint(question: Question, lang: str) -> str:
     return f"{hint}: {' '.join(bounds)} {unit}".rstrip() if bounds or unit else ""
 
 
-def _note(survey: Survey, terminal: Terminal, words: dict[str, str]) -> None:
-    qid = survey.last_answered()
-    if qid is None:
+def _note(survey: Survey, terminal: Terminal, words: dict[str, str], qid: str | None) -> None:
+    if qid is None or qid not in survey.answers:
         terminal.console.print(words["no_last"], style="yellow", markup=False)
         return
     note = terminal.read(f"{words['note']}: ").strip()
@@ -591,6 +701,8 @@ def _note(survey: Survey, terminal: Terminal, words: dict[str, str]) -> None:
 
 
 def _review(survey: Survey, terminal: Terminal, lang: str, words: dict[str, str]) -> None:
+    """The table of answers; a number opens that question again. The file stays "done"
+    meanwhile, so a survey quit from here resumes here."""
     from rich.table import Table
 
     console = terminal.console
@@ -607,16 +719,26 @@ def _review(survey: Survey, terminal: Terminal, lang: str, words: dict[str, str]
                 answer_in_words(question, survey.answers.get(question.id), lang),
             )
         console.print(table)
-        typed = terminal.read(f"{words['change']}: ").strip()
+        while True:
+            typed = terminal.read(f"{words['change']}: ").strip()
+            key = typed.lower()
+            if key == "?":
+                console.print(words["review_keys"], markup=False)
+            elif key == "q":
+                survey.save()
+                raise KeyboardInterrupt
+            elif key == "c":
+                _note(survey, terminal, words, survey.last_answered())
+            elif key == "b" and shown:
+                typed = str(len(shown))
+                break
+            elif not typed or (re.fullmatch(r"\d+", typed) and 1 <= int(typed) <= len(shown)):
+                break
+            else:
+                console.print(words["bad_choice"].format(typed), style="yellow", markup=False)
         if not typed:
             break
-        if not re.fullmatch(r"\d+", typed) or not 1 <= int(typed) <= len(shown):
-            console.print(words["bad_choice"].format(typed), style="yellow", markup=False)
-            continue
-        target = shown[int(typed) - 1]
-        survey.position = target.id
-        survey.finished = False
-        _walk_one(survey, target, terminal, lang, words)
+        _walk_one(survey, shown[int(typed) - 1], terminal, lang, words)
     survey.finished = True
     survey.position = None
     survey.save()
@@ -624,27 +746,19 @@ def _review(survey: Survey, terminal: Terminal, lang: str, words: dict[str, str]
 
 
 def _walk_one(survey, question, terminal, lang, words) -> None:
-    """Ask one question again from the review, then any question its answer reveals."""
+    """Ask one question again from the review, then any question its answer reveals.
+
+    The keys are those of the walk; `b` goes back to the table, Enter keeps the answer shown.
+    """
     _show(survey, question, terminal.console, lang)
     while True:
         typed = terminal.read("> ")
-        key = typed.strip().lower()
-        if key in ("", "s") and not question.required:
-            survey.answers.pop(question.id, None)
+        done = _respond(survey, question, typed, terminal, lang, words, question.id)
+        if done == BACK:
+            return
+        if done == NEXT:
             break
-        if key == "n" and question.allow_na:
-            survey.answers[question.id] = NA
-            break
-        value, error = parse_typed(survey.q, question, typed, lang)
-        if error:
-            terminal.console.print(error, style="yellow", markup=False)
-            continue
-        survey.answers[question.id] = value
-        break
-    for gone in survey.drop_hidden():
-        terminal.console.print(
-            words["removed"].format(localize(gone.text, lang)), style="yellow", markup=False
-        )
+    _say_removed(survey, terminal.console, lang, words)
     survey.save()
     # Questions the new answer reveals are asked now, in order.
     for newly in survey.visible():
@@ -654,5 +768,4 @@ def _walk_one(survey, question, terminal, lang, words) -> None:
             and newly.when.names
             and (question.id in newly.when.names)
         ):
-            survey.position = newly.id
             _walk_one(survey, newly, terminal, lang, words)

@@ -496,7 +496,8 @@ def test_invalid_keystrokes_get_a_message_and_the_same_question(mini, tmp_path, 
         assert kind == "question"
         assert message in squash(screen), (typed, plain(screen))
         assert not PROGRESS.search(plain(screen)), "a new question was shown"
-        assert qid not in (saved(path)["answers"] or {})
+        # Nothing is written until there is something to write.
+        assert not path.exists() or qid not in (saved(path)["answers"] or {})
 
     _, screen = session.prompt()
     assert shown_question(mini, screen, "en").id == EXISTS
@@ -577,24 +578,30 @@ def test_an_existing_file_asks_in_a_terminal_and_is_refused_with_piped_input(
     assert session.finish() == 130
     assert saved(path)["answers"] == {EXISTS: "yes", QUALITY: 3}
 
-    # `n` starts again: the old answers are gone.
+    # `n` starts again once the discard is confirmed; the old file is kept as r.yaml.bak.
     session = sessions(tmp_path, *args)
     session.expect(re.escape("Resume where it stopped? [Y/n] "))
     session.send("n")
+    session.expect(re.escape("discards the 2 answers in r.yaml (the file is kept as r.yaml.bak)"))
+    session.send("y")
     _, screen = session.prompt()
     assert shown_question(mini, screen, "en").id == EXISTS
     assert "1 / 3" in plain(screen)
-    assert saved(path)["answers"] == {}
+    # Nothing is written until there is something to write.
+    assert saved(path)["answers"] == {EXISTS: "yes", QUALITY: 3}
     session.send("2")
     session.prompt()
     session.child.sendintr()
     assert session.finish() == 130
     assert saved(path)["answers"] == {EXISTS: "no"}
+    assert saved(tmp_path / "r.yaml.bak")["answers"] == {EXISTS: "yes", QUALITY: 3}
 
-    # --restart with piped input replaces the file without asking.
+    # --restart with piped input replaces the file without asking, keeping it as r.yaml.bak.
     restarted = piped(tmp_path, "1\n", "--restart", *args)
     assert restarted.returncode == 130
     assert saved(path)["answers"] == {EXISTS: "yes"}
+    assert saved(tmp_path / "r.yaml.bak")["answers"] == {EXISTS: "no"}
+    assert not (tmp_path / "r.yaml.lock").exists()
 
 
 def test_end_of_input_in_a_terminal_saves_and_exits_130(mini, tmp_path, sessions):
