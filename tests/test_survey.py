@@ -647,3 +647,55 @@ def test_enter_keeps_the_answer_shown_after_going_back(mini, tmp_path):
     survey = load_survey(mini, path)
     assert survey.answers == {EXISTS: "yes", QUALITY: 3, BUDGET: 7.0}
     assert "There is no option" not in out.getvalue()
+
+
+def test_enter_on_a_question_opened_from_the_review_keeps_its_answer(mini, tmp_path, sessions):
+    path = tmp_path / "r.yaml"
+    session = sessions(tmp_path, "-q", str(MINI), "-o", "r.yaml", *META)
+    for typed in ("1", "3", "40", "1 2"):
+        session.prompt()
+        session.send(typed)
+    kind, _ = session.prompt()
+    assert kind == "review"
+    before = saved(path)["answers"]
+    session.send("2")  # opens "How good is the plan?"
+    kind, screen = session.prompt()
+    assert kind == "question" and shown_question(mini, screen, "en").id == QUALITY
+    session.send("")  # Enter keeps the answer shown
+    kind, review = session.prompt()
+    assert kind == "review" and "A roadmap with owners." in squash(review)
+    session.send("3")
+    session.prompt()
+    session.send("b")  # back to the table, nothing changed
+    kind, _ = session.prompt()
+    assert kind == "review"
+    session.send("")
+    assert session.finish() == 0
+    assert (
+        saved(path)["answers"]
+        == before
+        == {
+            EXISTS: "yes",
+            QUALITY: 3,
+            BUDGET: 40.0,
+            TOOLS: ["mfa", "backup"],
+        }
+    )
+
+
+def test_a_second_survey_in_another_terminal_is_refused_while_the_first_runs(
+    mini, tmp_path, sessions
+):
+    first = sessions(tmp_path, "-q", str(MINI), "-o", "r.yaml", *META)
+    first.prompt()
+    first.send("1")
+    first.prompt()  # the first survey is at its second question, holding the lock
+    second = sessions(tmp_path, "-q", str(MINI), "-o", "r.yaml", "--resume", *META)
+    assert second.finish() == 2
+    assert f"r.yaml is open in another survey (pid {first.child.pid} on " in squash(second.log)
+    first.send("3")
+    first.prompt()
+    first.send("q")
+    assert first.finish() == 130
+    assert saved(tmp_path / "r.yaml")["answers"] == {EXISTS: "yes", QUALITY: 3}
+    assert not (tmp_path / "r.yaml.lock").exists()
