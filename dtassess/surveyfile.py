@@ -118,7 +118,8 @@ class SurveyFile:
             except OSError as exc:
                 # Creating the lock file is the first write into the folder: it is the probe.
                 raise self._unwritable(
-                    f"cannot write in {self.path.parent}: {exc.strerror or exc}"
+                    f"cannot create {self.lock_path.name} in {self.path.parent}: "
+                    f"{exc.strerror or exc}"
                 ) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

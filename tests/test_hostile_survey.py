@@ -299,7 +299,10 @@ def test_a_read_only_folder_stops_before_the_first_question(mini, tmp_path, monk
     monkeypatch.undo()
     [problem] = caught.value.problems
     assert (problem.code, problem.path) == ("F018", str(path))
-    assert f"cannot write in {path.parent}: Read-only file system" in problem.message
+    assert problem.message == (
+        f"the survey cannot write {path}: cannot create r.yaml.lock in {path.parent}: "
+        "Read-only file system; nothing was asked. Give another -o path"
+    )
     assert asked == []
     assert list(tmp_path.iterdir()) == []  # the folder made for it is gone again
 
