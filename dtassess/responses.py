@@ -542,32 +542,27 @@ class _FileChecker:
                 del answers[question.id]
 
     def orphan_notes(self, answers: dict[str, Any], notes: dict, raw: dict) -> None:
-        """A note or evidence under a question without an answer: under a hidden question it
-        is dropped with the answer (R007 already says so when there was one); under an
-        unanswered question it is kept. Both are warnings, so that files an older survey
-        wrote stay readable."""
+        """A note or evidence under a question that skip logic hides goes with its answer (R007
+        already says so when there was one). A warning, so that the files an older survey wrote
+        stay readable. A note under a question that is shown but unanswered is data ("don't
+        know: the ledger is kept elsewhere") and stays."""
         for qid in list(notes):
             question = self.q.question(qid)
-            given = raw.get(qid)
-            had_value = isinstance(given, dict) and not _empty(given.get("value"))
-            hidden = question.when is not None and not question.when.evaluate_one(answers)
-            if hidden:
-                del notes[qid]
-                if had_value:
-                    continue
-                message = (
-                    f"question '{qid}' is hidden by its condition ({question.when.source}) "
-                    "given the other answers, yet it has a note or evidence; it is ignored: "
-                    "remove it or change the answers it depends on"
-                )
-            elif qid in answers or had_value:
+            if question.when is None or question.when.evaluate_one(answers):
                 continue
-            else:
-                message = (
-                    f"question '{qid}' has a note or evidence but no answer; the note is kept "
-                    "and the question counts as unanswered"
-                )
-            self.add("R019", ("answers", qid), message, severity="warning", key=True)
+            del notes[qid]
+            given = raw.get(qid)
+            if isinstance(given, dict) and not _empty(given.get("value")):
+                continue
+            self.add(
+                "R019",
+                ("answers", qid),
+                f"question '{qid}' is hidden by its condition ({question.when.source}) given "
+                "the other answers, yet it has a note or evidence; it is ignored: remove it or "
+                "change the answers it depends on",
+                severity="warning",
+                key=True,
+            )
 
     def problems(self, text: str) -> list[Problem]:
         """The problems with their places, parsing the file again only if there are any."""

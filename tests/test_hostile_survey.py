@@ -49,9 +49,14 @@ def mini():
             [("R019", 6, 3, "warning")],
             0,
         ),
-        # a note under a question that is shown but unanswered: kept, with a warning
-        (f"  {BUDGET}: {{note: not known}}\n", [("R019", 5, 3, "warning")], 0),
-        (f"  {BUDGET}: {{value: null, evidence: [a.pdf]}}\n", [("R019", 5, 3, "warning")], 0),
+        (
+            f"  {EXISTS}: 'no'\n  {QUALITY}: {{value: null, evidence: [a.pdf]}}\n",
+            [("R019", 6, 3, "warning")],
+            0,
+        ),
+        # a note under a question that is shown but unanswered is data: kept, nothing to say
+        (f"  {BUDGET}: {{note: not known}}\n", [], 0),
+        (f"  {BUDGET}: {{value: null, evidence: [a.pdf]}}\n", [], 0),
         # a hidden answer with a note: R007 says it, once
         (
             f"  {EXISTS}: 'no'\n  {QUALITY}: {{value: 3, note: stale}}\n",
@@ -64,7 +69,7 @@ def mini():
         (f"  {BUDGET}: {{value: 4, note: ok}}\n", [], 0),
     ],
 )
-def test_validate_reports_notes_without_an_answer(write, answers, codes, exit_code):
+def test_validate_reports_notes_under_hidden_questions(write, answers, codes, exit_code):
     path = write("r.yaml", HEAD + answers)
     result = cli("validate", "--responses", path, "-q", MINI, "--format", "json")
     assert result.exit_code == exit_code, result.output
@@ -76,6 +81,9 @@ def test_a_note_under_a_hidden_question_is_not_loaded(write, mini):
     path = write("r.yaml", HEAD + f"  {EXISTS}: 'no'\n  {QUALITY}: {{note: stale}}\n")
     loaded = dtassess.load_responses([path], mini)
     assert loaded.notes.empty
+    path = write("r.yaml", HEAD + f"  {EXISTS}: 'no'\n  {BUDGET}: {{note: not known}}\n")
+    loaded = dtassess.load_responses([path], mini)
+    assert list(loaded.notes["note"]) == ["not known"]
 
 
 # --------------------------------------------------------------------------- helpers
