@@ -676,13 +676,11 @@ def scores_from_reports(
 ):
     """The scores that PDF reports carry, as a ScoreResult (grouped by organization), without
     the organizations of fewer than `min_group_size` respondents (as `score` withholds them)."""
-    import json
-
     import pandas as pd
 
     from .engine import STAT_COLUMNS, ScoreResult, levels_of, withhold_small_groups
     from .errors import DtassessError, Problem
-    from .questionnaire import load_questionnaire
+    from .readback import check_ranges, parse_results, results_questionnaire
     from .render import read_attachment
 
     docs = []
@@ -692,15 +690,10 @@ def scores_from_reports(
             raise DtassessError(
                 Problem("F006", f"{path} carries no dtassess results ({ATTACHMENT})", str(path))
             )
-        docs.append((path, json.loads(data)))
-    refs = {f"{d['questionnaire']['id']}@{d['questionnaire']['version']}" for _, d in docs}
-    if len(refs) > 1:
-        raise DtassessError(
-            Problem(
-                "F006", f"the reports answer different questionnaires: {', '.join(sorted(refs))}"
-            )
-        )
-    q = questionnaire or load_questionnaire(refs.pop())
+        docs.append((path, parse_results(data, str(path), ATTACHMENT)))
+    q = results_questionnaire(docs, questionnaire)
+    for path, doc in docs:
+        check_ranges(doc, q, str(path), ATTACHMENT)
     rows = []
     for _, doc in docs:
         for group in doc["groups"]:
@@ -727,7 +720,11 @@ def scores_from_reports(
                         "low_consistency": "low_consistency" in values.get("flags", ()),
                     }
                 )
-    table = pd.DataFrame(rows)
+    # columns named, so that reports without groups give an empty table, not a KeyError
+    names = ["organization", "period", "organization_name", "respondents", "node", "depth",
+             "score", "coverage", "n", "sd", "mean", "median", "rwg", "alpha", "low_agreement",
+             "low_consistency"]  # fmt: skip
+    table = pd.DataFrame(rows, columns=names)
     for column in ("score", "coverage", "sd", "mean", "median", "rwg", "alpha"):
         table[column] = pd.to_numeric(table[column]).astype(float)
     table["level"] = levels_of(q, table["score"].to_numpy())
