@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
@@ -267,6 +268,22 @@ def to_parquet(result: ScoreResult, lang: str) -> bytes:
     return buffer.getvalue()
 
 
+# Characters XML 1.0 cannot carry at all (C0 controls but tab, line feed and carriage return;
+# lone surrogates, which a JSON response can hold; U+FFFE and U+FFFF), and those HTML calls
+# parse errors (DEL and the C1 controls).
+_NOT_FOR_MARKUP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def markup_text(text: str) -> str:
+    """`text` without the characters that would make XML invalid or HTML broken.
+
+    They are removed, not escaped: XML 1.0 has no escape for them, and in a name, unit or note
+    they carry nothing a reader could see. The input files and the JSON keep them unchanged.
+    Used for the JUnit file and for every HTML (and so PDF) report (docs/report.md).
+    """
+    return _NOT_FOR_MARKUP.sub("", text)
+
+
 def to_junit(result: ScoreResult, checks: list[Check] | None, lang: str) -> str:
     """JUnit XML: one test case per group and --fail-under bar, so CI shows which failed.
 
@@ -300,7 +317,8 @@ def to_junit(result: ScoreResult, checks: list[Check] | None, lang: str) -> str:
     suite.set("failures", str(failures))
     suite.set("errors", "0")
     ET.indent(suite)
-    return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
+    # ElementTree writes control characters as they are, which no XML parser accepts.
+    return markup_text(ET.tostring(suite, encoding="unicode", xml_declaration=True)) + "\n"
 
 
 def _fmt(value: Any) -> str:

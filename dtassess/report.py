@@ -597,17 +597,20 @@ def finish_document(
 ) -> bytes:
     """A rendered report's HTML as self-contained HTML, or as a PDF carrying `attachment`
     (name, bytes, description), its metadata taken from the model."""
+    from .output import markup_text
     from .render import render_html_file, render_pdf
 
+    # Names, units and notes can hold control characters that no HTML (or XML) may carry.
+    html = markup_text(html)
     if fmt == "html":
         return render_html_file(html, root=folder).encode("utf-8")
     pdf = render_pdf(
         html,
         root=folder,
         lang=model["lang"],
-        title=f"{model['title']} · {model['organization']['name']}",
-        author=model["organization"]["name"],
-        subject=model["questionnaire"]["title"],
+        title=markup_text(f"{model['title']} · {model['organization']['name']}"),
+        author=markup_text(model["organization"]["name"] or ""),
+        subject=markup_text(model["questionnaire"]["title"]),
         created=dt.date.fromisoformat(model["date"]),
         attachments=[attachment],
         variant=variant,
