@@ -558,7 +558,7 @@ def read_attachment(pdf: Path | bytes, name: str) -> bytes | None:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError
 
     from .files import read_bytes
 
@@ -574,6 +574,14 @@ def read_attachment(pdf: Path | bytes, name: str) -> bytes | None:
         for entry in reader.attachment_list:
             if entry.name == name or entry.alternative_name == name:
                 return entry.content
+    except LimitReachedError:
+        raise DtassessError(
+            Problem(
+                "F010",
+                f"{name} in this PDF inflates to more than dtassess reads (a compression bomb?)",
+                where,
+            )
+        ) from None
     except FileNotDecryptedError:
         raise DtassessError(
             Problem(

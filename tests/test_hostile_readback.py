@@ -157,6 +157,35 @@ def test_a_huge_attachment_is_refused(results, tmp_path, monkeypatch):
     assert result.exit_code == 2 and "dtassess reads results of up to 10,000" in result.stderr
 
 
+def test_a_compression_bomb_is_refused(tmp_path):
+    """80 MB of blanks in a 80 KB attachment: refused once pypdf's inflate limit is reached."""
+    import zlib
+
+    from pypdf.generic import NameObject
+
+    writer = PdfWriter()
+    writer.add_blank_page(72, 72)
+    stream = writer.add_attachment(ATTACHMENT, b"x").pdf_object["/EF"]["/F"].get_object()
+    stream._data = zlib.compress(b" " * (80 * 2**20), 1)
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    pdf = write_pdf(tmp_path, buffer.getvalue())
+    result = cli("score", pdf)
+    assert result.exit_code == 2, result.output
+    assert f"{pdf}: {ATTACHMENT} in this PDF inflates to more than dtassess reads" in result.stderr
+
+
+def test_a_pdf_over_the_size_limit_is_refused(results, tmp_path, monkeypatch):
+    from dtassess import render
+
+    monkeypatch.setattr(render, "PDF_LIMIT", 500)
+    pdf = write_pdf(tmp_path, pdf_bytes(json.dumps(results).encode()))
+    result = cli("score", pdf)
+    assert result.exit_code == 2 and f"{pdf}: the file is " in result.stderr
+    assert "dtassess reads files of this kind up to 500 bytes" in result.stderr
+
+
 def test_reports_without_groups_give_no_groups(results, tmp_path):
     pdf = write_pdf(tmp_path, pdf_bytes(edited(results, _set("groups", []))))
     result = cli("score", pdf, "--format", "json")
