@@ -328,6 +328,7 @@ def build_annual(
         "movers": movers,
         "review": review,
         "unit_pages": pages,
+        "scores": _full_scores(agency, units, organization),
         "uncertainty": None
         if uncertainty is None
         else {
@@ -678,6 +679,17 @@ def _unit_intervals(current, agency, min_group_size, options) -> pd.DataFrame:
     return found.table if hasattr(found, "table") else found
 
 
+def _full_scores(agency: ScoreResult, units: ScoreResult, organization: str) -> dict[str, Any]:
+    """The organization's scores and its units' over every period at full precision, as groups of
+    `dtassess score --format json`: for machines (the chapters print one decimal)."""
+    from .output import to_json_dict
+
+    return {
+        key: [g for g in to_json_dict(result)["groups"] if g["organization"] == organization]
+        for key, result in (("agency", agency), ("units", units))
+    }
+
+
 def render_annual(
     model: dict[str, Any], folder: Path, fmt: str = "pdf", variant: str | None = None
 ) -> bytes:
@@ -719,7 +731,8 @@ def render_annual(
     }
     html = render_html(model, drawn, folder, "annual.html.j2")
     numbers = {
-        k: model[k] for k in ("organization", "periods", "summary", "units", "movers", "review")
+        k: model[k]
+        for k in ("organization", "periods", "summary", "units", "movers", "review", "scores")
     }
     data = json.dumps(numbers, ensure_ascii=False, indent=1).encode()
     attachment = (ANNUAL_ATTACHMENT, data, "dtassess annual report numbers (JSON)")

@@ -77,6 +77,7 @@ CATALOGUE: dict[str, str] = {
     "F006": "a PDF without dtassess results",
     "F007": "not a regular file",
     "F008": "input file too large",
+    "F010": "a PDF's dtassess results cannot be used",
     "F017": "response file in use by another survey",
     "F018": "survey file cannot be written",
     "I001": "export cannot be read",

@@ -1,7 +1,9 @@
 """Scores as machines and people read them: JSON (docs/json-output.md), CSV, a terminal table.
 
 All three are drawn from the same long table that `engine.group_scores` returns, so they cannot
-disagree. Numbers are rounded here, for display only; the Python API keeps full precision.
+disagree. Machine outputs (JSON, CSV, Parquet) carry every number at full double precision, so
+that two engines or a published framework's own figures can be compared exactly; only the terminal
+table and JUnit messages round, for people.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import csv
 import io
 import json
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
@@ -22,16 +25,22 @@ if TYPE_CHECKING:
     from .thresholds import Check
 
 SCHEMA_ID = "dtassess.scores/1"
-DECIMALS = 4
+DECIMALS = 4  # for people: the terminal table's numbers (machine outputs are never rounded)
 
 
-def _num(value: Any, decimals: int = DECIMALS) -> float | None:
+def _full(value: Any) -> float | None:
+    """A number for machines: a Python float at full precision (JSON writes it so that it reads
+    back to the same double), None for missing or NaN."""
     if value is None:
         return None
     value = float(value)
-    if math.isnan(value):
-        return None
-    return round(value, decimals)
+    return None if math.isnan(value) else value
+
+
+def _num(value: Any, decimals: int = DECIMALS) -> float | None:
+    """A number for people, rounded to `decimals`."""
+    value = _full(value)
+    return None if value is None else round(value, decimals)
 
 
 def _key_fields(result: ScoreResult) -> list[str]:
@@ -104,15 +113,15 @@ def to_json_dict(result: ScoreResult, checks: list[Check] | None = None) -> dict
         group["respondents"] = int(first.respondents)
         group["scores"] = {
             row.node: {
-                "score": _num(row.score),
+                "score": _full(row.score),
                 "level": int(row.level) or None,
-                "coverage": _num(row.coverage),
+                "coverage": _full(row.coverage),
                 "n": int(row.n),
-                "sd": _num(row.sd),
-                "mean": _num(row.mean),
-                "median": _num(row.median),
-                "rwg": _num(row.rwg),
-                "alpha": _num(row.alpha),
+                "sd": _full(row.sd),
+                "mean": _full(row.mean),
+                "median": _full(row.median),
+                "rwg": _full(row.rwg),
+                "alpha": _full(row.alpha),
                 "flags": _flags(row),
                 **_changes(result, row),
             }
@@ -140,7 +149,7 @@ def to_json_dict(result: ScoreResult, checks: list[Check] | None = None) -> dict
                 "group": c.group,
                 "node": c.node,
                 "bar": c.bar,
-                "score": _num(c.score),
+                "score": _full(c.score),
                 "passed": c.passed,
             }
             for c in checks
@@ -152,9 +161,9 @@ def _changes(result: ScoreResult, row: Any) -> dict[str, Any]:
     """A node's change and trend over several periods (nothing with one period)."""
     if not result.periods:
         return {}
-    found = {"change": _num(row.change), "trend": _num(row.trend)}
+    found = {"change": _full(row.change), "trend": _full(row.trend)}
     if result.left_out:
-        found["comparable_score"] = _num(row.comparable_score)
+        found["comparable_score"] = _full(row.comparable_score)
     return found
 
 
@@ -191,20 +200,20 @@ def rows_for(result: ScoreResult, lang: str) -> tuple[list[str], list[list[Any]]
             row.node,
             q.title_of(row.node, lang),
             int(row.depth),
-            _num(row.score),
+            _full(row.score),
             int(row.level) or None,
             names.get(int(row.level), ""),
-            _num(row.coverage),
+            _full(row.coverage),
             int(row.n),
-            _num(row.sd),
-            _num(row.mean),
-            _num(row.median),
-            _num(row.rwg),
-            _num(row.alpha),
+            _full(row.sd),
+            _full(row.mean),
+            _full(row.median),
+            _full(row.rwg),
+            _full(row.alpha),
             bool(row.low_agreement),
             bool(row.low_consistency),
             *(
-                (getattr(row, c) or "") if c == "previous_period" else _num(getattr(row, c))
+                (getattr(row, c) or "") if c == "previous_period" else _full(getattr(row, c))
                 for c in extra
             ),
         ]
@@ -227,9 +236,10 @@ def to_csv(result: ScoreResult, lang: str) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        # Numbers are formatted after the check, so that a negative alpha stays a number.
+        # Numbers are formatted after the check, so that a negative alpha stays a number; repr
+        # is the shortest text that reads back to the same double.
         writer.writerow(
-            ["" if v is None else f"{v:g}" if isinstance(v, float) else _cell(v) for v in row]
+            ["" if v is None else repr(v) if isinstance(v, float) else _cell(v) for v in row]
         )
     return buffer.getvalue()
 
@@ -256,6 +266,22 @@ def to_parquet(result: ScoreResult, lang: str) -> bytes:
             Problem("F001", f"Parquet output needs pyarrow: pip install pyarrow ({exc})")
         ) from None
     return buffer.getvalue()
+
+
+# Characters XML 1.0 cannot carry at all (C0 controls but tab, line feed and carriage return;
+# lone surrogates, which a JSON response can hold; U+FFFE and U+FFFF), and those HTML calls
+# parse errors (DEL and the C1 controls).
+_NOT_FOR_MARKUP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def markup_text(text: str) -> str:
+    """`text` without the characters that would make XML invalid or HTML broken.
+
+    They are removed, not escaped: XML 1.0 has no escape for them, and in a name, unit or note
+    they carry nothing a reader could see. The input files and the JSON keep them unchanged.
+    Used for the JUnit file and for every HTML (and so PDF) report (docs/report.md).
+    """
+    return _NOT_FOR_MARKUP.sub("", text)
 
 
 def to_junit(result: ScoreResult, checks: list[Check] | None, lang: str) -> str:
@@ -291,7 +317,8 @@ def to_junit(result: ScoreResult, checks: list[Check] | None, lang: str) -> str:
     suite.set("failures", str(failures))
     suite.set("errors", "0")
     ET.indent(suite)
-    return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
+    # ElementTree writes control characters as they are, which no XML parser accepts.
+    return markup_text(ET.tostring(suite, encoding="unicode", xml_declaration=True)) + "\n"
 
 
 def _fmt(value: Any) -> str:

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 from urllib.request import DataHandler, Request, url2pathname
 
-from dtassess.errors import DtassessError, ExitCode, Problem, did_you_mean
+from dtassess.errors import DtassessError, ExitCode, Problem, did_you_mean, shorten
 
 if TYPE_CHECKING:
     from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -544,37 +544,65 @@ def render_pdf(
 # --- attachments back -------------------------------------------------------------------------
 
 
+#: The largest PDF `read_attachment` reads from a file: a report is a few MB.
+PDF_LIMIT = 256 * 2**20
+
+
 def read_attachment(pdf: Path | bytes, name: str) -> bytes | None:
     """The content of the file attachment `name` embedded in a PDF, or None when there is none.
 
-    `pdf` is a path or the PDF's bytes. An unreadable file, or one that is not a PDF or is
-    broken, is a DtassessError naming the path (exit code 2).
+    `pdf` is a path or the PDF's bytes. A file that is not a regular file or is larger than
+    PDF_LIMIT, is unreadable, is not a PDF, is broken or is encrypted is a DtassessError naming
+    the path (exit code 2). The attachment's name is only compared, never opened.
     """
     import io
 
     from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError
+
+    from .files import read_bytes
 
     where = str(pdf) if isinstance(pdf, Path) else ""
-    if isinstance(pdf, Path):
-        try:
-            data = pdf.read_bytes()
-        except OSError as error:
-            reason = error.strerror or str(error)
-            raise DtassessError(Problem("F001", f"cannot read the PDF: {reason}", where)) from error
-    else:
-        data = bytes(pdf)
+    data = read_bytes(pdf, PDF_LIMIT) if isinstance(pdf, Path) else bytes(pdf)
     if not data.lstrip()[:5] == b"%PDF-":
         raise DtassessError(Problem(_CODE_BAD_PDF, "not a PDF file (no %PDF- header)", where))
+    pypdf_log = logging.getLogger("pypdf")
+    level = pypdf_log.level
+    pypdf_log.setLevel(logging.ERROR)  # its repairs of a damaged file are not the user's news
     try:
         reader = PdfReader(io.BytesIO(data))
         for entry in reader.attachment_list:
             if entry.name == name or entry.alternative_name == name:
                 return entry.content
-    # pypdf raises many exception types on damaged files; each means "broken PDF" here.
+    except LimitReachedError:
+        raise DtassessError(
+            Problem(
+                "F010",
+                f"{name} in this PDF inflates to more than dtassess reads (a compression bomb?)",
+                where,
+            )
+        ) from None
+    except FileNotDecryptedError:
+        raise DtassessError(
+            Problem(
+                _CODE_BAD_PDF,
+                "the PDF is encrypted with a password: dtassess reads its results only from "
+                "reports as it wrote them (unencrypted)",
+                where,
+            )
+        ) from None
+    # pypdf raises many exception types on damaged files (RecursionError on deep nesting too);
+    # each means "broken PDF" here.
     except Exception as error:
         raise DtassessError(
-            Problem(_CODE_BAD_PDF, f"broken PDF, cannot read its attachments: {error}", where)
-        ) from error
+            Problem(
+                _CODE_BAD_PDF,
+                f"broken PDF, cannot read its attachments: {shorten(str(error), 200)}",
+                where,
+            )
+        ) from None
+    finally:
+        pypdf_log.setLevel(level)
     return None
 
 

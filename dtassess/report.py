@@ -597,17 +597,20 @@ def finish_document(
 ) -> bytes:
     """A rendered report's HTML as self-contained HTML, or as a PDF carrying `attachment`
     (name, bytes, description), its metadata taken from the model."""
+    from .output import markup_text
     from .render import render_html_file, render_pdf
 
+    # Names, units and notes can hold control characters that no HTML (or XML) may carry.
+    html = markup_text(html)
     if fmt == "html":
         return render_html_file(html, root=folder).encode("utf-8")
     pdf = render_pdf(
         html,
         root=folder,
         lang=model["lang"],
-        title=f"{model['title']} · {model['organization']['name']}",
-        author=model["organization"]["name"],
-        subject=model["questionnaire"]["title"],
+        title=markup_text(f"{model['title']} · {model['organization']['name']}"),
+        author=markup_text(model["organization"]["name"] or ""),
+        subject=markup_text(model["questionnaire"]["title"]),
         created=dt.date.fromisoformat(model["date"]),
         attachments=[attachment],
         variant=variant,
@@ -676,13 +679,11 @@ def scores_from_reports(
 ):
     """The scores that PDF reports carry, as a ScoreResult (grouped by organization), without
     the organizations of fewer than `min_group_size` respondents (as `score` withholds them)."""
-    import json
-
     import pandas as pd
 
     from .engine import STAT_COLUMNS, ScoreResult, levels_of, withhold_small_groups
     from .errors import DtassessError, Problem
-    from .questionnaire import load_questionnaire
+    from .readback import check_ranges, parse_results, results_questionnaire
     from .render import read_attachment
 
     docs = []
@@ -692,15 +693,10 @@ def scores_from_reports(
             raise DtassessError(
                 Problem("F006", f"{path} carries no dtassess results ({ATTACHMENT})", str(path))
             )
-        docs.append((path, json.loads(data)))
-    refs = {f"{d['questionnaire']['id']}@{d['questionnaire']['version']}" for _, d in docs}
-    if len(refs) > 1:
-        raise DtassessError(
-            Problem(
-                "F006", f"the reports answer different questionnaires: {', '.join(sorted(refs))}"
-            )
-        )
-    q = questionnaire or load_questionnaire(refs.pop())
+        docs.append((path, parse_results(data, str(path), ATTACHMENT)))
+    q = results_questionnaire(docs, questionnaire)
+    for path, doc in docs:
+        check_ranges(doc, q, str(path), ATTACHMENT)
     rows = []
     for _, doc in docs:
         for group in doc["groups"]:
@@ -727,7 +723,11 @@ def scores_from_reports(
                         "low_consistency": "low_consistency" in values.get("flags", ()),
                     }
                 )
-    table = pd.DataFrame(rows)
+    # columns named, so that reports without groups give an empty table, not a KeyError
+    names = ["organization", "period", "organization_name", "respondents", "node", "depth",
+             "score", "coverage", "n", "sd", "mean", "median", "rwg", "alpha", "low_agreement",
+             "low_consistency"]  # fmt: skip
+    table = pd.DataFrame(rows, columns=names)
     for column in ("score", "coverage", "sd", "mean", "median", "rwg", "alpha"):
         table[column] = pd.to_numeric(table[column]).astype(float)
     table["level"] = levels_of(q, table["score"].to_numpy())

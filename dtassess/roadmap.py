@@ -199,7 +199,8 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else round(float(value), 4)
+        # Full precision: roadmap --format json and the results inside a PDF are for machines.
+        return None if math.isnan(value) else float(value)
     if isinstance(value, np.integer):
         return int(value)
     return value

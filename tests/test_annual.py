@@ -74,6 +74,11 @@ def test_the_numbers_match_scoring_and_travel_inside_the_pdf(reports):
         low, high = entry["interval"]["low"], entry["interval"]["high"]
         assert low <= entry["score"] <= high
     assert [u["rank"] for u in numbers["units"]] == [1, 2, 3, 4]
+    # ... and at full precision, for machines, as `score --format json` gives them
+    full = {g["unit"]: g["scores"]["overall"] for g in numbers["scores"]["units"]
+            if g["period"] == "2026"}  # fmt: skip
+    assert full == groups
+    assert [g["organization"] for g in numbers["scores"]["agency"]] == ["qingshan"] * 3
     # the agency counts every respondent, the small unit's too
     assert numbers["summary"]["respondents"] == 17
 

@@ -531,8 +531,8 @@ def test_the_command_prints_the_pandas_engines_json(cluster, dataset):
 
 
 def _same_json(found, expected, path="") -> None:
-    """Equal, but numbers printed with 4 decimals may differ in the last one (a value on a
-    rounding boundary)."""
+    """Equal; numbers (printed at full precision) to 1e-12 of their size, as the two engines
+    add the same terms in another order."""
     if isinstance(expected, dict):
         assert found.keys() == expected.keys(), path
         for key in expected:
@@ -542,9 +542,31 @@ def _same_json(found, expected, path="") -> None:
         for a, b in zip(found, expected, strict=True):
             _same_json(a, b, path)
     elif isinstance(expected, float) and isinstance(found, float | int):
-        assert abs(found - expected) <= 1.01e-4, path
+        assert abs(found - expected) <= 1e-12 * max(1.0, abs(expected)), path
     else:
         assert found == expected, path
+
+
+def test_the_json_holds_each_engines_numbers_exactly(cluster, q, dataset):
+    """Every number in the JSON reads back to the very double the engine computed."""
+    from dtassess.output import to_json
+
+    files = parquet_files(dataset)[:1]
+    keys = ["organization", "unit", "period"]
+    for result in (
+        score_dask(files, q, by="unit", scheduler=cluster.scheduler_address),
+        engine.score(read_exports(files, q), "unit"),
+    ):
+        table = result.table.set_index([*keys, "node"])
+        numbers = 0
+        for group in json.loads(to_json(result))["groups"]:
+            place = tuple(group[k] or "" for k in keys)
+            for node, values in group["scores"].items():
+                for column, value in values.items():
+                    if isinstance(value, float):
+                        numbers += 1
+                        assert value == table.loc[(*place, node), column], (place, node, column)
+        assert numbers > 500
 
 
 def test_the_command_does_not_import_dask_unless_asked():

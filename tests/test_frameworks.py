@@ -100,3 +100,43 @@ def test_samm_scores_equal_samm_rules(tmp_path):
                 practice_scores.append(practice_score)
             function_scores.append(sum(practice_scores) / len(practice_scores))
         assert got.loc[i, "overall"] == pytest.approx(sum(function_scores) / len(function_scores))
+
+
+def test_samm_scores_in_the_json_equal_samm_rules_to_1e_9(tmp_path):
+    """Machines read SAMM's own 0-3 figures from `score --format json`, unscaled and unrounded."""
+    from conftest import cli
+
+    model = json.loads(SAMM.read_text(encoding="utf-8"))
+    path = tmp_path / "samm.yaml"
+    path.write_text(yaml.safe_dump(samm_questionnaire(model), allow_unicode=True), "utf-8")
+    q = load_questionnaire(path)
+    value = {x.id: {o.value: o.score for o in x.options} for x in q.questions}
+    rnd = random.Random(11)
+    folder = tmp_path / "responses"
+    folder.mkdir()
+    expected = {}
+    for i in range(6):
+        answers = {x.id: rnd.choice(x.options).value for x in q.questions}
+        doc = {"questionnaire": "samm@2.2", "organization": {"id": "o"},
+               "respondent": {"id": f"r{i}"}, "answers": answers}  # fmt: skip
+        (folder / f"r{i}.yaml").write_text(yaml.safe_dump(doc), "utf-8")
+
+        def stream_total(stream, answers=answers):
+            ids = [slug(level["question_id"]) for level in stream["levels"]]
+            return sum(value[qid][answers[qid]] for qid in ids)  # SAMM: summed
+
+        functions = []
+        for bf in model["business_functions"]:
+            practices = [
+                sum(stream_total(s) for s in p["streams"]) / len(p["streams"])
+                for p in bf["practices"]
+            ]
+            functions.append(sum(practices) / len(practices))
+        expected[f"r{i}"] = sum(functions) / len(functions)
+    result = cli("score", folder, "-q", path, "--by", "respondent", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    found = {g["respondent"]: g["scores"]["overall"]["score"]
+             for g in json.loads(result.stdout)["groups"]}  # fmt: skip
+    assert found.keys() == expected.keys()
+    for key, score in found.items():
+        assert abs(score - expected[key]) <= 1e-9, key
