@@ -208,7 +208,8 @@ def test_several_organisations_give_one_report_each(tmp_path):
             path.read_text(encoding="utf-8").replace("id: qingshan", "id: baishui"), "utf-8"
         )
     out = tmp_path / "reports"
-    result = cli("report", folder, "-o", out, "--format", "html", "--lang", "en")
+    result = cli("report", folder, "-o", out, "--format", "html", "--lang", "en",
+                 "--min-group-size", "2")  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == [
         "baishui-2026-en.html",
