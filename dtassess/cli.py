@@ -1080,7 +1080,13 @@ def survey(
 
     loaded = load_responses([output], q)
     print_table(run_score(loaded, by="respondent"), console, language)
-    console.print(Text(f"dtassess report {output} -o report.pdf --lang {language}", style="bold"))
+    # One respondent is below the default --min-group-size: the interviewer asks for it.
+    console.print(
+        Text(
+            f"dtassess report {output} -o report.pdf --lang {language} --min-group-size 1",
+            style="bold",
+        )
+    )
 
 
 @app.command("import")

@@ -170,6 +170,17 @@ def test_per_unit_reports_withhold_the_small_unit(two_orgs, tmp_path):
         assert word not in html
 
 
+def test_no_organisation_large_enough_lists_each_with_its_respondents(tmp_path):
+    rows = [("org-a", "U", "R"), ("org-b", "U", "R"), ("org-b", "U", "R")]
+    result = cli("roadmap", people(tmp_path / "a", rows), "--format", "json")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == (
+        "no organization has 3 or more respondents (org-a (2026): 1; org-b (2026): 2): their "
+        "results could identify individual respondents, so nothing is reported; "
+        "--min-group-size 1 reports them anyway\n"
+    )
+
+
 # ----------------------------------------------------------------- inside one report
 
 # An organisation of five: three people of one unit who share a role, and two units of one.
