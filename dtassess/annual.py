@@ -4,8 +4,9 @@
 picture and its change, a table of units, their trends, the largest improvements and declines
 with the questions that drove them, last period's roadmap set against the levels reached, a
 short page per unit — into a dict that `report_templates/annual.html.j2` only lays out. Units
-of fewer than `min_group_size` respondents count in the agency's totals and nowhere else. The
-rules are in docs/report.md ("The annual report").
+of fewer than `min_group_size` respondents count in the agency's totals and nowhere else; an
+agency of fewer in its latest period gets no report, and its smaller earlier periods are left
+out. The rules are in docs/report.md ("The annual report", "Small groups").
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ WORDS: dict[str, dict[str, str]] = {
         "no_previous": "只有一期数据，暂无变化和趋势。",
         "no_roadmap": "没有上期数据，无法对照上期路线图。",
         "small_units": "{count} 个单位受访者少于 {k} 人，只计入全机关合计，不单独列示。",
+        "small_periods": "全机关受访者少于 {k} 人的期间不列示：{periods}。",
         "periods": "评估期间",
         "left_out": "比较时未纳入的题目",
         "strongest": "最强子维度",
@@ -142,6 +144,8 @@ WORDS: dict[str, dict[str, str]] = {
         "no_roadmap": "No earlier period: no roadmap to review.",
         "small_units": "{count} unit(s) with fewer than {k} respondents count in the agency's "
         "totals only and are not shown on their own.",
+        "small_periods": "Periods with fewer than {k} respondents in the agency are not shown: "
+        "{periods}.",
         "periods": "Periods",
         "left_out": "Questions left out of comparisons",
         "strongest": "Strongest sub-dimension",
@@ -184,12 +188,14 @@ def build_annual(
     uncertainty: dict[str, Any] | None = None,
     comparable: tuple[ResponseSet, set[str]] | None = None,
     targets: Targets | None = None,
+    withheld_periods: list[str] = (),  # type: ignore[assignment]
 ) -> dict[str, Any]:
     """The model of one organization's annual report in one language.
 
     `agency` is scored by organization and `units` by unit, both over every period given (see
-    `periods.score_periods`); `units` already withholds small units. `previous_roadmap` is the
-    roadmap built from the previous period's agency scores, `intervals` the unit intervals of
+    `periods.score_periods`), each withholding its groups of fewer than `min_group_size`
+    respondents (`withheld_periods` names the agency's). `previous_roadmap` is the roadmap built
+    from the previous period's agency scores, `intervals` the unit intervals of
     `uncertainty.intervals` for the latest period.
     """
     q = agency.questionnaire
@@ -293,7 +299,9 @@ def build_annual(
         # Periods answered with an older version take part under the current question ids,
         # the questions the versions ask differently left out (periods.comparable_responses).
         every, excluded = comparable if comparable is not None else (responses, set())
-        drivers = _question_changes(q, every, organization, latest, previous, excluded)
+        drivers = _question_changes(
+            q, every, organization, latest, previous, excluded, units.min_group_size
+        )
     movers = (
         _movers(q, unit_rows, latest, shown, drivers, lang) if previous else {"up": [], "down": []}
     )
@@ -323,6 +331,7 @@ def build_annual(
         "summary": summary,
         "units": table,
         "hidden_units": len(hidden_units),
+        "withheld_periods": list(withheld_periods),
         "min_group_size": units.min_group_size,
         "series": series,
         "movers": movers,
@@ -416,9 +425,11 @@ def _question_changes(
     latest: str,
     previous: str,
     excluded: set[str] = frozenset(),  # type: ignore[assignment]
+    min_group_size: int = 1,
 ) -> dict[str, dict[str, tuple[float, float]]]:
     """unit -> question id -> (mean 0-1 score before, now), for the questions answered in both
-    periods and not `excluded`."""
+    periods and not `excluded`, and the units of `min_group_size` or more respondents in both
+    (a mean of fewer could be one person's answers)."""
     from .engine import compile_model, score_respondents
 
     meta = responses.meta
@@ -434,9 +445,12 @@ def _question_changes(
     frame["unit"] = meta["unit"].iloc[rows].fillna("").to_numpy()
     frame["period"] = meta["period"].iloc[rows].to_numpy()
     means = frame.groupby(["unit", "period"]).mean()
+    sizes = frame.groupby(["unit", "period"]).size()
     found: dict[str, dict[str, tuple[float, float]]] = {}
     for unit in means.index.get_level_values(0).unique():
         if (unit, latest) not in means.index or (unit, previous) not in means.index:
+            continue
+        if min(sizes[(unit, latest)], sizes[(unit, previous)]) < min_group_size:
             continue
         now, then = means.loc[(unit, latest)], means.loc[(unit, previous)]
         found[unit] = {
@@ -611,15 +625,19 @@ def annual_models(
     targets: Targets | None = None,
     uncertainty: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """One annual report model per organization in the responses.
+    """One annual report model per organization in the responses, except those of fewer than
+    `min_group_size` respondents in their latest period (`small_organizations` lists them); as
+    `dtassess report --annual`, smaller units and earlier periods are withheld inside a report.
 
     `uncertainty`, when given, holds the options of `uncertainty.intervals` (resamples, level,
     weight_spread, seed) for the units of the latest period; None leaves intervals out.
     """
     from .periods import comparable_responses, score_periods
 
-    agency = score_periods(current, older, "organization", "mean", 1)
+    agency = score_periods(current, older, "organization", "mean", min_group_size)
     units = score_periods(current, older, "unit", "mean", min_group_size)
+    sizes = _period_sizes(current, older)
+    small = {g["organization"] for g in small_organizations(current, older, min_group_size)}
     q = agency.questionnaire
     comparable = comparable_responses(current, older) if older else None
     intervals = None
@@ -627,6 +645,8 @@ def annual_models(
         intervals = _unit_intervals(current, agency, min_group_size, uncertainty)
     models = []
     for organization in dict.fromkeys(agency.table["organization"]):
+        if organization in small:
+            continue
         rows = agency.table[agency.table["organization"] == organization]
         periods = [p for p in agency.periods if p in set(rows["period"])] or [
             rows["period"].iloc[-1]
@@ -649,9 +669,44 @@ def annual_models(
                 uncertainty=uncertainty,
                 comparable=comparable,
                 targets=targets,
+                withheld_periods=[
+                    p for p, n in sizes.get(organization, {}).items() if n < min_group_size
+                ],
             )
         )
     return models
+
+
+def _period_sizes(current: ResponseSet, older: list = ()) -> dict[str, dict[str, int]]:  # type: ignore[assignment]
+    """organization -> period -> respondents, periods in order, over every set given."""
+    from .periods import ordered_periods
+
+    keys = pd.concat(
+        [s.meta[["organization", "period"]] for s in (current, *(o for o, _ in older))],
+        ignore_index=True,
+    ).fillna("")
+    found: dict[str, dict[str, int]] = {}
+    for organization, rows in keys.groupby("organization", sort=False):
+        counts = rows["period"].value_counts()
+        found[organization] = {p: int(counts[p]) for p in ordered_periods(rows["period"])}
+    return found
+
+
+def small_organizations(
+    current: ResponseSet,
+    older: list = (),
+    min_group_size: int = 3,  # type: ignore[assignment]
+) -> list[dict[str, Any]]:
+    """The organizations with fewer than `min_group_size` respondents in their latest period, as
+    {"organization", "period", "respondents"}: `annual_models` makes no report of them."""
+    found = []
+    for organization, periods in _period_sizes(current, older).items():
+        latest, size = list(periods.items())[-1]
+        if size < min_group_size:
+            found.append(
+                {"organization": organization, "period": latest or None, "respondents": size}
+            )
+    return found
 
 
 def _unit_intervals(current, agency, min_group_size, options) -> pd.DataFrame:
@@ -742,9 +797,8 @@ def render_annual(
 def unit_sets(responses: ResponseSet, min_group_size: int = 3):
     """The latest period's units of `min_group_size` or more respondents, each as a ResponseSet
     of its own whose organization name is the unit's (so that a report's cover names the unit),
-    in (organization, unit) order; and how many units were smaller. Raises DtassessError (R015)
-    when no unit is large enough."""
-    from .errors import DtassessError, Problem
+    in (organization, unit) order; and the smaller units, as {"organization", "unit", "period",
+    "respondents"} (`roadmap.withheld_notice` words them)."""
     from .periods import ordered_periods
     from .responses import subset
 
@@ -752,23 +806,22 @@ def unit_sets(responses: ResponseSet, min_group_size: int = 3):
     latest = ordered_periods(meta["period"])[-1]
     in_latest = np.flatnonzero((meta["period"].fillna("") == latest).to_numpy())
     keys = meta.iloc[in_latest][["organization", "unit"]].fillna("")
-    found, small = [], 0
+    found, small = [], []
     for (organization, unit), rows in keys.groupby(
         ["organization", "unit"], sort=True
     ).indices.items():
         index = in_latest[rows]
         if len(index) < min_group_size:
-            small += 1
+            small.append(
+                {
+                    "organization": organization,
+                    "unit": unit or None,
+                    "period": latest or None,
+                    "respondents": len(index),
+                }
+            )
             continue
         part = subset(responses, index)
         part.meta["organization_name"] = unit or None
         found.append((organization, unit, part))
-    if not found:
-        raise DtassessError(
-            Problem(
-                "R015",
-                f"no unit of period {latest or '(none)'} has {min_group_size} or more "
-                "respondents (--min-group-size)",
-            )
-        )
     return latest, found, small

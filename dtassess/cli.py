@@ -206,6 +206,19 @@ OutputOpt = Annotated[
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
 
 
+# The default 3 is roadmap.MIN_GROUP_SIZE, the library's (not imported here: --help stays fast).
+MinGroupSizeOpt = Annotated[
+    int,
+    typer.Option(
+        "--min-group-size",
+        min=1,
+        help="Withhold organizations and units of fewer respondents than this: their results "
+        "could identify them (re-identification risk; 1 shows every group).",
+        metavar="K",
+    ),
+]
+
+
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", help="No progress bar and no 'wrote ...' messages.")
 ]
@@ -346,15 +359,7 @@ def score(
             metavar="SPEC",
         ),
     ] = None,
-    min_group_size: Annotated[
-        int,
-        typer.Option(
-            "--min-group-size",
-            min=1,
-            help="Withhold groups of fewer respondents than this (re-identification risk).",
-            metavar="K",
-        ),
-    ] = 3,
+    min_group_size: MinGroupSizeOpt = 3,
     lang: LangOpt = None,
     quiet: QuietOpt = False,
     version_map: VersionMapOpt = None,
@@ -665,16 +670,19 @@ def roadmap(
     org: OrgOpt = None,
     org_name: OrgNameOpt = None,
     period: PeriodOpt = None,
+    min_group_size: MinGroupSizeOpt = 3,
 ) -> None:
     """Turn scores into prioritised, phased actions per organization (docs/roadmap.md)."""
     from .imports import ExportOptions
-    from .roadmap import build_roadmaps
+    from .roadmap import build_roadmaps, small_groups
 
     exports = ExportOptions(encoding, mapping, org, org_name, period)
     loaded, result = _scored(responses, questionnaire, exports)
     q = loaded.questionnaire
     language = _lang(q, lang)
-    roadmaps = build_roadmaps(result, loaded, _targets(q, target, targets_file))
+    targets = _targets(q, target, targets_file)
+    roadmaps = build_roadmaps(result, loaded, targets, min_group_size)
+    _withhold(small_groups(result, min_group_size), min_group_size, len(roadmaps))
     if output_format is RoadmapFormat.json:
         import json
 
@@ -696,6 +704,21 @@ def roadmap(
 class ReportFormat(StrEnum):
     pdf = "pdf"
     html = "html"
+
+
+def _withhold(
+    groups: list[dict[str, Any]], min_group_size: int, shown: int, kind: str = "organization"
+) -> None:
+    """Say which groups a roadmap or report leaves out (roadmap.withheld_notice); exit 1 when
+    that leaves nothing to show."""
+    if not groups:
+        return
+    from .roadmap import withheld_notice
+
+    text = withheld_notice(groups, min_group_size, shown, kind)
+    _stderr().print(text, style="yellow" if shown else "red", markup=False)
+    if not shown:
+        raise typer.Exit(int(ExitCode.INVALID))
 
 
 def _report_date(value: str | None):
@@ -765,15 +788,7 @@ def report(
             "--per-unit", help="One full report per unit of the latest period, into the folder -o."
         ),
     ] = False,
-    min_group_size: Annotated[
-        int,
-        typer.Option(
-            "--min-group-size",
-            min=1,
-            help="--annual, --per-unit: units of fewer respondents count in totals only.",
-            metavar="K",
-        ),
-    ] = 3,
+    min_group_size: MinGroupSizeOpt = 3,
     archive: Annotated[
         Path | None,
         typer.Option(
@@ -805,7 +820,7 @@ def report(
     annual report of every unit over several periods, --per-unit one report per unit."""
     from .imports import ExportOptions
     from .report import attachment_for, build_report, report_name
-    from .roadmap import build_roadmaps
+    from .roadmap import build_roadmaps, small_groups
     from .templating import template_dir
 
     exports = ExportOptions(encoding, mapping, org, org_name, period)
@@ -842,8 +857,10 @@ def report(
         from .render import check_cjk_font
 
         check_cjk_font(language)
-    roadmaps = build_roadmaps(result, loaded, _targets(q, target, targets_file))
-    if len(roadmaps) == 1:
+    roadmaps = build_roadmaps(result, loaded, _targets(q, target, targets_file), min_group_size)
+    withheld = small_groups(result, min_group_size)
+    _withhold(withheld, min_group_size, len(roadmaps))
+    if len(roadmaps) + len(withheld) == 1:  # a folder for several organizations, withheld or not
         paths = [output]
     else:
         if output.exists() and not output.is_dir():
@@ -861,7 +878,7 @@ def report(
     refuse_existing(paths, force)  # before the work, not after it
     jobs = [
         (
-            build_report(result, loaded, r, language, day),
+            build_report(result, loaded, r, language, day, min_group_size),
             attachment_for(result, r),
             folder,
             output_format.value,
@@ -915,7 +932,7 @@ DEFAULT_INTERVALS = {"resamples": 1000, "level": 0.9, "weight_spread": 0.2, "see
 
 
 def _annual_report(responses: list[Path], exports: Any, options: dict[str, Any]) -> None:
-    from .annual import annual_models, render_annual
+    from .annual import annual_models, render_annual, small_organizations
     from .files import refuse_existing, write_atomic
 
     loaded, older, language, folder = _report_inputs(responses, exports, options)
@@ -936,8 +953,10 @@ def _annual_report(responses: list[Path], exports: Any, options: dict[str, Any])
         targets=_targets(q, *options["targets"]),
         uncertainty=uncertainty,
     )
+    small = small_organizations(loaded, older, options["min_group_size"])
+    _withhold(small, options["min_group_size"], len(models))
     output = options["output"]
-    if len(models) == 1:
+    if len(models) + len(small) == 1:
         paths = [output]
     else:
         paths = [
@@ -964,18 +983,12 @@ def _unit_reports(responses: list[Path], exports: Any, options: dict[str, Any]) 
     targets = _targets(q, *options["targets"])
     day = _report_date(options["date"])
     latest, units, small = unit_sets(loaded, options["min_group_size"])
-    if small:
-        _stderr().print(
-            f"{small} unit(s) with fewer than {options['min_group_size']} respondents in "
-            f"{latest} get no report of their own",
-            style="yellow",
-            markup=False,
-        )
+    _withhold(small, options["min_group_size"], len(units), "unit")
     jobs, paths = [], []
     for k, (organization, _, part) in enumerate(units, start=1):
         result = score(part, by="organization")
-        (roadmap,) = build_roadmaps(result, part, targets)
-        report = build_report(result, part, roadmap, language, day)
+        (roadmap,) = build_roadmaps(result, part, targets, options["min_group_size"])
+        report = build_report(result, part, roadmap, language, day, options["min_group_size"])
         jobs.append(
             (report, attachment_for(result, roadmap), folder, options["fmt"], options["variant"])
         )
@@ -1070,7 +1083,13 @@ def survey(
 
     loaded = load_responses([output], q)
     print_table(run_score(loaded, by="respondent"), console, language)
-    console.print(Text(f"dtassess report {output} -o report.pdf --lang {language}", style="bold"))
+    # One respondent is below the default --min-group-size: the interviewer asks for it.
+    console.print(
+        Text(
+            f"dtassess report {output} -o report.pdf --lang {language} --min-group-size 1",
+            style="bold",
+        )
+    )
 
 
 @app.command("import")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .questionnaire import Questionnaire, localize
-from .roadmap import PHASES, Roadmap
+from .roadmap import MIN_GROUP_SIZE, PHASES, Roadmap
 
 if TYPE_CHECKING:
     from .engine import ScoreResult
@@ -62,6 +62,8 @@ LABELS: dict[str, dict[str, str]] = {
         "formulas": "计算方法",
         "by_unit": "按单位统计的受访者",
         "by_role": "按岗位统计的受访者",
+        "small_units": "{count} 个单位受访者少于 {k} 人，不单独列出。",
+        "small_roles": "{count} 个岗位受访者少于 {k} 人，不单独列出。",
         "unit": "单位",
         "role": "岗位",
         "provenance": "数据来源",
@@ -125,6 +127,8 @@ LABELS: dict[str, dict[str, str]] = {
         "formulas": "How scores are computed",
         "by_unit": "Respondents by unit",
         "by_role": "Respondents by role",
+        "small_units": "{count} unit(s) with fewer than {k} respondents are not listed.",
+        "small_roles": "{count} role(s) with fewer than {k} respondents are not listed.",
         "unit": "Unit",
         "role": "Role",
         "provenance": "Provenance",
@@ -206,11 +210,22 @@ def build_report(
     roadmap: Roadmap,
     lang: str,
     date: dt.date,
+    min_group_size: int = MIN_GROUP_SIZE,
 ) -> dict[str, Any]:
-    """The plain-data model of one organisation's report in one language."""
+    """The plain-data model of one organisation's report in one language.
+
+    As `dtassess report`, it refuses (ValueError) an organisation of fewer than
+    `min_group_size` respondents, lists no unit or role of fewer, and quotes a note with its
+    unit and role only where that many respondents share them (docs/report.md, Small groups).
+    """
     q = result.questionnaire
     words = LABELS.get(lang, LABELS["en"])
     group = roadmap.group
+    if group["respondents"] < min_group_size:
+        raise ValueError(
+            f"{group['organization']} has {group['respondents']} respondent(s), fewer than "
+            f"min_group_size={min_group_size}: its report could identify them"
+        )
     meta = responses.meta
     mask = (meta["organization"].fillna("") == group["organization"]) & (
         meta["period"].fillna("") == (group["period"] or "")
@@ -271,7 +286,7 @@ def build_report(
             sub_entry["aggregate"] = sub.aggregate
             entry["subdimensions"].append(sub_entry)
         entry["questions"] = _question_rows(q, responses, rows, top, lang)
-        entry["notes"] = _notes(q, responses, rows, top, lang)
+        entry["notes"] = _notes(q, responses, rows, top, lang, min_group_size)
         dimensions.append(entry)
 
     leaves = [d for d in q.nodes if not d.dimensions and current[d.id]["score"] is not None]
@@ -315,6 +330,8 @@ def build_report(
     sources = source_files(meta["source"].iloc[rows].tolist())
     units = Counter(meta["unit"].iloc[rows].fillna("—").tolist())
     roles = Counter(meta["role"].iloc[rows].fillna("—").tolist())
+    by_unit, small_units = _listed(units, min_group_size)
+    by_role, small_roles = _listed(roles, min_group_size)
     model = {
         "lang": lang,
         "labels": words,
@@ -370,8 +387,11 @@ def build_report(
                 for d in q.nodes
             ],
             "formulas": FORMULAS.get(lang, FORMULAS["en"]),
-            "by_unit": sorted(units.items()),
-            "by_role": sorted(roles.items()),
+            "by_unit": by_unit,
+            "by_role": by_role,
+            "small_units": small_units,
+            "small_roles": small_roles,
+            "min_group_size": min_group_size,
             "score_range": list(q.score_range),
         },
         "provenance": {
@@ -382,6 +402,12 @@ def build_report(
         },
     }
     return model
+
+
+def _listed(counts: Counter, min_group_size: int) -> tuple[list[tuple[str, int]], int]:
+    """The groups of `min_group_size` or more respondents, sorted, and how many were smaller."""
+    listed = sorted((k, n) for k, n in counts.items() if n >= min_group_size)
+    return listed, len(counts) - len(listed)
 
 
 def _target_score(q: Questionnaire, level: int | None) -> float | None:
@@ -472,29 +498,49 @@ def _answer_in_words(question, values, lang: str) -> str:
     return f"{middle.value}. {label}" if question.type == "level" else label
 
 
-def _notes(q, responses, rows, top, lang) -> list[dict[str, Any]]:
+def _notes(q, responses, rows, top, lang, min_group_size=MIN_GROUP_SIZE) -> list[dict[str, Any]]:
     inside = {x.id for d in top.walk() for x in d.questions}
     notes = responses.notes
-    meta = responses.meta
-    out = []
+    who = _attributions(responses.meta, rows, min_group_size)
+    ids = responses.meta["respondent"]
+    order = {x.id: i for i, x in enumerate(q.questions)}
+    found = []
     for row in notes.itertuples(index=False):
         if row.row not in rows or row.question not in inside:
             continue
-        person = meta.iloc[row.row]
-        out.append(
-            {
-                "question": localize(q.question(row.question).text, lang),
-                "respondent": person["respondent"],
-                "unit": person["unit"],
-                "role": person["role"],
-                "note": row.note,
-                "evidence": list(row.evidence),
-            }
-        )
-    order = {x.id: i for i, x in enumerate(q.questions)}
-    text_order = {localize(x.text, lang): order[x.id] for x in q.questions}
-    out.sort(key=lambda n: (text_order.get(n["question"], 0), str(n["respondent"])))
-    return out
+        entry = {
+            "question": localize(q.question(row.question).text, lang),
+            **who[row.row],
+            "note": row.note,
+            "evidence": list(row.evidence),
+        }
+        # In questionnaire order, then by respondent id even where the id is not shown.
+        found.append(((order[row.question], str(ids.iloc[row.row])), entry))
+    found.sort(key=lambda pair: pair[0])
+    return [entry for _, entry in found]
+
+
+def _attributions(meta, rows, min_group_size: int) -> dict[int, dict[str, str]]:
+    """Who each respondent's quotes name: the unit only when `min_group_size` or more of the
+    report's respondents are in it, the role only when that many of the unit share it, the
+    respondent id only when groups of one are shown (`min_group_size` 1). A role held by one
+    person of a unit names that person as surely as a unit of one does."""
+    people = meta.iloc[rows]
+    units = people["unit"].fillna("").astype(str).tolist()
+    roles = people["role"].fillna("").astype(str).tolist()
+    unit_size = Counter(units)
+    cell_size = Counter(zip(units, roles, strict=True))
+    found = {}
+    for row, unit, role, respondent in zip(
+        rows, units, roles, people["respondent"].tolist(), strict=True
+    ):
+        named = unit_size[unit] >= min_group_size
+        found[row] = {
+            "unit": unit if named else "",
+            "role": role if named and cell_size[(unit, role)] >= min_group_size else "",
+            "respondent": str(respondent or "") if min_group_size <= 1 else "",
+        }
+    return found
 
 
 def _findings(roadmap: Roadmap, lang: str) -> dict[str, list[dict[str, Any]]]:

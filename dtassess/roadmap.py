@@ -461,10 +461,73 @@ def phased_plan(
     return current, gaps, phases
 
 
+# The smallest group a roadmap or report shows, as `dtassess score --min-group-size` (3): the
+# scores, typical answers and notes of fewer people could identify them (docs/roadmap.md).
+MIN_GROUP_SIZE = 3
+
+
+def small_groups(result: ScoreResult, min_group_size: int = MIN_GROUP_SIZE) -> list[dict[str, Any]]:
+    """The organizations (and periods) of a `by="organization"` result with fewer than
+    `min_group_size` respondents, as {"organization", "period", "respondents"} in table order:
+    the groups `build_roadmaps` leaves out."""
+    found = []
+    for (org, period), rows in result.table.groupby(["organization", "period"], sort=False):
+        size = int(rows["respondents"].iloc[0])
+        if size < min_group_size:
+            found.append({"organization": org, "period": period or None, "respondents": size})
+    return found
+
+
+def withheld_notice(
+    groups: list[dict[str, Any]], min_group_size: int, shown: int, kind: str = "organization"
+) -> str:
+    """What a command says of the `groups` (see `small_groups`; a "unit" key for units) it
+    withholds: a warning when it still reports `shown` groups, else why it reports nothing and
+    how to report them anyway."""
+    if shown:
+        return (
+            f"withheld {len(groups)} {kind}(s) with fewer than {min_group_size} respondents: "
+            "their results could identify individual respondents (--min-group-size 1 shows them)"
+        )
+    if len(groups) == 1:
+        (group,) = groups
+        return (
+            f"{_label(group)} has {_people(group['respondents'])}, fewer than --min-group-size "
+            f"{min_group_size}: its results could identify who answered, so nothing is reported; "
+            "--min-group-size 1 reports it anyway (as for one official interviewed with "
+            "'dtassess survey')"
+        )
+    listed = "; ".join(f"{_label(g)}: {g['respondents']}" for g in groups[:5])
+    more = f"; and {len(groups) - 5} more" if len(groups) > 5 else ""
+    return (
+        f"no {kind} has {min_group_size} or more respondents ({listed}{more}): their results "
+        "could identify individual respondents, so nothing is reported; --min-group-size 1 "
+        "reports them anyway"
+    )
+
+
+def _label(group: dict[str, Any]) -> str:
+    from .errors import shorten
+
+    name = shorten(str(group["organization"]))
+    if group.get("unit"):
+        name += f" / {shorten(str(group['unit']))}"
+    return f"{name} ({shorten(str(group['period']))})" if group.get("period") else name
+
+
+def _people(count: int) -> str:
+    return f"{count} respondent" if count == 1 else f"{count} respondents"
+
+
 def build_roadmaps(
-    result: ScoreResult, responses: ResponseSet, targets: Targets | None = None
+    result: ScoreResult,
+    responses: ResponseSet,
+    targets: Targets | None = None,
+    min_group_size: int = MIN_GROUP_SIZE,
 ) -> list[Roadmap]:
-    """One roadmap per organization and period of an `by="organization"` result."""
+    """One roadmap per organization and period of an `by="organization"` result, except for
+    organizations of fewer than `min_group_size` respondents (`small_groups` lists them): as
+    `dtassess roadmap`, the API shows no group that small unless asked (`min_group_size=1`)."""
     if result.by != "organization":
         raise ValueError("roadmaps are built from scores grouped by organization")
     q = result.questionnaire
@@ -472,6 +535,8 @@ def build_roadmaps(
     roadmaps = []
     meta = responses.meta
     for (org, period), table in result.table.groupby(["organization", "period"], sort=False):
+        if int(table["respondents"].iloc[0]) < min_group_size:
+            continue
         current, gaps, phases = phased_plan(q, table, targets)
         mask = (meta["organization"].fillna("") == org) & (meta["period"].fillna("") == period)
         rows = np.flatnonzero(mask.to_numpy())

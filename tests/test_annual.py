@@ -112,7 +112,7 @@ def test_per_unit_reports(tmp_path):
     assert result.exit_code == 0, result.stderr
     files = sorted(out.iterdir())
     assert len(files) == 4
-    assert "1 unit(s) with fewer than 3 respondents in 2026" in result.stderr
+    assert "withheld 1 unit(s) with fewer than 3 respondents" in result.stderr
     covers = {f.name: f.read_text(encoding="utf-8") for f in files}
     assert any("县卫生健康局" in html and "2026" in html for html in covers.values())
     assert all(HIDDEN not in html for html in covers.values())

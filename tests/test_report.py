@@ -40,6 +40,17 @@ def test_chinese_report_says_what_each_section_says(demo):
     assert "36.0" in text and "gov-dt" in text
 
 
+def test_the_sample_countys_units_of_one_and_two_stay_anonymous(demo):
+    """Its five respondents sit in units of two, one and two: the PDF lists no unit or role
+    and quotes every note without saying whose it is (docs/report.md, Small groups)."""
+    text = text_of(demo / "qingshan-zh.pdf")
+    for who in ("分管副局长", "数据资源科科长", "信息化负责人", "办公室主任", "信息科科长",
+                "r-01", "r-03"):  # fmt: skip
+        assert who not in text, who
+    assert "3 个单位受访者少于 3 人，不单独列出。" in text.replace("\n", "")
+    assert "本局没有单独的数字化专项规划" in text.replace("\n", "")  # the quote itself stays
+
+
 def test_english_report_says_what_each_section_says(demo):
     text = text_of(demo / "qingshan-en.pdf")
     for words in ("Executive summary", "Improvement roadmap", "Methodology", "Provenance"):
@@ -208,7 +219,8 @@ def test_several_organisations_give_one_report_each(tmp_path):
             path.read_text(encoding="utf-8").replace("id: qingshan", "id: baishui"), "utf-8"
         )
     out = tmp_path / "reports"
-    result = cli("report", folder, "-o", out, "--format", "html", "--lang", "en")
+    result = cli("report", folder, "-o", out, "--format", "html", "--lang", "en",
+                 "--min-group-size", "2")  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == [
         "baishui-2026-en.html",

@@ -23,7 +23,7 @@ def roadmap_for(answers: list[dict], targets: Targets | None = None):
         for i, a in enumerate(answers)
     ]  # fmt: skip
     loaded = responses_to_frames(Q, people)
-    return build_roadmaps(score(loaded), loaded, targets)[0]
+    return build_roadmaps(score(loaded), loaded, targets, min_group_size=1)[0]
 
 
 def test_default_target_is_one_level_up():
