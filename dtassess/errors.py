@@ -76,6 +76,8 @@ CATALOGUE: dict[str, str] = {
     "F006": "a PDF without dtassess results",
     "F007": "not a regular file",
     "F008": "input file too large",
+    "F012": "output is not a regular file",
+    "F013": "output cannot be written",
     "I001": "export cannot be read",
     "I002": "unknown column",
     "I003": "cell value not among the options",
