@@ -13,6 +13,7 @@ import pytest
 import yaml
 from conftest import MINI, cli
 
+from dtassess.errors import DtassessError
 from dtassess.files import NAME_BYTES, safe_names, write_files
 
 # --------------------------------------------------------------------------- names from data
@@ -239,11 +240,23 @@ def test_a_file_that_appears_during_the_write_is_not_replaced(tmp_path, monkeypa
             target.write_text("theirs", encoding="utf-8")
 
     monkeypatch.setattr(os, "fsync", other_run_wins)
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(DtassessError) as caught:
         write_files([(target, "ours")])
     assert caught.value.problems[0].code == "F003"
     assert target.read_text(encoding="utf-8") == "theirs"
     assert os.listdir(tmp_path) == ["out.json"]
+
+
+def test_without_hard_links_the_name_is_still_taken_exclusively(tmp_path, monkeypatch):
+    fail_with(monkeypatch, "link", errno.EPERM)  # FAT, some network shares
+    target = tmp_path / "out.json"
+    assert write_files([(target, "one")]) == [target]
+    with pytest.raises(DtassessError) as caught:
+        write_files([(target, "two")])
+    assert caught.value.problems[0].code == "F003"
+    assert write_files([(target, "three")], force=True) == [target]
+    monkeypatch.undo()
+    assert target.read_text(encoding="utf-8") == "three" and os.listdir(tmp_path) == ["out.json"]
 
 
 def test_two_runs_on_one_output_cannot_both_succeed(tmp_path, answers):
