@@ -603,12 +603,12 @@ def _console_text(draw: Callable[[Any], None]) -> str:
 
 def _render_and_write(paths: list[Path], jobs: list[tuple], force: bool) -> None:
     """Render reports (in parallel when there are several) and write each atomically."""
-    from .files import refuse_existing, write_atomic
+    from .files import refuse_existing, write_files
     from .report import render_many
 
     refuse_existing(paths, force)
-    for path, data in zip(paths, render_many(jobs), strict=True):
-        write_atomic(path, data, force=force)
+    # All or none: a full disk at the last report leaves none of them.
+    for path in write_files(list(zip(paths, render_many(jobs), strict=True)), force):
         _stderr().print(f"wrote {path}", markup=False)
 
 
@@ -819,7 +819,7 @@ def report(
     """Render the PDF (or HTML) roadmap report, one per organization; --annual renders the
     annual report of every unit over several periods, --per-unit one report per unit."""
     from .imports import ExportOptions
-    from .report import attachment_for, build_report, report_name
+    from .report import attachment_for, build_report, report_names
     from .roadmap import build_roadmaps, small_groups
     from .templating import template_dir
 
@@ -872,7 +872,10 @@ def report(
                     str(output),
                 )
             )
-        paths = [output / report_name(r, language, output_format.value) for r in roadmaps]
+        from .files import inside
+
+        names = report_names(roadmaps, language, output_format.value)
+        paths = [inside(output, name) for name in names]
     from .files import refuse_existing
 
     refuse_existing(paths, force)  # before the work, not after it
@@ -933,7 +936,7 @@ DEFAULT_INTERVALS = {"resamples": 1000, "level": 0.9, "weight_spread": 0.2, "see
 
 def _annual_report(responses: list[Path], exports: Any, options: dict[str, Any]) -> None:
     from .annual import annual_models, render_annual, small_organizations
-    from .files import refuse_existing, write_atomic
+    from .files import inside, refuse_existing, safe_names, write_files
 
     loaded, older, language, folder = _report_inputs(responses, exports, options)
     q = loaded.questionnaire
@@ -959,14 +962,13 @@ def _annual_report(responses: list[Path], exports: Any, options: dict[str, Any])
     if len(models) + len(small) == 1:
         paths = [output]
     else:
-        paths = [
-            output / f"{m['organization']['id']}-annual-{m['latest']}-{language}.{options['fmt']}"
-            for m in models
-        ]
+        keys = [(m["organization"]["id"], m["latest"], language) for m in models]
+        stems = [f"{org}-annual-{latest}-{lang}" for org, latest, lang in keys]
+        names = safe_names(stems, f".{options['fmt']}", keys=keys)
+        paths = [inside(output, name) for name in names]
     refuse_existing(paths, options["force"])
-    for path, model in zip(paths, models, strict=True):
-        data = render_annual(model, folder, options["fmt"], options["variant"])
-        write_atomic(path, data, force=options["force"])
+    rendered = [render_annual(m, folder, options["fmt"], options["variant"]) for m in models]
+    for path in write_files(list(zip(paths, rendered, strict=True)), options["force"]):
         _stderr().print(f"wrote {path}", markup=False)
 
 
@@ -974,7 +976,8 @@ def _unit_reports(responses: list[Path], exports: Any, options: dict[str, Any]) 
     """One full roadmap report per unit of the latest period, rendered on every core."""
     from .annual import unit_sets
     from .engine import score
-    from .files import refuse_existing, write_atomic
+    from .errors import shorten
+    from .files import inside, refuse_existing, safe_names, write_files
     from .report import attachment_for, build_report, render_many
     from .roadmap import build_roadmaps
 
@@ -984,25 +987,27 @@ def _unit_reports(responses: list[Path], exports: Any, options: dict[str, Any]) 
     day = _report_date(options["date"])
     latest, units, small = unit_sets(loaded, options["min_group_size"])
     _withhold(small, options["min_group_size"], len(units), "unit")
-    jobs, paths = [], []
-    for k, (organization, _, part) in enumerate(units, start=1):
+    jobs, keys = [], []
+    for organization, unit, part in units:
         result = score(part, by="organization")
         (roadmap,) = build_roadmaps(result, part, targets, options["min_group_size"])
         report = build_report(result, part, roadmap, language, day, options["min_group_size"])
         jobs.append(
             (report, attachment_for(result, roadmap), folder, options["fmt"], options["variant"])
         )
-        name = f"{organization}-{latest}-unit{k:02d}-{language}.{options['fmt']}"
-        paths.append(options["output"] / name)
+        keys.append((organization, latest, unit, language))
+    stems = ["-".join(str(p) for p in key if p) for key in keys]
+    names = safe_names(stems, f".{options['fmt']}", keys=keys)
+    paths = [inside(options["output"], name) for name in names]
     refuse_existing(paths, options["force"])
     from rich.progress import Progress
 
     with Progress(console=_stderr(), transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("rendering", total=len(jobs))
         rendered = render_many(jobs, progress=lambda: bar.advance(task))
-    for path, data, (_, unit, _) in zip(paths, rendered, units, strict=True):
-        write_atomic(path, data, force=options["force"])
-        _stderr().print(f"wrote {path} ({unit})", markup=False)
+    written = write_files(list(zip(paths, rendered, strict=True)), options["force"])
+    for path, (_, unit, _) in zip(written, units, strict=True):
+        _stderr().print(f"wrote {path} ({shorten(unit)})", markup=False)
 
 
 template_app = typer.Typer(help="Report templates an agency can brand.", no_args_is_help=True)

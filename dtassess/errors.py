@@ -78,6 +78,8 @@ CATALOGUE: dict[str, str] = {
     "F007": "not a regular file",
     "F008": "input file too large",
     "F010": "a PDF's dtassess results cannot be used",
+    "F012": "output is not a regular file",
+    "F013": "output cannot be written",
     "F017": "response file in use by another survey",
     "F018": "survey file cannot be written",
     "I001": "export cannot be read",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from .conditions import NA
 from .errors import DtassessError, ExitCode, Problem
@@ -989,21 +991,30 @@ def _slug(text: str | None) -> str:
 
 
 def file_names(responses: Sequence[Response]) -> list[str]:
-    """ASCII-safe, unique file names: organization, unit and respondent, or the row number."""
-    names: list[str] = []
-    taken: set[str] = set()
+    """ASCII file names: organization, unit and respondent, or the row number, made safe
+    (dtassess.files.safe_names). Two rows that come out with one name both get a short hash of
+    their organization, unit and respondent (and row, for the same respondent twice), so a
+    re-import names every row the same way."""
+    from .files import safe_names
+
+    stems, identities = [], []
     for response in responses:
         parts = [_slug(response.organization), _slug(response.unit), _slug(response.respondent)]
         row = response.source.rsplit(":", 1)[-1]
         if not parts[2]:
             parts[2] = f"r{row}"
-        stem = "-".join(p for p in parts if p) or f"r{row}"
-        name, n = stem, 2
-        while name in taken:
-            name, n = f"{stem}-{n}", n + 1
-        taken.add(name)
-        names.append(f"{name}.yaml")
-    return names
+        stems.append("-".join(p for p in parts if p) or f"r{row}")
+        identities.append(
+            "\x1f".join(
+                str(v or "") for v in (response.organization, response.unit, response.respondent)
+            )
+        )
+    twice = {key for key, n in Counter(identities).items() if n > 1}
+    keys = [
+        f"{key}\x1f{response.source}" if key in twice else key
+        for key, response in zip(identities, responses, strict=True)
+    ]
+    return safe_names(stems, ".yaml", keys=keys)
 
 
 def document(q: Questionnaire, response: Response) -> dict[str, Any]:
@@ -1043,23 +1054,46 @@ def _plain(value: Any) -> Any:
 def write_responses(
     responses: Sequence[Response], q: Questionnaire, directory: str | Path, force: bool = False
 ) -> list[Path]:
-    """Write one YAML response file per response into `directory`, atomically.
+    """Write one YAML response file per response into `directory`: all of them or none.
 
     Nothing is written when any target exists and `force` is false (F003 names each one).
     """
-    import yaml
-
-    from .files import refuse_existing, write_atomic
+    from .files import inside, refuse_existing, write_files
 
     folder = Path(directory)
-    targets = [folder / name for name in file_names(responses)]
+    targets = [inside(folder, name) for name in file_names(responses)]
     refuse_existing(targets, force)
-    for target, response in zip(targets, responses, strict=True):
-        text = f"# imported by dtassess from {response.source}\n" + yaml.safe_dump(
-            document(q, response), allow_unicode=True, sort_keys=False, default_flow_style=False
+    texts = [
+        f"# imported by dtassess from {_one_line(response.source)}\n"
+        + yaml.dump(
+            document(q, response),
+            Dumper=_Dumper,
+            allow_unicode=True,
+            sort_keys=False,
+            default_flow_style=False,
         )
-        write_atomic(target, text, force=force)
-    return targets
+        for response in responses
+    ]
+    return write_files(list(zip(targets, texts, strict=True)), force)
+
+
+def _one_line(text: str) -> str:
+    """Text for a YAML comment: a line break or any other control character shown escaped,
+    so that a file name cannot end the comment and add a field."""
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Text with a line break or a control character written double-quoted with escapes:
+    every line of a response file is then its own field."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = None if all(ch.isprintable() or ch == " " for ch in value) else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_text)
 
 
 # --------------------------------------------------------------------------- any input

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -711,13 +711,14 @@ def attachment_for(result: ScoreResult, roadmap: Roadmap) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def report_name(roadmap: Roadmap, lang: str, fmt: str) -> str:
-    """File name of one organisation's report when several are written to a folder."""
-    import re
+def report_names(roadmaps: Sequence[Roadmap], lang: str, fmt: str) -> list[str]:
+    """File names of organisations' reports written to one folder: organisation, period and
+    language, made safe (dtassess.files.safe_names)."""
+    from .files import safe_names
 
-    parts = [roadmap.group["organization"], roadmap.group["period"], lang]
-    stem = "-".join(re.sub(r"[^\w.-]+", "_", str(p)) for p in parts if p)
-    return f"{stem}.{fmt}"
+    keys = [(r.group["organization"], r.group["period"], lang) for r in roadmaps]
+    stems = ["-".join(str(p) for p in key if p) for key in keys]
+    return safe_names(stems, f".{fmt}", keys=keys)
 
 
 def scores_from_reports(

@@ -2,18 +2,18 @@
 
 A template folder holds `report.html.j2`, `style.css`, `brand.yaml` and whatever they refer to
 (a logo). The bundled one is in `report_templates/`; `dtassess template init DIR` copies it for an
-agency to brand, and `--template DIR` uses the copy. Autoescaping is on for every template, so
-text from questionnaires and answers can never become markup.
+agency to brand, and `--template DIR` uses the copy. Every template, bundled or not, renders in
+Jinja2's sandbox with autoescaping on: a template is data, it cannot run Python, and text from
+questionnaires and answers can never become markup.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
-from .errors import DtassessError, Problem
+from .errors import DtassessError, Problem, shorten
 from .resources import bundled_dir
 
 REQUIRED = ("report.html.j2", "style.css", "brand.yaml")
@@ -99,21 +99,55 @@ def load_brand(folder: Path) -> dict[str, Any]:
     return brand
 
 
-def render_html(
-    model: dict[str, Any], charts: dict[str, Any], folder: Path, name: str = "report.html.j2"
-) -> str:
-    """The report as HTML from the folder's template `name`; template faults become messages."""
+def _environment(folder: Path) -> Any:
+    """The one Jinja2 environment of every report, bundled template or an agency's: a sandbox
+    (no attribute of Python internals, no method that changes data, ranges bounded), autoescape
+    on, and templates loaded only from the folder itself."""
     import jinja2
-    from markupsafe import Markup
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
+    root = folder.resolve()
+
+    class FolderLoader(jinja2.FileSystemLoader):
+        # FileSystemLoader refuses `..`, but follows a symbolic link out of the folder.
+        def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
+            source, filename, uptodate = super().get_source(environment, template)
+            resolved = Path(filename).resolve()
+            if root not in resolved.parents or not resolved.is_file():
+                raise jinja2.TemplateNotFound(template)
+            return source, filename, uptodate
+
+    return ImmutableSandboxedEnvironment(
+        loader=FolderLoader(str(folder)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+
+
+def _template_place(exc: BaseException, folder: Path, name: str) -> tuple[str, int | None]:
+    """The template file and line a rendering error happened at (Jinja2 puts the template's
+    lines into the traceback), or the top template without a line."""
+    import traceback
+
+    root = folder.resolve()
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename and Path(frame.filename).resolve().parent == root:
+            return frame.filename, frame.lineno
+    return str(folder / name), None
+
+
+def render_html(
+    model: dict[str, Any], charts: dict[str, Any], folder: Path, name: str = "report.html.j2"
+) -> str:
+    """The report as HTML from the folder's template `name`; template faults become messages."""
+    import jinja2
+    from jinja2.sandbox import SecurityError
+    from markupsafe import Markup
+
+    env = _environment(folder)
     # The charts are built by dtassess.charts, which escapes every label it draws.
     safe_charts = {
         k: ({i: Markup(s) for i, s in v.items()} if isinstance(v, dict) else Markup(v))
@@ -138,14 +172,38 @@ def render_html(
                 "F005", f"template error: {exc.message}", str(folder / (exc.name or "")), exc.lineno
             )
         ) from None
-    except jinja2.TemplateError as exc:
-        raise DtassessError(Problem("F005", f"template error: {exc}", str(folder / name))) from None
+    except SecurityError as exc:
+        path, line = _template_place(exc, folder, name)
+        fix = "a template lays out the report data and may not call into Python or change data"
+        if Path(path).name == "_words.j2":
+            # Copies made before templates ran in the sandbox built a dict with update().
+            fix = "copy _words.j2 from a new 'dtassess template init' folder"
+        raise DtassessError(
+            Problem(
+                "F005",
+                f"template not allowed: {shorten(str(exc).rstrip('.'), 200)}; {fix} "
+                "(docs/report.md)",
+                path,
+                line,
+            )
+        ) from None
+    except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as exc:
+        # A template's own mistakes ({{ 1 / 0 }}, a filter given the wrong thing) are the
+        # template's problem, named at its line, not a crash of dtassess.
+        path, line = _template_place(exc, folder, name)
+        text = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
+        problem = Problem("F005", f"template error: {shorten(text, 200)}", path, line)
+        raise DtassessError(problem) from None
 
 
 def init_template(destination: str | Path, force: bool = False) -> list[Path]:
     """Copy the bundled template folder to `destination` for an agency to brand."""
     source = bundled_dir("report_templates")
     target = Path(destination)
+    if target.exists() and not target.is_dir():
+        raise DtassessError(
+            Problem("F012", f"{target} is not a folder; give a new folder", str(target))
+        )
     if target.exists() and any(target.iterdir()) and not force:
         raise DtassessError(
             Problem(
@@ -155,10 +213,8 @@ def init_template(destination: str | Path, force: bool = False) -> list[Path]:
                 str(target),
             )
         )
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for item in sorted(source.iterdir()):
-        if item.is_file():
-            shutil.copy2(item, target / item.name)
-            written.append(target / item.name)
-    return written
+    from .files import write_files
+
+    # Through write_files: all files or none, and never into a FIFO or device already there.
+    items = [(target / f.name, f.read_bytes()) for f in sorted(source.iterdir()) if f.is_file()]
+    return write_files(items, force=True)

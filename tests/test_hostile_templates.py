@@ -1,0 +1,125 @@
+"""Templates are data, not code: every template renders in Jinja2's sandbox, loads files only
+from its own folder, and a fault is F005 at the template's file and line."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import yaml
+from conftest import MINI, cli, run
+
+
+def mini_response(folder, name, org, unit=None, respondent="r1"):
+    doc = {
+        "questionnaire": "mini@1.0",
+        "organization": {"id": org},
+        "period": "2026",
+        "respondent": {"id": respondent},
+        "answers": {"strategy.plan.exists": "yes", "strategy.plan.quality": 3},
+    }
+    if unit:
+        doc["unit"] = unit
+    path = folder / name
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def answers(tmp_path):
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    for k in range(3):
+        mini_response(folder, f"{k}.yaml", "qs", respondent=f"r{k}")
+    return folder
+
+
+@pytest.fixture
+def template(tmp_path):
+    folder = tmp_path / "tpl"
+    assert cli("template", "init", folder).exit_code == 0
+    return folder
+
+
+def with_line(folder, text, name="report.html.j2"):
+    """Put `text` on a line of its own after <body>; its line number."""
+    path = folder / name
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("<body")) + 1
+    lines.insert(at, text + "\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    return at + 1
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "{{ cycler.__init__.__globals__.os.popen('touch MARK').read() }}",
+        "{{ lipsum.__globals__['os'].popen('touch MARK').read() }}",
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ report.labels.update({'report': 'changed'}) }}",
+        "{% set _ = report.organization.clear() %}",
+    ],
+)
+def test_a_template_cannot_run_python_or_change_data(tmp_path, template, answers, payload):
+    line = with_line(template, payload)
+    out = tmp_path / "r.html"
+    result = run("report", answers, "-q", MINI, "--format", "html", "-o", out, "--template",
+                 template, cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert f"{template / 'report.html.j2'}:{line}: template not allowed:" in result.stderr
+    assert not (tmp_path / "MARK").exists() and not out.exists()
+
+
+def test_a_template_includes_nothing_from_outside_its_folder(tmp_path, template, answers):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET", encoding="utf-8")
+    (template / "leak.j2").symlink_to(secret)
+    with_line(template, '{% include "leak.j2" %}')
+    out = tmp_path / "r.html"
+    result = cli("report", answers, "-q", MINI, "--format", "html", "-o", out, "--template",
+                 template)  # fmt: skip
+    assert result.exit_code == 2 and "F005" not in result.stderr
+    assert "template error: leak.j2" in result.stderr and not out.exists()
+
+
+def test_a_template_runtime_error_is_located(tmp_path, template, answers):
+    line = with_line(template, "{{ 1 / 0 }}")
+    result = cli("report", answers, "-q", MINI, "--format", "html", "-o", tmp_path / "r.html",
+                 "--template", template)  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    assert f"{template / 'report.html.j2'}:{line}: template error: ZeroDivisionError" in (
+        result.stderr
+    )
+
+
+def test_an_older_words_template_that_changes_a_dict_says_how_to_fix_it(template, answers):
+    words = template / "_words.j2"
+    text = words.read_text(encoding="utf-8")
+    new = "{%- set w = dict(base, **report.labels) -%}"
+    old = (
+        "{%- set w = {} -%}\n{%- for key, value in base.items() -%}\n"
+        "  {%- set _ = w.update({key: report.labels.get(key) or value}) -%}\n{%- endfor -%}"
+    )
+    assert new in text
+    words.write_text(text.replace(new, old), encoding="utf-8")
+    line = text[: text.index(new)].count("\n") + 3
+    result = cli("report", answers, "-q", MINI, "--format", "html", "-o",
+                 template.parent / "r.html", "--template", template)  # fmt: skip
+    assert result.exit_code == 2
+    assert f"{words}:{line}: template not allowed: access to attribute 'update'" in result.stderr
+    assert "copy _words.j2 from a new 'dtassess template init' folder" in result.stderr
+
+
+def test_template_init_never_writes_into_a_fifo_or_over_a_file(tmp_path):
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    os.mkfifo(folder / "style.css")
+    result = cli("template", "init", folder, "--force")
+    assert result.exit_code == 2, result.stderr
+    assert f"{folder / 'style.css'}: {folder / 'style.css'} is a FIFO" in result.stderr
+    assert os.listdir(folder) == ["style.css"]
+    plain = tmp_path / "file"
+    plain.write_text("mine", encoding="utf-8")
+    result = cli("template", "init", plain, "--force")
+    assert result.exit_code == 2 and f"{plain}: {plain} is not a folder" in result.stderr
