@@ -83,7 +83,7 @@ def tree(folder):
 @pytest.mark.parametrize(
     "mode",
     [
-        (),
+        ("--min-group-size", "1"),
         ("--per-unit", "--min-group-size", "1"),
         ("--annual", "--resamples", "0", "--min-group-size", "1"),
     ],
@@ -366,7 +366,9 @@ def test_reports_to_a_folder_are_written_all_or_none(tmp_path, monkeypatch):
     out = tmp_path / "out"
     out.mkdir()
     fail_with(monkeypatch, "fsync", errno.ENOSPC, after=2)
-    result = cli("report", inputs, "-q", MINI, "--format", "html", "-o", out)
+    result = cli(
+        "report", inputs, "-q", MINI, "--format", "html", "-o", out, "--min-group-size", "1"
+    )
     monkeypatch.undo()
     assert result.exit_code == 2, result.stderr
     assert "cannot write" in result.stderr and os.listdir(out) == []
