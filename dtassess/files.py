@@ -19,18 +19,23 @@ from pathlib import Path
 from .errors import DtassessError, Problem
 
 
+def file_kind(mode: int) -> str | None:
+    """What a non-regular file is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
 def _not_regular(path: Path, mode: int, code: str) -> DtassessError:
-    kind = (
-        "a directory"
-        if stat.S_ISDIR(mode)
-        else "a FIFO (named pipe)"
-        if stat.S_ISFIFO(mode)
-        else "a device"
-        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-        else "a socket"
-        if stat.S_ISSOCK(mode)
-        else "not a regular file"
-    )
+    kind = file_kind(mode)
     if code == "F001" and not stat.S_ISDIR(mode):
         code = "F007"
     return DtassessError(
@@ -209,21 +214,6 @@ def inside(folder: str | Path, name: str) -> Path:
 # --------------------------------------------------------------------------- writing
 
 
-def _kind(mode: int) -> str | None:
-    """What a non-regular file is, in words; None for a regular file."""
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
-
-
 def _existing(path: Path, force: bool) -> Problem | None:
     """Why `path` may not be written: it is not a regular file (never replaced, F012), or it
     exists, even as a dangling symbolic link, and `force` is false (F003)."""
@@ -246,7 +236,7 @@ def _existing(path: Path, force: bool) -> Problem | None:
                 "--force to replace the link",
                 str(path),
             )
-    kind = _kind(info.st_mode)
+    kind = file_kind(info.st_mode)
     if kind is not None:
         through = " (through a symbolic link)" if link else ""
         return Problem(
@@ -440,7 +430,7 @@ def write_files(items: Sequence[tuple[str | Path, str | bytes]], force: bool = F
         batch.commit()
     except OSError as exc:
         batch.rollback()
-        raise cannot_write(batch.current or targets[0], exc) from None
+        raise cannot_write(batch.current or targets[0], exc) from exc
     except BaseException:
         batch.rollback()
         raise

@@ -13,11 +13,10 @@ import contextlib
 import datetime as dt
 import os
 import socket
-import stat
-import tempfile
 from pathlib import Path
 
 from .errors import DtassessError, Problem, shorten
+from .files import file_kind, write_atomic
 
 LOCK_SUFFIX = ".lock"
 BACKUP_SUFFIX = ".bak"
@@ -76,16 +75,8 @@ class SurveyFile:
             return  # the folder's turn: _make_folder says what is wrong with it
         except OSError as exc:
             raise self._unwritable(exc.strerror or str(exc)) from None
-        if not stat.S_ISREG(mode):
-            kind = (
-                "a directory"
-                if stat.S_ISDIR(mode)
-                else "a FIFO (named pipe)"
-                if stat.S_ISFIFO(mode)
-                else "a device"
-                if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-                else "not a regular file"
-            )
+        kind = file_kind(mode)
+        if kind is not None:
             raise self._unwritable(f"it is {kind}; the survey writes a regular file")
 
     def _make_folder(self) -> None:
@@ -159,11 +150,15 @@ class SurveyFile:
         too)."""
         try:
             if self.backup_first and self.path.is_file():
-                atomic_write(self.backup_path, self.path.read_bytes())
+                write_atomic(self.backup_path, self.path.read_bytes(), force=True)
             self.backup_first = False
-            atomic_write(self.path, text.encode("utf-8"))
+            write_atomic(self.path, text, force=True)
         except OSError as exc:
-            raise self._save_failed(exc) from None
+            raise self._save_failed(exc.strerror or str(exc)) from None
+        except DtassessError as exc:
+            cause = exc.__cause__
+            why = getattr(cause, "strerror", None) or exc.problems[0].message
+            raise self._save_failed(why) from None
         self.saves += 1
         self.saved_answers = answers
 
@@ -190,8 +185,7 @@ class SurveyFile:
             )
         )
 
-    def _save_failed(self, exc: OSError) -> DtassessError:
-        why = exc.strerror or str(exc)
+    def _save_failed(self, why: str) -> DtassessError:
         if self.saves:
             kept = (
                 "the answers up to the previous one are in the file "
@@ -217,21 +211,3 @@ def _read_holder(fd: int) -> str:
     except OSError:
         return ""
     return shorten(raw.decode("utf-8", "replace").strip(), 120)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it into place (OSError escapes)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp makes the file private; give it the permissions a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
