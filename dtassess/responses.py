@@ -641,10 +641,10 @@ def _checked(files: list[Path], q: Questionnaire) -> Iterator[tuple[Response | N
         for path in files:
             yield check_response_file(path, q)
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from .pools import process_pool
 
     chunks = [files[i : i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with process_pool(workers) as pool:
         for results in pool.map(_check_chunk, [(q, chunk) for chunk in chunks]):
             yield from results
 
