@@ -7,7 +7,9 @@ documented exit code (docs/errors.md); a traceback appears only with --debug.
 
 from __future__ import annotations
 
+import errno
 import functools
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -32,15 +34,56 @@ _state: dict[str, bool] = {"debug": False, "quiet": False}
 
 
 def _stderr():
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return _console_class()(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _stdout():
+    return _console_class()(highlight=False)
+
+
+@functools.cache
+def _console_class() -> type:
+    """A rich Console that leaves a closed pipe to `_handled` (rich itself exits with 1)."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            if self.stderr:
+                # Messages nobody reads: drop them, and keep the run's exit status.
+                _to_devnull(sys.stderr)
+                return
+            raise BrokenPipeError(errno.EPIPE, "standard output closed")
+
+    return PipeConsole
+
+
+def _to_devnull(stream: Any) -> None:
+    """Point a stream's descriptor at the null device, so that what is still buffered, and
+    Python's flush at exit, go nowhere instead of failing (as the Python docs on SIGPIPE
+    advise)."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # a stream without one (tests' CliRunner)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def _stdout_gone() -> bool:
+    """Whether standard output is a pipe or socket whose reader has gone (`... | head`)."""
+    import select
+
+    try:
+        fd = sys.stdout.fileno()
+        poller = select.poll()
+    except (AttributeError, OSError, ValueError):
+        return True  # cannot tell (no descriptor, no poll): the pipe error says so
+    poller.register(fd, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
 
 
 def report_problems(problems: list[Problem]) -> None:
@@ -51,7 +94,8 @@ def report_problems(problems: list[Problem]) -> None:
 
 
 def _handled(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a command; turn DtassessError and Ctrl-C into messages and exit codes."""
+    """Run a command; turn DtassessError and Ctrl-C into messages and exit codes, and a closed
+    standard output (the reader has gone) into a quiet exit 0."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -63,13 +107,13 @@ def _handled(command: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             _stderr().print("interrupted", style="yellow")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-        except BrokenPipeError:
-            # `dtassess score ... | head` closed the pipe: not an error of ours.
-            sys.stderr.close()
-            raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:
+            if isinstance(exc, BrokenPipeError) and _stdout_gone():
+                # `dtassess ... | head` read what it wanted: no error, and nothing to say.
+                _to_devnull(sys.stdout)
+                raise typer.Exit(int(ExitCode.OK)) from None
             if _state["debug"]:
                 raise
             _stderr().print(
@@ -1291,7 +1335,33 @@ def archive_list(
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    stdout, before = sys.stdout, _file_id(1)
+    try:
+        app()
+    except SystemExit as exc:
+        if exc.code == 1 and _closed_outside_commands(stdout, before):
+            _to_devnull(stdout)
+            raise SystemExit(int(ExitCode.OK)) from None
+        raise
+
+
+def _closed_outside_commands(stdout: Any, before: tuple[int, int] | None) -> bool:
+    """Whether an exit 1 came from help or usage text meeting a closed pipe: click then puts
+    a wrapper in place of sys.stdout, and rich (typer's help) points descriptor 1 at the null
+    device; either leaves with 1, which is no error of the user's either."""
+    if sys.stdout is not stdout and _stdout_gone():
+        return True
+    null = _file_id(None)
+    return before is not None and before != null and _file_id(1) == null
+
+
+def _file_id(fd: int | None) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of a descriptor, or of the null device for None."""
+    try:
+        info = os.stat(os.devnull) if fd is None else os.fstat(fd)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 if __name__ == "__main__":
