@@ -245,7 +245,9 @@ LangOpt = Annotated[
 ]
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("-o", "--output", help="Write to this file instead of standard output."),
+    typer.Option(
+        "-o", "--output", help="Write to this file instead of standard output (- for it too)."
+    ),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
 
@@ -442,6 +444,16 @@ def score(
     from .imports import ExportOptions
     from .periods import load_periods, score_periods
 
+    if output_format is ScoreFormat.parquet:
+        if output is None:
+            raise DtassessError(
+                Problem(
+                    "F001",
+                    "--format parquet needs -o FILE (it is binary), or -o - when standard "
+                    "output is piped or redirected",
+                )
+            )
+        _stdout_takes(output, binary="Parquet")
     q = _questionnaire_or_none(questionnaire)
     exports = ExportOptions(encoding, mapping, org, org_name, period)
     pdfs = [p for p in responses if p.suffix.lower() == ".pdf"]
@@ -594,7 +606,7 @@ def _emit(result, output_format, output, force, language, checks) -> None:
     from . import output as out
 
     if output_format is ScoreFormat.table:
-        if output is None:
+        if output is None or _is_stdout(output):
             out.print_table(result, _stdout(), language)
             return
         text = _console_text(lambda console: out.print_table(result, console, language))
@@ -603,28 +615,58 @@ def _emit(result, output_format, output, force, language, checks) -> None:
     elif output_format is ScoreFormat.junit:
         text = out.to_junit(result, checks, language)
     elif output_format is ScoreFormat.parquet:
-        if output is None:
-            raise DtassessError(Problem("F001", "--format parquet needs -o FILE (it is binary)"))
-        from .files import write_atomic
-
-        write_atomic(output, out.to_parquet(result, language), force=force)
-        if not _state["quiet"]:
-            _stderr().print(f"wrote {output}", markup=False)
+        _write_bytes(out.to_parquet(result, language), output, force)
         return
     else:
         text = out.to_csv(result, language)
     _write_text(text, output, force)
 
 
+def _is_stdout(output: Path | None) -> bool:
+    """`-o -` names standard output (a file called - takes its folder: `-o "$PWD/-"`)."""
+    return output is not None and str(output) == "-"
+
+
+def _stdout_takes(output: Path | None, binary: str | None = None, many: str | None = None) -> None:
+    """Refuse `-o -`, before any work, where standard output cannot take the result: several
+    files (`many` says why), or a `binary` format when standard output is a terminal."""
+    if not _is_stdout(output):
+        return
+    if many:
+        why = f"{many}; give a folder"
+    elif binary and sys.stdout.isatty():
+        why = (
+            f"{binary} is binary and standard output is a terminal; redirect it "
+            "(-o - > FILE) or pipe it, or give a file name"
+        )
+    else:
+        return
+    raise DtassessError(Problem("F016", f"-o -: {why}"))
+
+
 def _write_text(text: str, output: Path | None, force: bool) -> None:
     """A result to standard output, or atomically to a file that is not replaced unasked."""
-    if output is None:
+    if output is None or _is_stdout(output):
         sys.stdout.write(text)
         sys.stdout.flush()
         return
     from .files import write_atomic
 
     write_atomic(output, text, force=force)
+    if not _state.get("quiet"):
+        _stderr().print(f"wrote {output}", markup=False)
+
+
+def _write_bytes(data: bytes, output: Path, force: bool) -> None:
+    """A binary result (Parquet, PDF) to a file, or to standard output with `-o -`."""
+    if _is_stdout(output):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    from .files import write_atomic
+
+    write_atomic(output, data, force=force)
     if not _state.get("quiet"):
         _stderr().print(f"wrote {output}", markup=False)
 
@@ -641,14 +683,19 @@ def _console_text(draw: Callable[[Any], None]) -> str:
 
 
 def _render_and_write(paths: list[Path], jobs: list[tuple], force: bool) -> None:
-    """Render reports (in parallel when there are several) and write each atomically."""
-    from .files import refuse_existing, write_atomic
+    """Render reports (in parallel when there are several) and write each atomically (or one
+    to standard output)."""
+    from .files import refuse_existing
     from .report import render_many
 
-    refuse_existing(paths, force)
+    refuse_existing(_files_of(paths), force)
     for path, data in zip(paths, render_many(jobs), strict=True):
-        write_atomic(path, data, force=force)
-        _stderr().print(f"wrote {path}", markup=False)
+        _write_bytes(data, path, force)
+
+
+def _files_of(paths: list[Path]) -> list[Path]:
+    """The outputs that are files (not `-o -`)."""
+    return [path for path in paths if not _is_stdout(path)]
 
 
 TargetOpt = Annotated[
@@ -731,7 +778,7 @@ def roadmap(
         for item in roadmaps:
             print_roadmap(item, q, console, language)
 
-    if output is None:
+    if output is None or _is_stdout(output):
         draw(_stdout())
     else:
         _write_text(_console_text(draw), output, force)
@@ -853,6 +900,11 @@ def report(
     from .templating import template_dir
 
     exports = ExportOptions(encoding, mapping, org, org_name, period)
+    _stdout_takes(
+        output,
+        binary="a PDF" if output_format is ReportFormat.pdf else None,
+        many="--per-unit writes one report per unit" if per_unit else None,
+    )
     if annual or per_unit:
         if annual and per_unit:
             raise DtassessError(Problem("F002", "give --annual or --per-unit, not both"))
@@ -890,6 +942,7 @@ def report(
     if len(roadmaps) == 1:
         paths = [output]
     else:
+        _stdout_takes(output, many=f"the responses name {len(roadmaps)} organizations")
         if output.exists() and not output.is_dir():
             raise DtassessError(
                 Problem(
@@ -902,7 +955,7 @@ def report(
         paths = [output / report_name(r, language, output_format.value) for r in roadmaps]
     from .files import refuse_existing
 
-    refuse_existing(paths, force)  # before the work, not after it
+    refuse_existing(_files_of(paths), force)  # before the work, not after it
     jobs = [
         (
             build_report(result, loaded, r, language, day),
@@ -960,7 +1013,7 @@ DEFAULT_INTERVALS = {"resamples": 1000, "level": 0.9, "weight_spread": 0.2, "see
 
 def _annual_report(responses: list[Path], exports: Any, options: dict[str, Any]) -> None:
     from .annual import annual_models, render_annual
-    from .files import refuse_existing, write_atomic
+    from .files import refuse_existing
 
     loaded, older, language, folder = _report_inputs(responses, exports, options)
     q = loaded.questionnaire
@@ -984,15 +1037,15 @@ def _annual_report(responses: list[Path], exports: Any, options: dict[str, Any])
     if len(models) == 1:
         paths = [output]
     else:
+        _stdout_takes(output, many=f"the responses name {len(models)} organizations")
         paths = [
             output / f"{m['organization']['id']}-annual-{m['latest']}-{language}.{options['fmt']}"
             for m in models
         ]
-    refuse_existing(paths, options["force"])
+    refuse_existing(_files_of(paths), options["force"])
     for path, model in zip(paths, models, strict=True):
         data = render_annual(model, folder, options["fmt"], options["variant"])
-        write_atomic(path, data, force=options["force"])
-        _stderr().print(f"wrote {path}", markup=False)
+        _write_bytes(data, path, options["force"])
 
 
 def _unit_reports(responses: list[Path], exports: Any, options: dict[str, Any]) -> None:
@@ -1082,6 +1135,14 @@ def survey(
     from .questionnaire import load_questionnaire
     from .survey import Interrupted, Terminal, run_survey
 
+    if _is_stdout(output):
+        raise DtassessError(
+            Problem(
+                "F016",
+                "-o -: the survey saves its answers to a file after each one (and resumes from "
+                "it); give a file name",
+            )
+        )
     q = load_questionnaire(questionnaire)
     language = _lang(q, lang)
     console = _stdout()
@@ -1144,6 +1205,7 @@ def import_(
     from .mapping import load_mapping
     from .questionnaire import load_questionnaire
 
+    _stdout_takes(output, many="import writes one response file per row")
     q = load_questionnaire(questionnaire)
     stats = ImportResult()
     responses, problems = import_exports(
@@ -1214,6 +1276,7 @@ def demo(
     from .roadmap import build_roadmaps
     from .templating import template_dir
 
+    _stdout_takes(output, many="the demo writes six reports")
     loaded = load_responses([sample_responses_dir()])
     report_problems(loaded.problems)
     q = loaded.questionnaire

@@ -76,6 +76,7 @@ CATALOGUE: dict[str, str] = {
     "F006": "a PDF without dtassess results",
     "F007": "not a regular file",
     "F008": "input file too large",
+    "F016": "standard output cannot take this output",
     "I001": "export cannot be read",
     "I002": "unknown column",
     "I003": "cell value not among the options",

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import io
 import os
+import shutil
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
-from conftest import ROOT, SAMPLES
+from conftest import MINI, ROOT, SAMPLES, cli
 
 SAMPLE_A = SAMPLES / "01-zhengshuju-fujuzhang.yaml"
 SAMPLE_B = SAMPLES / "02-zhengshuju-shujuke.yaml"
@@ -80,3 +83,141 @@ def test_a_closed_pipe_keeps_a_failed_bar_failing(tmp_path):
     )
     assert result.returncode == 1
     assert "below the bar" in result.stderr
+
+
+# --------------------------------------------------------------------------- -o -
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("score", SAMPLES, "--format", "csv"),
+        ("score", SAMPLES, "--format", "json"),
+        ("score", SAMPLES, "--format", "junit", "--fail-under", "overall=10"),
+        ("score", SAMPLES, "--min-group-size", "1"),
+        ("roadmap", SAMPLES, "--format", "json"),
+        ("roadmap", SAMPLES),
+    ],
+    ids=["csv", "json", "junit", "table", "roadmap-json", "roadmap-table"],
+)
+def test_dash_is_standard_output(tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    plain = cli(*args)
+    dashed = cli(*args, "-o", "-")
+    assert dashed.exit_code == plain.exit_code == 0, dashed.stderr
+    assert dashed.stdout == plain.stdout and dashed.stdout
+    assert "wrote" not in dashed.stderr
+    assert list(tmp_path.iterdir()) == []  # no file called -
+
+
+def test_parquet_to_standard_output(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("score", SAMPLES, "--format", "parquet", "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    table = pd.read_parquet(io.BytesIO(result.stdout_bytes))
+    assert set(table["node"]) >= {"overall", "strategy"}
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_called_dash_is_named_with_its_folder(tmp_path, monkeypatch):
+    # ./- is - once parsed as a path: a file called - takes a folder in its name.
+    monkeypatch.chdir(tmp_path)
+    result = cli("score", SAMPLES, "--format", "csv", "-o", tmp_path / "-")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert (tmp_path / "-").read_text(encoding="utf-8").startswith("organization,")
+
+
+MINI_RESPONSE = """\
+questionnaire: mini@1.0
+organization: {{id: qs, name: Qingshan}}
+period: "2026"
+respondent: {{id: r{}}}
+answers:
+  strategy.plan.exists: yes
+  strategy.plan.quality: {}
+  security.budget: 5
+"""
+
+
+@pytest.fixture(scope="module")
+def report_pdf(tmp_path_factory):
+    """A report of three respondents (of the small questionnaire, the fastest to render)
+    written to standard output, kept as a file."""
+    folder = tmp_path_factory.mktemp("pdf")
+    for i in range(3):
+        (folder / f"r{i}.yaml").write_text(MINI_RESPONSE.format(i, i + 2), encoding="utf-8")
+    result = cli("report", folder, "-q", MINI, "-o", "-", "--lang", "en")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes.startswith(b"%PDF-")
+    path = folder / "report.pdf"
+    path.write_bytes(result.stdout_bytes)
+    return path
+
+
+def test_html_report_to_standard_output(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("report", SAMPLES, "-o", "-", "--format", "html", "--lang", "en")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.lstrip().lower().startswith("<!doctype html")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "why"),
+    [
+        (("report", SAMPLES, "--per-unit", "--format", "html"), "--per-unit writes one report"),
+        (("report", "{two_orgs}", "--format", "html"), "the responses name 2 organizations"),
+        (("import", "{export}", "-q", MINI), "import writes one response file per row"),
+        (("demo",), "the demo writes six reports"),
+        (("survey",), "the survey saves its answers to a file"),
+    ],
+    ids=["per-unit", "several-organizations", "import", "demo", "survey"],
+)
+def test_dash_where_several_files_are_written_is_a_usage_error(tmp_path, monkeypatch, args, why):
+    monkeypatch.chdir(tmp_path)
+    other = tmp_path / "orgs" / "other.yaml"
+    other.parent.mkdir()
+    shutil.copy(SAMPLE_A, tmp_path / "orgs" / "a.yaml")
+    other.write_text(
+        SAMPLE_B.read_text(encoding="utf-8").replace("id: qingshan", "id: other"), "utf-8"
+    )
+    export = tmp_path / "e.csv"
+    export.write_text("organization,respondent,security.budget\nqs,r1,5\n", encoding="utf-8")
+    args = [str(a).format(two_orgs=other.parent, export=export) for a in args]
+    result = cli(*args, "-o", "-")
+    assert result.exit_code == 2, result.stderr
+    assert f"-o -: {why}" in result.stderr
+    assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.csv", "orgs"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pseudo-terminal")
+@pytest.mark.parametrize(
+    ("args", "what"),
+    [
+        (("score", SAMPLES, "--format", "parquet"), "Parquet"),
+        (("report", SAMPLES, "--lang", "en"), "a PDF"),
+    ],
+    ids=["parquet", "pdf"],
+)
+def test_binary_to_a_terminal_is_refused_before_any_work(tmp_path, args, what):
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "dtassess", *map(str, args), "-o", "-"],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            env=ENV,
+            timeout=60,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert result.returncode == 2
+    assert f"-o -: {what} is binary and standard output is a terminal" in result.stderr
+    assert list(tmp_path.iterdir()) == []
