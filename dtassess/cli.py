@@ -329,9 +329,13 @@ def validate(
 
         q = load_questionnaire(questionnaire) if questionnaire else None
         good, problems, _ = check_responses(files, q)
-        checked = len({p.path for p in problems} | {r.source for r in good})
+        read = [p.path for p in problems if p.code != "F015"] + [r.source for r in good]
+        checked = len(set(read))
     else:
-        for path in _questionnaire_files(files):
+        from .distinct import distinct_files
+
+        paths, problems = distinct_files(_questionnaire_files(files))
+        for path in paths:
             _, found = check_questionnaire(path)
             problems.extend(found)
             checked += 1
@@ -470,6 +474,7 @@ def score(
             Problem("D001", "--scheduler and --partitions need --engine dask (docs/distributed.md)")
         )
     elif pdfs:
+        from .distinct import distinct_files
         from .report import scores_from_reports
 
         if len(pdfs) != len(responses) or by is not Grouping.organization:
@@ -480,6 +485,8 @@ def score(
                     "without --by, or score the response files instead",
                 )
             )
+        pdfs, repeated = distinct_files(pdfs)
+        report_problems(repeated)
         result = scores_from_reports(pdfs, q, min_group_size)
         q = result.questionnaire
     else:
@@ -1221,8 +1228,9 @@ def import_(
     )
     report_problems(problems)
     written = write_responses(responses, q, output, force=force)
+    read = len(exports) - sum(p.code == "F015" for p in problems)  # each file read once
     summary = (
-        f"{stats.rows} row(s) read from {len(exports)} export(s), {len(written)} response "
+        f"{stats.rows} row(s) read from {read} export(s), {len(written)} response "
         f"file(s) written to {output}, {stats.rejected_cells} cell(s) rejected, "
         f"{stats.unknown_columns} unknown column(s)"
     )

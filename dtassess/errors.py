@@ -76,6 +76,7 @@ CATALOGUE: dict[str, str] = {
     "F006": "a PDF without dtassess results",
     "F007": "not a regular file",
     "F008": "input file too large",
+    "F015": "the same file given twice",
     "F016": "standard output cannot take this output",
     "I001": "export cannot be read",
     "I002": "unknown column",

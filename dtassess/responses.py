@@ -591,10 +591,11 @@ def check_responses(
 
     `progress(done, total)` is called after each file (for a progress bar).
     """
-    files = expand_paths(paths)
+    from .distinct import distinct_files
+
+    files, problems = distinct_files(expand_paths(paths))
     q = _as_questionnaire(questionnaire, files)
     good: list[Response] = []
-    problems: list[Problem] = []
     seen: dict[tuple, str] = {}
     for number, (path, (response, found)) in enumerate(
         zip(files, _checked(files, q), strict=True), start=1

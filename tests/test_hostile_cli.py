@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -221,3 +222,108 @@ def test_binary_to_a_terminal_is_refused_before_any_work(tmp_path, args, what):
     assert result.returncode == 2
     assert f"-o -: {what} is binary and standard output is a terminal" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- read once
+
+
+@pytest.fixture
+def inputs(tmp_path, monkeypatch):
+    """Two response files in sub/, a symlink and a hard link to the first, an export and a
+    symlink to it; the working directory is tmp_path."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    shutil.copy(SAMPLE_A, tmp_path / "sub" / "a.yaml")
+    shutil.copy(SAMPLE_B, tmp_path / "sub" / "b.yaml")
+    (tmp_path / "link.yaml").symlink_to("sub/a.yaml")
+    os.link(tmp_path / "sub" / "a.yaml", tmp_path / "hard.yaml")
+    (tmp_path / "e.csv").write_text(
+        "organization,respondent,period,strategy.plan.exists,security.budget\n"
+        "qs,r1,2026,yes,5\nqs,r2,2026,no,7\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "e-link.csv").symlink_to("e.csv")
+    return tmp_path
+
+
+NAMED_AGAIN = "this file is named more than once (perhaps also inside a folder given)"
+SAME_AS = "this is the same file as {} (through a link or another path)"
+
+# (paths given, the warning's place, its message)
+RESPONSE_TWICE = [
+    (["sub/a.yaml", "sub/b.yaml", "sub/a.yaml"], "sub/a.yaml", NAMED_AGAIN),
+    (["sub/a.yaml", "sub/b.yaml", "./sub/a.yaml"], "sub/a.yaml", NAMED_AGAIN),
+    (["sub", "sub/a.yaml"], "sub/a.yaml", NAMED_AGAIN),
+    (["sub", "link.yaml"], "link.yaml", SAME_AS.format("sub/a.yaml")),
+    (["sub", "hard.yaml"], "hard.yaml", SAME_AS.format("sub/a.yaml")),
+    (["sub", "sub/../sub/b.yaml"], "sub/../sub/b.yaml", SAME_AS.format("sub/b.yaml")),
+]
+RESPONSE_IDS = ["twice", "dot-slash", "folder-and-file", "symlink", "hard-link", "dot-dot"]
+
+
+@pytest.mark.parametrize(("paths", "place", "message"), RESPONSE_TWICE, ids=RESPONSE_IDS)
+def test_a_response_file_named_twice_is_scored_once(inputs, paths, place, message):
+    result = cli("score", *paths, "--min-group-size", "1", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["groups"][0]["respondents"] == 2
+    assert f"{place}: warning: {message}; it is read once" in result.stderr
+    assert "R016" not in result.stderr and "also answered in" not in result.stderr
+
+
+@pytest.mark.parametrize(("paths", "place", "message"), RESPONSE_TWICE, ids=RESPONSE_IDS)
+def test_a_response_file_named_twice_is_checked_once(inputs, paths, place, message):
+    result = cli("validate", "--responses", *paths, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    found = [p for p in json.loads(result.stdout) if p["code"] == "F015"]
+    assert [(p["path"], p["severity"]) for p in found] == [(place, "warning")]
+    assert "2 file(s) checked: 0 error(s), 1 warning(s)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("paths", "place", "message"),
+    [
+        (["e.csv", "./e.csv"], "e.csv", NAMED_AGAIN),
+        (["e.csv", "e-link.csv"], "e-link.csv", SAME_AS.format("e.csv")),
+    ],
+    ids=["twice", "symlink"],
+)
+@pytest.mark.parametrize("command", ["score", "import", "archive"])
+def test_an_export_named_twice_is_read_once(inputs, paths, place, message, command):
+    if command == "score":
+        result = cli("score", *paths, "-q", MINI, "--min-group-size", "1", "--format", "json")
+        assert json.loads(result.stdout)["groups"][0]["respondents"] == 2
+    elif command == "import":
+        result = cli("import", *paths, "-q", MINI, "-o", "out")
+        assert "2 row(s) read from 1 export(s), 2 response file(s) written" in result.stderr
+    else:
+        result = cli("archive", "add", *paths, "-q", MINI, "--to", "archive")
+        assert "2 response(s) added, 0 already archived" in result.stderr
+    assert result.exit_code == 0, result.stderr
+    assert f"{place}: warning: {message}; it is read once" in result.stderr
+
+
+def test_archive_add_reads_a_response_file_once(inputs):
+    result = cli("archive", "add", "sub", "link.yaml", "--to", "archive")
+    assert result.exit_code == 0, result.stderr
+    assert "link.yaml: warning: this is the same file as sub/a.yaml" in result.stderr
+    assert "2 response(s) added, 0 already archived" in result.stderr
+
+
+def test_a_questionnaire_named_twice_is_checked_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "q").mkdir()
+    shutil.copy(MINI, tmp_path / "q" / "mini.yaml")
+    result = cli("validate", "q", "q/mini.yaml")
+    assert result.exit_code == 0, result.stderr
+    assert f"q/mini.yaml: warning: {NAMED_AGAIN}; it is read once" in result.stdout
+    assert "1 file(s) checked: 0 error(s), 1 warning(s)" in result.stderr
+
+
+def test_a_report_pdf_named_twice_is_read_once(report_pdf, tmp_path, monkeypatch):
+    # The PDF written to standard output carries its results as a file's does.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "again.pdf").symlink_to(report_pdf)
+    result = cli("score", report_pdf, "again.pdf", "-q", MINI, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert f"again.pdf: warning: {SAME_AS.format(report_pdf)}" in result.stderr
+    assert json.loads(result.stdout)["groups"][0]["respondents"] == 3
