@@ -462,6 +462,11 @@ def score(
     exports = ExportOptions(encoding, mapping, org, org_name, period)
     pdfs = [p for p in responses if p.suffix.lower() == ".pdf"]
     if engine is Engine.dask:
+        from .distinct import distinct_files
+
+        # The paths given; files inside a dataset folder are listed by the workers.
+        responses, repeated = distinct_files(responses)
+        report_problems(repeated)
         with _Progress(quiet, "scoring on Dask") as progress:
             result = _score_on_dask(
                 responses, q, by, statistic, min_group_size, version_map, exports, scheduler,
