@@ -7,7 +7,9 @@ documented exit code (docs/errors.md); a traceback appears only with --debug.
 
 from __future__ import annotations
 
+import errno
 import functools
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -32,15 +34,56 @@ _state: dict[str, bool] = {"debug": False, "quiet": False}
 
 
 def _stderr():
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return _console_class()(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _stdout():
+    return _console_class()(highlight=False)
+
+
+@functools.cache
+def _console_class() -> type:
+    """A rich Console that leaves a closed pipe to `_handled` (rich itself exits with 1)."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            if self.stderr:
+                # Messages nobody reads: drop them, and keep the run's exit status.
+                _to_devnull(sys.stderr)
+                return
+            raise BrokenPipeError(errno.EPIPE, "standard output closed")
+
+    return PipeConsole
+
+
+def _to_devnull(stream: Any) -> None:
+    """Point a stream's descriptor at the null device, so that what is still buffered, and
+    Python's flush at exit, go nowhere instead of failing (as the Python docs on SIGPIPE
+    advise)."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # a stream without one (tests' CliRunner)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def _stdout_gone() -> bool:
+    """Whether standard output is a pipe or socket whose reader has gone (`... | head`)."""
+    import select
+
+    try:
+        fd = sys.stdout.fileno()
+        poller = select.poll()
+    except (AttributeError, OSError, ValueError):
+        return True  # cannot tell (no descriptor, no poll): the pipe error says so
+    poller.register(fd, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
 
 
 def report_problems(problems: list[Problem]) -> None:
@@ -51,7 +94,8 @@ def report_problems(problems: list[Problem]) -> None:
 
 
 def _handled(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a command; turn DtassessError and Ctrl-C into messages and exit codes."""
+    """Run a command; turn DtassessError and Ctrl-C into messages and exit codes, and a closed
+    standard output (the reader has gone) into a quiet exit 0."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -63,13 +107,13 @@ def _handled(command: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             _stderr().print("interrupted", style="yellow")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-        except BrokenPipeError:
-            # `dtassess score ... | head` closed the pipe: not an error of ours.
-            sys.stderr.close()
-            raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:
+            if isinstance(exc, BrokenPipeError) and _stdout_gone():
+                # `dtassess ... | head` read what it wanted: no error, and nothing to say.
+                _to_devnull(sys.stdout)
+                raise typer.Exit(int(ExitCode.OK)) from None
             if _state["debug"]:
                 raise
             _stderr().print(
@@ -201,7 +245,9 @@ LangOpt = Annotated[
 ]
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("-o", "--output", help="Write to this file instead of standard output."),
+    typer.Option(
+        "-o", "--output", help="Write to this file instead of standard output (- for it too)."
+    ),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
 
@@ -296,9 +342,13 @@ def validate(
 
         q = load_questionnaire(questionnaire) if questionnaire else None
         good, problems, _ = check_responses(files, q)
-        checked = len({p.path for p in problems} | {r.source for r in good})
+        read = [p.path for p in problems if p.code != "F015"] + [r.source for r in good]
+        checked = len(set(read))
     else:
-        for path in _questionnaire_files(files):
+        from .distinct import distinct_files
+
+        paths, problems = distinct_files(_questionnaire_files(files))
+        for path in paths:
             _, found = check_questionnaire(path)
             problems.extend(found)
             checked += 1
@@ -403,10 +453,25 @@ def score(
     from .imports import ExportOptions
     from .periods import load_periods, score_periods
 
+    if output_format is ScoreFormat.parquet:
+        if output is None:
+            raise DtassessError(
+                Problem(
+                    "F001",
+                    "--format parquet needs -o FILE (it is binary), or -o - when standard "
+                    "output is piped or redirected",
+                )
+            )
+        _stdout_takes(output, binary="Parquet")
     q = _questionnaire_or_none(questionnaire)
     exports = ExportOptions(encoding, mapping, org, org_name, period)
     pdfs = [p for p in responses if p.suffix.lower() == ".pdf"]
     if engine is Engine.dask:
+        from .distinct import distinct_files
+
+        # The paths given; files inside a dataset folder are listed by the workers.
+        responses, repeated = distinct_files(responses)
+        report_problems(repeated)
         with _Progress(quiet, "scoring on Dask") as progress:
             result = _score_on_dask(
                 responses, q, by, statistic, min_group_size, version_map, exports, scheduler,
@@ -419,6 +484,7 @@ def score(
             Problem("D001", "--scheduler and --partitions need --engine dask (docs/distributed.md)")
         )
     elif pdfs:
+        from .distinct import distinct_files
         from .report import scores_from_reports
 
         if len(pdfs) != len(responses) or by is not Grouping.organization:
@@ -429,6 +495,8 @@ def score(
                     "without --by, or score the response files instead",
                 )
             )
+        pdfs, repeated = distinct_files(pdfs)
+        report_problems(repeated)
         result = scores_from_reports(pdfs, q, min_group_size)
         q = result.questionnaire
     else:
@@ -555,7 +623,7 @@ def _emit(result, output_format, output, force, language, checks) -> None:
     from . import output as out
 
     if output_format is ScoreFormat.table:
-        if output is None:
+        if output is None or _is_stdout(output):
             out.print_table(result, _stdout(), language)
             return
         text = _console_text(lambda console: out.print_table(result, console, language))
@@ -564,28 +632,58 @@ def _emit(result, output_format, output, force, language, checks) -> None:
     elif output_format is ScoreFormat.junit:
         text = out.to_junit(result, checks, language)
     elif output_format is ScoreFormat.parquet:
-        if output is None:
-            raise DtassessError(Problem("F001", "--format parquet needs -o FILE (it is binary)"))
-        from .files import write_atomic
-
-        write_atomic(output, out.to_parquet(result, language), force=force)
-        if not _state["quiet"]:
-            _stderr().print(f"wrote {output}", markup=False)
+        _write_bytes(out.to_parquet(result, language), output, force)
         return
     else:
         text = out.to_csv(result, language)
     _write_text(text, output, force)
 
 
+def _is_stdout(output: Path | None) -> bool:
+    """`-o -` names standard output (a file called - takes its folder: `-o "$PWD/-"`)."""
+    return output is not None and str(output) == "-"
+
+
+def _stdout_takes(output: Path | None, binary: str | None = None, many: str | None = None) -> None:
+    """Refuse `-o -`, before any work, where standard output cannot take the result: several
+    files (`many` says why), or a `binary` format when standard output is a terminal."""
+    if not _is_stdout(output):
+        return
+    if many:
+        why = f"{many}; give a folder"
+    elif binary and sys.stdout.isatty():
+        why = (
+            f"{binary} is binary and standard output is a terminal; redirect it "
+            "(-o - > FILE) or pipe it, or give a file name"
+        )
+    else:
+        return
+    raise DtassessError(Problem("F016", f"-o -: {why}"))
+
+
 def _write_text(text: str, output: Path | None, force: bool) -> None:
     """A result to standard output, or atomically to a file that is not replaced unasked."""
-    if output is None:
+    if output is None or _is_stdout(output):
         sys.stdout.write(text)
         sys.stdout.flush()
         return
     from .files import write_atomic
 
     write_atomic(output, text, force=force)
+    if not _state.get("quiet"):
+        _stderr().print(f"wrote {output}", markup=False)
+
+
+def _write_bytes(data: bytes, output: Path, force: bool) -> None:
+    """A binary result (Parquet, PDF) to a file, or to standard output with `-o -`."""
+    if _is_stdout(output):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    from .files import write_atomic
+
+    write_atomic(output, data, force=force)
     if not _state.get("quiet"):
         _stderr().print(f"wrote {output}", markup=False)
 
@@ -602,14 +700,30 @@ def _console_text(draw: Callable[[Any], None]) -> str:
 
 
 def _render_and_write(paths: list[Path], jobs: list[tuple], force: bool) -> None:
-    """Render reports (in parallel when there are several) and write each atomically."""
-    from .files import refuse_existing, write_files
+    """Render reports (in parallel when there are several) and write them all or none (or the
+    one report to standard output with `-o -`)."""
+    from .files import refuse_existing
     from .report import render_many
 
-    refuse_existing(paths, force)
-    # All or none: a full disk at the last report leaves none of them.
-    for path in write_files(list(zip(paths, render_many(jobs), strict=True)), force):
+    refuse_existing(_files_of(paths), force)
+    _write_all(paths, render_many(jobs), force)
+
+
+def _write_all(paths: list[Path], rendered: list[bytes], force: bool) -> None:
+    """Rendered outputs to their files, all or none (a full disk at the last one leaves none of
+    them), or the one output to standard output with `-o -`."""
+    from .files import write_files
+
+    if len(paths) == 1 and _is_stdout(paths[0]):
+        _write_bytes(rendered[0], paths[0], force)
+        return
+    for path in write_files(list(zip(paths, rendered, strict=True)), force):
         _stderr().print(f"wrote {path}", markup=False)
+
+
+def _files_of(paths: list[Path]) -> list[Path]:
+    """The outputs that are files (not `-o -`)."""
+    return [path for path in paths if not _is_stdout(path)]
 
 
 TargetOpt = Annotated[
@@ -695,7 +809,7 @@ def roadmap(
         for item in roadmaps:
             print_roadmap(item, q, console, language)
 
-    if output is None:
+    if output is None or _is_stdout(output):
         draw(_stdout())
     else:
         _write_text(_console_text(draw), output, force)
@@ -824,6 +938,11 @@ def report(
     from .templating import template_dir
 
     exports = ExportOptions(encoding, mapping, org, org_name, period)
+    _stdout_takes(
+        output,
+        binary="a PDF" if output_format is ReportFormat.pdf else None,
+        many="--per-unit writes one report per unit" if per_unit else None,
+    )
     if annual or per_unit:
         if annual and per_unit:
             raise DtassessError(Problem("F002", "give --annual or --per-unit, not both"))
@@ -863,6 +982,7 @@ def report(
     if len(roadmaps) + len(withheld) == 1:  # a folder for several organizations, withheld or not
         paths = [output]
     else:
+        _stdout_takes(output, many=f"the responses name {len(roadmaps)} organizations")
         if output.exists() and not output.is_dir():
             raise DtassessError(
                 Problem(
@@ -878,7 +998,7 @@ def report(
         paths = [inside(output, name) for name in names]
     from .files import refuse_existing
 
-    refuse_existing(paths, force)  # before the work, not after it
+    refuse_existing(_files_of(paths), force)  # before the work, not after it
     jobs = [
         (
             build_report(result, loaded, r, language, day, min_group_size),
@@ -936,7 +1056,7 @@ DEFAULT_INTERVALS = {"resamples": 1000, "level": 0.9, "weight_spread": 0.2, "see
 
 def _annual_report(responses: list[Path], exports: Any, options: dict[str, Any]) -> None:
     from .annual import annual_models, render_annual, small_organizations
-    from .files import inside, refuse_existing, safe_names, write_files
+    from .files import inside, refuse_existing, safe_names
 
     loaded, older, language, folder = _report_inputs(responses, exports, options)
     q = loaded.questionnaire
@@ -962,14 +1082,14 @@ def _annual_report(responses: list[Path], exports: Any, options: dict[str, Any])
     if len(models) + len(small) == 1:
         paths = [output]
     else:
+        _stdout_takes(output, many=f"the responses name {len(models)} organizations")
         keys = [(m["organization"]["id"], m["latest"], language) for m in models]
         stems = [f"{org}-annual-{latest}-{lang}" for org, latest, lang in keys]
         names = safe_names(stems, f".{options['fmt']}", keys=keys)
         paths = [inside(output, name) for name in names]
-    refuse_existing(paths, options["force"])
+    refuse_existing(_files_of(paths), options["force"])
     rendered = [render_annual(m, folder, options["fmt"], options["variant"]) for m in models]
-    for path in write_files(list(zip(paths, rendered, strict=True)), options["force"]):
-        _stderr().print(f"wrote {path}", markup=False)
+    _write_all(paths, rendered, options["force"])
 
 
 def _unit_reports(responses: list[Path], exports: Any, options: dict[str, Any]) -> None:
@@ -1059,6 +1179,14 @@ def survey(
     from .questionnaire import load_questionnaire
     from .survey import Interrupted, Terminal, run_survey
 
+    if _is_stdout(output):
+        raise DtassessError(
+            Problem(
+                "F016",
+                "-o -: the survey saves its answers to a file after each one (and resumes from "
+                "it); give a file name",
+            )
+        )
     q = load_questionnaire(questionnaire)
     language = _lang(q, lang)
     console = _stdout()
@@ -1127,6 +1255,7 @@ def import_(
     from .mapping import load_mapping
     from .questionnaire import load_questionnaire
 
+    _stdout_takes(output, many="import writes one response file per row")
     q = load_questionnaire(questionnaire)
     stats = ImportResult()
     responses, problems = import_exports(
@@ -1142,8 +1271,9 @@ def import_(
     )
     report_problems(problems)
     written = write_responses(responses, q, output, force=force)
+    read = len(exports) - sum(p.code == "F015" for p in problems)  # each file read once
     summary = (
-        f"{stats.rows} row(s) read from {len(exports)} export(s), {len(written)} response "
+        f"{stats.rows} row(s) read from {read} export(s), {len(written)} response "
         f"file(s) written to {output}, {stats.rejected_cells} cell(s) rejected, "
         f"{stats.unknown_columns} unknown column(s)"
     )
@@ -1197,6 +1327,7 @@ def demo(
     from .roadmap import build_roadmaps
     from .templating import template_dir
 
+    _stdout_takes(output, many="the demo writes six reports")
     loaded = load_responses([sample_responses_dir()])
     report_problems(loaded.problems)
     q = loaded.questionnaire
@@ -1318,7 +1449,33 @@ def archive_list(
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    stdout, before = sys.stdout, _file_id(1)
+    try:
+        app()
+    except SystemExit as exc:
+        if exc.code == 1 and _closed_outside_commands(stdout, before):
+            _to_devnull(stdout)
+            raise SystemExit(int(ExitCode.OK)) from None
+        raise
+
+
+def _closed_outside_commands(stdout: Any, before: tuple[int, int] | None) -> bool:
+    """Whether an exit 1 came from help or usage text meeting a closed pipe: click then puts
+    a wrapper in place of sys.stdout, and rich (typer's help) points descriptor 1 at the null
+    device; either leaves with 1, which is no error of the user's either."""
+    if sys.stdout is not stdout and _stdout_gone():
+        return True
+    null = _file_id(None)
+    return before is not None and before != null and _file_id(1) == null
+
+
+def _file_id(fd: int | None) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of a descriptor, or of the null device for None."""
+    try:
+        info = os.stat(os.devnull) if fd is None else os.fstat(fd)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 if __name__ == "__main__":

@@ -80,6 +80,8 @@ CATALOGUE: dict[str, str] = {
     "F010": "a PDF's dtassess results cannot be used",
     "F012": "output is not a regular file",
     "F013": "output cannot be written",
+    "F015": "the same file given twice",
+    "F016": "standard output cannot take this output",
     "F017": "response file in use by another survey",
     "F018": "survey file cannot be written",
     "I001": "export cannot be read",

@@ -934,9 +934,11 @@ def import_exports(
     Bad cells are warnings and are left unanswered; with `strict=True` the first problem raises
     DtassessError (exit code 2) instead. `stats`, when given, is filled with the counts.
     """
+    from .distinct import distinct_files
+
     responses: list[Response] = []
-    problems: list[Problem] = []
-    for path in paths:
+    distinct, problems = distinct_files(Path(p) for p in paths)
+    for path in distinct:
         one = read_exports(
             [path],
             q,
@@ -1121,6 +1123,7 @@ def load_inputs(
     ResponseSet. Exports do not name their questionnaire: it comes from `questionnaire` or
     from the response files given with them. Raises DtassessError on errors; warnings are
     in `.problems`."""
+    from .distinct import distinct_files
     from .mapping import load_mapping
     from .questionnaire import load_questionnaire
     from .responses import load_responses
@@ -1129,6 +1132,7 @@ def load_inputs(
     options = options or ExportOptions()
     exports = [Path(p) for p in paths if is_export(p) and Path(p).is_file()]
     files = [p for p in paths if Path(p) not in exports]
+    exports, repeated = distinct_files(exports)
     sets: list[ResponseSet] = []
     q = questionnaire
     if files:
@@ -1158,4 +1162,6 @@ def load_inputs(
                 period=options.period,
             )
         )
-    return concat_sets(sets[0].questionnaire, sets)
+    loaded = concat_sets(sets[0].questionnaire, sets)
+    loaded.problems[:0] = repeated
+    return loaded

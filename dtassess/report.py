@@ -683,10 +683,10 @@ def render_many(
             done.append(render_report(*job))
             tick()
         return done
-    from concurrent.futures import ProcessPoolExecutor
+    from .pools import process_pool
 
     count = min(len(jobs), workers or os.cpu_count() or 1)
-    with ProcessPoolExecutor(max_workers=count) as pool:
+    with process_pool(count) as pool:
         futures = [pool.submit(_render_job, job) for job in jobs]
         for future in futures:
             future.add_done_callback(lambda _: tick())

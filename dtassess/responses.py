@@ -620,10 +620,11 @@ def check_responses(
 
     `progress(done, total)` is called after each file (for a progress bar).
     """
-    files = expand_paths(paths)
+    from .distinct import distinct_files
+
+    files, problems = distinct_files(expand_paths(paths))
     q = _as_questionnaire(questionnaire, files)
     good: list[Response] = []
-    problems: list[Problem] = []
     seen: dict[tuple, str] = {}
     for number, (path, (response, found)) in enumerate(
         zip(files, _checked(files, q), strict=True), start=1
@@ -670,10 +671,10 @@ def _checked(files: list[Path], q: Questionnaire) -> Iterator[tuple[Response | N
         for path in files:
             yield check_response_file(path, q)
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from .pools import process_pool
 
     chunks = [files[i : i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with process_pool(workers) as pool:
         for results in pool.map(_check_chunk, [(q, chunk) for chunk in chunks]):
             yield from results
 

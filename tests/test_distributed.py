@@ -440,6 +440,20 @@ def test_cluster_failures_become_problems_with_exit_code_2():
         assert "nothing was scored" in message
 
 
+def test_an_export_named_twice_is_scored_once(cluster, dataset, tmp_path):
+    csv = dataset / "问卷星导出.csv"
+    (tmp_path / "link.csv").symlink_to(csv)
+    args = ("-q", "gov-dt", "--format", "json", "--min-group-size", "1")
+    once = cli("score", csv, *args, "--engine", "dask", "--scheduler", cluster.scheduler_address)
+    twice = cli(
+        "score", csv, tmp_path / "link.csv", *args,
+        "--engine", "dask", "--scheduler", cluster.scheduler_address,
+    )  # fmt: skip
+    assert once.exit_code == twice.exit_code == 0, twice.stderr
+    assert twice.stdout == once.stdout
+    assert f"link.csv: warning: this is the same file as {csv}" in twice.stderr
+
+
 def test_an_unreachable_scheduler_exits_2_with_a_message(dataset):
     started = time.monotonic()
     result = run(
