@@ -63,6 +63,7 @@ CATALOGUE: dict[str, str] = {
     "R014": "unknown field",
     "R015": "no response files found",
     "R016": "the same respondent answered twice",
+    "R017": "duplicate key",
     "T001": "threshold, target or date does not parse",
     "T002": "threshold or target names an unknown dimension",
     "P001": "no font for the report language",

@@ -20,7 +20,7 @@ from . import conditions
 from .errors import DtassessError, ExitCode, Problem, did_you_mean, errors_only
 from .files import read_bytes
 from .resources import bundled_questionnaire_path
-from .yamlsource import Marked, SyntaxProblem, load_with_marks
+from .yamlsource import MAX_QUESTIONNAIRE_BYTES, Marked, SyntaxProblem, load_with_marks
 
 QUESTION_TYPES = ("level", "likert", "single", "multi", "boolean", "number", "text")
 AGGREGATES = ("mean", "min", "geomean")
@@ -258,7 +258,7 @@ def resolve_questionnaire(ref: str | Path) -> Path:
 def check_questionnaire(source: str | Path) -> tuple[Questionnaire | None, list[Problem]]:
     """Check a questionnaire file; the model is returned only when there is no error."""
     path = resolve_questionnaire(source)
-    text = read_text(path)
+    text = read_text(path, limit=MAX_QUESTIONNAIRE_BYTES)
     return check_questionnaire_text(text, str(path))
 
 

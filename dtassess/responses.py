@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .conditions import NA
 from .errors import DtassessError, ExitCode, Problem, did_you_mean, errors_only
 from .questionnaire import Question, Questionnaire, load_questionnaire, read_text
-from .yamlsource import SyntaxProblem, fast_load, load_with_marks
+from .yamlsource import MAX_YAML_BYTES, SyntaxProblem, fast_load, load_with_marks
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -128,7 +128,7 @@ def questionnaire_ref_of(path: Path) -> str | None:
     """The questionnaire reference a response file gives (None when it gives none or cannot
     be read: checking the file reports why)."""
     try:
-        text = read_text(path)
+        text = read_text(path, limit=MAX_YAML_BYTES)
     except DtassessError:
         return None
     found = REF_LINE.search(text)
@@ -148,7 +148,7 @@ def questionnaire_named_by(files: Sequence[Path]) -> Questionnaire:
     unreadable: list[Problem] = []
     for path in files:
         try:
-            text = read_text(path)
+            text = read_text(path, limit=MAX_YAML_BYTES)
         except DtassessError as exc:
             unreadable.extend(exc.problems)
             continue
@@ -161,9 +161,7 @@ def questionnaire_named_by(files: Sequence[Path]) -> Questionnaire:
         try:
             data = fast_load(text, str(path))
         except SyntaxProblem as exc:
-            unreadable.append(
-                Problem("R001", exc.message, str(path), exc.line, exc.column, snippet=exc.snippet)
-            )
+            unreadable.append(syntax_problem(exc, str(path)))
             continue
         except DtassessError as exc:
             unreadable.extend(exc.problems)
@@ -555,6 +553,21 @@ class _FileChecker:
         return out
 
 
+def syntax_problem(exc: SyntaxProblem, source: str) -> Problem:
+    """A response file that does not parse (R001), breaks a limit of YAML files (R001) or gives
+    a key twice (R017)."""
+    code = "R017" if exc.kind == "duplicate" else "R001"
+    return Problem(code, exc.message, source, exc.line, exc.column, snippet=exc.snippet)
+
+
+def read_response_data(path: Path) -> Any:
+    """A response file's data, read with the same bounds as when it is checked."""
+    try:
+        return fast_load(read_text(path, limit=MAX_YAML_BYTES), str(path))
+    except SyntaxProblem as exc:
+        raise DtassessError(syntax_problem(exc, str(path))) from None
+
+
 def check_response_text(
     text: str, source: str, q: Questionnaire
 ) -> tuple[Response | None, list[Problem]]:
@@ -562,9 +575,7 @@ def check_response_text(
     try:
         data = fast_load(text, source)
     except SyntaxProblem as exc:
-        return None, [
-            Problem("R001", exc.message, source, exc.line, exc.column, snippet=exc.snippet)
-        ]
+        return None, [syntax_problem(exc, source)]
     checker = _FileChecker(q, data, source)
     response = checker.run()
     problems = checker.problems(text)
@@ -573,7 +584,7 @@ def check_response_text(
 
 def check_response_file(path: Path, q: Questionnaire) -> tuple[Response | None, list[Problem]]:
     try:
-        text = read_text(path)
+        text = read_text(path, limit=MAX_YAML_BYTES)
     except DtassessError as exc:
         return None, exc.problems
     return check_response_text(text, str(path), q)
