@@ -47,6 +47,7 @@ CATALOGUE: dict[str, str] = {
     "Q018": "score outside 0-1",
     "Q019": "duplicate key",
     "Q020": "empty dimension",
+    "Q021": "reserved id",
     "R001": "response file syntax error",
     "R002": "wrong type",
     "R003": "missing field",

@@ -232,6 +232,42 @@ def test_aliases_within_the_limit_still_work(tmp_path):
     assert model.question("security.more").options == model.question("security.tools").options
 
 
+# ---------------------------------------------------------------- questionnaire rules
+
+
+def mini_with(old: str, new: str) -> tuple[str, int]:
+    """mini.yaml with one change, and the line of the change."""
+    text = MINI.read_text("utf-8")
+    assert text.count(old) == 1, old
+    return text.replace(old, new), text[: text.index(old)].count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code", "words"),
+    [
+        ("  - id: security\n", "  - id: overall\n", "Q021", "reserved"),
+        ("      - id: security.budget\n", "      - id: overall\n", "Q021", "reserved"),
+        ("    weight: 1\n", "    weight: .inf\n", "Q006", "finite"),
+        ("            weight: 2\n", "            weight: .nan\n", "Q006", "finite"),
+        ("score_range: [0, 100] ", "score_range: [-.inf, .inf] ", "Q002", "finite"),
+        ("Managed}, min: 20}", "Managed}, min: .nan}", "Q002", "finite"),
+        ("        max: 100\n", "        max: .inf\n", "Q002", "finite"),
+        ("{min: 5, score: 0.5}", "{min: .inf, score: 0.5}", "Q002", "finite"),
+        ("{value: backup,", "{value: .nan,", "Q002", "finite"),
+    ],
+)
+def test_questionnaire_numbers_are_finite_and_overall_is_reserved(tmp_path, old, new, code, words):
+    text, line = mini_with(old, new)
+    path = tmp_path / "q.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = cli("validate", path, "--format", "json")
+    assert result.exit_code == 1, result.stdout
+    found = [(p["code"], p["line"]) for p in json.loads(result.stdout)]
+    # A broken scale also breaks the level questions that follow it; the first problem is the cause.
+    assert found[0] == (code, line) and all(c in (code, "Q016") for c, _ in found)
+    assert words in json.loads(result.stdout)[0]["message"]
+
+
 # ---------------------------------------------------------------- property tests
 
 # Pieces that make YAML and JSON interesting, and a few that are not.
