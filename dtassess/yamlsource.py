@@ -120,7 +120,33 @@ def _refuse_duplicate(loader: Any, node: yaml.MappingNode) -> None:
         first[key] = key_node.start_mark
 
 
-SafeLoader12.add_constructor("tag:yaml.org,2002:int", _construct_int)
+def _guarded(name: str, construct: Any) -> Any:
+    """A scalar constructor that refuses, with the place, a value it cannot read: PyYAML's own
+    raise IndexError, ValueError or KeyError on an explicit tag such as `!!int` with no value."""
+
+    def guarded(loader: Any, node: yaml.ScalarNode) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, IndexError, KeyError, AttributeError, TypeError, OverflowError):
+            raise _Refused(
+                f"YAML syntax error: {shorten(str(node.value), 40)!r} cannot be read as {name}",
+                node.start_mark,
+                "syntax",
+            ) from None
+
+    return guarded
+
+
+for _name, _what in (
+    ("null", "nothing (null)"),
+    ("bool", "true or false"),
+    ("float", "a number"),
+    ("binary", "base64 data"),
+    ("timestamp", "a date"),
+):
+    _tag = f"tag:yaml.org,2002:{_name}"
+    SafeLoader12.add_constructor(_tag, _guarded(_what, SafeLoader12.yaml_constructors[_tag]))
+SafeLoader12.add_constructor("tag:yaml.org,2002:int", _guarded("a whole number", _construct_int))
 SafeLoader12.construct_mapping = _construct_mapping  # type: ignore[method-assign]
 
 Path = tuple[Any, ...]

@@ -55,6 +55,7 @@ YAML_PAYLOADS = {
     "deep block nesting": ("x:\n" + "- " * 150 + "1\n", 2, 199, "nested more than 100"),
     "huge whole number": ("x: " + "9" * 5000 + "\n", 1, 4, "more than 300 digits"),
     "huge hex number": ("x: 0x" + "f" * 300 + "\n", 1, 4, "more than 300 digits"),
+    "explicit tag without a value": ("x: !!int\n", 1, 4, "cannot be read as a whole number"),
     "NUL character": ('x: "a\0b"\n', 1, 6, "a NUL character"),
     "control character": ('x: "a\x07b"\n', 1, 6, "control character U+0007"),
     "too many values": ("x: [" + "0," * 60_000 + "0]\n", 1, 5 + 2 * (MAX_VALUES - 3), "values"),
@@ -278,7 +279,7 @@ TOKENS = [
     "- ",
     "&a ",
     "*a",
-    "!!int ",
+    *("!!int ", "!!float ", "!!bool ", "!!binary ", "!!timestamp ", "!!set ", "!!omap "),
 ]
 YAML_TEXT = st.lists(st.sampled_from(TOKENS), max_size=60).map("".join)
 SCALARS = (
