@@ -120,33 +120,7 @@ def _refuse_duplicate(loader: Any, node: yaml.MappingNode) -> None:
         first[key] = key_node.start_mark
 
 
-def _guarded(name: str, construct: Any) -> Any:
-    """A scalar constructor that refuses, with the place, a value it cannot read: PyYAML's own
-    raise IndexError, ValueError or KeyError on an explicit tag such as `!!int` with no value."""
-
-    def guarded(loader: Any, node: yaml.ScalarNode) -> Any:
-        try:
-            return construct(loader, node)
-        except (ValueError, IndexError, KeyError, AttributeError, TypeError, OverflowError):
-            raise _Refused(
-                f"YAML syntax error: {shorten(str(node.value), 40)!r} cannot be read as {name}",
-                node.start_mark,
-                "syntax",
-            ) from None
-
-    return guarded
-
-
-for _name, _what in (
-    ("null", "nothing (null)"),
-    ("bool", "true or false"),
-    ("float", "a number"),
-    ("binary", "base64 data"),
-    ("timestamp", "a date"),
-):
-    _tag = f"tag:yaml.org,2002:{_name}"
-    SafeLoader12.add_constructor(_tag, _guarded(_what, SafeLoader12.yaml_constructors[_tag]))
-SafeLoader12.add_constructor("tag:yaml.org,2002:int", _guarded("a whole number", _construct_int))
+SafeLoader12.add_constructor("tag:yaml.org,2002:int", _construct_int)
 SafeLoader12.construct_mapping = _construct_mapping  # type: ignore[method-assign]
 
 Path = tuple[Any, ...]
@@ -285,8 +259,11 @@ def fast_load(text: str, path: str = "") -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        _check_nodes(node)
-        return loader.construct_document(node)
+        _check_nodes(node, "&" in text)
+        try:
+            return loader.construct_document(node)
+        except _CONSTRUCTOR_FAULTS:
+            raise _scalar_fault(node) from None
     except yaml.YAMLError as exc:
         raise _yaml_syntax(exc, text) from None
     finally:
@@ -311,8 +288,11 @@ def _marked(text: str) -> Marked:
         node = loader.get_single_node()
         result = Marked(None)
         if node is not None:
-            _check_nodes(node)
-            result.data = _build(loader, node, (), result)
+            _check_nodes(node, "&" in text)
+            try:
+                result.data = _build(loader, node, (), result)
+            except _CONSTRUCTOR_FAULTS:
+                raise _scalar_fault(node) from None
         return result
     except yaml.YAMLError as exc:
         raise _yaml_syntax(exc, text) from None
@@ -344,14 +324,19 @@ def _too_many_values() -> str:
 _VALUE_EVENTS = (yaml.ScalarEvent, yaml.CollectionStartEvent, yaml.AliasEvent)
 
 
-def _check_nodes(root: yaml.Node) -> None:
+def _check_nodes(root: yaml.Node, anchors: bool) -> None:
     """Refuse a composed document that is nested too deep or whose aliases would expand it
     past MAX_ALIAS_VALUES values (or forever), before anything expands them.
 
     An alias is the very node its anchor names, so the document is a graph: one walk in document
     order finds every collection once; meeting a finished one again is an alias (it adds its
-    size), meeting an unfinished one is an alias inside what it names.
+    size), meeting an unfinished one is an alias inside what it names. A text without `&` has
+    no anchor, so no alias: a tree, whose depth alone is checked, level by level (the hot path:
+    thousands of response files).
     """
+    if not anchors:
+        _check_depth(root)
+        return
     size: dict[int, int] = {}  # id(collection) -> values in it, aliases expanded
     height: dict[int, int] = {}  # id(collection) -> levels of collections in it
     open_: set[int] = set()
@@ -395,6 +380,71 @@ def _check_nodes(root: yaml.Node) -> None:
             for c in reversed(children)
             if isinstance(c, yaml.CollectionNode)
         )
+
+
+_COLLECTIONS = (yaml.MappingNode, yaml.SequenceNode)
+
+# What PyYAML's scalar constructors raise on a value their explicit tag cannot take (`!!int`
+# with no value: IndexError; `!!bool x`: KeyError; `!!timestamp x`: AttributeError).
+_CONSTRUCTOR_FAULTS = (ValueError, IndexError, KeyError, AttributeError, TypeError, OverflowError)
+_TAG_NAMES = {
+    "tag:yaml.org,2002:null": "nothing (null)",
+    "tag:yaml.org,2002:bool": "true or false",
+    "tag:yaml.org,2002:int": "a whole number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:binary": "base64 data",
+}
+
+
+def _scalar_fault(root: yaml.Node) -> yaml.YAMLError:
+    """The first scalar that its constructor cannot build, found again one by one (a rare path:
+    the hot one pays nothing for it)."""
+    loader = SafeLoader12("")
+    try:
+        seen: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if not isinstance(node, yaml.ScalarNode):
+                stack.extend(reversed(_children(node)))
+                continue
+            construct = SafeLoader12.yaml_constructors.get(node.tag)
+            try:
+                if construct is not None:
+                    construct(loader, node)
+            except _CONSTRUCTOR_FAULTS:
+                what = _TAG_NAMES.get(node.tag, node.tag)
+                return _Refused(
+                    f"YAML syntax error: {shorten(str(node.value), 40)!r} cannot be read as {what}",
+                    node.start_mark,
+                    "syntax",
+                )
+    finally:
+        loader.dispose()
+    return _Refused("YAML syntax error: a value cannot be read", root.start_mark, "syntax")
+
+
+def _check_depth(root: yaml.Node) -> None:
+    level = [root] if type(root) in _COLLECTIONS else []
+    depth = 1
+    while level:
+        if depth > MAX_DEPTH:
+            raise _Refused(_too_deep(), level[0].start_mark)
+        deeper = []
+        for node in level:
+            if type(node) is yaml.MappingNode:
+                for key, value in node.value:
+                    if type(key) in _COLLECTIONS:
+                        deeper.append(key)
+                    if type(value) in _COLLECTIONS:
+                        deeper.append(value)
+            else:
+                deeper.extend(item for item in node.value if type(item) in _COLLECTIONS)
+        level, depth = deeper, depth + 1
 
 
 def _children(node: yaml.CollectionNode) -> list[yaml.Node]:
