@@ -241,6 +241,10 @@ def _yaml_syntax(exc: yaml.YAMLError, text: str) -> SyntaxProblem:
     if mark is None:
         return SyntaxProblem(msg, None, None, None)
     line, col = mark.line + 1, mark.column + 1
+    if "maximum nesting depth" in problem:
+        # libyaml's own limit (1,000 levels), met while it scans ahead of the events that
+        # would have stopped at MAX_DEPTH: the same rule, said the same way.
+        return SyntaxProblem(_too_deep(), line, col, _snippet(text, line, col), "limit")
     return SyntaxProblem(msg, line, col, _snippet(text, line, col))
 
 
@@ -306,12 +310,19 @@ def _count_values(text: str) -> None:
     is two keys, two nulls), so shorter texts are passed without looking."""
     if len(text) <= MAX_VALUES:
         return
-    count = 0
+    count = depth = 0
     for event in yaml.parse(text, Loader=SafeLoader12):
         if isinstance(event, _VALUE_EVENTS):
             count += 1
             if count > MAX_VALUES:
                 raise _Refused(_too_many_values(), event.start_mark)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                # Here too: libyaml would stop at 1,000 levels with a message of its own.
+                if depth > MAX_DEPTH:
+                    raise _Refused(_too_deep(), event.start_mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _too_many_values() -> str:

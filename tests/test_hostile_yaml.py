@@ -52,6 +52,8 @@ YAML_PAYLOADS = {
     "alias bomb": (billion_laughs(), 6, 4, "aliases (*name) here would repeat"),
     "alias inside itself": ("a: &a [1, *a]\n", 1, 4, "which would never end"),
     "deep flow nesting": ("x: " + "[" * 150 + "]" * 150 + "\n", 1, 103, "nested more than 100"),
+    # libyaml scans a flow collection ahead of its events and stops at 1,000 levels itself.
+    "1 MB of brackets": ("x: " + "[" * 499_998 + "]" * 499_998 + "\n", 1, 1003, "nested more than"),
     "deep block nesting": ("x:\n" + "- " * 150 + "1\n", 2, 199, "nested more than 100"),
     "huge whole number": ("x: " + "9" * 5000 + "\n", 1, 4, "more than 300 digits"),
     "huge hex number": ("x: 0x" + "f" * 300 + "\n", 1, 4, "more than 300 digits"),
