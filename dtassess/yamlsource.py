@@ -12,7 +12,8 @@ Both read YAML with YAML 1.2's idea of a boolean: only true/false. Under YAML 1.
 "No" into False. Timestamps stay text too, so that `period: 2026-03` is not reinterpreted.
 
 Both also refuse, with the place, what would make a small file cost without bound (docs/errors.md,
-"Limits of YAML and JSON files"): nesting deeper than MAX_DEPTH, aliases that would add more than
+"Limits of YAML and JSON files"): more than MAX_VALUES values (counted from the parser's events
+before anything is built), nesting deeper than MAX_DEPTH, aliases that would add more than
 MAX_ALIAS_VALUES values (a "billion laughs" is a few hundred bytes) or that refer to their own
 container, whole numbers of more than MAX_INT_DIGITS digits, and NUL characters. The nodes are
 checked after composing and before anything is built, because building (and the walk that
@@ -77,7 +78,10 @@ class _Refused(yaml.YAMLError):
 
 
 def _int_too_long(value: int) -> bool:
-    return abs(value) >= 10**MAX_INT_DIGITS
+    return abs(value) >= _INT_LIMIT
+
+
+_INT_LIMIT = 10**MAX_INT_DIGITS
 
 
 def _too_many_digits() -> str:
