@@ -7,6 +7,7 @@ message can say `path:line:column` without slowing down the thousands of files t
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -491,7 +492,8 @@ class _FileChecker:
                 number = float(value.strip())
             except ValueError:
                 number = None
-        if number is None or number != number:
+        # .inf passed a question without max and reached the scores; .nan is no number at all.
+        if number is None or not math.isfinite(number):
             self.add("R006", here, f"question '{question.id}' expects a number, got {value!r}")
             return None
         low = question.min

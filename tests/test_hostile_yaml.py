@@ -177,6 +177,19 @@ def test_a_key_given_twice_in_a_response_is_an_error(tmp_path, name, text, line,
     assert result.exit_code == 2 and f"{path}:{line}:{col}: " in result.stderr
 
 
+@pytest.mark.parametrize("value", [".inf", "-.inf", "1e999", "'inf'"])
+def test_a_number_answer_is_finite(tmp_path, value):
+    """Without a max, .inf reached the scores as the top band."""
+    q = tmp_path / "q.yaml"
+    q.write_text(MINI.read_text("utf-8").replace("        max: 100\n", ""), encoding="utf-8")
+    path = tmp_path / "a.yaml"
+    path.write_text(GOOD.replace("security.budget: 12", f"security.budget: {value}"), "utf-8")
+    result = cli("validate", "--responses", path, "-q", q, "--format", "json")
+    assert result.exit_code == 1
+    [problem] = json.loads(result.stdout)
+    assert (problem["code"], problem["line"], problem["column"]) == ("R006", 7, 20)
+
+
 def test_a_key_given_twice_in_a_version_map_is_an_error(tmp_path):
     path = tmp_path / "map.yaml"
     path.write_text("from: mini@1.0\nfrom: mini@2.0\n", encoding="utf-8")
