@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from . import conditions
 from .errors import DtassessError, ExitCode, Problem, did_you_mean, errors_only
 from .files import read_bytes
 from .resources import bundled_questionnaire_path
-from .yamlsource import Marked, SyntaxProblem, load_with_marks
+from .yamlsource import MAX_QUESTIONNAIRE_BYTES, Marked, SyntaxProblem, load_with_marks
 
 QUESTION_TYPES = ("level", "likert", "single", "multi", "boolean", "number", "text")
 AGGREGATES = ("mean", "min", "geomean")
@@ -31,6 +32,8 @@ ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 QUESTIONNAIRE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Answers use "na" for "not applicable"; an option may not take that value.
 RESERVED_VALUES = {conditions.NA}
+# The node id of the whole questionnaire in every score table.
+OVERALL = "overall"
 
 Text = dict[str, str]
 
@@ -258,7 +261,7 @@ def resolve_questionnaire(ref: str | Path) -> Path:
 def check_questionnaire(source: str | Path) -> tuple[Questionnaire | None, list[Problem]]:
     """Check a questionnaire file; the model is returned only when there is no error."""
     path = resolve_questionnaire(source)
-    text = read_text(path)
+    text = read_text(path, limit=MAX_QUESTIONNAIRE_BYTES)
     return check_questionnaire_text(text, str(path))
 
 
@@ -402,6 +405,15 @@ class _Builder:
                 code, (*where, name), f"{what}: {name} must be a number, got {_type_name(value)}"
             )
             return default
+        if not math.isfinite(value):
+            # .inf or .nan: a weight would empty the overall score, a bound or a threshold
+            # would compare false with everything.
+            self.error(
+                "Q006" if name == "weight" else "Q002",
+                (*where, name),
+                f"{what}: {name} must be a finite number, got {value}",
+            )
+            return default
         if positive and not value > 0:
             self.error(
                 "Q006",
@@ -452,6 +464,14 @@ class _Builder:
                 here,
                 f"{what}: id {_type_name(value)} is malformed; use lowercase letters, digits and "
                 "underscores, segments joined by dots (e.g. strategy.roadmap)",
+            )
+            return None
+        if value == OVERALL and what in ("dimension", "question"):
+            self.error(
+                "Q021",
+                here,
+                f"{what}: the id '{OVERALL}' is reserved for the whole questionnaire's score; "
+                "choose another",
             )
             return None
         if value in self.ids:
@@ -571,14 +591,15 @@ class _Builder:
         if (
             isinstance(value, list)
             and len(value) == 2
-            and all(_is_number(v) for v in value)
+            and all(_is_number(v) and math.isfinite(v) for v in value)
             and value[0] < value[1]
         ):
             return (float(value[0]), float(value[1]))
         self.error(
             "Q002",
             ("score_range",),
-            "questionnaire: score_range must be two increasing numbers, e.g. [0, 100] or [0, 3]",
+            "questionnaire: score_range must be two increasing finite numbers, e.g. [0, 100] or "
+            "[0, 3]",
         )
         return (0.0, 100.0)
 
@@ -852,8 +873,12 @@ class _Builder:
                     )
                     continue
                 value = int(value)
-            elif isinstance(value, bool) or not isinstance(value, str | int | float):
-                self.error("Q002", (*here, key), f"{owhat}: value must be text or a number")
+            elif (
+                isinstance(value, bool)
+                or not isinstance(value, str | int | float)
+                or (isinstance(value, float) and not math.isfinite(value))
+            ):
+                self.error("Q002", (*here, key), f"{owhat}: value must be text or a finite number")
                 continue
             if isinstance(value, str) and value in RESERVED_VALUES:
                 self.error(

@@ -7,6 +7,7 @@ message can say `path:line:column` without slowing down the thousands of files t
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .conditions import NA
 from .errors import DtassessError, ExitCode, Problem, did_you_mean, errors_only
 from .questionnaire import Question, Questionnaire, load_questionnaire, read_text
-from .yamlsource import SyntaxProblem, fast_load, load_with_marks
+from .yamlsource import MAX_YAML_BYTES, SyntaxProblem, fast_load, load_with_marks
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -128,7 +129,7 @@ def questionnaire_ref_of(path: Path) -> str | None:
     """The questionnaire reference a response file gives (None when it gives none or cannot
     be read: checking the file reports why)."""
     try:
-        text = read_text(path)
+        text = read_text(path, limit=MAX_YAML_BYTES)
     except DtassessError:
         return None
     found = REF_LINE.search(text)
@@ -148,7 +149,7 @@ def questionnaire_named_by(files: Sequence[Path]) -> Questionnaire:
     unreadable: list[Problem] = []
     for path in files:
         try:
-            text = read_text(path)
+            text = read_text(path, limit=MAX_YAML_BYTES)
         except DtassessError as exc:
             unreadable.extend(exc.problems)
             continue
@@ -161,9 +162,7 @@ def questionnaire_named_by(files: Sequence[Path]) -> Questionnaire:
         try:
             data = fast_load(text, str(path))
         except SyntaxProblem as exc:
-            unreadable.append(
-                Problem("R001", exc.message, str(path), exc.line, exc.column, snippet=exc.snippet)
-            )
+            unreadable.append(syntax_problem(exc, str(path)))
             continue
         except DtassessError as exc:
             unreadable.extend(exc.problems)
@@ -494,7 +493,8 @@ class _FileChecker:
                 number = float(value.strip())
             except ValueError:
                 number = None
-        if number is None or number != number:
+        # .inf passed a question without max and reached the scores; .nan is no number at all.
+        if number is None or not math.isfinite(number):
             self.add("R006", here, f"question '{question.id}' expects a number, got {value!r}")
             return None
         low = question.min
@@ -584,6 +584,21 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def syntax_problem(exc: SyntaxProblem, source: str) -> Problem:
+    """A response file that does not parse (R001), breaks a limit of YAML files (R001) or gives
+    a key twice (R017)."""
+    code = "R017" if exc.kind == "duplicate" else "R001"
+    return Problem(code, exc.message, source, exc.line, exc.column, snippet=exc.snippet)
+
+
+def read_response_data(path: Path) -> Any:
+    """A response file's data, read with the same bounds as when it is checked."""
+    try:
+        return fast_load(read_text(path, limit=MAX_YAML_BYTES), str(path))
+    except SyntaxProblem as exc:
+        raise DtassessError(syntax_problem(exc, str(path))) from None
+
+
 def check_response_text(
     text: str, source: str, q: Questionnaire
 ) -> tuple[Response | None, list[Problem]]:
@@ -591,9 +606,7 @@ def check_response_text(
     try:
         data = fast_load(text, source)
     except SyntaxProblem as exc:
-        return None, [
-            Problem("R001", exc.message, source, exc.line, exc.column, snippet=exc.snippet)
-        ]
+        return None, [syntax_problem(exc, source)]
     checker = _FileChecker(q, data, source)
     response = checker.run()
     problems = checker.problems(text)
@@ -602,7 +615,7 @@ def check_response_text(
 
 def check_response_file(path: Path, q: Questionnaire) -> tuple[Response | None, list[Problem]]:
     try:
-        text = read_text(path)
+        text = read_text(path, limit=MAX_YAML_BYTES)
     except DtassessError as exc:
         return None, exc.problems
     return check_response_text(text, str(path), q)

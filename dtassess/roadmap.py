@@ -110,9 +110,9 @@ def _level(value: str, q: Questionnaire, source: str, part: str) -> int:
 def load_targets(path: str | Path, q: Questionnaire) -> Targets:
     """A YAML file with a `targets:` block: a level, or a mapping of dimension to level."""
     from .questionnaire import read_text
-    from .yamlsource import SyntaxProblem, fast_load
+    from .yamlsource import MAX_YAML_BYTES, SyntaxProblem, fast_load
 
-    text = read_text(Path(path))
+    text = read_text(Path(path), limit=MAX_YAML_BYTES)
     try:
         data = fast_load(text, str(path))
     except SyntaxProblem as exc:

@@ -286,9 +286,9 @@ def load_survey(q: Questionnaire, path: Path, store: SurveyFile | None = None) -
     errors = [p for p in problems if p.severity == "error"]
     if response is None or errors:
         raise DtassessError(errors or problems)
-    import yaml
+    from .responses import read_response_data
 
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = read_response_data(path) or {}
     survey = Survey(
         q,
         path,

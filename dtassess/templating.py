@@ -48,11 +48,11 @@ def template_dir(path: str | Path | None = None) -> Path:
 def load_brand(folder: Path) -> dict[str, Any]:
     """brand.yaml, checked: colours are #rgb or #rrggbb, the logo is a file in the folder."""
     from .questionnaire import read_text
-    from .yamlsource import SyntaxProblem, load_with_marks
+    from .yamlsource import MAX_YAML_BYTES, SyntaxProblem, load_with_marks
 
     path = folder / "brand.yaml"
     try:
-        marked = load_with_marks(read_text(path), str(path))
+        marked = load_with_marks(read_text(path, limit=MAX_YAML_BYTES), str(path))
     except SyntaxProblem as exc:
         raise DtassessError(
             Problem("F005", exc.message, str(path), exc.line, exc.column, snippet=exc.snippet)

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DtassessError, ExitCode, Problem, did_you_mean
-from .questionnaire import Question, Questionnaire
-from .yamlsource import SyntaxProblem, load_with_marks
+from .questionnaire import Question, Questionnaire, read_text
+from .yamlsource import MAX_YAML_BYTES, SyntaxProblem, load_with_marks
 
 DROPPED = "dropped"
 KEYS = ("from", "to", "questions")
@@ -50,12 +50,7 @@ class Comparison:
 def load_version_map(path: str | Path) -> VersionMap:
     """Read a version map (structure only; `compare` checks it against the questionnaires)."""
     path = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise DtassessError(
-            Problem("F001", f"cannot read version map {path}: {exc}", path)
-        ) from None
+    text = read_text(Path(path), limit=MAX_YAML_BYTES)
     try:
         marked = load_with_marks(text, path)
     except SyntaxProblem as exc:
@@ -75,6 +70,8 @@ def load_version_map(path: str | Path) -> VersionMap:
             ),
             ExitCode.BAD_INPUT,
         )
+    for where, at in marked.duplicate_keys:
+        problems.append(Problem("V001", f"'{where[-1]}' is given twice; keep one", path, *at))
     for key in data:
         if key not in KEYS:
             add((key,), f"unknown key '{key}' (expected {', '.join(KEYS)})", key=True)
