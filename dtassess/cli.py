@@ -978,20 +978,22 @@ def report(
         check_cjk_font(language)
     roadmaps = build_roadmaps(result, loaded, _targets(q, target, targets_file), min_group_size)
     withheld = small_groups(result, min_group_size)
-    _withhold(withheld, min_group_size, len(roadmaps))
-    if len(roadmaps) + len(withheld) == 1:  # a folder for several organizations, withheld or not
-        paths = [output]
-    else:
-        _stdout_takes(output, many=f"the responses name {len(roadmaps)} organizations")
+    organizations = len(roadmaps) + len(withheld)
+    if organizations > 1:  # a folder for several organizations, withheld or not
+        _stdout_takes(output, many=f"the responses name {organizations} organizations")
         if output.exists() and not output.is_dir():
             raise DtassessError(
                 Problem(
                     "F003",
-                    f"{output} is a file, but the responses name {len(roadmaps)} "
+                    f"{output} is a file, but the responses name {organizations} "
                     "organizations: give a folder",
                     str(output),
                 )
             )
+    _withhold(withheld, min_group_size, len(roadmaps))
+    if organizations == 1:
+        paths = [output]
+    else:
         from .files import inside
 
         names = report_names(roadmaps, language, output_format.value)
@@ -1077,12 +1079,14 @@ def _annual_report(responses: list[Path], exports: Any, options: dict[str, Any])
         uncertainty=uncertainty,
     )
     small = small_organizations(loaded, older, options["min_group_size"])
-    _withhold(small, options["min_group_size"], len(models))
     output = options["output"]
-    if len(models) + len(small) == 1:
+    organizations = len(models) + len(small)
+    if organizations > 1:
+        _stdout_takes(output, many=f"the responses name {organizations} organizations")
+    _withhold(small, options["min_group_size"], len(models))
+    if organizations == 1:
         paths = [output]
     else:
-        _stdout_takes(output, many=f"the responses name {len(models)} organizations")
         keys = [(m["organization"]["id"], m["latest"], language) for m in models]
         stems = [f"{org}-annual-{latest}-{lang}" for org, latest, lang in keys]
         names = safe_names(stems, f".{options['fmt']}", keys=keys)
