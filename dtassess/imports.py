@@ -25,11 +25,11 @@ import numpy as np
 import pandas as pd
 
 from .conditions import NA
-from .errors import DtassessError, ExitCode, Problem
+from .errors import DtassessError, ExitCode, Problem, shorten
 from .mapping import Mapping, Target
 from .questionnaire import Option, Question, Questionnaire, localize
 from .responses import Response, ResponseSet, check_answer_coded, concat_sets
-from .tables import Table, empty, read_table
+from .tables import CELL_CHARS, Table, column_letter, empty, read_table
 
 # The fixed columns the services add; not questions (序号, 编号 and ID give the respondent id).
 # E-mail addresses are personal data that scores do not need: they are never imported.
@@ -120,6 +120,8 @@ class ColumnMap:
     meta: dict[str, int] = field(default_factory=dict)  # field -> 0-based column
     # Further columns for a field, used where the first one's cell is empty (姓名, then 序号).
     spare: dict[str, list[int]] = field(default_factory=dict)
+    # Columns without a header: their filled cells are reported (I012), never imported.
+    headerless: list[int] = field(default_factory=list)
 
 
 def question_index(q: Questionnaire) -> dict[str, Question]:
@@ -221,7 +223,22 @@ def match_columns(
             found.options.setdefault(x.id, []).append((col, opt))
 
     for col, name in enumerate(table.header):
+        if col in table.unreadable:
+            problems.append(
+                Problem(
+                    "I014",
+                    f"{table.column(col)} holds {table.unreadable[col]}, which dtassess cannot "
+                    "read as answers (text, numbers, true/false and dates are read); it is not "
+                    "imported: write it as text",
+                    table.path,
+                    1,
+                    col + 1,
+                    severity="warning",
+                )
+            )
+            continue
         if not name:
+            found.headerless.append(col)
             continue
         target: Target | None = mapping.target(name) if mapping is not None else None
         if target is not None:
@@ -316,7 +333,10 @@ def cell_value(question: Question, raw: Any, mapping: Mapping | None = None) -> 
         return str(raw).strip()
     if kind == "number":
         if isinstance(raw, int | float | np.integer | np.floating):
-            return float(raw)
+            try:
+                return float(raw)
+            except OverflowError:  # an integer of 400 digits: refused as a number is
+                return float("inf")
         return text.removesuffix("%").strip().replace(",", "")
     numbers = mapping is not None and mapping.option_numbers
 
@@ -393,6 +413,7 @@ class ImportResult:
     rejected_cells: int = 0
     unknown_columns: int = 0
     skipped_rows: int = 0
+    headerless_columns: int = 0  # columns without a header that hold values (I012)
 
 
 class _Reporter:
@@ -408,6 +429,7 @@ class _Reporter:
     def cells(self, col: int, rows: np.ndarray, code: str, message: str) -> None:
         """Report the cells at positions `rows` (0-based, in the frame) of column `col`."""
         self.stats.rejected_cells += len(rows)
+        self.stats.headerless_columns += code == "I012"
         if len(rows):
             self.found.setdefault(col, []).append((rows, code, message))
 
@@ -415,6 +437,11 @@ class _Reporter:
         table = self.table
         problems = []
         for col, parts in self.found.items():
+            if parts[0][1] == "I012":
+                line = int(table.rows[parts[0][0][0]])
+                count = len(parts[0][0])
+                problems.append(headerless_column(table, col, count, line))
+                continue
             rows = np.concatenate([part[0] for part in parts])
             which = np.repeat(np.arange(len(parts)), [len(part[0]) for part in parts])
             order = np.argsort(rows, kind="stable")
@@ -451,10 +478,18 @@ class _Reporter:
         return problems
 
 
+def _quoted(raw: Any) -> str:
+    """A cell as a message quotes it: text in quotes, cut to a readable length, control
+    characters escaped (a cell can be 100,000 characters, or forge a line of its own)."""
+    if isinstance(raw, str):
+        return f"'{shorten(raw.strip())}'"
+    return shorten(repr(raw))
+
+
 def _rejection(q: Questionnaire, question: Question, raw: Any, reason: str) -> str:
-    shown = raw.strip() if isinstance(raw, str) else raw
     return (
-        f"question '{question.id}': {shown!r} is not accepted ({reason}); expected "
+        f"question '{question.id}': {_quoted(raw)} is not accepted ({shorten(reason, 200)}); "
+        "expected "
         f"{_expected(question, q.locales[0])}"
         + (", or N/A" if question.allow_na else "")
         + "; left unanswered"
@@ -504,6 +539,9 @@ def _code_question(
     bad: list[tuple[int, str, str]] = []
     position: dict[Any, int] = {}
     for k, raw in enumerate(raws):
+        if isinstance(raw, str) and len(raw) > CELL_CHARS:
+            bad.append((k, "I013", _too_long(question, raw)))
+            continue
         canonical = None if plain is None else plain[k]
         if canonical is None:
             value = cell_value(question, raw, mapping)
@@ -524,6 +562,13 @@ def _code_question(
             reporter.cells(col, np.flatnonzero(codes == k), code, message)
     # codes as small as the Categorical keeps them: a million cells in 1 MB, not 8
     return _Answers(table.recode(col, remap.astype(_code_type(len(canon)))), canon)
+
+
+def _too_long(question: Question, raw: str) -> str:
+    return (
+        f"question '{question.id}': the cell holds {len(raw):,} characters "
+        f"({_quoted(raw)}); cells of up to {CELL_CHARS:,} are read; left unanswered"
+    )
 
 
 PLAIN_NUMBER = r"^[0-9]{1,15}(\.[0-9]{1,15})?$"
@@ -586,12 +631,11 @@ def _code_options(
             except ValueError:
                 state[k] = 3
                 rows = np.flatnonzero(codes == k)
-                shown = raw.strip() if isinstance(raw, str) else raw
                 reporter.cells(
                     col,
                     rows,
                     "I004",
-                    f"question '{question.id}', option '{option.value}': {shown!r} is neither "
+                    f"question '{question.id}', option '{option.value}': {_quoted(raw)} is neither "
                     "chosen (1, √, the option's label) nor not chosen (0, empty); left "
                     "unanswered",
                 )
@@ -702,7 +746,9 @@ def read_answers(
         if col is not None:
             table.read_plain(col)  # ids: about as many distinct values as rows
     reporter = _Reporter(table, stats)
-    stats.unknown_columns += sum(p.code == "I002" for p in found)
+    stats.unknown_columns += sum(p.code in ("I002", "I014") for p in found)
+    found += table.problems  # cells the reader could not read (I013)
+    stats.rejected_cells += len(table.problems)
     require_organization(table, columns, org, org_name)
     stats.rows += len(table)
     answers = coded_answers(q, table, columns, mapping, reporter)
@@ -759,6 +805,9 @@ def coded_answers(
     (`_Reporter.cells`) and are left unanswered."""
     coded: dict[str, _Answers] = {}
     places: dict[str, int] = {}
+    for col in columns.headerless:
+        _headerless_cells(table, col, reporter)
+        table.release(col)
     for col, question in columns.questions.items():
         coded[question.id] = _code_question(q, question, table, col, mapping, reporter)
         places[question.id] = col
@@ -774,6 +823,31 @@ def coded_answers(
     )
     _drop_hidden(q, answers, coded, places, reporter)
     return answers
+
+
+def _headerless_cells(table: Table, col: int, reporter: Any) -> None:
+    """The filled cells of a column without a header, to the reporter (I012, one line per
+    column): answers that no header names are never dropped silently."""
+    codes, values = table.distinct(col)
+    filled = np.array([not empty(v) for v in values] + [False], dtype=bool)
+    rows = np.flatnonzero(filled[codes])
+    if len(rows):
+        reporter.cells(col, rows, "I012", "")
+
+
+def headerless_column(table: Table, col: int, count: int, line: int) -> Problem:
+    """The warning for a column without a header that holds `count` values from row `line`."""
+    name = f"column {column_letter(col + 1)}" if table.spreadsheet else f"column {col + 1}"
+    return Problem(
+        "I012",
+        f"{name} has no header but holds {count} value(s) from row {line} on; they are not "
+        "imported (a blank header cell, or a header cell merged across several columns): "
+        "give the column a header that names its question or field",
+        table.path,
+        line,
+        col + 1,
+        severity="warning",
+    )
 
 
 def meta_fields(
@@ -1093,7 +1167,8 @@ def load_inputs(
     from .tables import is_export
 
     options = options or ExportOptions()
-    exports = [Path(p) for p in paths if is_export(p) and Path(p).is_file()]
+    # An export that is not a regular file (a FIFO, a device) is refused by the export reader
+    exports = [Path(p) for p in paths if is_export(p) and not Path(p).is_dir()]
     files = [p for p in paths if Path(p) not in exports]
     sets: list[ResponseSet] = []
     q = questionnaire

@@ -7,6 +7,7 @@ message can say `path:line:column` without slowing down the thousands of files t
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -487,13 +488,15 @@ class _FileChecker:
     def number(self, question: Question, value: Any, here: tuple) -> float | None:
         number: float | None = None
         if isinstance(value, int | float) and not isinstance(value, bool):
-            number = float(value)
+            big = isinstance(value, int) and value.bit_length() > 1023  # float() would overflow
+            number = None if big else float(value)
         elif isinstance(value, str):
             try:
                 number = float(value.strip())
             except ValueError:
                 number = None
-        if number is None or number != number:
+        # infinity and NaN are no amounts (a cell of 400 nines reads as infinity)
+        if number is None or not math.isfinite(number):
             self.add("R006", here, f"question '{question.id}' expects a number, got {value!r}")
             return None
         low = question.min
