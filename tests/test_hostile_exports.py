@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dtassess import tables
+from dtassess.distributed.plan import plan_partitions, sources_of
 from dtassess.errors import DtassessError
 from dtassess.imports import read_exports
 from dtassess.questionnaire import load_questionnaire
@@ -302,6 +303,17 @@ def test_short_rows_under_a_wide_header_do_not_make_a_huge_table(tmp_path, monke
     result = cli("import", path, "-q", MINI, "-o", tmp_path / "out")
     assert result.exit_code == 2
     assert f"{path}: {path} spans 3,000 rows by 2,002 columns" in result.stderr
+
+
+# --------------------------------------------------------------------------- the Dask engine
+
+
+def test_the_dask_engine_refuses_what_is_not_a_regular_file(tmp_path):
+    for build in (fifo("answers.csv"), fifo("answers.parquet"), device_link):
+        found = plan_partitions(sources_of([build(tmp_path)]), 2)
+        assert [p.code for p in found] == ["F007"], found
+        for p in tmp_path.iterdir():
+            p.unlink()
 
 
 # --------------------------------------------------------------------------- property tests
