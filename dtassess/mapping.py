@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DtassessError, ExitCode, Problem
-from .questionnaire import Option, Question, Questionnaire
+from .questionnaire import Option, Question, Questionnaire, read_text
 from .yamlsource import Marked, SyntaxProblem, load_with_marks
 
 FIELDS = ("organization", "organization_name", "unit", "period", "respondent", "role")
@@ -73,15 +73,8 @@ def load_mapping(path: str | Path, q: Questionnaire) -> Mapping:
     """Read and check a mapping file; raises DtassessError (I011, exit 2) listing every
     problem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DtassessError(Problem("F001", f"mapping file not found: {path}", str(path))) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DtassessError(
-            Problem("F001", f"cannot read mapping file {path}: {exc}", str(path))
-        ) from None
-    return check_mapping_text(text, q, str(path))
+    # a regular file only: a FIFO would block (F007)
+    return check_mapping_text(read_text(path), q, str(path))
 
 
 def check_mapping_text(text: str, q: Questionnaire, path: str = "<mapping>") -> Mapping:

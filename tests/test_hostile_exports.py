@@ -375,3 +375,10 @@ def test_random_bytes_named_xlsx_or_csv_never_crash(tmp_path, data):
         path = tmp_path / name
         path.write_bytes(data)
         _never_internal(cli("score", path, "-q", MINI, "--org", "x"))
+
+
+def test_a_mapping_file_that_is_a_fifo_is_refused(tmp_path):
+    mapping = fifo("map.yaml")(tmp_path)
+    result = cli("score", blank_csv_header(tmp_path), "-q", MINI, "--mapping", mapping)
+    assert result.exit_code == 2
+    assert f"{mapping}: this is a FIFO (named pipe), not a regular file" in result.stderr
