@@ -749,7 +749,10 @@ def read_answers(
     stats.unknown_columns += sum(p.code in ("I002", "I014") for p in found)
     found += table.problems  # cells the reader could not read (I013)
     stats.rejected_cells += len(table.problems)
-    require_organization(table, columns, org, org_name)
+    try:
+        require_organization(table, columns, org, org_name)
+    except DtassessError as exc:  # say why a column that looks like one is not (I014)
+        raise DtassessError([*found, *exc.problems], exc.exit_code) from None
     stats.rows += len(table)
     answers = coded_answers(q, table, columns, mapping, reporter)
     fields, missing, no_organization = meta_fields(

@@ -382,3 +382,13 @@ def test_a_mapping_file_that_is_a_fifo_is_refused(tmp_path):
     result = cli("score", blank_csv_header(tmp_path), "-q", MINI, "--mapping", mapping)
     assert result.exit_code == 2
     assert f"{mapping}: this is a FIFO (named pipe), not a regular file" in result.stderr
+
+
+def test_an_organization_column_of_lists_is_named_when_no_organization_is_found(tmp_path):
+    path = tmp_path / "orgs.parquet"
+    table = {"机构": pa.array([["a"], ["b"]]), "strategy.plan.exists": ["yes", "no"]}
+    pq.write_table(pa.table(table), path)
+    result = cli("score", path, "-q", MINI)
+    assert result.exit_code == 2
+    assert f"{path}:1:1: warning: column '机构' holds nested values" in result.stderr
+    assert "has no organization column" in result.stderr
