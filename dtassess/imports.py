@@ -565,9 +565,13 @@ def _code_question(
 
 
 def _too_long(question: Question, raw: str) -> str:
+    return f"question '{question.id}': " + _too_long_message(raw, "left unanswered")
+
+
+def _too_long_message(raw: str, then: str) -> str:
     return (
-        f"question '{question.id}': the cell holds {len(raw):,} characters "
-        f"({_quoted(raw)}); cells of up to {CELL_CHARS:,} are read; left unanswered"
+        f"the cell holds {len(raw):,} characters ({_quoted(raw)}); cells of up to "
+        f"{CELL_CHARS:,} are read; {then}"
     )
 
 
@@ -664,14 +668,17 @@ def _code_options(
     return _Answers(remap.astype(_code_type(len(canon)))[inverse], canon)
 
 
-def _meta_column(table: Table, col: int | None, out: np.ndarray) -> np.ndarray:
+def _meta_column(
+    table: Table, col: int | None, out: np.ndarray, name: str = "", reporter: Any = None
+) -> np.ndarray:
     """A metadata column as text (None where empty), converted once per distinct value and
-    written into `out`; returns where it is empty (judged per distinct value too)."""
+    written into `out`; returns where it is empty (judged per distinct value too). A cell over
+    CELL_CHARS is taken as empty, and reported (I013) when a `reporter` is given."""
     if col is None:
         out[:] = None
         return np.ones(len(table), dtype=bool)
     strings = table.strings(col)  # read as plain text (ids): converted cell by cell in bulk
-    if strings is not None and len(strings) > 1000:
+    if strings is not None and len(strings) > 1000 and not _has_long(strings):
         import pyarrow.compute as pc
 
         # ASCII: NFKC changes nothing, and Arrow trims the whitespace Python strips
@@ -681,6 +688,17 @@ def _meta_column(table: Table, col: int | None, out: np.ndarray) -> np.ndarray:
             return empty
     codes, raws = table.distinct(col, arrow=True)
     texts, empty = _texts(raws)
+    if isinstance(raws, np.ndarray) or _has_long(raws):
+        long = np.fromiter(
+            (isinstance(t, str) and len(t) > CELL_CHARS for t in texts), bool, len(texts)
+        )
+        if long.any():
+            for k in np.flatnonzero(long):
+                if reporter is not None:
+                    message = f"{name}: " + _too_long_message(texts[k], "taken as empty")
+                    reporter.cells(col, np.flatnonzero(codes == k), "I013", message)
+            texts, empty = texts.copy(), empty | long
+            texts[long] = None
     if (codes < 0).any():  # empty cells: code -1, the None at the end
         texts, empty = np.append(texts, None), np.append(empty, True)
     if len(texts) == len(codes) and (codes == np.arange(len(codes))).all():
@@ -688,6 +706,17 @@ def _meta_column(table: Table, col: int | None, out: np.ndarray) -> np.ndarray:
         return empty
     np.take(texts, codes, out=out)
     return empty[codes]
+
+
+def _has_long(values: Any) -> bool:
+    """Whether an Arrow array of text may hold a cell over CELL_CHARS (its longest in bytes)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return False
+    longest = pc.max(pc.binary_length(values)).as_py()
+    return longest is not None and longest > CELL_CHARS
 
 
 def _texts(values: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -756,7 +785,7 @@ def read_answers(
     stats.rows += len(table)
     answers = coded_answers(q, table, columns, mapping, reporter)
     fields, missing, no_organization = meta_fields(
-        table, columns, META_FIELDS, org, org_name, period
+        table, columns, META_FIELDS, org, org_name, period, reporter
     )
     field = dict(zip(META_FIELDS, fields, strict=True))
     if missing["respondent"].any():
@@ -860,6 +889,7 @@ def meta_fields(
     org: str | None,
     org_name: str | None,
     period: str | None,
+    reporter: Any = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """The metadata fields `names` (which include organization and organization_name) as
     text, None where empty: one block of objects, a row per field (a frame made of its
@@ -869,13 +899,16 @@ def meta_fields(
     n = len(table)
     fields = np.empty((len(names), n), dtype=object)
     field = dict(zip(names, fields, strict=True))
-    missing = {name: _meta_column(table, columns.meta.get(name), field[name]) for name in field}
+    missing = {
+        name: _meta_column(table, columns.meta.get(name), field[name], name, reporter)
+        for name in field
+    }
     for name, spare in columns.spare.items():
         if name not in field:
             continue
         for col in spare:
             more = np.empty(n, dtype=object)
-            more_missing = _meta_column(table, col, more)
+            more_missing = _meta_column(table, col, more, name, reporter)
             np.copyto(field[name], more, where=missing[name])
             missing[name] &= more_missing
     organization, no_organization = field["organization"], missing["organization"]

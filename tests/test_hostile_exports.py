@@ -102,6 +102,12 @@ def long_cell_exact_reader(tmp_path: Path) -> Path:
     return path
 
 
+def long_unit_cell(tmp_path: Path) -> Path:
+    path = tmp_path / "long-unit.csv"
+    path.write_text(f"机构,部门,strategy.plan.exists\na,{'u' * 140_000},yes\n", encoding="utf-8")
+    return path
+
+
 def huge_number_cell(tmp_path: Path) -> Path:
     """A number of 5,000 digits: int() refuses it (over 4,300 digits)."""
 
@@ -160,6 +166,7 @@ CASES = [
     (huge_dimension, "I012", (1048576, 16384), 0, 2),
     (long_cell, "I013", (2, 2), 0, 2),
     (long_cell_exact_reader, "I013", (2, 2), 0, 2),
+    (long_unit_cell, "I013", (2, 2), 0, 2),
     (huge_number_cell, "I013", (2, 3), 0, 2),
     (parquet("list", pa.array([["yes"], ["no"]])), "I014", (1, 2), 0, 2),
     (parquet("struct", pa.array([{"x": 1}, {"x": 2}])), "I014", (1, 2), 0, 2),

@@ -238,7 +238,7 @@ def import_piece(
     log.file, log.table = piece.file, table
     answers = imports.coded_answers(q, table, columns, job.mapping, log)
     block, _, no_organization = imports.meta_fields(
-        table, columns, META_FIELDS, job.org, job.org_name, job.period
+        table, columns, META_FIELDS, job.org, job.org_name, job.period, log
     )
     fields = dict(zip(META_FIELDS, block, strict=True))
     keep = ~no_organization
