@@ -366,7 +366,9 @@ def _read_xlsx(path: Path) -> Table:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         _check_zip(path, archive)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+    except DtassessError:
+        raise
+    except Exception as exc:  # BadZipFile, zlib.error, EOFError, struct.error ... of a bad zip
         raise _not_xlsx(path, str(exc)) from None
     try:
         import openpyxl
@@ -445,8 +447,12 @@ def _sheet_table(path: Path, book: Any, sheet: Any) -> Table:
     """A worksheet's rows as a Table, parsed with openpyxl's own row parser but without its
     padding to the declared dimension; a cell that cannot be read (a number of 5,000 digits)
     is reported (I013) and left empty."""
+    try:
+        source = sheet._get_source()
+    except Exception as exc:  # the workbook names a sheet the zip does not hold
+        raise _not_xlsx(path, str(exc)) from None
     parser = _cell_parser()(
-        sheet._get_source(),
+        source,
         sheet._shared_strings,
         data_only=True,
         epoch=book.epoch,

@@ -399,3 +399,21 @@ def test_an_organization_column_of_lists_is_named_when_no_organization_is_found(
     assert result.exit_code == 2
     assert f"{path}:1:1: warning: column '机构' holds nested values" in result.stderr
     assert "has no organization column" in result.stderr
+
+
+WORKBOOK = _workbook(ROWS)
+
+
+@PROPERTY
+@given(
+    flips=st.lists(
+        st.tuples(st.integers(0, len(WORKBOOK) - 1), st.integers(0, 255)), min_size=1, max_size=8
+    )
+)
+def test_damaged_workbooks_never_crash(tmp_path, flips):
+    data = bytearray(WORKBOOK)
+    for at, byte in flips:
+        data[at] = byte
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(bytes(data))
+    _never_internal(cli("score", path, "-q", MINI, "--org", "x"))
