@@ -238,7 +238,8 @@ def match_columns(
             )
             continue
         if not name:
-            found.headerless.append(col)
+            if col not in table.blank:  # a blank column holds nothing to lose
+                found.headerless.append(col)
             continue
         target: Target | None = mapping.target(name) if mapping is not None else None
         if target is not None:

@@ -69,6 +69,8 @@ class Table:
     problems: list[Problem] = field(default_factory=list, repr=False, compare=False)
     # 0-based column -> why it cannot be imported (a Parquet column of lists, structs, bytes)
     unreadable: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
+    # 0-based columns known to hold no value at all (a workbook's columns left of a far cell)
+    blank: set[int] = field(default_factory=set, repr=False, compare=False)
     # per column, made once: a NumPy column's codes and values, an Arrow column's dictionary
     _coded: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -267,9 +269,11 @@ def _open_regular(path: Path) -> Any:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
-    except OSError:
+    except OSError as exc:
         require_regular_file(path)  # the message for what it is
-        raise
+        raise DtassessError(
+            Problem("F001", f"cannot read {path}: {exc.strerror}", str(path))
+        ) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         require_regular_file(path)
@@ -459,14 +463,14 @@ def _sheet_table(path: Path, book: Any, sheet: Any) -> Table:
         date_formats=book._date_formats,
         timedelta_formats=book._timedelta_formats,
     )
-    records: list[tuple[int, list[tuple[int, Any]]]] = []
+    sparse = _SparseRows()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # dates out of range: openpyxl warns, gives #VALUE!
             for row, cells in parser.parse():
                 found = [(c["column"], c["value"]) for c in cells if not empty(c["value"])]
                 if found:
-                    records.append((row, found))
+                    sparse.add(row, found)
     except DtassessError:
         raise
     except Exception as exc:  # a broken row: XML, a cell reference that does not parse
@@ -481,7 +485,7 @@ def _sheet_table(path: Path, book: Any, sheet: Any) -> Table:
         ) from None
     finally:
         parser.source.close()
-    table = sparse_table(str(path), records)
+    table = sparse.table(str(path))
     table.problems = [
         Problem(
             "I013",
@@ -518,40 +522,55 @@ def _cell_parser() -> type:
     return CellParser
 
 
-def sparse_table(path: str, records: list[tuple[int, list[tuple[int, Any]]]]) -> Table:
-    """A table from the filled cells of each row, (row number, [(1-based column, value)]), in
-    row order: the first row is the header; a column with no value is one shared empty
-    array."""
-    if not records:
-        raise DtassessError(Problem("I001", f"{path} is empty: no header row", path))
-    (_, header_cells), *body = records
-    n = len(body)
-    width = max(col for _, cells in records for col, _ in cells)
-    values: dict[int, tuple[list[int], list[Any]]] = {}
-    for position, (_, cells) in enumerate(body):
+class _SparseRows:
+    """A sheet's filled cells gathered row by row, per column (positions and values), as the
+    rows are parsed: nothing of a row's width is held, and no list of rows either."""
+
+    def __init__(self) -> None:
+        self.header: list[tuple[int, Any]] | None = None
+        self.rows: list[int] = []
+        self.values: dict[int, tuple[list[int], list[Any]]] = {}
+        self.present = 0
+        self.width = 0
+
+    def add(self, row: int, cells: list[tuple[int, Any]]) -> None:
+        """One row's filled cells, (1-based column, value); the first row is the header."""
+        self.present += len(cells)
+        self.width = max(self.width, max(col for col, _ in cells))
+        if self.header is None:
+            self.header = cells
+            return
+        position = len(self.rows)
+        self.rows.append(row)
         for col, value in cells:
-            at = values.setdefault(col, ([], []))
+            at = self.values.setdefault(col, ([], []))
             at[0].append(position)
             at[1].append(value)
-    present = sum(len(cells) for _, cells in records)
-    _bound_cells(path, n, len(values), present)
-    header = [""] * width
-    for col, value in header_cells:
-        header[col - 1] = str(value).strip()
-    blank = np.full(n, None, dtype=object)
-    columns: list[Any] = []
-    for col in range(1, width + 1):
-        if col not in values:
-            columns.append(blank)
-            continue
-        column = np.full(n, None, dtype=object)
-        positions, cells = values.pop(col)
-        filled = np.empty(len(cells), dtype=object)
-        filled[:] = cells
-        column[positions] = filled
-        columns.append(column)
-    rows = np.array([row for row, _ in body], dtype=np.int64)
-    return Table(path, header, columns, rows)
+
+    def table(self, path: str) -> Table:
+        """The table: a column with no value is one shared empty array."""
+        if self.header is None:
+            raise DtassessError(Problem("I001", f"{path} is empty: no header row", path))
+        n, values = len(self.rows), self.values
+        _bound_cells(path, n, len(values), self.present)
+        header = [""] * self.width
+        for col, value in self.header:
+            header[col - 1] = str(value).strip()
+        blank = np.full(n, None, dtype=object)
+        columns: list[Any] = []
+        nothing: set[int] = set()
+        for col in range(1, self.width + 1):
+            if col not in values:
+                columns.append(blank)
+                nothing.add(col - 1)
+                continue
+            column = np.full(n, None, dtype=object)
+            positions, cells = values.pop(col)
+            filled = np.empty(len(cells), dtype=object)
+            filled[:] = cells
+            column[positions] = filled
+            columns.append(column)
+        return Table(path, header, columns, np.array(self.rows, dtype=np.int64), blank=nothing)
 
 
 def _bound_cells(path: str, rows: int, width: int, present: int) -> None:
