@@ -1198,14 +1198,17 @@ def load_inputs(
     ResponseSet. Exports do not name their questionnaire: it comes from `questionnaire` or
     from the response files given with them. Raises DtassessError on errors; warnings are
     in `.problems`."""
+    from .files import require_regular_file
     from .mapping import load_mapping
     from .questionnaire import load_questionnaire
     from .responses import load_responses
     from .tables import is_export
 
     options = options or ExportOptions()
-    # An export that is not a regular file (a FIFO, a device) is refused by the export reader
-    exports = [Path(p) for p in paths if is_export(p) and not Path(p).is_dir()]
+    # An export that is not a regular file (a FIFO, a device) is refused before anything is read
+    exports = [Path(p) for p in paths if is_export(p) and Path(p).exists() and not Path(p).is_dir()]
+    for export in exports:
+        require_regular_file(export)
     files = [p for p in paths if Path(p) not in exports]
     sets: list[ResponseSet] = []
     q = questionnaire

@@ -417,3 +417,10 @@ def test_damaged_workbooks_never_crash(tmp_path, flips):
     path = tmp_path / "damaged.xlsx"
     path.write_bytes(bytes(data))
     _never_internal(cli("score", path, "-q", MINI, "--org", "x"))
+
+
+def test_a_fifo_export_is_refused_before_the_questionnaire_is_asked_for(tmp_path):
+    path = fifo("answers.xlsx")(tmp_path)
+    result = cli("score", path)
+    assert result.exit_code == 2
+    assert f"{path}: this is a FIFO (named pipe), not a regular file" in result.stderr
