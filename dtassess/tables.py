@@ -165,10 +165,10 @@ class Table:
         """Where a cell is, in the words of the program that shows it."""
         if self.spreadsheet:
             return f"cell {column_letter(col + 1)}{row}"
-        return f"row {row}, column '{self.header[col]}'"
+        return f"row {row}, column '{shorten(self.header[col])}'"
 
     def column(self, col: int) -> str:
-        name = self.header[col]
+        name = shorten(self.header[col])  # a header can be a paragraph, or forge a line
         if self.spreadsheet:
             return f"column {column_letter(col + 1)} ('{name}')"
         return f"column '{name}'"

@@ -424,3 +424,13 @@ def test_a_fifo_export_is_refused_before_the_questionnaire_is_asked_for(tmp_path
     result = cli("score", path)
     assert result.exit_code == 2
     assert f"{path}: this is a FIFO (named pipe), not a regular file" in result.stderr
+
+
+def test_a_quoted_header_is_cut_and_its_control_characters_escaped(tmp_path):
+    path = tmp_path / "header.csv"
+    header = "x" * 3000 + "\rforged: line"
+    path.write_text(f'机构,"{header}"\na,1\n', encoding="utf-8")
+    result = cli("import", path, "-q", MINI, "-o", tmp_path / "out")
+    line = next(x for x in result.stderr.splitlines() if "header.csv:1:2" in x)
+    assert len(line) < 400 and "…" in line
+    assert "forged" not in result.stderr
