@@ -1281,6 +1281,8 @@ def import_(
         f"file(s) written to {output}, {stats.rejected_cells} cell(s) rejected, "
         f"{stats.unknown_columns} unknown column(s)"
     )
+    if stats.headerless_columns:
+        summary += f", {stats.headerless_columns} column(s) without a header not imported"
     if stats.skipped_rows:
         summary += f", {stats.skipped_rows} row(s) without an organization skipped"
     _stderr().print(summary, style="yellow" if problems else "green", markup=False)

@@ -27,11 +27,11 @@ import pandas as pd
 import yaml
 
 from .conditions import NA
-from .errors import DtassessError, ExitCode, Problem
+from .errors import DtassessError, ExitCode, Problem, shorten
 from .mapping import Mapping, Target
 from .questionnaire import Option, Question, Questionnaire, localize
 from .responses import Response, ResponseSet, check_answer_coded, concat_sets
-from .tables import Table, empty, read_table
+from .tables import CELL_CHARS, Table, column_letter, empty, read_table
 
 # The fixed columns the services add; not questions (序号, 编号 and ID give the respondent id).
 # E-mail addresses are personal data that scores do not need: they are never imported.
@@ -122,6 +122,8 @@ class ColumnMap:
     meta: dict[str, int] = field(default_factory=dict)  # field -> 0-based column
     # Further columns for a field, used where the first one's cell is empty (姓名, then 序号).
     spare: dict[str, list[int]] = field(default_factory=dict)
+    # Columns without a header: their filled cells are reported (I012), never imported.
+    headerless: list[int] = field(default_factory=list)
 
 
 def question_index(q: Questionnaire) -> dict[str, Question]:
@@ -223,7 +225,23 @@ def match_columns(
             found.options.setdefault(x.id, []).append((col, opt))
 
     for col, name in enumerate(table.header):
+        if col in table.unreadable:
+            problems.append(
+                Problem(
+                    "I014",
+                    f"{table.column(col)} holds {table.unreadable[col]}, which dtassess cannot "
+                    "read as answers (text, numbers, true/false and dates are read); it is not "
+                    "imported: write it as text",
+                    table.path,
+                    1,
+                    col + 1,
+                    severity="warning",
+                )
+            )
+            continue
         if not name:
+            if col not in table.blank:  # a blank column holds nothing to lose
+                found.headerless.append(col)
             continue
         target: Target | None = mapping.target(name) if mapping is not None else None
         if target is not None:
@@ -318,7 +336,10 @@ def cell_value(question: Question, raw: Any, mapping: Mapping | None = None) -> 
         return str(raw).strip()
     if kind == "number":
         if isinstance(raw, int | float | np.integer | np.floating):
-            return float(raw)
+            try:
+                return float(raw)
+            except OverflowError:  # an integer of 400 digits: refused as a number is
+                return float("inf")
         return text.removesuffix("%").strip().replace(",", "")
     numbers = mapping is not None and mapping.option_numbers
 
@@ -395,6 +416,7 @@ class ImportResult:
     rejected_cells: int = 0
     unknown_columns: int = 0
     skipped_rows: int = 0
+    headerless_columns: int = 0  # columns without a header that hold values (I012)
 
 
 class _Reporter:
@@ -410,6 +432,7 @@ class _Reporter:
     def cells(self, col: int, rows: np.ndarray, code: str, message: str) -> None:
         """Report the cells at positions `rows` (0-based, in the frame) of column `col`."""
         self.stats.rejected_cells += len(rows)
+        self.stats.headerless_columns += code == "I012"
         if len(rows):
             self.found.setdefault(col, []).append((rows, code, message))
 
@@ -417,6 +440,11 @@ class _Reporter:
         table = self.table
         problems = []
         for col, parts in self.found.items():
+            if parts[0][1] == "I012":
+                line = int(table.rows[parts[0][0][0]])
+                count = len(parts[0][0])
+                problems.append(headerless_column(table, col, count, line))
+                continue
             rows = np.concatenate([part[0] for part in parts])
             which = np.repeat(np.arange(len(parts)), [len(part[0]) for part in parts])
             order = np.argsort(rows, kind="stable")
@@ -453,10 +481,18 @@ class _Reporter:
         return problems
 
 
+def _quoted(raw: Any) -> str:
+    """A cell as a message quotes it: text in quotes, cut to a readable length, control
+    characters escaped (a cell can be 100,000 characters, or forge a line of its own)."""
+    if isinstance(raw, str):
+        return f"'{shorten(raw.strip())}'"
+    return shorten(repr(raw))
+
+
 def _rejection(q: Questionnaire, question: Question, raw: Any, reason: str) -> str:
-    shown = raw.strip() if isinstance(raw, str) else raw
     return (
-        f"question '{question.id}': {shown!r} is not accepted ({reason}); expected "
+        f"question '{question.id}': {_quoted(raw)} is not accepted ({shorten(reason, 200)}); "
+        "expected "
         f"{_expected(question, q.locales[0])}"
         + (", or N/A" if question.allow_na else "")
         + "; left unanswered"
@@ -506,6 +542,9 @@ def _code_question(
     bad: list[tuple[int, str, str]] = []
     position: dict[Any, int] = {}
     for k, raw in enumerate(raws):
+        if isinstance(raw, str) and len(raw) > CELL_CHARS:
+            bad.append((k, "I013", _too_long(question, raw)))
+            continue
         canonical = None if plain is None else plain[k]
         if canonical is None:
             value = cell_value(question, raw, mapping)
@@ -526,6 +565,17 @@ def _code_question(
             reporter.cells(col, np.flatnonzero(codes == k), code, message)
     # codes as small as the Categorical keeps them: a million cells in 1 MB, not 8
     return _Answers(table.recode(col, remap.astype(_code_type(len(canon)))), canon)
+
+
+def _too_long(question: Question, raw: str) -> str:
+    return f"question '{question.id}': " + _too_long_message(raw, "left unanswered")
+
+
+def _too_long_message(raw: str, then: str) -> str:
+    return (
+        f"the cell holds {len(raw):,} characters ({_quoted(raw)}); cells of up to "
+        f"{CELL_CHARS:,} are read; {then}"
+    )
 
 
 PLAIN_NUMBER = r"^[0-9]{1,15}(\.[0-9]{1,15})?$"
@@ -588,12 +638,11 @@ def _code_options(
             except ValueError:
                 state[k] = 3
                 rows = np.flatnonzero(codes == k)
-                shown = raw.strip() if isinstance(raw, str) else raw
                 reporter.cells(
                     col,
                     rows,
                     "I004",
-                    f"question '{question.id}', option '{option.value}': {shown!r} is neither "
+                    f"question '{question.id}', option '{option.value}': {_quoted(raw)} is neither "
                     "chosen (1, √, the option's label) nor not chosen (0, empty); left "
                     "unanswered",
                 )
@@ -622,14 +671,17 @@ def _code_options(
     return _Answers(remap.astype(_code_type(len(canon)))[inverse], canon)
 
 
-def _meta_column(table: Table, col: int | None, out: np.ndarray) -> np.ndarray:
+def _meta_column(
+    table: Table, col: int | None, out: np.ndarray, name: str = "", reporter: Any = None
+) -> np.ndarray:
     """A metadata column as text (None where empty), converted once per distinct value and
-    written into `out`; returns where it is empty (judged per distinct value too)."""
+    written into `out`; returns where it is empty (judged per distinct value too). A cell over
+    CELL_CHARS is taken as empty, and reported (I013) when a `reporter` is given."""
     if col is None:
         out[:] = None
         return np.ones(len(table), dtype=bool)
     strings = table.strings(col)  # read as plain text (ids): converted cell by cell in bulk
-    if strings is not None and len(strings) > 1000:
+    if strings is not None and len(strings) > 1000 and not _has_long(strings):
         import pyarrow.compute as pc
 
         # ASCII: NFKC changes nothing, and Arrow trims the whitespace Python strips
@@ -639,6 +691,17 @@ def _meta_column(table: Table, col: int | None, out: np.ndarray) -> np.ndarray:
             return empty
     codes, raws = table.distinct(col, arrow=True)
     texts, empty = _texts(raws)
+    if isinstance(raws, np.ndarray) or _has_long(raws):
+        long = np.fromiter(
+            (isinstance(t, str) and len(t) > CELL_CHARS for t in texts), bool, len(texts)
+        )
+        if long.any():
+            for k in np.flatnonzero(long):
+                if reporter is not None:
+                    message = f"{name}: " + _too_long_message(texts[k], "taken as empty")
+                    reporter.cells(col, np.flatnonzero(codes == k), "I013", message)
+            texts, empty = texts.copy(), empty | long
+            texts[long] = None
     if (codes < 0).any():  # empty cells: code -1, the None at the end
         texts, empty = np.append(texts, None), np.append(empty, True)
     if len(texts) == len(codes) and (codes == np.arange(len(codes))).all():
@@ -646,6 +709,17 @@ def _meta_column(table: Table, col: int | None, out: np.ndarray) -> np.ndarray:
         return empty
     np.take(texts, codes, out=out)
     return empty[codes]
+
+
+def _has_long(values: Any) -> bool:
+    """Whether an Arrow array of text may hold a cell over CELL_CHARS (its longest in bytes)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return False
+    longest = pc.max(pc.binary_length(values)).as_py()
+    return longest is not None and longest > CELL_CHARS
 
 
 def _texts(values: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -704,12 +778,17 @@ def read_answers(
         if col is not None:
             table.read_plain(col)  # ids: about as many distinct values as rows
     reporter = _Reporter(table, stats)
-    stats.unknown_columns += sum(p.code == "I002" for p in found)
-    require_organization(table, columns, org, org_name)
+    stats.unknown_columns += sum(p.code in ("I002", "I014") for p in found)
+    found += table.problems  # cells the reader could not read (I013)
+    stats.rejected_cells += len(table.problems)
+    try:
+        require_organization(table, columns, org, org_name)
+    except DtassessError as exc:  # say why a column that looks like one is not (I014)
+        raise DtassessError([*found, *exc.problems], exc.exit_code) from None
     stats.rows += len(table)
     answers = coded_answers(q, table, columns, mapping, reporter)
     fields, missing, no_organization = meta_fields(
-        table, columns, META_FIELDS, org, org_name, period
+        table, columns, META_FIELDS, org, org_name, period, reporter
     )
     field = dict(zip(META_FIELDS, fields, strict=True))
     if missing["respondent"].any():
@@ -761,6 +840,9 @@ def coded_answers(
     (`_Reporter.cells`) and are left unanswered."""
     coded: dict[str, _Answers] = {}
     places: dict[str, int] = {}
+    for col in columns.headerless:
+        _headerless_cells(table, col, reporter)
+        table.release(col)
     for col, question in columns.questions.items():
         coded[question.id] = _code_question(q, question, table, col, mapping, reporter)
         places[question.id] = col
@@ -778,6 +860,31 @@ def coded_answers(
     return answers
 
 
+def _headerless_cells(table: Table, col: int, reporter: Any) -> None:
+    """The filled cells of a column without a header, to the reporter (I012, one line per
+    column): answers that no header names are never dropped silently."""
+    codes, values = table.distinct(col)
+    filled = np.array([not empty(v) for v in values] + [False], dtype=bool)
+    rows = np.flatnonzero(filled[codes])
+    if len(rows):
+        reporter.cells(col, rows, "I012", "")
+
+
+def headerless_column(table: Table, col: int, count: int, line: int) -> Problem:
+    """The warning for a column without a header that holds `count` values from row `line`."""
+    name = f"column {column_letter(col + 1)}" if table.spreadsheet else f"column {col + 1}"
+    return Problem(
+        "I012",
+        f"{name} has no header but holds {count} value(s) from row {line} on; they are not "
+        "imported (a blank header cell, or a header cell merged across several columns): "
+        "give the column a header that names its question or field",
+        table.path,
+        line,
+        col + 1,
+        severity="warning",
+    )
+
+
 def meta_fields(
     table: Table,
     columns: ColumnMap,
@@ -785,6 +892,7 @@ def meta_fields(
     org: str | None,
     org_name: str | None,
     period: str | None,
+    reporter: Any = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """The metadata fields `names` (which include organization and organization_name) as
     text, None where empty: one block of objects, a row per field (a frame made of its
@@ -794,13 +902,16 @@ def meta_fields(
     n = len(table)
     fields = np.empty((len(names), n), dtype=object)
     field = dict(zip(names, fields, strict=True))
-    missing = {name: _meta_column(table, columns.meta.get(name), field[name]) for name in field}
+    missing = {
+        name: _meta_column(table, columns.meta.get(name), field[name], name, reporter)
+        for name in field
+    }
     for name, spare in columns.spare.items():
         if name not in field:
             continue
         for col in spare:
             more = np.empty(n, dtype=object)
-            more_missing = _meta_column(table, col, more)
+            more_missing = _meta_column(table, col, more, name, reporter)
             np.copyto(field[name], more, where=missing[name])
             missing[name] &= more_missing
     organization, no_organization = field["organization"], missing["organization"]
@@ -1124,13 +1235,17 @@ def load_inputs(
     from the response files given with them. Raises DtassessError on errors; warnings are
     in `.problems`."""
     from .distinct import distinct_files
+    from .files import require_regular_file
     from .mapping import load_mapping
     from .questionnaire import load_questionnaire
     from .responses import load_responses
     from .tables import is_export
 
     options = options or ExportOptions()
-    exports = [Path(p) for p in paths if is_export(p) and Path(p).is_file()]
+    # An export that is not a regular file (a FIFO, a device) is refused before anything is read
+    exports = [Path(p) for p in paths if is_export(p) and Path(p).exists() and not Path(p).is_dir()]
+    for export in exports:
+        require_regular_file(export)
     files = [p for p in paths if Path(p) not in exports]
     exports, repeated = distinct_files(exports)
     sets: list[ResponseSet] = []

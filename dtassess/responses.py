@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .conditions import NA
-from .errors import DtassessError, ExitCode, Problem, did_you_mean, errors_only
+from .errors import DtassessError, ExitCode, Problem, did_you_mean, errors_only, shorten
 from .questionnaire import Question, Questionnaire, load_questionnaire, read_text
 from .yamlsource import MAX_YAML_BYTES, SyntaxProblem, fast_load, load_with_marks
 
@@ -487,7 +487,8 @@ class _FileChecker:
     def number(self, question: Question, value: Any, here: tuple) -> float | None:
         number: float | None = None
         if isinstance(value, int | float) and not isinstance(value, bool):
-            number = float(value)
+            big = isinstance(value, int) and value.bit_length() > 1023  # float() would overflow
+            number = None if big else float(value)
         elif isinstance(value, str):
             try:
                 number = float(value.strip())
@@ -495,7 +496,9 @@ class _FileChecker:
                 number = None
         # .inf passed a question without max and reached the scores; .nan is no number at all.
         if number is None or not math.isfinite(number):
-            self.add("R006", here, f"question '{question.id}' expects a number, got {value!r}")
+            self.add(
+                "R006", here, f"question '{question.id}' expects a number, got {shorten(repr(value))}"
+            )
             return None
         low = question.min
         if question.bands and (low is None or low < question.bands[0].min):

@@ -15,6 +15,9 @@ import csv
 import io
 import mmap
 import os
+import stat
+import warnings
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import DtassessError, Problem
+from .errors import DtassessError, Problem, shorten
+from .files import read_bytes, require_regular_file
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -30,6 +34,20 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 EXPORT_SUFFIXES = CSV_SUFFIXES + XLSX_SUFFIXES + PARQUET_SUFFIXES
 DETECTED_ENCODINGS = ("utf-8", "gb18030")
 BOM = b"\xef\xbb\xbf"
+# Python's csv module refuses a longer field, and no form service writes one: a cell over this
+# many characters is not imported (I013) but reported where it is.
+CELL_CHARS = 131_072
+# A workbook is a zip of XML: bounded before a byte is inflated and while inflating, so that a
+# small file cannot unpack to gigabytes (a zip bomb). 256 MiB of sheet XML is about 150,000
+# respondents of a 45-question form; larger exports are read as CSV or Parquet.
+XLSX_BYTES = 256 << 20  # the .xlsx file itself
+XLSX_INFLATED = 256 << 20  # all its members, unpacked
+XLSX_MEMBERS = 10_000
+# Rows shorter than the header, or a cell far to the right, would make a rectangle of empty
+# cells much larger than the file (a 7.6 KB workbook can place one cell at XFD1048576): the
+# table may hold this many cells, or a few times the cells the file really has.
+CELLS_FLOOR = 20_000_000
+CELLS_PER_VALUE = 8
 
 
 @dataclass
@@ -47,6 +65,12 @@ class Table:
     rows: np.ndarray
     spreadsheet: bool = True  # cells are named like C17; Parquet names columns instead
     reader: _ParquetColumns | None = field(default=None, repr=False, compare=False)
+    # cells the reader could not read (XLSX), reported with the import's other problems
+    problems: list[Problem] = field(default_factory=list, repr=False, compare=False)
+    # 0-based column -> why it cannot be imported (a Parquet column of lists, structs, bytes)
+    unreadable: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
+    # 0-based columns known to hold no value at all (a workbook's columns left of a far cell)
+    blank: set[int] = field(default_factory=set, repr=False, compare=False)
     # per column, made once: a NumPy column's codes and values, an Arrow column's dictionary
     _coded: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -141,10 +165,10 @@ class Table:
         """Where a cell is, in the words of the program that shows it."""
         if self.spreadsheet:
             return f"cell {column_letter(col + 1)}{row}"
-        return f"row {row}, column '{self.header[col]}'"
+        return f"row {row}, column '{shorten(self.header[col])}'"
 
     def column(self, col: int) -> str:
-        name = self.header[col]
+        name = shorten(self.header[col])  # a header can be a paragraph, or forge a line
         if self.spreadsheet:
             return f"column {column_letter(col + 1)} ('{name}')"
         return f"column '{name}'"
@@ -184,8 +208,7 @@ def read_table(path: str | Path, encoding: str | None = None) -> Table:
     """Read an export (CSV, XLSX's first sheet, or Parquet); raises DtassessError (I001)."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if not path.is_file():
-        raise DtassessError(Problem("F001", f"file not found: {path}", str(path)))
+    require_regular_file(path)  # a FIFO or a device would block or never end (F007)
     if suffix in XLSX_SUFFIXES:
         return _read_xlsx(path)
     if suffix in CSV_SUFFIXES:
@@ -234,10 +257,28 @@ def _decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
 def _read_csv(path: Path, encoding: str | None) -> Table:
     # Mapped rather than read: Arrow parses the file where it lies, without a copy of
     # hundreds of megabytes first.
-    with path.open("rb") as handle:
+    with _open_regular(path) as handle:
         empty_file = os.fstat(handle.fileno()).st_size == 0
         raw: Any = b"" if empty_file else mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     return csv_table(path, raw, encoding)[0]
+
+
+def _open_regular(path: Path) -> Any:
+    """The file opened for reading, checked on its descriptor to be a regular file: opened
+    without blocking, so that a FIFO swapped in after `require_regular_file` cannot hang."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        require_regular_file(path)  # the message for what it is
+        raise DtassessError(
+            Problem("F001", f"cannot read {path}: {exc.strerror}", str(path))
+        ) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        require_regular_file(path)
+        raise DtassessError(Problem("F007", "not a regular file", str(path)))
+    return os.fdopen(fd, "rb")
 
 
 def csv_table(path: Path, raw: Any, encoding: str | None) -> tuple[Table, str]:
@@ -257,6 +298,9 @@ def csv_table(path: Path, raw: Any, encoding: str | None) -> tuple[Table, str]:
             return table, enc
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
+    # A cell over CELL_CHARS is reported where it is used (I013), not a csv.Error here; the
+    # file's size bounds it.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     return table_from_records(str(path), records, 1), enc
 
@@ -317,21 +361,232 @@ def _arrow_csv(path: Path, data: Any) -> Table | None:
 
 
 def _read_xlsx(path: Path) -> Table:
+    """The first sheet, row by row as its XML holds them: the dimension a sheet declares is
+    not trusted (a 7.6 KB file can declare 1,048,576 x 16,384 cells), and only cells with a
+    value are kept until the table is made."""
+    data = read_bytes(path, XLSX_BYTES)
+    if not data.startswith(b"PK"):
+        raise _not_xlsx(path, _not_zip_reason(data))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        _check_zip(path, archive)
+    except DtassessError:
+        raise
+    except Exception as exc:  # BadZipFile, zlib.error, EOFError, struct.error ... of a bad zip
+        raise _not_xlsx(path, str(exc)) from None
     try:
         import openpyxl
 
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
-        raise DtassessError(
-            Problem("I001", f"cannot read {path} as an .xlsx workbook: {exc}", str(path))
-        ) from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns of styles it does not know
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except DtassessError:
+        raise
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, XML errors
+        raise _not_xlsx(path, str(exc)) from None
     try:
-        sheet = book.worksheets[0]
-        first_row = sheet.min_row or 1
-        records = [list(row) for row in sheet.iter_rows(values_only=True)]
+        if not book.worksheets:
+            raise _not_xlsx(path, "it has no worksheet")
+        return _sheet_table(path, book, book.worksheets[0])
     finally:
         book.close()
-    return table_from_records(str(path), records, first_row)
+
+
+def _not_xlsx(path: Path, reason: str) -> DtassessError:
+    return DtassessError(
+        Problem(
+            "I001",
+            f"cannot read {path} as an .xlsx workbook: {shorten(reason, 200)}",
+            str(path),
+        )
+    )
+
+
+def _not_zip_reason(data: bytes) -> str:
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return (
+            "it is an old .xls workbook or a password-protected one; open it in Excel and save "
+            "it as .xlsx without a password"
+        )
+    return "it is not a zip archive, as every .xlsx workbook is; export the answers again"
+
+
+def _check_zip(path: Path, archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook that would unpack past XLSX_INFLATED: by the sizes its directory
+    declares, then by the bytes really inflated (every member is read once, in chunks, before
+    openpyxl reads any), so that a directory that understates them is caught too."""
+    members = archive.infolist()
+    if len(members) > XLSX_MEMBERS:
+        raise _not_xlsx(path, f"it holds {len(members):,} files; a workbook holds a few dozen")
+    for info in members:
+        if info.flag_bits & 0x1:
+            raise _not_xlsx(path, "it is encrypted; save it without a password")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _not_xlsx(path, f"{info.filename} is compressed in a way Excel never writes")
+    declared = sum(info.file_size for info in members)
+    if declared > XLSX_INFLATED:
+        raise _too_large(path, declared)
+    inflated = 0
+    for info in members:
+        with archive.open(info) as member:
+            while chunk := member.read(1 << 20):
+                inflated += len(chunk)
+                if inflated > XLSX_INFLATED:
+                    raise _too_large(path, inflated)
+
+
+def _too_large(path: Path, size: int) -> DtassessError:
+    return DtassessError(
+        Problem(
+            "I015",
+            f"{path} unpacks to more than {XLSX_INFLATED:,} bytes of XML ({size:,} bytes or "
+            "more); dtassess reads workbooks up to that size: export the answers as CSV "
+            "or Parquet instead",
+            str(path),
+        )
+    )
+
+
+def _sheet_table(path: Path, book: Any, sheet: Any) -> Table:
+    """A worksheet's rows as a Table, parsed with openpyxl's own row parser but without its
+    padding to the declared dimension; a cell that cannot be read (a number of 5,000 digits)
+    is reported (I013) and left empty."""
+    try:
+        source = sheet._get_source()
+    except Exception as exc:  # the workbook names a sheet the zip does not hold
+        raise _not_xlsx(path, str(exc)) from None
+    parser = _cell_parser()(
+        source,
+        sheet._shared_strings,
+        data_only=True,
+        epoch=book.epoch,
+        date_formats=book._date_formats,
+        timedelta_formats=book._timedelta_formats,
+    )
+    sparse = _SparseRows()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # dates out of range: openpyxl warns, gives #VALUE!
+            for row, cells in parser.parse():
+                found = [(c["column"], c["value"]) for c in cells if not empty(c["value"])]
+                if found:
+                    sparse.add(row, found)
+    except DtassessError:
+        raise
+    except Exception as exc:  # a broken row: XML, a cell reference that does not parse
+        raise DtassessError(
+            Problem(
+                "I001",
+                f"cannot read {path} as an .xlsx workbook: row {parser.row_counter} of its "
+                f"first sheet does not parse ({shorten(str(exc), 120)})",
+                str(path),
+                parser.row_counter or None,
+            )
+        ) from None
+    finally:
+        parser.source.close()
+    table = sparse.table(str(path))
+    table.problems = [
+        Problem(
+            "I013",
+            f"{table.cell(row, col - 1)}: the cell cannot be read ({shorten(str(exc), 120)}); "
+            "left empty",
+            str(path),
+            row,
+            col,
+            severity="warning",
+        )
+        for row, col, exc in parser.bad
+    ]
+    return table
+
+
+def _cell_parser() -> type:
+    """openpyxl's row parser, with a cell that fails to convert kept as an empty cell and
+    noted (row, column, error) instead of ending the sheet."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    class CellParser(WorkSheetParser):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.bad: list[tuple[int, int, Exception]] = []
+
+        def parse_cell(self, element: Any) -> dict:
+            try:
+                return super().parse_cell(element)
+            except (ValueError, TypeError, IndexError, OverflowError, KeyError) as exc:
+                row, col = self.row_counter, self.col_counter
+                self.bad.append((row, col, exc))
+                return {"row": row, "column": col, "value": None, "data_type": "n", "style_id": 0}
+
+    return CellParser
+
+
+class _SparseRows:
+    """A sheet's filled cells gathered row by row, per column (positions and values), as the
+    rows are parsed: nothing of a row's width is held, and no list of rows either."""
+
+    def __init__(self) -> None:
+        self.header: list[tuple[int, Any]] | None = None
+        self.rows: list[int] = []
+        self.values: dict[int, tuple[list[int], list[Any]]] = {}
+        self.present = 0
+        self.width = 0
+
+    def add(self, row: int, cells: list[tuple[int, Any]]) -> None:
+        """One row's filled cells, (1-based column, value); the first row is the header."""
+        self.present += len(cells)
+        self.width = max(self.width, max(col for col, _ in cells))
+        if self.header is None:
+            self.header = cells
+            return
+        position = len(self.rows)
+        self.rows.append(row)
+        for col, value in cells:
+            at = self.values.setdefault(col, ([], []))
+            at[0].append(position)
+            at[1].append(value)
+
+    def table(self, path: str) -> Table:
+        """The table: a column with no value is one shared empty array."""
+        if self.header is None:
+            raise DtassessError(Problem("I001", f"{path} is empty: no header row", path))
+        n, values = len(self.rows), self.values
+        _bound_cells(path, n, len(values), self.present)
+        header = [""] * self.width
+        for col, value in self.header:
+            header[col - 1] = str(value).strip()
+        blank = np.full(n, None, dtype=object)
+        columns: list[Any] = []
+        nothing: set[int] = set()
+        for col in range(1, self.width + 1):
+            if col not in values:
+                columns.append(blank)
+                nothing.add(col - 1)
+                continue
+            column = np.full(n, None, dtype=object)
+            positions, cells = values.pop(col)
+            filled = np.empty(len(cells), dtype=object)
+            filled[:] = cells
+            column[positions] = filled
+            columns.append(column)
+        return Table(path, header, columns, np.array(self.rows, dtype=np.int64), blank=nothing)
+
+
+def _bound_cells(path: str, rows: int, width: int, present: int) -> None:
+    """Refuse a table that would be far larger than the cells the file holds (I015)."""
+    cells = rows * width
+    if cells > max(CELLS_FLOOR, CELLS_PER_VALUE * present):
+        raise DtassessError(
+            Problem(
+                "I015",
+                f"{path} spans {rows:,} rows by {width:,} columns ({cells:,} cells) but holds "
+                f"only {present:,} values; dtassess does not make a table mostly of empty "
+                "cells: remove the stray cells far right or below the answers, or the rows "
+                "that are much shorter than the header",
+                path,
+            )
+        )
 
 
 def empty(value: Any) -> bool:
@@ -349,6 +604,7 @@ def table_from_records(path: str, records: list[list[Any]], first_row: int) -> T
         raise DtassessError(Problem("I001", f"{path} is empty: no header row", path))
     (_, header), *body = numbered
     width = max([len(header)] + [len(cells) for _, cells in body])
+    _bound_cells(path, len(body), width, sum(len(cells) for _, cells in numbered))
     header = [("" if h is None else str(h)).strip() for h in header] + [""] * (width - len(header))
     columns = []
     for col in range(width):
@@ -362,12 +618,45 @@ def table_from_records(path: str, records: list[list[Any]], first_row: int) -> T
 # --------------------------------------------------------------------------- Parquet
 
 
+def parquet_unreadable(schema: Any) -> dict[int, str]:
+    """The columns of a Parquet schema that hold no answers a form could give, by position,
+    with what they hold: lists, structs, maps and bytes (I014)."""
+    import pyarrow as pa
+
+    found = {}
+    for col, column in enumerate(schema):
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if pa.types.is_nested(kind):
+            found[col] = f"nested values ({shorten(str(kind), 60)})"
+        elif (
+            pa.types.is_binary(kind)
+            or pa.types.is_large_binary(kind)
+            or pa.types.is_fixed_size_binary(kind)
+        ):
+            found[col] = "bytes (binary)"
+        elif not (
+            pa.types.is_string(kind)
+            or pa.types.is_large_string(kind)
+            or pa.types.is_integer(kind)
+            or pa.types.is_floating(kind)
+            or pa.types.is_boolean(kind)
+            or pa.types.is_decimal(kind)
+            or pa.types.is_temporal(kind)
+            or pa.types.is_null(kind)
+        ):
+            found[col] = f"values of type {shorten(str(kind), 60)}"
+    return found
+
+
 def _read_parquet(path: Path) -> Table:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         schema = pq.read_schema(path)
+        unreadable = parquet_unreadable(schema)
         text = [
             f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
         ]
@@ -378,11 +667,16 @@ def _read_parquet(path: Path) -> Table:
         rows = np.arange(1, file.metadata.num_rows + 1)
         if len(set(schema.names)) == len(schema.names):  # columns found by name
             reader = _ParquetColumns(file, path)
-            return Table(str(path), header, [None] * len(header), rows, False, reader)
+            reader.done |= set(unreadable)  # never read
+            found = Table(str(path), header, [None] * len(header), rows, False, reader)
+            found.unreadable = unreadable
+            return found
         table = file.read()
     except (pa.ArrowException, OSError) as exc:
         raise _not_parquet(path, exc) from None
-    return Table(str(path), header, table.columns, rows, spreadsheet=False)
+    found = Table(str(path), header, table.columns, rows, spreadsheet=False)
+    found.unreadable = unreadable
+    return found
 
 
 def _not_parquet(path: Path, exc: Exception) -> DtassessError:

@@ -374,6 +374,26 @@ def test_a_small_csv_with_line_breaks_in_cells_is_read_whole(cluster, q, tmp_pat
     assert found.problems == responses.problems
 
 
+def test_columns_without_a_header_or_of_lists_are_reported_as_by_the_pandas_engine(
+    cluster, q, tmp_path
+):
+    """A blank header (I012) in a CSV cut into pieces, a Parquet column without a name and one
+    of lists (I014): the same warnings, counts and rows as read_exports gives."""
+    table = export(300, seed=5)
+    answers = pa.array(np.where(np.arange(300) % 3 == 0, "yes", ""), pa.string())
+    csv_path, parquet_path = tmp_path / "blank.csv", tmp_path / "lists.parquet"
+    pacsv.write_csv(table.append_column("", answers), csv_path)
+    lists = pa.array([["a"]] * 300, pa.list_(pa.string()))
+    pq.write_table(table.append_column("", answers).append_column("备注", lists), parquet_path)
+    inputs = [parquet_path, csv_path]
+    found = score_dask(inputs, q, scheduler=cluster.scheduler_address, piece_rows=40)
+    responses = read_exports(inputs, q)
+    assert found.problems == responses.problems
+    codes = {(p.path, p.code) for p in found.problems}
+    assert {(str(csv_path), "I012"), (str(parquet_path), "I012")} <= codes
+    assert (str(parquet_path), "I014") in codes
+
+
 # --------------------------------------------------------------------------- failures
 
 

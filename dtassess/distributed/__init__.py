@@ -342,6 +342,9 @@ def _problems(
         for (file, col), (count, entries) in sorted(log.cells_of.items()):
             if file != number:
                 continue
+            if entries[0][1] == "I012":  # a column without a header: one line
+                problems.append(imports.headerless_column(stub, col, count, entries[0][0]))
+                continue
             for row, code, message in entries[:listed]:
                 problems.append(
                     Problem(

@@ -51,7 +51,7 @@ def _match(file: int, table: tables.Table, job: Job, matched: dict[int, Any]) ->
 
 def _used_columns(columns: Any) -> set[int]:
     """The columns the import reads: questions, options, and the metadata that groups need."""
-    used = set(columns.questions)
+    used = set(columns.questions) | set(columns.headerless)  # headerless: reported (I012)
     used |= {col for option_columns in columns.options.values() for col, _ in option_columns}
     for name in ("organization", "organization_name", "unit", "period"):
         if name in columns.meta:
@@ -75,6 +75,7 @@ def _parquet_pieces(
             schema = pq.ParquetFile(handle).schema_arrow
             header = [str(name) for name in schema.names]
             stub = tables.Table(f.label, header, [None] * len(header), np.zeros(0, np.int64), False)
+            stub.unreadable = tables.parquet_unreadable(schema)  # lists, structs: I014
             used = sorted(_used_columns(_match(segment.file, stub, job, matched)))
             if segment.start == segment.stop:  # a file without rows: its columns still count
                 yield Piece(segment.file, stub)
@@ -237,7 +238,7 @@ def import_piece(
     log.file, log.table = piece.file, table
     answers = imports.coded_answers(q, table, columns, job.mapping, log)
     block, _, no_organization = imports.meta_fields(
-        table, columns, META_FIELDS, job.org, job.org_name, job.period
+        table, columns, META_FIELDS, job.org, job.org_name, job.period, log
     )
     fields = dict(zip(META_FIELDS, block, strict=True))
     keep = ~no_organization

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -159,9 +159,14 @@ def plan_partitions(sources: list[Source], partitions: int) -> Plan | list[Probl
                 ]
             elif fs.isfile(root):
                 entries = [(source.path, source.label)]
+            elif not is_url(source.path) and os.path.lexists(source.path):
+                entries = [(source.path, source.label)]  # a FIFO or a device: refused below
             else:
                 return [Problem("F001", f"file not found: {source.label}", source.label)]
             for path, label in entries:
+                refused = _not_regular(path, label)
+                if refused:
+                    return refused
                 suffix = Path(path).suffix.lower()
                 if suffix in tables.PARQUET_SUFFIXES:
                     try:
@@ -190,6 +195,18 @@ def plan_partitions(sources: list[Source], partitions: int) -> Plan | list[Probl
         label = sources[0].label if len(sources) == 1 else "the inputs"
         return [Problem("F001", f"cannot read {label}: {exc}", label)]
     return Plan(files, _cut(files, groups, partitions))
+
+
+def _not_regular(path: str, label: str) -> list[Problem]:
+    """A local input that is not a regular file (a FIFO, a device: F007), as problems naming
+    it as the user did; nothing for a regular file or a URL."""
+    if is_url(path):
+        return []
+    try:
+        tables.require_regular_file(path)
+    except DtassessError as exc:
+        return [replace(p, path=label) for p in exc.problems]
+    return []
 
 
 def _csv_file(fs: Any, path: str, label: str) -> InputFile:
