@@ -496,9 +496,8 @@ class _FileChecker:
                 number = None
         # .inf passed a question without max and reached the scores; .nan is no number at all.
         if number is None or not math.isfinite(number):
-            self.add(
-                "R006", here, f"question '{question.id}' expects a number, got {shorten(repr(value))}"
-            )
+            got = shorten(repr(value))
+            self.add("R006", here, f"question '{question.id}' expects a number, got {got}")
             return None
         low = question.min
         if question.bands and (low is None or low < question.bands[0].min):
