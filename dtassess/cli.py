@@ -33,12 +33,14 @@ app = typer.Typer(
 _state: dict[str, bool] = {"debug": False, "quiet": False}
 
 
+# markup=False: every string printed holds data (names, units, questionnaire titles), and a
+# name such as "[/bold]" must be shown as it is, not parsed as a style tag (or fail to parse).
 def _stderr():
-    return _console_class()(stderr=True, highlight=False, soft_wrap=True)
+    return _console_class()(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 def _stdout():
-    return _console_class()(highlight=False)
+    return _console_class()(highlight=False, markup=False)
 
 
 @functools.cache

@@ -8,6 +8,7 @@ the same thing. `docs/errors.md` lists this catalogue; a test keeps the two in s
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
@@ -140,12 +141,15 @@ class Problem:
         return ":".join(parts)
 
     def format(self) -> str:
-        """`path:line:column: message`, the one shape every message takes."""
+        """`path:line:column: message`, the one shape every message takes.
+
+        Control characters from the input (a unit holding an escape sequence that clears the
+        screen, a carriage return that hides the start of a line) are shown escaped."""
         prefix = "warning: " if self.severity == "warning" else ""
         place = f"{self.place}: " if self.path or self.line is not None else ""
-        text = f"{place}{prefix}{self.message}"
+        text = visible(f"{place}{prefix}{self.message}")
         if self.snippet:
-            text += "\n" + self.snippet
+            text += "\n" + "\n".join(visible(line) for line in self.snippet.split("\n"))
         return text
 
     def to_dict(self) -> dict:
@@ -172,6 +176,14 @@ class DtassessError(Exception):
 
 def errors_only(problems: Iterable[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
+
+
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """`text` with its control characters written as escapes (`\\x1b`), for a terminal."""
+    return _CONTROL.sub(lambda found: repr(found.group())[1:-1], text)
 
 
 def shorten(text: str, limit: int = 60) -> str:

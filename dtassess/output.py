@@ -370,14 +370,18 @@ def print_table(result: ScoreResult, console: Console, lang: str) -> None:
         first = rows[0]
         parts = [first.organization_name or first.organization]
         parts += [str(getattr(first, k)) for k in keys[1:] if getattr(first, k)]
-        title = f"{localize(q.title, lang)} · " + " · ".join(parts)
+        # Names come from response files: no escape sequence of theirs reaches the terminal.
+        title = markup_text(f"{localize(q.title, lang)} · " + " · ".join(parts))
         count = int(first.respondents)
         noun = words["respondent"] if count == 1 else words["respondents"]
         caption = f"{count} {noun} · {q.ref}"
         flagged = any(_flags(row) for row in rows)
         if flagged:
             caption += "\n" + words["flag"]
-        table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
+        # Text, not markup: a unit called "[/bold]" is a name, not a tag.
+        table = Table(
+            title=Text(title), caption=Text(caption), title_justify="left", caption_justify="left"
+        )
         # Numbers are never cut short: long titles wrap, and bars go when the terminal is narrow.
         with_bars = console.width >= 100
         table.add_column(words["node"], overflow="fold")
@@ -394,7 +398,7 @@ def print_table(result: ScoreResult, console: Console, lang: str) -> None:
             if flagged:
                 table.add_column("", no_wrap=True)  # "!" beside a flagged row, legend below
         for row in rows:
-            label = "  " * int(row.depth) + q.title_of(row.node, lang)
+            label = "  " * int(row.depth) + markup_text(q.title_of(row.node, lang))
             style = "bold" if row.depth <= 1 else ""
             score = _num(row.score, 1)
             share = 0.0 if score is None else (score - low) / (high - low)
@@ -464,6 +468,7 @@ ROADMAP_WORDS = {
 def print_roadmap(roadmap: Any, q: Questionnaire, console: Console, lang: str) -> None:
     """The roadmap for people: one table per phase, and where the phase leads."""
     from rich.table import Table
+    from rich.text import Text
 
     words = ROADMAP_WORDS.get(lang, ROADMAP_WORDS["en"])
     names = {lv.level: localize(lv.name, lang) for lv in q.scale}
@@ -471,7 +476,9 @@ def print_roadmap(roadmap: Any, q: Questionnaire, console: Console, lang: str) -
     heading = " · ".join(
         str(x) for x in (group["organization_name"] or group["organization"], group["period"]) if x
     )
-    console.print(f"[bold]{localize(q.title, lang)} · {heading}[/bold]", highlight=False)
+    # A Text, not markup: a name such as "[/bold]" is shown as it is, never parsed.
+    title = markup_text(f"{localize(q.title, lang)} · {heading}")
+    console.print(Text(title, style="bold"), highlight=False)
     if not roadmap.actions:
         console.print(words["none"])
         return
@@ -488,8 +495,8 @@ def print_roadmap(roadmap: Any, q: Questionnaire, console: Console, lang: str) -
         table.add_column(words["impact"], no_wrap=True)
         for action in phase.actions:
             table.add_row(
-                localize(action.title, lang),
-                q.title_of(action.dimension, lang),
+                markup_text(localize(action.title, lang)),
+                markup_text(q.title_of(action.dimension, lang)),
                 f"{action.reach} {names.get(action.reach, '')}",
                 words[action.effort],
                 words[action.impact],

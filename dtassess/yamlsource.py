@@ -517,6 +517,8 @@ def _json_load(text: str, duplicates: bool) -> Any:
         raise _located(text, _too_deep(), _json_too_deep_at(text)) from None
     except _DuplicateJsonKey:
         raise _json_duplicate(text) from None
+    if "\\u" in text:
+        _refuse_lone_surrogates(text)
     depth, values = _json_size(data)
     if depth > MAX_DEPTH:
         raise _located(text, _too_deep(), _json_too_deep_at(text))
@@ -527,6 +529,35 @@ def _json_load(text: str, duplicates: bool) -> Any:
             raise _yaml_syntax(exc, text) from None
         raise SyntaxProblem(_too_many_values(), None, None, None, "limit")
     return data
+
+
+_SURROGATE_ESCAPE = re.compile(r"(\\+)u([dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _refuse_lone_surrogates(text: str) -> None:
+    """JSON lets `\\ud800` stand alone, but half a character cannot be written as UTF-8: every
+    output (YAML, HTML, PDF, Parquet) would fail on it later. Only a high half followed at once
+    by a low half makes a character."""
+    # An even run of backslashes before the u is escaped backslashes: text, not an escape.
+    escapes = [m for m in _SURROGATE_ESCAPE.finditer(text) if len(m.group(1)) % 2]
+    i = 0
+    while i < len(escapes):
+        half = escapes[i]
+        if half.group(2)[1].lower() in "89ab" and i + 1 < len(escapes):
+            other = escapes[i + 1]
+            if (
+                other.start() == half.end()
+                and len(other.group(1)) == 1
+                and other.group(2)[1].lower() in "cdef"
+            ):
+                i += 2
+                continue
+        raise _located(
+            text,
+            f"the escape \\u{half.group(2)} is half of a character (a lone surrogate), which no "
+            "text can hold; write the character itself, or both halves of its pair",
+            half.end() - 6,
+        )
 
 
 def _json_size(data: Any) -> tuple[int, int]:
