@@ -66,6 +66,7 @@ CATALOGUE: dict[str, str] = {
     "R015": "no response files found",
     "R016": "the same respondent answered twice",
     "R017": "duplicate key",
+    "R018": "more problems than a file lists",
     "R019": "note or evidence under a hidden question",
     "T001": "threshold, target or date does not parse",
     "T002": "threshold or target names an unknown dimension",

@@ -210,6 +210,10 @@ def questionnaire_named_by(files: Sequence[Path]) -> Questionnaire:
 # --------------------------------------------------------------------------- checking one file
 
 
+# A file lists at most this many problems; one more line gives the count of the rest.
+MAX_PROBLEMS_PER_FILE = 200
+
+
 class _FileChecker:
     """Checks one parsed response; problems are kept as (code, data path, message, severity)."""
 
@@ -218,9 +222,24 @@ class _FileChecker:
         self.data = data
         self.source = source
         self.found: list[tuple[str, tuple, str, str, bool]] = []
+        self.more = 0  # problems past MAX_PROBLEMS_PER_FILE, counted, not listed
+        self.more_errors = False
 
     def add(self, code: str, where: tuple, message: str, severity="error", key=False) -> None:
+        if self.full:
+            self.count_more(severity)
+            return
         self.found.append((code, where, message, severity, key))
+
+    @property
+    def full(self) -> bool:
+        """Whether the file has had its share of listed problems: a file of 25,000 wrong keys
+        gets 200 lines and a count, not minutes of "did you mean" and 25,000 lines."""
+        return len(self.found) >= MAX_PROBLEMS_PER_FILE
+
+    def count_more(self, severity: str = "error") -> None:
+        self.more += 1
+        self.more_errors = self.more_errors or severity == "error"
 
     def run(self) -> Response | None:
         data = self.data
@@ -367,7 +386,11 @@ class _FileChecker:
             if not isinstance(qid, str) or not self.q.has_question(qid):
                 ids = [q.id for q in self.q.questions]
                 self.add(
-                    "R004", here, f"unknown question '{qid}'{did_you_mean(str(qid), ids)}", key=True
+                    "R004",
+                    here,
+                    f"unknown question '{shorten(str(qid))}'"
+                    + ("" if self.full else did_you_mean(str(qid), ids)),
+                    key=True,
                 )
                 continue
             question = self.q.question(qid)
@@ -578,6 +601,16 @@ class _FileChecker:
         for code, where, message, severity, key in self.found:
             line, col = marked.where(where, key=key) if marked else (None, None)
             out.append(Problem(code, message, self.source, line, col, severity))
+        if self.more:
+            out.append(
+                Problem(
+                    "R018",
+                    f"{self.more} more problem(s) in this file are not listed (the first "
+                    f"{MAX_PROBLEMS_PER_FILE} are); fix those and check it again",
+                    self.source,
+                    severity="error" if self.more_errors else "warning",
+                )
+            )
         return out
 
 

@@ -402,3 +402,17 @@ def test_random_changes_to_a_questionnaire_are_never_a_bug(data):
             answers = Path(folder) / "answers.yaml"
             answers.write_text(GOOD.replace("mini@1.0", f"{doc['id']}@{doc['version']}"), "utf-8")
             never_a_bug("score", answers, "-q", path, "--min-group-size", "1")
+
+
+def test_a_file_of_thousands_of_wrong_keys_lists_200_and_counts_the_rest(tmp_path):
+    lines = ["questionnaire: mini@1.0", "organization: {id: o}", "answers:"]
+    lines += [f"  strategy.plan.exist{i}: 1" for i in range(5000)]
+    path = tmp_path / "r.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    q = load_questionnaire(MINI)
+    _, problems = check_response_file(path, q)
+    assert [p.code for p in problems] == ["R004"] * 200 + ["R018"]
+    assert (problems[0].line, problems[0].column) == (4, 3)
+    assert "did you mean 'strategy.plan.exists'" in problems[0].message
+    assert problems[-1].severity == "error"
+    assert problems[-1].message.startswith("4800 more problem(s) in this file are not listed")
