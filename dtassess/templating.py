@@ -58,14 +58,22 @@ def load_brand(folder: Path) -> dict[str, Any]:
             Problem("F005", exc.message, str(path), exc.line, exc.column, snippet=exc.snippet)
         ) from None
     data = marked.data if isinstance(marked.data, dict) else {}
-    problems = []
+    problems = [
+        Problem(
+            "F005",
+            f"'{shorten(str(where[-1]))}' is given twice; YAML would keep the last one silently",
+            str(path),
+            *place,
+        )
+        for where, place in marked.duplicate_keys
+    ]
     for key in data:
         if key not in BRAND_FIELDS:
             line, col = marked.where((key,), key=True)
             problems.append(
                 Problem(
                     "F005",
-                    f"unknown field '{key}' (known: {', '.join(BRAND_FIELDS)})",
+                    f"unknown field '{shorten(str(key))}' (known: {', '.join(BRAND_FIELDS)})",
                     str(path),
                     line,
                     col,
@@ -78,7 +86,7 @@ def load_brand(folder: Path) -> dict[str, Any]:
             problems.append(
                 Problem(
                     "F005",
-                    f'{key} must be a colour like "#1e3a5f", got {brand[key]!r}',
+                    f'{key} must be a colour like "#1e3a5f", got {shorten(repr(brand[key]))}',
                     str(path),
                     line,
                     col,

@@ -416,3 +416,14 @@ def test_a_file_of_thousands_of_wrong_keys_lists_200_and_counts_the_rest(tmp_pat
     assert "did you mean 'strategy.plan.exists'" in problems[0].message
     assert problems[-1].severity == "error"
     assert problems[-1].message.startswith("4800 more problem(s) in this file are not listed")
+
+
+def test_a_key_given_twice_in_brand_yaml_is_an_error(tmp_path):
+    assert cli("template", "init", tmp_path / "t").exit_code == 0
+    brand = tmp_path / "t" / "brand.yaml"
+    brand.write_text('primary: "#123456"\nprimary: "#654321"\n', encoding="utf-8")
+    with pytest.raises(DtassessError) as caught:
+        load_brand(tmp_path / "t")
+    (problem,) = caught.value.problems
+    assert (problem.code, problem.line, problem.column) == ("F005", 2, 1)
+    assert "'primary' is given twice" in problem.message
