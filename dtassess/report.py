@@ -68,6 +68,8 @@ LABELS: dict[str, dict[str, str]] = {
         "role": "岗位",
         "provenance": "数据来源",
         "file": "文件",
+        "files_unnamed": "文件名可能指明填写人的单位或岗位，故只列出其 SHA-256 摘要；"
+        "原文件可按摘要核对。",
         "tool": "工具版本",
         "questionnaire": "问卷",
         "date": "报告日期",
@@ -133,6 +135,8 @@ LABELS: dict[str, dict[str, str]] = {
         "role": "Role",
         "provenance": "Provenance",
         "file": "File",
+        "files_unnamed": "File names can tell who answered (a unit, a role), so the files are "
+        "listed by their SHA-256 digest only; each can be checked against it.",
         "tool": "Tool version",
         "questionnaire": "Questionnaire",
         "date": "Report date",
@@ -397,7 +401,13 @@ def build_report(
         "provenance": {
             "questionnaire": q.ref,
             "questionnaire_hash": q.hash,
-            "files": [{"path": Path(s).name, "sha256": file_sha256(s)} for s in sources],
+            # A file name such as 03-caizheng-xinxihua.yaml names a unit and a role: shown only
+            # where groups of one are (min_group_size 1); the digest still identifies the file.
+            "files": [
+                {"path": Path(s).name if min_group_size <= 1 else "", "sha256": file_sha256(s)}
+                for s in sources
+            ],
+            "names_withheld": min_group_size > 1,
             "tool": f"dtassess {__version__}",
         },
     }

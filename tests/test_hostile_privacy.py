@@ -303,3 +303,16 @@ def test_api_withholds_by_default_and_reports_when_asked(tmp_path):
     assert (latest, units) == ("2026", []) and small == [
         {"organization": "solo-org", "unit": "UNIT-SOLO", "period": "2026", "respondents": 1}
     ]
+
+
+def test_the_report_lists_input_files_by_digest_unless_groups_of_one_are_shown(tmp_path):
+    folder = people(tmp_path / "a", [("county", "UNIT-BIG", "ROLE-SHARED")] * 3)
+    (folder / "00.yaml").rename(folder / "caizheng-xinxihua-UNIT-SOLO.yaml")
+    for k, extra in enumerate(([], ["--min-group-size", "1"])):
+        out = tmp_path / f"r{k}.html"
+        result = cli("report", folder, "-o", out, "--format", "html", "--lang", "en", *extra)
+        assert result.exit_code == 0, result.stderr
+        html = out.read_text(encoding="utf-8")
+        assert ("caizheng-xinxihua-UNIT-SOLO.yaml" in html) == bool(extra)
+        assert ("listed by their SHA-256 digest only" in html) != bool(extra)
+        assert html.count('<td class="mono hash">') == 3
