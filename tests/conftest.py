@@ -36,6 +36,41 @@ def write(tmp_path: Path):
     return _write
 
 
+def mini_response(folder: Path, name: str, org: str, unit=None, respondent="r1") -> Path:
+    """A response file to tests/data/mini.yaml for `org` (and `unit`), written as YAML."""
+    import yaml
+
+    doc = {
+        "questionnaire": "mini@1.0",
+        "organization": {"id": org},
+        "period": "2026",
+        "respondent": {"id": respondent},
+        "answers": {"strategy.plan.exists": "yes", "strategy.plan.quality": 3},
+    }
+    if unit:
+        doc["unit"] = unit
+    path = folder / name
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def survey_piped(
+    cwd: Path, stdin: str, *args: str, columns: int = 100, timeout: int = 60
+) -> subprocess.CompletedProcess:
+    """`dtassess survey --lang en ARGS` as a subprocess, its answers piped in."""
+    env = {**os.environ, "COLUMNS": str(columns), "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "dtassess", "survey", "--lang", "en", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        env=env,
+        timeout=timeout,
+    )
+
+
 def cli(*args: str):
     """Run the CLI in-process, stdout and stderr kept apart."""
     return CliRunner().invoke(app, [str(a) for a in args])

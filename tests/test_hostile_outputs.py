@@ -11,7 +11,7 @@ import sys
 
 import pytest
 import yaml
-from conftest import MINI, cli
+from conftest import MINI, cli, mini_response
 
 from dtassess.errors import DtassessError
 from dtassess.files import NAME_BYTES, safe_names, write_files
@@ -59,21 +59,6 @@ def test_clashing_names_get_a_hash_whatever_the_order():
     assert len({n.casefold() for n in names}) == 4
     assert names[3] == "c.pdf"
     assert safe_names(stems[::-1], ".pdf") == names[::-1]
-
-
-def mini_response(folder, name, org, unit=None, respondent="r1"):
-    doc = {
-        "questionnaire": "mini@1.0",
-        "organization": {"id": org},
-        "period": "2026",
-        "respondent": {"id": respondent},
-        "answers": {"strategy.plan.exists": "yes", "strategy.plan.quality": 3},
-    }
-    if unit:
-        doc["unit"] = unit
-    path = folder / name
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 def tree(folder):

@@ -16,7 +16,7 @@ import time
 
 import pytest
 import yaml
-from conftest import MINI, cli
+from conftest import MINI, cli, survey_piped
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -117,17 +117,7 @@ def saved(path) -> dict:
 
 
 def piped(cwd, stdin: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "dtassess", "survey", "--lang", "en", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=cwd,
-        env=env,
-        timeout=60,
-    )
+    return survey_piped(cwd, stdin, *args, columns=200)
 
 
 # --------------------------------------------------------------------------- the review (item 13)

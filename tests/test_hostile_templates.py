@@ -6,23 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
-import yaml
-from conftest import MINI, cli, run
-
-
-def mini_response(folder, name, org, unit=None, respondent="r1"):
-    doc = {
-        "questionnaire": "mini@1.0",
-        "organization": {"id": org},
-        "period": "2026",
-        "respondent": {"id": respondent},
-        "answers": {"strategy.plan.exists": "yes", "strategy.plan.quality": 3},
-    }
-    if unit:
-        doc["unit"] = unit
-    path = folder / name
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    return path
+from conftest import MINI, cli, mini_response, run
 
 
 @pytest.fixture

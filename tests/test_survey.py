@@ -18,7 +18,7 @@ from pathlib import Path
 import pexpect
 import pytest
 import yaml
-from conftest import MINI, dedent
+from conftest import MINI, dedent, survey_piped
 from rich.console import Console
 
 import dtassess
@@ -539,17 +539,7 @@ def test_invalid_keystrokes_get_a_message_and_the_same_question(mini, tmp_path, 
 
 
 def piped(cwd: Path, stdin: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "100", "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "dtassess", "survey", "--lang", "en", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=cwd,
-        env=env,
-        timeout=TIMEOUT * 2,
-    )
+    return survey_piped(cwd, stdin, *args, timeout=TIMEOUT * 2)
 
 
 def test_an_existing_file_asks_in_a_terminal_and_is_refused_with_piped_input(
