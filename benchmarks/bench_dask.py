@@ -5,7 +5,7 @@ of bench_exports.py) as a Parquet dataset of files of 1,000,000 rows (row groups
 generated a file at a time so that generation stays within memory. Then, each in a fresh
 process, with wall time and peak memory (max RSS):
 
-- the pandas engine: `read_exports(files)` and `engine.score(by="unit")`, stopped if its memory
+- the pandas engine: `load_exports(files)` and `scores.score(by="unit")`, stopped if its memory
   passes --pandas-limit;
 - the Dask engine, `score_dask(dataset, by="unit")` on a local cluster of --workers worker
   processes (one thread each), with 1, 2 and 4 partitions per worker; the peak memory is the
@@ -69,15 +69,15 @@ def generate(folder: Path, respondents: int) -> list[Path]:
 
 
 def run_pandas(files: list[str], out: str) -> dict:
-    from dtassess import engine
-    from dtassess.imports import read_exports
-    from dtassess.questionnaire import load_questionnaire
+    from dtassess.inputs.exports import load_exports
+    from dtassess.inputs.questionnaire import load_questionnaire
+    from dtassess.scoring import scores
 
     q = load_questionnaire("gov-dt")
     started = time.perf_counter()
-    responses = read_exports(files, q)
+    responses = load_exports(files, q)
     read = time.perf_counter() - started
-    result = engine.score(responses, by="unit")
+    result = scores.score(responses, by="unit")
     seconds = time.perf_counter() - started
     result.table.to_pickle(out)
     return {"seconds": seconds, "read": read, "peak": _peak(), "cpu": _cpu()}
@@ -86,8 +86,8 @@ def run_pandas(files: list[str], out: str) -> dict:
 def run_dask(dataset: str, workers: int, partitions: int, out: str) -> dict:
     from distributed import Client
 
-    from dtassess.distributed import local_cluster, score_dask
-    from dtassess.questionnaire import load_questionnaire
+    from dtassess.inputs.questionnaire import load_questionnaire
+    from dtassess.scoring.distributed import local_cluster, score_dask
 
     q = load_questionnaire("gov-dt")
     started = time.perf_counter()

@@ -3,7 +3,7 @@
     python benchmarks/bench_engine.py                 # N = 100,000 and 1,000,000, best of 3
     python benchmarks/bench_engine.py --n 10000 --repeat 5 -q tests/data/worked.yaml
 
-- engine: `dtassess.engine.score_respondents(q, frame)` on the categorical answers frame.
+- engine: `dtassess.scoring.engine.score_respondents(q, frame)` on the categorical answers frame.
 - floor: a NumPy kernel of the formulas of docs/scoring.md written here, independent of the
   engine, starting from the integer code matrix of the categorical columns and run in blocks
   of --block rows; engine/floor says how far the engine is from what NumPy can do. The same
@@ -32,9 +32,9 @@ import numpy as np
 import pandas as pd
 from generate import synthetic_answers
 
-from dtassess.conditions import NA, Condition
-from dtassess.engine import score_respondents
-from dtassess.questionnaire import Dimension, Question, Questionnaire, load_questionnaire
+from dtassess.inputs.conditions import NA, Condition
+from dtassess.inputs.questionnaire import Dimension, Question, Questionnaire, load_questionnaire
+from dtassess.scoring.engine import score_respondents
 
 TOLERANCE = 1e-9
 GRID_LIMIT = 1 << 16  # largest joint table of distinct values a condition is evaluated on

@@ -34,8 +34,8 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import synthetic_answers, synthetic_meta
 
-from dtassess.engine import hidden_rows
-from dtassess.questionnaire import load_questionnaire
+from dtassess.inputs.questionnaire import load_questionnaire
+from dtassess.inputs.skips import hidden_rows
 
 # Runs a command and prints its wall time and the peak RSS of the process tree's largest member.
 MEASURE = (

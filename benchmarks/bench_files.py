@@ -36,7 +36,7 @@ from pathlib import Path
 import yaml
 from generate import write_response_files
 
-from dtassess.questionnaire import load_questionnaire
+from dtassess.inputs.questionnaire import load_questionnaire
 
 # One process per run over every .yaml file under the directory (argv[1]), in sorted order.
 LOOP = """

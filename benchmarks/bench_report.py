@@ -42,18 +42,17 @@ from generate import write_response_files
 from pypdf import PdfReader
 
 import dtassess
-from dtassess import render as rd
-from dtassess.render import render_pdf
-from dtassess.report import (
+from dtassess.reporting import render as rd
+from dtassess.reporting.documents import render_many, render_report
+from dtassess.reporting.render import render_pdf
+from dtassess.reporting.report import (
     ATTACHMENT,
     attachment_for,
     build_report,
     charts_for,
-    render_many,
-    render_report,
-    report_name,
+    report_names,
 )
-from dtassess.templating import load_brand, render_html, template_dir
+from dtassess.reporting.templating import load_brand, render_html, template_dir
 
 DATE = dt.date(2026, 11, 25)
 # (key, heading) of the five stages; "before WeasyPrint" is the sum of the first three.
@@ -95,7 +94,7 @@ class StagedRun:
 
 
 def pdf_arguments(model: dict[str, Any], attachment: bytes) -> dict[str, Any]:
-    """What `dtassess.report.render_report` passes to render_pdf for a PDF without a variant."""
+    """What `dtassess.render_report` passes to render_pdf for a PDF without a variant."""
     return {
         "lang": model["lang"],
         "title": f"{model['title']} · {model['organization']['name']}",
@@ -326,7 +325,7 @@ def throughput_section(args: argparse.Namespace, work: Path) -> bool:
         "our cores = CPU s / wall; all cores = the whole machine's busy CPU / wall)"
     )
 
-    expected = dict(zip((report_name(r, lang, "pdf") for r in roadmaps), one.value, strict=True))
+    expected = dict(zip(report_names(roadmaps, lang, "pdf"), one.value, strict=True))
     written = {p.name: p.read_bytes() for p in out.glob("*.pdf")}
     same_workers = one.value == every.value
     same_cli = written == expected

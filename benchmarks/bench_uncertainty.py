@@ -1,4 +1,4 @@
-"""Time `dtassess.uncertainty.intervals` against a naive loop that re-runs `dtassess.score`.
+"""Time `dtassess.scoring.uncertainty.intervals` against a naive loop that re-runs `dtassess.score`.
 
     python benchmarks/bench_uncertainty.py                 # 100 units x ~30, 1,000 resamples
     python benchmarks/bench_uncertainty.py --units 300 --resamples 2000 -q tests/data/worked.yaml
@@ -27,10 +27,11 @@ import pandas as pd
 from bench_engine import best_of, machine, peak_rss
 from generate import synthetic_answers, synthetic_meta
 
-from dtassess.engine import compile_model, score
-from dtassess.questionnaire import load_questionnaire
-from dtassess.responses import ResponseSet
-from dtassess.uncertainty import (
+from dtassess.inputs.questionnaire import load_questionnaire
+from dtassess.inputs.responses import ResponseSet
+from dtassess.scoring.engine import compile_model
+from dtassess.scoring.scores import score
+from dtassess.scoring.uncertainty import (
     SOURCES,
     batch_size,
     draw,

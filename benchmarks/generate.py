@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from dtassess.conditions import NA
-from dtassess.questionnaire import Question, Questionnaire, load_questionnaire
+from dtassess.inputs.conditions import NA
+from dtassess.inputs.questionnaire import Question, Questionnaire, load_questionnaire
 
 ROLES = ("CIO", "deputy head", "IT section chief", "data officer", "security officer", "staff")
 NOISE = 0.15  # spread of one answer around the respondent's (dimension) maturity
@@ -146,7 +146,7 @@ def _number(question: Question, target: np.ndarray, rng: np.random.Generator) ->
 def synthetic_answers(
     q: Questionnaire, n: int, seed: int = 0, missing: float = 0.05, na: float = 0.03
 ) -> pd.DataFrame:
-    """An answers frame for `dtassess.engine.score_respondents`: one column per non-text question.
+    """An answers frame for `engine.score_respondents`: one column per non-text question.
 
     Choice questions are Categorical over the option values (plus "na" where allowed), multi
     questions Categorical over tuples, number questions float64 with NaN for no answer. Skip
@@ -186,7 +186,7 @@ def synthetic_answers(
 def synthetic_meta(
     n: int, seed: int = 0, organizations: int = 20, units: int = 6, period: str = "2026"
 ) -> pd.DataFrame:
-    """Respondent metadata (dtassess.responses.META_COLUMNS); `units` is per organisation."""
+    """Respondent metadata (dtassess.inputs.responses.META_COLUMNS); `units` is per organisation."""
     rng = np.random.default_rng([seed, 1])
     org = rng.integers(0, organizations, n)
     unit = org * units + rng.integers(0, units, n)

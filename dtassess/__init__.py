@@ -9,6 +9,14 @@ The public API mirrors the commands:
     result.table                       # one row per group and dimension
 
 Names are imported on first use so that `dtassess --help` does not pay for pandas.
+
+The package follows the data, a folder per stage, each importing only the stages below it
+(tests/test_layout.py): the ground floor (`errors`, `files`, `resources`, `pools`: used by every
+stage), `inputs/` (files read and checked), `scoring/` (numbers), `roadmap` (actions),
+`reporting/` (documents and machine outputs), and at the top the front ends: `cli`, `survey`
+(a terminal that writes response files) and `archive` (answers stored with their scores, so it
+sits above scoring). Loaders are all named `load_*`; `read_exports`, `import_exports` and
+`load_inputs` are the old names, kept for one release.
 """
 
 from __future__ import annotations
@@ -19,41 +27,50 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load_questionnaire": "questionnaire",
-    "check_questionnaire": "questionnaire",
-    "Questionnaire": "questionnaire",
-    "load_responses": "responses",
-    "check_responses": "responses",
-    "ResponseSet": "responses",
-    "import_exports": "imports",
-    "write_responses": "imports",
-    "score": "engine",
-    "score_respondents": "engine",
-    "ScoreResult": "engine",
+    # inputs
+    "load_questionnaire": "inputs.questionnaire",
+    "check_questionnaire": "inputs.questionnaire",
+    "Questionnaire": "inputs.questionnaire",
+    "load_responses": "inputs.responses",
+    "check_responses": "inputs.responses",
+    "ResponseSet": "inputs.responses",
+    "load_exports": "inputs.exports",
+    "to_responses": "inputs.exports",
+    "write_responses": "inputs.exports",
+    "load_periods": "inputs.loading",
+    # scoring
+    "score": "scoring.scores",
+    "ScoreResult": "scoring.scores",
+    "score_respondents": "scoring.engine",
+    "score_periods": "scoring.periods",
+    "intervals": "scoring.uncertainty",
+    "parse_bars": "scoring.thresholds",
+    "check_bars": "scoring.thresholds",
+    "score_dask": "scoring.distributed",
+    # roadmap
     "build_roadmaps": "roadmap",
     "parse_targets": "roadmap",
     "load_targets": "roadmap",
-    "build_report": "report",
-    "render_report": "report",
-    "parse_bars": "thresholds",
-    "check_bars": "thresholds",
-    "to_json_dict": "output",
-    "intervals": "uncertainty",
-    "score_periods": "periods",
-    "score_dask": "distributed",
-    "load_periods": "periods",
-    "read_exports": "imports",
-    "load_inputs": "imports",
+    # reporting
+    "build_report": "reporting.report",
+    "render_report": "reporting.documents",
+    "to_json_dict": "reporting.output",
+    # the archive
     "add_to_archive": "archive",
     "load_archive": "archive",
     "archived_periods": "archive",
     "archive_contents": "archive",
+    # bundled files, problems
     "bundled_questionnaire_refs": "resources",
     "sample_responses_dir": "resources",
     "annual_sample_dir": "resources",
     "DtassessError": "errors",
     "Problem": "errors",
     "ExitCode": "errors",
+    # old names, kept for one release: load_exports, load_exports + to_responses, load_periods
+    "read_exports": "inputs.exports",
+    "import_exports": "inputs.exports",
+    "load_inputs": "inputs.loading",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -49,10 +49,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .conditions import NA
 from .errors import DtassessError, Problem
-from .questionnaire import Question, Questionnaire, load_questionnaire
-from .responses import META_COLUMNS, ResponseSet
+from .inputs.conditions import NA
+from .inputs.questionnaire import Question, Questionnaire, load_questionnaire
+from .inputs.responses import META_COLUMNS, ResponseSet
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -490,7 +490,7 @@ def _results(responses: ResponseSet) -> pa.Table:
     import pandas as pd
     import pyarrow as pa
 
-    from .engine import score
+    from .scoring.scores import score
 
     q = responses.questionnaire
     frames = []
@@ -981,7 +981,7 @@ def _store_questionnaire(q: Questionnaire, folder: Path, previous: Path | None) 
 
 def archived_periods(archive: str | Path) -> list[str]:
     """The periods the archive holds, earliest first (periods.period_key)."""
-    from .periods import period_key
+    from .scoring.periods import period_key
 
     return sorted(_published(Path(archive)).periods, key=period_key)
 

@@ -335,19 +335,19 @@ def validate(
 
     Exit 0 when valid (warnings allowed), 1 when invalid, 2 when a file cannot be read.
     """
-    from .questionnaire import check_questionnaire, load_questionnaire
+    from .inputs.questionnaire import check_questionnaire, load_questionnaire
 
     problems: list[Problem] = []
     checked = 0
     if responses:
-        from .responses import check_responses
+        from .inputs.responses import check_responses
 
         q = load_questionnaire(questionnaire) if questionnaire else None
         good, problems, _ = check_responses(files, q)
         read = [p.path for p in problems if p.code != "F015"] + [r.source for r in good]
         checked = len(set(read))
     else:
-        from .distinct import distinct_files
+        from .inputs.distinct import distinct_files
 
         paths, problems = distinct_files(_questionnaire_files(files))
         for path in paths:
@@ -451,9 +451,10 @@ def score(
 
     Given PDF reports instead, read back the scores each report carries.
     """
-    from .engine import GROUPINGS
-    from .imports import ExportOptions
-    from .periods import load_periods, score_periods
+    from .inputs.exports import ExportOptions
+    from .inputs.loading import load_periods
+    from .scoring.engine import GROUPINGS
+    from .scoring.periods import score_periods
 
     if output_format is ScoreFormat.parquet:
         if output is None:
@@ -469,7 +470,7 @@ def score(
     exports = ExportOptions(encoding, mapping, org, org_name, period)
     pdfs = [p for p in responses if p.suffix.lower() == ".pdf"]
     if engine is Engine.dask:
-        from .distinct import distinct_files
+        from .inputs.distinct import distinct_files
 
         # The paths given; files inside a dataset folder are listed by the workers.
         responses, repeated = distinct_files(responses)
@@ -486,8 +487,8 @@ def score(
             Problem("D001", "--scheduler and --partitions need --engine dask (docs/distributed.md)")
         )
     elif pdfs:
-        from .distinct import distinct_files
-        from .report import scores_from_reports
+        from .inputs.distinct import distinct_files
+        from .reporting.report import scores_from_reports
 
         if len(pdfs) != len(responses) or by is not Grouping.organization:
             raise DtassessError(
@@ -510,7 +511,7 @@ def score(
     language = _lang(q, lang)
     bars = None
     if fail_under:
-        from .thresholds import parse_bars
+        from .scoring.thresholds import parse_bars
 
         bars = parse_bars(fail_under, q)
     if result is None:
@@ -526,7 +527,7 @@ def score(
         )
     checks = None
     if bars is not None:
-        from .thresholds import check_bars
+        from .scoring.thresholds import check_bars
 
         checks = check_bars(result.table, bars, list(GROUPINGS[by.value]))
     _state["quiet"] = quiet
@@ -578,7 +579,7 @@ def _score_on_dask(
                 "(for example -q gov-dt)",
             )
         )
-    from .distributed import PARTITIONS, score_dask
+    from .scoring.distributed import PARTITIONS, score_dask
 
     try:
         return score_dask(
@@ -616,13 +617,13 @@ def _report_left_out(result: Any) -> None:
 def _questionnaire_or_none(ref: str | None):
     if ref is None:
         return None
-    from .questionnaire import load_questionnaire
+    from .inputs.questionnaire import load_questionnaire
 
     return load_questionnaire(ref)
 
 
 def _emit(result, output_format, output, force, language, checks) -> None:
-    from . import output as out
+    from .reporting import output as out
 
     if output_format is ScoreFormat.table:
         if output is None or _is_stdout(output):
@@ -705,7 +706,7 @@ def _render_and_write(paths: list[Path], jobs: list[tuple], force: bool) -> None
     """Render reports (in parallel when there are several) and write them all or none (or the
     one report to standard output with `-o -`)."""
     from .files import refuse_existing
-    from .report import render_many
+    from .reporting.documents import render_many
 
     refuse_existing(_files_of(paths), force)
     _write_all(paths, render_many(jobs), force)
@@ -760,10 +761,10 @@ def _targets(q: Any, spec: str | None, path: Path | None):
 
 def _scored(responses: list[Path], questionnaire: str | None, exports: Any):
     """Responses loaded and scored by organization, warnings printed."""
-    from .engine import score as run_score
-    from .imports import load_inputs
+    from .inputs.loading import load_periods
+    from .scoring.scores import score as run_score
 
-    loaded = load_inputs(responses, _questionnaire_or_none(questionnaire), exports)
+    loaded, _ = load_periods(responses, _questionnaire_or_none(questionnaire), exports)
     report_problems(loaded.problems)
     return loaded, run_score(loaded, by="organization")
 
@@ -789,7 +790,7 @@ def roadmap(
     min_group_size: MinGroupSizeOpt = 3,
 ) -> None:
     """Turn scores into prioritised, phased actions per organization (docs/roadmap.md)."""
-    from .imports import ExportOptions
+    from .inputs.exports import ExportOptions
     from .roadmap import build_roadmaps, small_groups
 
     exports = ExportOptions(encoding, mapping, org, org_name, period)
@@ -805,7 +806,7 @@ def roadmap(
         doc = {"format": "dtassess.roadmap/1", "roadmaps": [r.to_dict() for r in roadmaps]}
         _write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", output, force)
         return
-    from .output import print_roadmap
+    from .reporting.output import print_roadmap
 
     def draw(console: Any) -> None:
         for item in roadmaps:
@@ -934,10 +935,10 @@ def report(
 ) -> None:
     """Render the PDF (or HTML) roadmap report, one per organization; --annual renders the
     annual report of every unit over several periods, --per-unit one report per unit."""
-    from .imports import ExportOptions
-    from .report import attachment_for, build_report, report_names
+    from .inputs.exports import ExportOptions
+    from .reporting.report import attachment_for, build_report, report_names
+    from .reporting.templating import template_dir
     from .roadmap import build_roadmaps, small_groups
-    from .templating import template_dir
 
     exports = ExportOptions(encoding, mapping, org, org_name, period)
     _stdout_takes(
@@ -975,7 +976,7 @@ def report(
     folder = template_dir(template)
     day = _report_date(date)
     if output_format is ReportFormat.pdf:
-        from .render import check_cjk_font
+        from .reporting.render import check_cjk_font
 
         check_cjk_font(language)
     roadmaps = build_roadmaps(result, loaded, _targets(q, target, targets_file), min_group_size)
@@ -1018,8 +1019,8 @@ def report(
 
 def _periods_loaded(responses: list[Path], exports: Any, options: dict[str, Any]):
     """Responses of every period, with earlier periods from an archive, and older versions."""
-    from .periods import load_periods
-    from .responses import concat_sets
+    from .inputs.loading import load_periods
+    from .inputs.responses import concat_sets
 
     q = _questionnaire_or_none(options["questionnaire"])
     with _Progress(False) as progress:
@@ -1042,13 +1043,13 @@ def _report_inputs(responses: list[Path], exports: Any, options: dict[str, Any])
     """What --annual and --per-unit reports start from: the periods' responses (and older
     versions'), the report's language and template folder; for PDF, the CJK font checked
     before any work."""
-    from .templating import template_dir
+    from .reporting.templating import template_dir
 
     loaded, older = _periods_loaded(responses, exports, options)
     language = _lang(loaded.questionnaire, options["lang"])
     folder = template_dir(options["template"])
     if options["fmt"] == "pdf":
-        from .render import check_cjk_font
+        from .reporting.render import check_cjk_font
 
         check_cjk_font(language)
     return loaded, older, language, folder
@@ -1059,8 +1060,8 @@ DEFAULT_INTERVALS = {"resamples": 1000, "level": 0.9, "weight_spread": 0.2, "see
 
 
 def _annual_report(responses: list[Path], exports: Any, options: dict[str, Any]) -> None:
-    from .annual import annual_models, render_annual, small_organizations
     from .files import inside, refuse_existing, safe_names
+    from .reporting.annual import annual_models, render_annual, small_organizations
 
     loaded, older, language, folder = _report_inputs(responses, exports, options)
     q = loaded.questionnaire
@@ -1100,12 +1101,13 @@ def _annual_report(responses: list[Path], exports: Any, options: dict[str, Any])
 
 def _unit_reports(responses: list[Path], exports: Any, options: dict[str, Any]) -> None:
     """One full roadmap report per unit of the latest period, rendered on every core."""
-    from .annual import unit_sets
-    from .engine import score
     from .errors import shorten
     from .files import inside, refuse_existing, safe_names, write_files
-    from .report import attachment_for, build_report, render_many
+    from .reporting.annual import unit_sets
+    from .reporting.documents import render_many
+    from .reporting.report import attachment_for, build_report
     from .roadmap import build_roadmaps
+    from .scoring.scores import score
 
     loaded, _, language, folder = _report_inputs(responses, exports, options)
     q = loaded.questionnaire
@@ -1147,7 +1149,7 @@ def template_init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite template files there.")] = False,
 ) -> None:
     """Write an editable copy of the report template (logo, colours, cover text, layout)."""
-    from .templating import init_template
+    from .reporting.templating import init_template
 
     for path in init_template(directory, force=force):
         _stderr().print(f"wrote {path}", markup=False)
@@ -1182,7 +1184,7 @@ def survey(
     """Ask the questionnaire in the terminal, saving after every answer (Ctrl-C resumes later)."""
     from rich.text import Text
 
-    from .questionnaire import load_questionnaire
+    from .inputs.questionnaire import load_questionnaire
     from .survey import Interrupted, Terminal, run_survey
 
     if _is_stdout(output):
@@ -1216,9 +1218,9 @@ def survey(
         run_survey(q, output, Terminal(console, read, interactive), language, meta, resume)
     except Interrupted:
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-    from .engine import score as run_score
-    from .output import print_table
-    from .responses import load_responses
+    from .inputs.responses import load_responses
+    from .reporting.output import print_table
+    from .scoring.scores import score as run_score
 
     loaded = load_responses([output], q)
     print_table(run_score(loaded, by="respondent"), console, language)
@@ -1257,9 +1259,9 @@ def import_(
     ] = False,
 ) -> None:
     """Turn online-form exports (问卷星, 腾讯问卷 ...) into response files, one per row."""
-    from .imports import ImportResult, import_exports, write_responses
-    from .mapping import load_mapping
-    from .questionnaire import load_questionnaire
+    from .inputs.exports import ImportResult, import_exports, write_responses
+    from .inputs.mapping import load_mapping
+    from .inputs.questionnaire import load_questionnaire
 
     _stdout_takes(output, many="import writes one response file per row")
     q = load_questionnaire(questionnaire)
@@ -1296,7 +1298,7 @@ def list_questionnaires(lang: LangOpt = None) -> None:
     """List the questionnaires bundled with dtassess."""
     from rich.table import Table
 
-    from .questionnaire import load_questionnaire, localize
+    from .inputs.questionnaire import load_questionnaire, localize
     from .resources import bundled_questionnaire_refs
 
     table = Table("id", "version", "title", "questions", "file")
@@ -1325,15 +1327,15 @@ def demo(
 ) -> None:
     """Render the bundled sample county's report in Chinese and English (PDF and HTML), and
     its annual report over 2024-2026."""
-    from .annual import annual_models
-    from .engine import score as run_score
-    from .output import print_table
-    from .render import check_cjk_font
-    from .report import attachment_for, build_report
+    from .inputs.responses import load_responses
+    from .reporting.annual import annual_models
+    from .reporting.output import print_table
+    from .reporting.render import check_cjk_font
+    from .reporting.report import attachment_for, build_report
+    from .reporting.templating import template_dir
     from .resources import annual_sample_dir, sample_responses_dir
-    from .responses import load_responses
     from .roadmap import build_roadmaps
-    from .templating import template_dir
+    from .scoring.scores import score as run_score
 
     _stdout_takes(output, many="the demo writes six reports")
     loaded = load_responses([sample_responses_dir()])
@@ -1405,11 +1407,13 @@ def archive_add(
     Crash-safe: until the new state is complete, readers and the archive see the old one.
     """
     from .archive import add_to_archive
-    from .imports import ExportOptions, load_inputs
+    from .inputs.exports import ExportOptions
+    from .inputs.loading import load_periods
 
     exports = ExportOptions(encoding, mapping, org, org_name, period)
     with _Progress(quiet) as progress:
-        loaded = load_inputs(responses, _questionnaire_or_none(questionnaire), exports, progress)
+        q = _questionnaire_or_none(questionnaire)
+        loaded, _ = load_periods(responses, q, exports, progress=progress)
     report_problems(loaded.problems)
     done = add_to_archive(loaded, to, replace=replace)
     periods = ", ".join(done.periods) if done.periods else "none changed"

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import DtassessError, Problem, did_you_mean
-from .questionnaire import Action, Dimension, Questionnaire
+from .inputs.questionnaire import Action, Dimension, Questionnaire
 
 if TYPE_CHECKING:
-    from .engine import ScoreResult
-    from .responses import ResponseSet
+    from .inputs.responses import ResponseSet
+    from .scoring.scores import ScoreResult
 
 LEVEL_VALUE = {"low": 1, "medium": 2, "high": 3}
 PHASES = (
@@ -109,8 +109,8 @@ def _level(value: str, q: Questionnaire, source: str, part: str) -> int:
 
 def load_targets(path: str | Path, q: Questionnaire) -> Targets:
     """A YAML file with a `targets:` block: a level, or a mapping of dimension to level."""
-    from .questionnaire import read_text
-    from .yamlsource import MAX_YAML_BYTES, SyntaxProblem, fast_load
+    from .inputs.questionnaire import read_text
+    from .inputs.yamlsource import MAX_YAML_BYTES, SyntaxProblem, fast_load
 
     text = read_text(Path(path), limit=MAX_YAML_BYTES)
     try:
@@ -354,7 +354,7 @@ def findings(
     q: Questionnaire, responses: ResponseSet, rows: np.ndarray, lang: str | None = None
 ) -> dict[str, list[dict[str, Any]]]:
     """Weakest high-weight questions, strongest areas, and where respondents disagree."""
-    from .engine import answer_matrix, compile_model
+    from .scoring.engine import answer_matrix, compile_model
 
     model = compile_model(q)
     subset = responses.answers.iloc[rows]

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .conditions import NA
 from .errors import DtassessError, Problem
-from .questionnaire import Question, Questionnaire, localize
-from .responses import check_answer, check_response_file
+from .inputs.conditions import NA
+from .inputs.questionnaire import Question, Questionnaire, localize
+from .inputs.responses import check_answer, check_response_file
 from .surveyfile import SurveyFile
 
 KEYS = ("?", "b", "s", "n", "c", "q")
@@ -286,7 +286,7 @@ def load_survey(q: Questionnaire, path: Path, store: SurveyFile | None = None) -
     errors = [p for p in problems if p.severity == "error"]
     if response is None or errors:
         raise DtassessError(errors or problems)
-    from .responses import read_response_data
+    from .inputs.responses import read_response_data
 
     raw = read_response_data(path) or {}
     survey = Survey(

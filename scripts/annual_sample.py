@@ -24,7 +24,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dtassess.questionnaire import Question, load_questionnaire  # noqa: E402
+from dtassess.inputs.questionnaire import Question, load_questionnaire  # noqa: E402
 
 OUT = ROOT / "questionnaires" / "samples-annual"
 YEARS = ("2024", "2025", "2026")

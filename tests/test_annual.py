@@ -10,9 +10,9 @@ import pytest
 from conftest import cli
 from pypdf import PdfReader
 
-from dtassess.annual import ANNUAL_ATTACHMENT, annual_models
-from dtassess.imports import load_inputs
-from dtassess.render import read_attachment
+from dtassess.inputs.loading import load_inputs
+from dtassess.reporting.annual import ANNUAL_ATTACHMENT, annual_models
+from dtassess.reporting.render import read_attachment
 from dtassess.resources import annual_sample_dir
 
 SAMPLE = annual_sample_dir()

@@ -30,10 +30,10 @@ from dtassess.archive import (
     content_hash,
     load_archive,
 )
-from dtassess.engine import score
 from dtassess.errors import DtassessError
-from dtassess.questionnaire import load_questionnaire
-from dtassess.responses import META_COLUMNS, ResponseSet, load_responses
+from dtassess.inputs.questionnaire import load_questionnaire
+from dtassess.inputs.responses import META_COLUMNS, ResponseSet, load_responses
+from dtassess.scoring.scores import score
 
 BY = ("respondent", "unit", "organization")
 

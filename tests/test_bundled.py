@@ -11,9 +11,9 @@ import pytest
 import yaml
 from conftest import ROOT, SAMPLES
 
-from dtassess.questionnaire import check_questionnaire, load_questionnaire
-from dtassess.responses import check_responses, load_responses
-from dtassess.yamlsource import fast_load
+from dtassess.inputs.questionnaire import check_questionnaire, load_questionnaire
+from dtassess.inputs.responses import check_responses, load_responses
+from dtassess.inputs.yamlsource import fast_load
 
 GOV = load_questionnaire("gov-dt")
 
@@ -118,7 +118,7 @@ def test_installed_wheel_finds_its_bundled_files(tmp_path):
         "assert 'site' in dtassess.__file__, dtassess.__file__\n"
         "q = dtassess.load_questionnaire('gov-dt')\n"
         "res = dtassess.score(dtassess.load_responses([r.sample_responses_dir()]))\n"
-        "from dtassess.templating import template_dir\n"
+        "from dtassess.reporting.templating import template_dir\n"
         "assert 'site' in str(template_dir()), template_dir()\n"
         "print(q.ref, len(res.meta))\n"
     )

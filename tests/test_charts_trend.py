@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from dtassess import charts
+from dtassess.reporting import charts
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 RANGE = (0, 100)

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from conftest import ROOT, SAMPLES
 
-from dtassess import responses
+from dtassess.inputs import responses
 
 PAGE = ROOT / "docs" / "ci.md"
 TEXT = PAGE.read_text(encoding="utf-8")

@@ -212,23 +212,23 @@ def test_non_utf8_file_is_reported(tmp_path):
 
 
 def test_ctrl_c_exits_130(monkeypatch):
-    import dtassess.responses
+    import dtassess.inputs.responses
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(dtassess.responses, "load_responses", interrupted)
+    monkeypatch.setattr(dtassess.inputs.responses, "load_responses", interrupted)
     result = cli("score", WORKED_R, "-q", WORKED_Q)
     assert result.exit_code == 130 and "interrupted" in result.stderr
 
 
 def test_internal_errors_are_reported_without_a_traceback(monkeypatch):
-    import dtassess.engine
+    import dtassess.scoring.scores
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(dtassess.engine, "score", broken)
+    monkeypatch.setattr(dtassess.scoring.scores, "score", broken)
     result = cli("score", WORKED_R, "-q", WORKED_Q)
     assert result.exit_code == 3
     assert "internal error: ZeroDivisionError: boom" in result.stderr

@@ -1,4 +1,4 @@
-"""Tests for dtassess.conditions: the skip-logic condition language.
+"""Tests for dtassess.inputs.conditions: the skip-logic condition language.
 
 The tables pin down the language as authors see it (what parses, what each condition selects,
 what each mistake says and where); the hypothesis tests check that the vectorised evaluator and
@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import dtassess.conditions as conditions
-from dtassess.conditions import NA, Condition, ConditionError, parse
+import dtassess.inputs.conditions as conditions
+from dtassess.inputs.conditions import NA, Condition, ConditionError, parse
 
 # ---------------------------------------------------------------------------------------------
 # A small population. A key left out of a row means the question was not answered.

@@ -1,5 +1,5 @@
-"""The Dask engine (dtassess.distributed): the pandas engine's table, computed by partition on a
-local cluster of worker processes; its failures as clear problems (docs/distributed.md)."""
+"""The Dask engine (dtassess.scoring.distributed): the pandas engine's table, computed by partition
+on a local cluster of worker processes; its failures as clear problems (docs/distributed.md)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from conftest import ROOT, cli, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dtassess import engine
 from dtassess.errors import DtassessError
-from dtassess.imports import read_exports
-from dtassess.questionnaire import load_questionnaire
+from dtassess.inputs.exports import load_exports
+from dtassess.inputs.questionnaire import load_questionnaire
+from dtassess.scoring import engine, scores
 
 pytest.importorskip(
     "distributed", reason="the Dask engine's tests need dask: pip install 'dtassess[dask]'"
@@ -32,8 +32,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from dtassess import distributed
-from dtassess.distributed import DELAY_ENV, score_dask
+from dtassess.scoring import distributed
+from dtassess.scoring.distributed import DELAY_ENV, score_dask
 
 
 def assert_same_table(found: pd.DataFrame, expected: pd.DataFrame) -> None:
@@ -149,12 +149,12 @@ def test_the_pandas_engines_table_and_warnings(
         partitions=per_worker,
         piece_rows=piece_rows,
     )
-    responses = read_exports([*parquet_files(dataset), dataset / "问卷星导出.csv"], q)
-    expected = engine.score(responses, by, statistic, min_group_size)
+    responses = load_exports([*parquet_files(dataset), dataset / "问卷星导出.csv"], q)
+    expected = scores.score(responses, by, statistic, min_group_size)
     assert_same_table(found.table, expected.table)
     assert found.withheld == expected.withheld and (found.withheld > 0) == (min_group_size > 1)
     assert len(found.meta) == len(expected.meta)
-    assert found.problems == responses.problems  # warnings, rows and all, as read_exports
+    assert found.problems == responses.problems  # warnings, rows and all, as load_exports
     assert {p.code for p in found.problems} >= {"I003", "I010"}
     assert found.partitions > len(parquet_files(dataset)) and found.passes >= 2
     assert found.rescored == 0  # later passes read the node scores the workers kept
@@ -197,8 +197,8 @@ def test_random_datasets_give_the_pandas_engines_table(
         partitions=per_worker,
         piece_rows=piece_rows,
     )
-    responses = read_exports(files, q)
-    assert_same_table(found.table, engine.score(responses, by, statistic).table)
+    responses = load_exports(files, q)
+    assert_same_table(found.table, scores.score(responses, by, statistic).table)
     assert found.problems == responses.problems
 
 
@@ -211,9 +211,9 @@ def test_several_periods_get_changes_and_trends(cluster, q, dataset):
         partitions=2,
         piece_rows=64,
     )
-    from dtassess.periods import score_periods
+    from dtassess.scoring.periods import score_periods
 
-    expected = score_periods(read_exports([dataset / "two-years.csv"], q), by="unit")
+    expected = score_periods(load_exports([dataset / "two-years.csv"], q), by="unit")
     assert found.periods == expected.periods == ("2025", "2026")
     assert_same_table(found.table, expected.table)
 
@@ -257,7 +257,7 @@ def test_exact_medians_settle_over_several_passes(cluster, q, dataset, monkeypat
         scheduler=cluster.scheduler_address,
         partitions=1,
     )
-    expected = engine.score(read_exports([dataset / "问卷星导出.csv"], q), "organization", "median")
+    expected = scores.score(load_exports([dataset / "问卷星导出.csv"], q), "organization", "median")
     assert found.passes >= 4
     assert_same_table(found.table, expected.table)
 
@@ -295,7 +295,7 @@ def test_later_passes_score_the_data_again_without_the_kept_scores(
     _before_later_passes(monkeypatch, cluster)
     found = score_dask(inputs, q, "unit", scheduler=cluster.scheduler_address)
     assert found.rescored == found.partitions * (found.passes - 1) > 0
-    assert_same_table(found.table, engine.score(read_exports(inputs, q), "unit").table)
+    assert_same_table(found.table, scores.score(load_exports(inputs, q), "unit").table)
 
 
 def test_inputs_that_change_between_passes_stop_the_job(cluster, q, dataset, tmp_path, monkeypatch):
@@ -356,8 +356,8 @@ def test_urls_are_opened_by_the_workers_through_fsspec(cluster, q, dataset):
     through fsspec: a dataset folder and a CSV export, labelled as given."""
     inputs = [f"file://{dataset / 'dataset'}", f"file://{dataset / '问卷星导出.csv'}"]
     found = score_dask(inputs, q, "unit", scheduler=cluster.scheduler_address, piece_rows=200)
-    responses = read_exports([*parquet_files(dataset), dataset / "问卷星导出.csv"], q)
-    assert_same_table(found.table, engine.score(responses, "unit").table)
+    responses = load_exports([*parquet_files(dataset), dataset / "问卷星导出.csv"], q)
+    assert_same_table(found.table, scores.score(responses, "unit").table)
     assert {p.path for p in found.problems} >= {inputs[1]}
     assert all(p.path.startswith("file://") for p in found.problems if p.path)
 
@@ -369,8 +369,8 @@ def test_a_small_csv_with_line_breaks_in_cells_is_read_whole(cluster, q, tmp_pat
     pacsv.write_csv(table, path)
     assert b'"\xe7\xac\xac' in path.read_bytes()  # quoted, with a line break inside
     found = score_dask([path], q, scheduler=cluster.scheduler_address, piece_rows=10)
-    responses = read_exports([path], q)
-    assert_same_table(found.table, engine.score(responses).table)
+    responses = load_exports([path], q)
+    assert_same_table(found.table, scores.score(responses).table)
     assert found.problems == responses.problems
 
 
@@ -378,7 +378,7 @@ def test_columns_without_a_header_or_of_lists_are_reported_as_by_the_pandas_engi
     cluster, q, tmp_path
 ):
     """A blank header (I012) in a CSV cut into pieces, a Parquet column without a name and one
-    of lists (I014): the same warnings, counts and rows as read_exports gives."""
+    of lists (I014): the same warnings, counts and rows as load_exports gives."""
     table = export(300, seed=5)
     answers = pa.array(np.where(np.arange(300) % 3 == 0, "yes", ""), pa.string())
     csv_path, parquet_path = tmp_path / "blank.csv", tmp_path / "lists.parquet"
@@ -387,7 +387,7 @@ def test_columns_without_a_header_or_of_lists_are_reported_as_by_the_pandas_engi
     pq.write_table(table.append_column("", answers).append_column("备注", lists), parquet_path)
     inputs = [parquet_path, csv_path]
     found = score_dask(inputs, q, scheduler=cluster.scheduler_address, piece_rows=40)
-    responses = read_exports(inputs, q)
+    responses = load_exports(inputs, q)
     assert found.problems == responses.problems
     codes = {(p.path, p.code) for p in found.problems}
     assert {(str(csv_path), "I012"), (str(parquet_path), "I012")} <= codes
@@ -403,7 +403,7 @@ def test_a_worker_killed_mid_job_is_retried_or_fails_clearly(cluster, q, dataset
     from distributed import Client
 
     inputs = [dataset / "dataset"]
-    expected = engine.score(read_exports(parquet_files(dataset), q), "unit").table
+    expected = scores.score(load_exports(parquet_files(dataset), q), "unit").table
     box: dict[str, object] = {}
 
     def job() -> None:
@@ -583,13 +583,13 @@ def _same_json(found, expected, path="") -> None:
 
 def test_the_json_holds_each_engines_numbers_exactly(cluster, q, dataset):
     """Every number in the JSON reads back to the very double the engine computed."""
-    from dtassess.output import to_json
+    from dtassess.reporting.output import to_json
 
     files = parquet_files(dataset)[:1]
     keys = ["organization", "unit", "period"]
     for result in (
         score_dask(files, q, by="unit", scheduler=cluster.scheduler_address),
-        engine.score(read_exports(files, q), "unit"),
+        scores.score(load_exports(files, q), "unit"),
     ):
         table = result.table.set_index([*keys, "node"])
         numbers = 0
@@ -632,7 +632,7 @@ def test_a_local_cluster_is_started_and_shut_down(q, dataset, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     doc = json.loads(out.read_text(encoding="utf-8"))
-    assert doc["respondents"] == len(read_exports([dataset / "问卷星导出.csv"], q))
+    assert doc["respondents"] == len(load_exports([dataset / "问卷星导出.csv"], q))
 
 
 def test_the_python_api_names_it_at_the_top(cluster, q, dataset):
@@ -643,7 +643,7 @@ def test_the_python_api_names_it_at_the_top(cluster, q, dataset):
         [dataset / "问卷星导出.csv"], q, by="unit", scheduler=cluster.scheduler_address
     )
     assert dtassess.to_json_dict(result)["respondents"] == len(
-        read_exports([dataset / "问卷星导出.csv"], q)
+        load_exports([dataset / "问卷星导出.csv"], q)
     )
 
 
@@ -690,7 +690,7 @@ def test_the_command_draws_a_progress_bar_on_a_terminal(cluster, dataset, tmp_pa
 def test_a_local_cluster_has_no_more_workers_than_memory_holds(monkeypatch):
     import psutil
 
-    from dtassess.distributed import cluster
+    from dtassess.scoring.distributed import cluster
 
     def free(available: int):
         memory = psutil.virtual_memory()._replace(available=available)

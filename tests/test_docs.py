@@ -10,7 +10,7 @@ from conftest import MINI, ROOT, cli
 
 from dtassess.cli import app
 from dtassess.errors import CATALOGUE
-from dtassess.yamlsource import fast_load
+from dtassess.inputs.yamlsource import fast_load
 
 DOCS = ROOT / "docs"
 
@@ -44,7 +44,7 @@ def test_error_catalogue_and_its_page_agree():
 
 def test_every_code_the_source_uses_is_catalogued():
     used = set()
-    for path in (ROOT / "dtassess").glob("*.py"):
+    for path in (ROOT / "dtassess").rglob("*.py"):
         used |= set(re.findall(r"\"([A-Z]\d{3})\"", path.read_text(encoding="utf-8")))
     assert used <= set(CATALOGUE)
     assert set(CATALOGUE) - used == set(), "catalogued codes that nothing reports"

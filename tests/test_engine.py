@@ -12,9 +12,16 @@ from conftest import DATA, MINI, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dtassess import engine
-from dtassess.conditions import NA
-from dtassess.engine import (
+from dtassess.errors import DtassessError
+from dtassess.inputs.conditions import NA
+from dtassess.inputs.questionnaire import (
+    Questionnaire,
+    check_questionnaire_text,
+    load_questionnaire,
+)
+from dtassess.inputs.responses import ResponseSet, load_responses
+from dtassess.scoring import engine
+from dtassess.scoring.engine import (
     AGREEMENT_MIN,
     CONSISTENCY_MIN,
     GROUPINGS,
@@ -24,12 +31,9 @@ from dtassess.engine import (
     compile_model,
     group_scores,
     levels_of,
-    score,
     score_respondents,
 )
-from dtassess.errors import DtassessError
-from dtassess.questionnaire import Questionnaire, check_questionnaire_text, load_questionnaire
-from dtassess.responses import ResponseSet, load_responses
+from dtassess.scoring.scores import score
 
 WORKED = load_questionnaire(DATA / "worked.yaml")
 MINI_Q = load_questionnaire(MINI)

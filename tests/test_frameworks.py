@@ -13,8 +13,8 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from dtassess.engine import score_respondents
-from dtassess.questionnaire import load_questionnaire
+from dtassess.inputs.questionnaire import load_questionnaire
+from dtassess.scoring.engine import score_respondents
 
 SAMM = ROOT.parent / "shared" / "frameworks" / "samm-v2" / "model.json"
 

@@ -23,11 +23,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dtassess
-from dtassess import engine, grouped
-from dtassess.engine import score
-from dtassess.grouped import GroupMoments, group_medians
-from dtassess.questionnaire import check_questionnaire_text, load_questionnaire
-from dtassess.responses import ResponseSet
+from dtassess.inputs.questionnaire import check_questionnaire_text, load_questionnaire
+from dtassess.inputs.responses import ResponseSet
+from dtassess.scoring import engine, grouped
+from dtassess.scoring.grouped import GroupMoments, group_medians
+from dtassess.scoring.scores import score
 
 SCHEMA = json.loads(files("dtassess").joinpath("schemas/scores.schema.json").read_text("utf-8"))
 

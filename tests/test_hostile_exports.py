@@ -19,11 +19,11 @@ from conftest import MINI, cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dtassess import tables
-from dtassess.distributed.plan import plan_partitions, sources_of
 from dtassess.errors import DtassessError
-from dtassess.imports import read_exports
-from dtassess.questionnaire import load_questionnaire
+from dtassess.inputs import tables
+from dtassess.inputs.exports import load_exports
+from dtassess.inputs.questionnaire import load_questionnaire
+from dtassess.scoring.distributed.plan import plan_partitions, sources_of
 
 HEADER = ["机构", "strategy.plan.exists", "security.budget", "security.tools"]
 
@@ -200,7 +200,7 @@ def test_hostile_exports_are_located_problems(tmp_path, build, code, place, stat
     assert result.exit_code == (2 if status == 2 else 0), result.stderr
     assert "internal error" not in result.stderr
     try:
-        found = read_exports([export], load_questionnaire(MINI)).problems
+        found = load_exports([export], load_questionnaire(MINI)).problems
     except DtassessError as exc:
         found = exc.problems
     assert (code, *(place or (None, None))) in {(p.code, p.line, p.column) for p in found}

@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from conftest import SAMPLES, cli
 
-from dtassess.output import markup_text
+from dtassess.reporting.output import markup_text
 
 # What XML 1.0 cannot carry, and what HTML calls a parse error.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")

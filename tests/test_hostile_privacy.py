@@ -15,11 +15,12 @@ import pytest
 from conftest import SAMPLES, cli, run
 
 import dtassess
-from dtassess import annual, report, roadmap
-from dtassess.engine import score
-from dtassess.imports import load_inputs
+from dtassess import roadmap
+from dtassess.inputs.loading import load_inputs
+from dtassess.inputs.responses import load_responses
+from dtassess.reporting import annual, report
 from dtassess.resources import annual_sample_dir
-from dtassess.responses import load_responses
+from dtassess.scoring.scores import score
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.yaml"))
 ANNUAL = annual_sample_dir()
@@ -250,7 +251,7 @@ def test_annual_report_leaves_out_small_periods_and_unit_periods(thin_years):
     assert [h["period"] for h in page["history"]] == ["2026"]
     movers = model["movers"]["up"] + model["movers"]["down"]
     assert all(not m["questions"] for m in movers if m["unit"] == "县教育局")
-    html = annual.render_annual(model, dtassess.templating.template_dir(None), "html")
+    html = annual.render_annual(model, dtassess.reporting.templating.template_dir(None), "html")
     assert "全机关受访者少于 3 人的期间不列示：2024。" in html.decode("utf-8")
 
 

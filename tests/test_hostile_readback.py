@@ -17,7 +17,7 @@ from conftest import MINI, SAMPLES, cli
 from pypdf import PdfWriter
 
 import dtassess
-from dtassess.report import ATTACHMENT, attachment_for
+from dtassess.reporting.report import ATTACHMENT, attachment_for
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +149,7 @@ def test_many_wrong_fields_are_listed_up_to_a_bound(results, tmp_path):
 
 
 def test_a_huge_attachment_is_refused(results, tmp_path, monkeypatch):
-    from dtassess import readback
+    from dtassess.reporting import readback
 
     monkeypatch.setattr(readback, "RESULTS_LIMIT", 10_000)
     pdf = write_pdf(tmp_path, pdf_bytes(json.dumps(results).encode()))
@@ -177,7 +177,7 @@ def test_a_compression_bomb_is_refused(tmp_path):
 
 
 def test_a_pdf_over_the_size_limit_is_refused(results, tmp_path, monkeypatch):
-    from dtassess import render
+    from dtassess.reporting import render
 
     monkeypatch.setattr(render, "PDF_LIMIT", 500)
     pdf = write_pdf(tmp_path, pdf_bytes(json.dumps(results).encode()))

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 import dtassess
 from dtassess.cli import app
 from dtassess.errors import DtassessError
-from dtassess.questionnaire import load_questionnaire
+from dtassess.inputs.questionnaire import load_questionnaire
 from dtassess.survey import WORDS, Interrupted, Terminal, run_survey
 from dtassess.surveyfile import SurveyFile
 

@@ -15,14 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dtassess.errors import DtassessError
-from dtassess.mapping import load_mapping
-from dtassess.questionnaire import check_questionnaire, load_questionnaire
-from dtassess.responses import check_response_file
+from dtassess.inputs.mapping import load_mapping
+from dtassess.inputs.questionnaire import check_questionnaire, load_questionnaire
+from dtassess.inputs.responses import check_response_file
+from dtassess.inputs.versions import load_version_map
+from dtassess.inputs.yamlsource import MAX_VALUES
+from dtassess.reporting.templating import load_brand
 from dtassess.roadmap import load_targets
 from dtassess.survey import load_survey
-from dtassess.templating import load_brand
-from dtassess.versions import load_version_map
-from dtassess.yamlsource import MAX_VALUES
 
 GOOD = dedent(
     """

@@ -12,8 +12,8 @@ from conftest import MINI, cli
 
 import dtassess
 from dtassess.errors import DtassessError
-from dtassess.imports import import_exports, normalize, question_index
-from dtassess.tables import column_letter
+from dtassess.inputs.exports import import_exports, normalize, question_index
+from dtassess.inputs.tables import column_letter
 
 WJX_HEADER = [
     "序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "单位",

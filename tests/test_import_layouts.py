@@ -17,10 +17,11 @@ from conftest import MINI, cli
 from test_import import write_csv
 
 import dtassess
-from dtassess import imports, tables
 from dtassess.errors import DtassessError
-from dtassess.imports import read_exports
-from dtassess.mapping import check_mapping_text
+from dtassess.inputs import exports as imports  # a test below names its files `exports`
+from dtassess.inputs import tables
+from dtassess.inputs.exports import load_exports
+from dtassess.inputs.mapping import check_mapping_text
 
 TOOLS = "已部署哪些措施？"
 
@@ -75,9 +76,9 @@ def test_wenjuanxing_option_columns_and_option_numbers(tmp_path, mini):
     rows = [header, ["1", "qs", "1", "4", "1", "0", "0"], ["2", "qs", "2", "", "0", "0", "1"]]
     export = write_csv(tmp_path / "wjx.csv", rows, "utf-8")
     mapping = check_mapping_text("answers: option-numbers\n", mini)
-    found = read_exports([export], mini, mapping=mapping)
+    found = load_exports([export], mini, mapping=mapping)
     assert found.problems == []
-    answers = dtassess.imports.to_responses(found)
+    answers = dtassess.inputs.exports.to_responses(found)
     assert answers[0].answers == {
         "strategy.plan.exists": "yes",
         "strategy.plan.quality": 4,
@@ -246,7 +247,7 @@ def test_score_needs_a_questionnaire_for_an_export(tmp_path):
 def test_many_bad_cells_are_summed_up_per_column(tmp_path, mini):
     rows = [["机构", "安全投入占信息化预算的百分比"]] + [["qs", f"x{i}"] for i in range(25)]
     export = write_csv(tmp_path / "e.csv", rows, "utf-8")
-    found = read_exports([export], mini)
+    found = load_exports([export], mini)
     cells = [p for p in found.problems if p.code == "I004"]
     assert len(cells) == 21
     assert [p.line for p in cells[:20]] == list(range(2, 22))
@@ -258,11 +259,11 @@ def test_row_numbers_survive_blank_lines_and_multiline_cells(tmp_path, mini):
     multiline = '机构,备注,安全投入占信息化预算的百分比\nqs,"two\nlines",5\nqs,,bad\n'
     export = tmp_path / "m.csv"
     export.write_text(multiline, encoding="utf-8")
-    found = read_exports([export], mini)
+    found = load_exports([export], mini)
     assert [(p.line, p.column) for p in found.problems if p.code == "I004"] == [(3, 3)]
     blank = "机构,安全投入占信息化预算的百分比\nqs,5\n\nqs,bad\n"
     export.write_text(blank, encoding="utf-8")
-    found = read_exports([export], mini)
+    found = load_exports([export], mini)
     assert [(p.line, p.column) for p in found.problems] == [(4, 2)]
     assert len(found) == 2
 
@@ -307,9 +308,9 @@ def test_many_distinct_numbers_are_read_as_one_by_one(tmp_path, mini):
     pq.write_table(pa.table({h: [r[k] for r in rows[1:]] for k, h in enumerate(rows[0])}), parquet)
     exports = [write_csv(tmp_path / "amounts.csv", rows, "utf-8"), parquet]
     for export in exports:
-        together = read_exports([export], mini)
+        together = load_exports([export], mini)
         with mock.patch.object(imports, "_plain_numbers", lambda question, raws: None):
-            alone = read_exports([export], mini)
+            alone = load_exports([export], mini)
         budget = together.answers["security.budget"]
         pd.testing.assert_series_equal(budget, alone.answers["security.budget"])
         assert list(budget.cat.categories) == list(alone.answers["security.budget"].cat.categories)
@@ -333,8 +334,8 @@ def test_parquet_ids_read_as_plain_text_are_the_same_ids(tmp_path, mini, odd):
     )
     parquet = tmp_path / "ids.parquet"
     pq.write_table(table, parquet)
-    plain = read_exports([parquet], mini).meta
+    plain = load_exports([parquet], mini).meta
     with mock.patch.object(tables.Table, "read_plain", lambda self, col: None):
-        as_dictionary = read_exports([parquet], mini).meta
+        as_dictionary = load_exports([parquet], mini).meta
     pd.testing.assert_frame_equal(plain, as_dictionary)
     assert plain["respondent"][1] == "r1" and plain["respondent"][0] == "ids-r1"

@@ -14,7 +14,7 @@ from conftest import MINI, cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dtassess.periods import add_changes, ordered_periods, period_key
+from dtassess.scoring.periods import add_changes, ordered_periods, period_key
 
 SCHEMA = json.loads(files("dtassess").joinpath("schemas/scores.schema.json").read_text("utf-8"))
 
@@ -237,8 +237,8 @@ def test_annual_drivers_reach_back_to_the_older_version(tmp_path):
     ids) with 2026's; a question whose bands changed between the versions is left out."""
     import datetime as dt
 
-    from dtassess.annual import annual_models
-    from dtassess.periods import load_periods
+    from dtassess.inputs.loading import load_periods
+    from dtassess.reporting.annual import annual_models
 
     answers = two_versions(tmp_path)
     # a unit, so that the annual report has one to follow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import MINI, cli, dedent
 
-from dtassess.questionnaire import check_questionnaire_text, load_questionnaire
+from dtassess.inputs.questionnaire import check_questionnaire_text, load_questionnaire
 
 HEAD = """\
 id: t

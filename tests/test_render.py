@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from dtassess import render
 from dtassess.errors import DtassessError, ExitCode
+from dtassess.reporting import render
 
 REPO = Path(__file__).resolve().parent.parent
 CREATED = dt.date(2026, 3, 1)
@@ -147,7 +147,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
 
 def test_importing_the_module_imports_neither_weasyprint_nor_pypdf():
     code = (
-        "import sys, dtassess.render\n"
+        "import sys, dtassess.reporting.render\n"
         "heavy = [m for m in ('weasyprint', 'pypdf') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
@@ -381,7 +381,7 @@ def test_another_process_gives_the_same_bytes(root: Path, english: render.Render
         f"""
         import datetime, hashlib, json, sys
         from pathlib import Path
-        from dtassess.render import render_pdf
+        from dtassess.reporting.render import render_pdf
         result = render_pdf(
             {ENGLISH!r}, root=Path({str(root)!r}), lang="en",
             title="Digital transformation roadmap", author="dtassess",

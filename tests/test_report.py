@@ -11,7 +11,7 @@ import pytest
 from conftest import SAMPLES, cli, run
 from pypdf import PdfReader
 
-from dtassess.render import read_attachment
+from dtassess.reporting.render import read_attachment
 
 DATE = "2026-11-25"
 
@@ -204,9 +204,9 @@ def test_bad_brand_colour_exits_2(tmp_path):
 
 
 def test_missing_cjk_font_stops_a_chinese_report(tmp_path, monkeypatch):
-    import dtassess.render
+    import dtassess.reporting.render
 
-    monkeypatch.setattr(dtassess.render, "font_families_for_lang", lambda lang: [])
+    monkeypatch.setattr(dtassess.reporting.render, "font_families_for_lang", lambda lang: [])
     result = cli("report", SAMPLES, "-o", tmp_path / "r.pdf", "--lang", "zh")
     assert result.exit_code == 2 and "fonts-noto-cjk" in result.stderr
 
@@ -245,7 +245,7 @@ def test_score_reads_the_results_back_from_a_report(demo):
 
 
 def test_score_of_a_pdf_without_results_exits_2(tmp_path):
-    from dtassess.render import render_pdf
+    from dtassess.reporting.render import render_pdf
 
     plain = tmp_path / "plain.pdf"
     plain.write_bytes(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import MINI, cli, dedent
 
-from dtassess.questionnaire import load_questionnaire
-from dtassess.responses import check_response_text, load_responses
+from dtassess.inputs.questionnaire import load_questionnaire
+from dtassess.inputs.responses import check_response_text, load_responses
 
 Q = load_questionnaire(MINI)
 
@@ -264,7 +264,7 @@ def test_many_files_are_checked_on_every_core_with_the_same_result(monkeypatch):
     import pandas as pd
     from conftest import SAMPLES
 
-    import dtassess.responses as responses
+    import dtassess.inputs.responses as responses
 
     serial = load_responses([SAMPLES])
     monkeypatch.setattr(responses, "PARALLEL_FILES", 2)
@@ -290,8 +290,8 @@ def test_concatenated_exports_keep_categories_and_every_answer():
     import numpy as np
     import pandas as pd
 
-    from dtassess.engine import score
-    from dtassess.responses import ResponseSet, concat_sets
+    from dtassess.inputs.responses import ResponseSet, concat_sets
+    from dtassess.scoring.scores import score
 
     q = load_questionnaire(MINI)
     ids = [x.id for x in q.questions]

@@ -7,11 +7,11 @@ import json
 import pytest
 from conftest import DATA, SAMPLES, cli
 
-from dtassess.engine import score
 from dtassess.errors import DtassessError
-from dtassess.questionnaire import load_questionnaire
-from dtassess.responses import Response, responses_to_frames
+from dtassess.inputs.questionnaire import load_questionnaire
+from dtassess.inputs.responses import Response, responses_to_frames
 from dtassess.roadmap import Targets, build_roadmaps, load_targets, parse_targets
+from dtassess.scoring.scores import score
 
 Q = load_questionnaire(DATA / "roadmap.yaml")
 

@@ -22,9 +22,9 @@ from conftest import MINI, dedent, survey_piped
 from rich.console import Console
 
 import dtassess
-from dtassess.conditions import NA
 from dtassess.errors import DtassessError
-from dtassess.questionnaire import Question, Questionnaire, load_questionnaire, localize
+from dtassess.inputs.conditions import NA
+from dtassess.inputs.questionnaire import Question, Questionnaire, load_questionnaire, localize
 from dtassess.survey import (
     WORDS,
     Interrupted,

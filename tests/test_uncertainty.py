@@ -13,10 +13,11 @@ from conftest import MINI, ROOT, dedent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dtassess.engine import GROUPINGS, compile_model, score
-from dtassess.questionnaire import load_questionnaire
-from dtassess.responses import ResponseSet
-from dtassess.uncertainty import (
+from dtassess.inputs.questionnaire import load_questionnaire
+from dtassess.inputs.responses import ResponseSet
+from dtassess.scoring.engine import GROUPINGS, compile_model
+from dtassess.scoring.scores import score
+from dtassess.scoring.uncertainty import (
     RESULT_COLUMNS,
     SOURCES,
     draw,

@@ -1,0 +1,1110 @@
+"""The questionnaire: load a YAML file, check it, and build the immutable model.
+
+`check_questionnaire` collects every problem with its line and column instead of stopping at the
+first, so that an author fixes a file in one pass. `load_questionnaire` is the strict twin: it
+returns the model or raises `DtassessError` with those problems. The format is documented in
+docs/questionnaire-format.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import DtassessError, ExitCode, Problem, did_you_mean, errors_only
+from ..files import read_bytes
+from ..resources import bundled_questionnaire_path
+from . import conditions
+from .yamlsource import MAX_QUESTIONNAIRE_BYTES, Marked, SyntaxProblem, load_with_marks
+
+QUESTION_TYPES = ("level", "likert", "single", "multi", "boolean", "number", "text")
+AGGREGATES = ("mean", "min", "geomean")
+UNANSWERED_POLICIES = ("exclude", "zero")
+EFFORTS = IMPACTS = ("low", "medium", "high")
+HORIZONS = ("short", "medium", "long")
+ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+QUESTIONNAIRE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# Answers use "na" for "not applicable"; an option may not take that value.
+RESERVED_VALUES = {conditions.NA}
+# The node id of the whole questionnaire in every score table.
+OVERALL = "overall"
+
+Text = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Option:
+    value: Any
+    label: Text
+    score: float  # normalised 0-1
+    exclusive: bool = False
+
+
+@dataclass(frozen=True)
+class Band:
+    min: float
+    score: float
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    text: Text
+    dimension: str
+    help: Text | None = None
+    weight: float = 1.0
+    required: bool = False
+    allow_na: bool = False
+    scored: bool = True
+    when: conditions.Condition | None = None
+    options: tuple[Option, ...] = ()
+    bands: tuple[Band, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    unit: Text | None = None
+
+    @property
+    def is_scored(self) -> bool:
+        return self.scored and self.type != "text"
+
+    def option(self, value: Any) -> Option | None:
+        """The option whose value is exactly `value`."""
+        for opt in self.options:
+            if opt.value == value and type(opt.value) is type(value):
+                return opt
+        return None
+
+    def match(self, value: Any) -> Option | None:
+        """The option an answer names, forgiving the ways files and programs write it."""
+        opt = self.option(value)
+        if opt is not None:
+            return opt
+        if isinstance(value, bool):
+            # True/False written by a program for a yes/no question
+            return self.option("yes" if value else "no") if self.type == "boolean" else None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        # 3 and "3" name the same option: a spreadsheet or a hand-written file may give either.
+        text = str(value).strip()
+        for option in self.options:
+            if str(option.value) == text:
+                return option
+        return None
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    dimension: str
+    reach: int
+    title: Text
+    description: Text | None
+    effort: str
+    impact: str
+    horizon: str
+
+
+@dataclass(frozen=True)
+class Dimension:
+    id: str
+    title: Text
+    parent: str | None
+    depth: int  # 1 for the top dimensions; `overall` is depth 0
+    weight: float = 1.0
+    aggregate: str = "mean"
+    description: Text | None = None
+    dimensions: tuple[Dimension, ...] = ()
+    questions: tuple[Question, ...] = ()
+    actions: tuple[Action, ...] = ()
+
+    def walk(self) -> Iterator[Dimension]:
+        """This dimension and every one below it, parents first."""
+        yield self
+        for child in self.dimensions:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class Level:
+    level: int
+    name: Text
+    min: float
+    description: Text | None = None
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    id: str
+    version: str
+    title: Text
+    locales: tuple[str, ...]
+    scale: tuple[Level, ...]
+    dimensions: tuple[Dimension, ...]
+    description: Text | None = None
+    score_range: tuple[float, float] = (0.0, 100.0)
+    unanswered: str = "exclude"
+    aggregate: str = "mean"
+    path: str = ""
+    hash: str = ""
+    _questions: dict[str, Question] = field(default_factory=dict, repr=False, compare=False)
+    _nodes: dict[str, Dimension] = field(default_factory=dict, repr=False, compare=False)
+    # Derived data (the engine's compiled arrays) memoised per questionnaire object.
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for top in self.dimensions:
+            for dim in top.walk():
+                self._nodes[dim.id] = dim
+                for q in dim.questions:
+                    self._questions[q.id] = q
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        """Every question in document order (the order a survey asks them)."""
+        return tuple(self._questions.values())
+
+    def question(self, qid: str) -> Question:
+        return self._questions[qid]
+
+    def has_question(self, qid: str) -> bool:
+        return qid in self._questions
+
+    @property
+    def nodes(self) -> tuple[Dimension, ...]:
+        """Every dimension, parents before children, in document order."""
+        return tuple(self._nodes.values())
+
+    def node(self, node_id: str) -> Dimension:
+        return self._nodes[node_id]
+
+    @property
+    def node_ids(self) -> tuple[str, ...]:
+        """`overall` followed by every dimension id."""
+        return ("overall", *self._nodes)
+
+    def title_of(self, node_id: str, lang: str | None = None) -> str:
+        if node_id == "overall":
+            return localize({"zh": "总体", "en": "Overall"}, lang or self.locales[0])
+        return localize(self._nodes[node_id].title, lang or self.locales[0])
+
+    def level_for(self, score: float) -> Level | None:
+        """The highest level whose start is not above `score` (None for no score)."""
+        if score is None or score != score:
+            return None
+        rounded = round(float(score), 9)  # so that 59.99999999997 does not miss level 60
+        found = None
+        for level in self.scale:
+            if rounded >= level.min:
+                found = level
+        return found
+
+
+def localize(text: Text | None, lang: str, fallback: str = "") -> str:
+    if not text:
+        return fallback
+    if lang in text:
+        return text[lang]
+    return next(iter(text.values()))
+
+
+def content_hash(data: Any) -> str:
+    """Hash of the questionnaire's content, blind to comments, layout and key order."""
+    canon = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(canon.encode("utf-8")).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def read_text(path: Path, code: str = "F001", limit: int | None = None) -> str:
+    """A regular file's text (UTF-8, a BOM dropped), or a problem naming the file."""
+    data = read_bytes(path, limit, code)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DtassessError(
+            Problem(code, f"cannot read {path} as UTF-8 text ({exc.reason})", str(path))
+        ) from None
+
+
+def resolve_questionnaire(ref: str | Path) -> Path:
+    """A path to a questionnaire file, or the bundled file named by `id` or `id@version`."""
+    path = Path(ref)
+    if path.exists() or str(ref).endswith((".yaml", ".yml", ".json")) or "/" in str(ref):
+        return path
+    found = bundled_questionnaire_path(str(ref))
+    if found is None:
+        from ..resources import bundled_questionnaire_refs
+
+        known = bundled_questionnaire_refs()
+        raise DtassessError(
+            Problem(
+                "F002",
+                f"unknown questionnaire '{ref}': not a file, and not one of the bundled "
+                f"questionnaires ({', '.join(known)}){did_you_mean(str(ref), known)}",
+            )
+        )
+    return found
+
+
+def check_questionnaire(source: str | Path) -> tuple[Questionnaire | None, list[Problem]]:
+    """Check a questionnaire file; the model is returned only when there is no error."""
+    path = resolve_questionnaire(source)
+    text = read_text(path, limit=MAX_QUESTIONNAIRE_BYTES)
+    return check_questionnaire_text(text, str(path))
+
+
+def check_questionnaire_text(
+    text: str, path: str = ""
+) -> tuple[Questionnaire | None, list[Problem]]:
+    try:
+        marked = load_with_marks(text, path)
+    except SyntaxProblem as exc:
+        return None, [Problem("Q001", exc.message, path, exc.line, exc.column, snippet=exc.snippet)]
+    builder = _Builder(marked, path)
+    model = builder.build()
+    problems = sorted(builder.problems, key=lambda p: (p.line or 0, p.column or 0))
+    return (None if errors_only(problems) else model), problems
+
+
+def load_questionnaire(source: str | Path) -> Questionnaire:
+    """Load and check a questionnaire; raises DtassessError listing every error."""
+    model, problems = check_questionnaire(source)
+    if model is None:
+        raise DtassessError(errors_only(problems), ExitCode.BAD_INPUT)
+    return model
+
+
+# --------------------------------------------------------------------------- checking
+
+_MISSING = object()
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text '{value}'" if len(value) < 40 else "a text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+class _Builder:
+    """Walks the parsed YAML once, checking as it builds the model."""
+
+    def __init__(self, marked: Marked, path: str) -> None:
+        self.m = marked
+        self.path = path
+        self.problems: list[Problem] = []
+        self.locales: tuple[str, ...] = ("zh", "en")
+        self.ids: dict[str, tuple] = {}  # every id -> its path, for duplicate detection
+        self.levels: tuple[int, ...] = ()
+
+    # -- reporting
+
+    def error(self, code: str, where: tuple, message: str, key: bool = False, **kw: Any) -> None:
+        line, col = self.m.where(where, key=key)
+        self.problems.append(Problem(code, message, self.path, line, col, **kw))
+
+    def warn(self, code: str, where: tuple, message: str, key: bool = False) -> None:
+        self.error(code, where, message, key=key, severity="warning")
+
+    # -- field readers; each reports and returns a usable fallback
+
+    def mapping(self, value: Any, where: tuple, what: str) -> dict:
+        if isinstance(value, dict):
+            return value
+        self.error("Q002", where, f"{what} must be a mapping of fields, got {_type_name(value)}")
+        return {}
+
+    def known_fields(self, data: dict, where: tuple, allowed: set[str], what: str) -> None:
+        for key in data:
+            if key not in allowed:
+                self.error(
+                    "Q004",
+                    (*where, key),
+                    f"{what}: unknown field '{key}'{did_you_mean(str(key), allowed)}",
+                    key=True,
+                )
+
+    def get(self, data: dict, where: tuple, name: str, what: str, required: bool = False) -> Any:
+        if name not in data:
+            if required:
+                self.error("Q003", where, f"{what}: missing required field '{name}'", key=True)
+            return _MISSING
+        return data[name]
+
+    def text(self, data: dict, where: tuple, name: str, what: str, required: bool = True):
+        value = self.get(data, where, name, what, required)
+        if value is _MISSING:
+            return None
+        here = (*where, name)
+        if isinstance(value, str) and len(self.locales) == 1:
+            return {self.locales[0]: value}
+        if not isinstance(value, dict):
+            example = ", ".join(f"{loc}: ..." for loc in self.locales)
+            self.error(
+                "Q002",
+                here,
+                f"{what}: '{name}' must give the text in every locale, like {{{example}}}; "
+                f"got {_type_name(value)}",
+            )
+            return None
+        result: Text = {}
+        for loc, txt in value.items():
+            if loc not in self.locales:
+                self.error(
+                    "Q009",
+                    (*here, loc),
+                    f"{what}: '{name}' has locale '{loc}', which is not in the questionnaire's "
+                    f"locales ({', '.join(self.locales)})",
+                    key=True,
+                )
+            elif not isinstance(txt, str | int | float) or isinstance(txt, bool):
+                self.error("Q002", (*here, loc), f"{what}: '{name}.{loc}' must be text")
+            else:
+                result[loc] = str(txt)
+        for loc in self.locales:
+            if loc not in value or (loc in result and not result[loc].strip()):
+                self.error(
+                    "Q009",
+                    here,
+                    f"{what}: '{name}' is missing the '{loc}' translation",
+                )
+        return result
+
+    def number(self, data, where, name, what, default=None, required=False, positive=False):
+        value = self.get(data, where, name, what, required)
+        if value is _MISSING:
+            return default
+        if not _is_number(value):
+            code = "Q006" if name == "weight" else "Q002"
+            self.error(
+                code, (*where, name), f"{what}: {name} must be a number, got {_type_name(value)}"
+            )
+            return default
+        if not math.isfinite(value):
+            # .inf or .nan: a weight would empty the overall score, a bound or a threshold
+            # would compare false with everything.
+            self.error(
+                "Q006" if name == "weight" else "Q002",
+                (*where, name),
+                f"{what}: {name} must be a finite number, got {value}",
+            )
+            return default
+        if positive and not value > 0:
+            self.error(
+                "Q006",
+                (*where, name),
+                f"{what}: {name} must be a positive number (got {value}); use e.g. 1",
+            )
+            return default
+        return float(value)
+
+    def flag(self, data, where, name, what, default=False) -> bool:
+        value = self.get(data, where, name, what)
+        if value is _MISSING:
+            return default
+        if not isinstance(value, bool):
+            hint = ""
+            if isinstance(value, str) and value.lower() in ("yes", "no", "on", "off", "y", "n"):
+                hint = " (dtassess reads YAML 1.2: only true and false are booleans)"
+            self.error(
+                "Q002",
+                (*where, name),
+                f"{what}: {name} must be true or false, got {_type_name(value)}{hint}",
+            )
+            return default
+        return value
+
+    def choice(self, data, where, name, what, allowed, default=None, required=False):
+        value = self.get(data, where, name, what, required)
+        if value is _MISSING:
+            return default
+        if value not in allowed:
+            self.error(
+                "Q015",
+                (*where, name),
+                f"{what}: {name} must be one of {', '.join(allowed)}, got {_type_name(value)}"
+                + (did_you_mean(value, allowed) if isinstance(value, str) else ""),
+            )
+            return default
+        return value
+
+    def ident(self, data, where, what, pattern=ID_RE) -> str | None:
+        value = self.get(data, where, "id", what, required=True)
+        if value is _MISSING:
+            return None
+        here = (*where, "id")
+        if not isinstance(value, str) or not pattern.match(value):
+            self.error(
+                "Q014",
+                here,
+                f"{what}: id {_type_name(value)} is malformed; use lowercase letters, digits and "
+                "underscores, segments joined by dots (e.g. strategy.roadmap)",
+            )
+            return None
+        if value == OVERALL and what in ("dimension", "question"):
+            self.error(
+                "Q021",
+                here,
+                f"{what}: the id '{OVERALL}' is reserved for the whole questionnaire's score; "
+                "choose another",
+            )
+            return None
+        if value in self.ids:
+            line, _ = self.m.where(self.ids[value])
+            self.error("Q005", here, f"duplicate id '{value}' (first used on line {line})")
+            return None
+        self.ids[value] = here
+        return value
+
+    # -- the tree
+
+    def build(self) -> Questionnaire | None:
+        for key_path, (line, col) in self.m.duplicate_keys:
+            self.problems.append(
+                Problem(
+                    "Q019",
+                    f"key '{key_path[-1]}' appears twice in the same mapping; the second would "
+                    "silently replace the first",
+                    self.path,
+                    line,
+                    col,
+                )
+            )
+        root = self.mapping(self.m.data, (), "the questionnaire")
+        if not root:
+            if isinstance(self.m.data, dict) or self.m.data is None:
+                self.error(
+                    "Q003",
+                    (),
+                    "the questionnaire is empty; it needs id, version, title, scale and dimensions",
+                )
+            return None
+        what = "questionnaire"
+        self.known_fields(
+            root,
+            (),
+            {
+                "id",
+                "version",
+                "title",
+                "description",
+                "locales",
+                "score_range",
+                "unanswered",
+                "aggregate",
+                "scale",
+                "dimensions",
+            },
+            what,
+        )
+        locales = self.get(root, (), "locales", what)
+        if locales is not _MISSING:
+            if (
+                isinstance(locales, list)
+                and locales
+                and all(isinstance(x, str) and x for x in locales)
+                and len(set(locales)) == len(locales)
+            ):
+                self.locales = tuple(locales)
+            else:
+                self.error(
+                    "Q002",
+                    ("locales",),
+                    "questionnaire: locales must be a list of distinct locale codes, e.g. [zh, en]",
+                )
+        qid = self.ident(root, (), what, QUESTIONNAIRE_ID_RE)
+        version = self.get(root, (), "version", what, required=True)
+        if version is not _MISSING and not isinstance(version, str):
+            self.error(
+                "Q002",
+                ("version",),
+                f'questionnaire: version must be text; write it in quotes (version: "{version}") '
+                "so that 1.10 does not become 1.1",
+            )
+            version = str(version)
+        title = self.text(root, (), "title", what)
+        description = self.text(root, (), "description", what, required=False)
+        score_range = self.score_range(root)
+        unanswered = self.choice(root, (), "unanswered", what, UNANSWERED_POLICIES, "exclude")
+        aggregate = self.choice(root, (), "aggregate", what, AGGREGATES, "mean")
+        scale = self.scale(root, score_range)
+        dims_raw = self.get(root, (), "dimensions", what, required=True)
+        dimensions: list[Dimension] = []
+        if dims_raw is not _MISSING:
+            if not isinstance(dims_raw, list) or not dims_raw:
+                self.error(
+                    "Q002", ("dimensions",), "questionnaire: dimensions must be a non-empty list"
+                )
+            else:
+                for i, raw in enumerate(dims_raw):
+                    dim = self.dimension(raw, ("dimensions", i), parent=None, depth=1)
+                    if dim is not None:
+                        dimensions.append(dim)
+        model = None
+        if qid and title is not None and scale and dimensions and version is not _MISSING:
+            model = Questionnaire(
+                id=qid,
+                version=version,
+                title=title,
+                description=description,
+                locales=self.locales,
+                scale=scale,
+                dimensions=tuple(dimensions),
+                score_range=score_range,
+                unanswered=unanswered,
+                aggregate=aggregate,
+                path=self.path,
+                hash=content_hash(self.m.data),
+            )
+            self.check_conditions(model)
+        return model
+
+    def score_range(self, root: dict) -> tuple[float, float]:
+        value = self.get(root, (), "score_range", "questionnaire")
+        if value is _MISSING:
+            return (0.0, 100.0)
+        if (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(_is_number(v) and math.isfinite(v) for v in value)
+            and value[0] < value[1]
+        ):
+            return (float(value[0]), float(value[1]))
+        self.error(
+            "Q002",
+            ("score_range",),
+            "questionnaire: score_range must be two increasing finite numbers, e.g. [0, 100] or "
+            "[0, 3]",
+        )
+        return (0.0, 100.0)
+
+    def scale(self, root: dict, score_range: tuple[float, float]) -> tuple[Level, ...]:
+        raw = self.get(root, (), "scale", "questionnaire", required=True)
+        if raw is _MISSING:
+            return ()
+        if not isinstance(raw, list) or len(raw) < 2:
+            self.error("Q002", ("scale",), "questionnaire: scale must list at least two levels")
+            return ()
+        levels: list[Level] = []
+        for i, item in enumerate(raw):
+            where = ("scale", i)
+            what = f"scale level {i + 1}"
+            data = self.mapping(item, where, what)
+            if not data:
+                continue
+            self.known_fields(data, where, {"level", "name", "description", "min"}, what)
+            number = self.get(data, where, "level", what, required=True)
+            name = self.text(data, where, "name", what)
+            desc = self.text(data, where, "description", what, required=False)
+            start = self.number(data, where, "min", what, required=True)
+            if number is _MISSING or start is None or name is None:
+                continue
+            if number != i + 1 or isinstance(number, bool):
+                self.error(
+                    "Q008",
+                    (*where, "level"),
+                    f"{what}: levels must be numbered 1, 2, 3 ... from the lowest; expected "
+                    f"level {i + 1}, got {_type_name(number)}",
+                )
+                continue
+            if levels and start <= levels[-1].min:
+                self.error(
+                    "Q008",
+                    (*where, "min"),
+                    f"{what}: min {start:g} must be above the previous level's min "
+                    f"{levels[-1].min:g}; list levels from the lowest, with increasing thresholds",
+                )
+                continue
+            if not levels and start != score_range[0]:
+                self.error(
+                    "Q008",
+                    (*where, "min"),
+                    f"{what}: the lowest level must start at the bottom of the score range "
+                    f"({score_range[0]:g}), got {start:g}",
+                )
+                continue
+            if start >= score_range[1]:
+                self.error(
+                    "Q008",
+                    (*where, "min"),
+                    f"{what}: min {start:g} is not below the top of the score range "
+                    f"({score_range[1]:g})",
+                )
+                continue
+            levels.append(Level(int(number), name, start, desc))
+        if len(levels) != len(raw):
+            return ()
+        self.levels = tuple(lv.level for lv in levels)
+        return tuple(levels)
+
+    def dimension(self, raw: Any, where: tuple, parent: str | None, depth: int) -> Dimension | None:
+        data = self.mapping(raw, where, "dimension")
+        if not data:
+            return None
+        did = self.ident(data, where, "dimension")
+        what = f"dimension '{did or '?'}'"
+        self.known_fields(
+            data,
+            where,
+            {
+                "id",
+                "title",
+                "description",
+                "weight",
+                "aggregate",
+                "dimensions",
+                "questions",
+                "actions",
+            },
+            what,
+        )
+        title = self.text(data, where, "title", what)
+        description = self.text(data, where, "description", what, required=False)
+        weight = self.number(data, where, "weight", what, default=1.0, positive=True)
+        aggregate = self.choice(data, where, "aggregate", what, AGGREGATES, "mean")
+        children: list[Dimension] = []
+        for i, item in enumerate(self.list_of(data, where, "dimensions", what)):
+            child = self.dimension(item, (*where, "dimensions", i), did, depth + 1)
+            if child is not None:
+                children.append(child)
+        questions: list[Question] = []
+        for i, item in enumerate(self.list_of(data, where, "questions", what)):
+            q = self.question(item, (*where, "questions", i), did)
+            if q is not None:
+                questions.append(q)
+        actions: list[Action] = []
+        for i, item in enumerate(self.list_of(data, where, "actions", what)):
+            a = self.action(item, (*where, "actions", i), did)
+            if a is not None:
+                actions.append(a)
+        if "dimensions" not in data and "questions" not in data:
+            self.error(
+                "Q020",
+                where,
+                f"{what} has neither questions nor sub-dimensions, so it can never be scored",
+            )
+        if did is None or title is None:
+            return None
+        return Dimension(
+            id=did,
+            title=title,
+            parent=parent,
+            depth=depth,
+            weight=weight,
+            aggregate=aggregate,
+            description=description,
+            dimensions=tuple(children),
+            questions=tuple(questions),
+            actions=tuple(actions),
+        )
+
+    def list_of(self, data: dict, where: tuple, name: str, what: str) -> list:
+        value = self.get(data, where, name, what)
+        if value is _MISSING:
+            return []
+        if not isinstance(value, list):
+            self.error(
+                "Q002", (*where, name), f"{what}: {name} must be a list, got {_type_name(value)}"
+            )
+            return []
+        return value
+
+    def question(self, raw: Any, where: tuple, dimension: str | None) -> Question | None:
+        data = self.mapping(raw, where, "question")
+        if not data:
+            return None
+        qid = self.ident(data, where, "question")
+        what = f"question '{qid or '?'}'"
+        allowed = {
+            "id",
+            "type",
+            "text",
+            "help",
+            "weight",
+            "required",
+            "allow_na",
+            "scored",
+            "when",
+            "options",
+            "bands",
+            "min",
+            "max",
+            "unit",
+            "scores",
+        }
+        self.known_fields(data, where, allowed, what)
+        qtype = self.choice(data, where, "type", what, QUESTION_TYPES, required=True)
+        text = self.text(data, where, "text", what)
+        help_ = self.text(data, where, "help", what, required=False)
+        weight = self.number(data, where, "weight", what, default=1.0, positive=True)
+        required = self.flag(data, where, "required", what)
+        allow_na = self.flag(data, where, "allow_na", what)
+        scored = self.flag(data, where, "scored", what, default=True)
+        when = self.when(data, where, what)
+        options: tuple[Option, ...] = ()
+        bands: tuple[Band, ...] = ()
+        lo = self.number(data, where, "min", what)
+        hi = self.number(data, where, "max", what)
+        unit = self.text(data, where, "unit", what, required=False)
+        misplaced = {
+            "options": qtype in ("boolean", "number", "text"),
+            "bands": qtype != "number",
+            "scores": qtype != "boolean",
+            "min": qtype != "number",
+            "max": qtype != "number",
+            "unit": qtype != "number",
+        }
+        for name, bad in misplaced.items():
+            if bad and name in data and qtype is not None:
+                self.error(
+                    "Q004", (*where, name), f"{what}: a {qtype} question has no '{name}'", key=True
+                )
+        if qtype in ("level", "likert", "single", "multi"):
+            options = self.options(data, where, what, qtype)
+        elif qtype == "boolean":
+            options = self.boolean_options(data, where, what)
+        elif qtype == "number":
+            bands = self.bands(data, where, what, scored)
+            if lo is not None and hi is not None and lo >= hi:
+                self.error("Q002", (*where, "max"), f"{what}: max must be above min")
+        if qid is None or qtype is None or text is None or dimension is None:
+            return None
+        return Question(
+            id=qid,
+            type=qtype,
+            text=text,
+            dimension=dimension,
+            help=help_,
+            weight=weight,
+            required=required,
+            allow_na=allow_na,
+            scored=scored,
+            when=when,
+            options=options,
+            bands=bands,
+            min=lo,
+            max=hi,
+            unit=unit,
+        )
+
+    def when(self, data: dict, where: tuple, what: str) -> conditions.Condition | None:
+        value = self.get(data, where, "when", what)
+        if value is _MISSING or value is None:
+            return None
+        here = (*where, "when")
+        if not isinstance(value, str):
+            self.error(
+                "Q002", here, f"{what}: when must be a condition in text, e.g. \"q == 'yes'\""
+            )
+            return None
+        try:
+            return conditions.parse(value)
+        except conditions.ConditionError as exc:
+            line, col = self.when_column(here, exc.column)
+            self.problems.append(
+                Problem("Q010", f"{what}: when: {exc.message}", self.path, line, col)
+            )
+            return None
+
+    def when_column(self, here: tuple, offset: int) -> tuple[int | None, int | None]:
+        line, col = self.m.where(here)
+        if col is None:
+            return line, col
+        return line, col + offset - 1 + (1 if here in self.m.quoted else 0)
+
+    def options(self, data: dict, where: tuple, what: str, qtype: str) -> tuple[Option, ...]:
+        raw = self.get(data, where, "options", what, required=True)
+        if raw is _MISSING:
+            return ()
+        if not isinstance(raw, list) or not raw:
+            self.error("Q002", (*where, "options"), f"{what}: options must be a non-empty list")
+            return ()
+        result: list[Option] = []
+        seen: dict[Any, int] = {}
+        n = len(raw)
+        for i, item in enumerate(raw):
+            here = (*where, "options", i)
+            owhat = f"{what}, option {i + 1}"
+            od = self.mapping(item, here, owhat)
+            if not od:
+                continue
+            key = "level" if qtype == "level" else "value"
+            allowed = {key, "label", "score"} | ({"exclusive"} if qtype == "multi" else set())
+            self.known_fields(od, here, allowed, owhat)
+            value = self.get(od, here, key, owhat, required=True)
+            label = self.text(od, here, "label", owhat)
+            score = self.get(od, here, "score", owhat)
+            exclusive = self.flag(od, here, "exclusive", owhat) if qtype == "multi" else False
+            if value is _MISSING:
+                continue
+            if qtype == "level":
+                if not _is_number(value) or value not in self.levels or value != int(value):
+                    self.error(
+                        "Q016",
+                        (*here, "level"),
+                        f"{owhat}: level must be one of the scale's levels "
+                        f"({', '.join(map(str, self.levels)) or 'none defined'}), got "
+                        f"{_type_name(value)}",
+                    )
+                    continue
+                value = int(value)
+            elif (
+                isinstance(value, bool)
+                or not isinstance(value, str | int | float)
+                or (isinstance(value, float) and not math.isfinite(value))
+            ):
+                self.error("Q002", (*here, key), f"{owhat}: value must be text or a finite number")
+                continue
+            if isinstance(value, str) and value in RESERVED_VALUES:
+                self.error(
+                    "Q015",
+                    (*here, key),
+                    f"{owhat}: '{value}' is reserved for 'not applicable'; use allow_na: true "
+                    "instead of an option",
+                )
+                continue
+            if value in seen:
+                self.error("Q005", (*here, key), f"{owhat}: value {value!r} is used twice")
+                continue
+            seen[value] = i
+            if score is _MISSING:
+                if qtype in ("single", "multi"):
+                    self.error(
+                        "Q007",
+                        here,
+                        f"{owhat} ({value!r}) has no score; give each option a score from 0 to 1",
+                    )
+                    continue
+                if qtype == "level":
+                    top = max(self.levels)
+                    score = (value - 1) / (top - 1) if top > 1 else 1.0
+                else:
+                    score = i / (n - 1) if n > 1 else 1.0
+            elif not _is_number(score) or not 0 <= score <= 1:
+                self.error(
+                    "Q018",
+                    (*here, "score"),
+                    f"{owhat}: score must be a number from 0 to 1, got {_type_name(score)}; "
+                    "divide by the scale's maximum",
+                )
+                continue
+            if label is None:
+                continue
+            result.append(Option(value, label, float(score), exclusive))
+        if qtype == "level" and self.levels:
+            got = sorted(o.value for o in result)
+            if len(got) == len(raw) and got != list(self.levels):
+                self.error(
+                    "Q016",
+                    (*where, "options"),
+                    f"{what}: a level question needs exactly one option per scale level "
+                    f"({', '.join(map(str, self.levels))}); got {', '.join(map(str, got))}",
+                )
+        return tuple(result)
+
+    def boolean_options(self, data: dict, where: tuple, what: str) -> tuple[Option, ...]:
+        scores = {"yes": 1.0, "no": 0.0}
+        raw = self.get(data, where, "scores", what)
+        if raw is not _MISSING:
+            raw = self.mapping(raw, (*where, "scores"), f"{what}: scores")
+            self.known_fields(raw, (*where, "scores"), {"yes", "no"}, f"{what}: scores")
+            for key in ("yes", "no"):
+                if key in raw:
+                    value = raw[key]
+                    if not _is_number(value) or not 0 <= value <= 1:
+                        self.error(
+                            "Q018",
+                            (*where, "scores", key),
+                            f"{what}: scores.{key} must be a number from 0 to 1",
+                        )
+                    else:
+                        scores[key] = float(value)
+        labels = {"yes": {"zh": "是", "en": "Yes"}, "no": {"zh": "否", "en": "No"}}
+        return tuple(
+            Option(v, {loc: labels[v].get(loc, labels[v]["en"]) for loc in self.locales}, scores[v])
+            for v in ("yes", "no")
+        )
+
+    def bands(self, data: dict, where: tuple, what: str, scored: bool) -> tuple[Band, ...]:
+        raw = self.get(data, where, "bands", what, required=scored)
+        if raw is _MISSING:
+            return ()
+        if not isinstance(raw, list) or not raw:
+            self.error(
+                "Q002",
+                (*where, "bands"),
+                f"{what}: bands must be a list like [{{min: 0, score: 0}}, {{min: 5, score: 1}}]",
+            )
+            return ()
+        result: list[Band] = []
+        for i, item in enumerate(raw):
+            here = (*where, "bands", i)
+            bwhat = f"{what}, band {i + 1}"
+            bd = self.mapping(item, here, bwhat)
+            if not bd:
+                continue
+            self.known_fields(bd, here, {"min", "score"}, bwhat)
+            lo = self.number(bd, here, "min", bwhat, required=True)
+            if "score" not in bd:
+                self.error("Q007", here, f"{bwhat} has no score; give it a score from 0 to 1")
+                continue
+            score = bd["score"]
+            if not _is_number(score) or not 0 <= score <= 1:
+                self.error("Q018", (*here, "score"), f"{bwhat}: score must be a number from 0 to 1")
+                continue
+            if lo is None:
+                continue
+            if result and lo <= result[-1].min:
+                self.error(
+                    "Q017",
+                    (*here, "min"),
+                    f"{bwhat}: min {lo:g} must be above the previous band's min "
+                    f"{result[-1].min:g}; list bands in increasing order",
+                )
+                continue
+            result.append(Band(lo, float(score)))
+        return tuple(result)
+
+    def action(self, raw: Any, where: tuple, dimension: str | None) -> Action | None:
+        data = self.mapping(raw, where, "action")
+        if not data:
+            return None
+        aid = self.ident(data, where, "action")
+        what = f"action '{aid or '?'}'"
+        self.known_fields(
+            data,
+            where,
+            {"id", "reach", "title", "description", "effort", "impact", "horizon"},
+            what,
+        )
+        reach = self.get(data, where, "reach", what, required=True)
+        if (
+            reach is not _MISSING
+            and self.levels
+            and (not _is_number(reach) or reach not in self.levels[1:] or reach != int(reach))
+        ):
+            self.error(
+                "Q015",
+                (*where, "reach"),
+                f"{what}: reach must be a level above the lowest "
+                f"({', '.join(map(str, self.levels[1:]))}), got {_type_name(reach)}",
+            )
+            reach = _MISSING
+        title = self.text(data, where, "title", what)
+        description = self.text(data, where, "description", what, required=False)
+        effort = self.choice(data, where, "effort", what, EFFORTS, required=True)
+        impact = self.choice(data, where, "impact", what, IMPACTS, required=True)
+        horizon = self.choice(data, where, "horizon", what, HORIZONS, required=True)
+        if None in (aid, title, effort, impact, horizon, dimension) or reach is _MISSING:
+            return None
+        return Action(aid, dimension, int(reach), title, description, effort, impact, horizon)
+
+    # -- skip logic across the whole questionnaire
+
+    def check_conditions(self, model: Questionnaire) -> None:
+        order = {q.id: i for i, q in enumerate(model.questions)}
+        edges: dict[str, list[str]] = {}
+        for q in model.questions:
+            if q.when is None:
+                continue
+            here = (*self.ids[q.id][:-1], "when")
+            edges[q.id] = [n for n in q.when.names if n in order]
+            for name, offset in zip(q.when.names, q.when.name_columns, strict=True):
+                line, col = self.when_column(here, offset)
+                if name not in order:
+                    hint = did_you_mean(name, order)
+                    if not hint and name in model._nodes:
+                        hint = " (that is a dimension; conditions compare answers to questions)"
+                    self.problems.append(
+                        Problem(
+                            "Q011",
+                            f"question '{q.id}': when names unknown question '{name}'{hint}",
+                            self.path,
+                            line,
+                            col,
+                        )
+                    )
+        cyclic = _cycle_members(edges)
+        for q in model.questions:
+            if q.when is None:
+                continue
+            here = (*self.ids[q.id][:-1], "when")
+            for name, offset in zip(q.when.names, q.when.name_columns, strict=True):
+                if name not in order or order[name] < order[q.id]:
+                    continue
+                line, col = self.when_column(here, offset)
+                if q.id in cyclic and name in cyclic[q.id]:
+                    path = cyclic[q.id]
+                    self.problems.append(
+                        Problem(
+                            "Q013",
+                            f"question '{q.id}': skip logic forms a cycle "
+                            f"({' -> '.join(path)}); a question's condition may only use "
+                            "answers given before it",
+                            self.path,
+                            line,
+                            col,
+                        )
+                    )
+                else:
+                    self.problems.append(
+                        Problem(
+                            "Q012",
+                            f"question '{q.id}': when refers to '{name}', which is asked later"
+                            if name != q.id
+                            else f"question '{q.id}': when refers to the question itself",
+                            self.path,
+                            line,
+                            col,
+                        )
+                    )
+
+
+def _cycle_members(edges: dict[str, list[str]]) -> dict[str, list[str]]:
+    """For each question on a cycle of conditions, the cycle as a path of ids."""
+    found: dict[str, list[str]] = {}
+    state: dict[str, int] = {}  # 1 on the stack, 2 done
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in edges.get(node, ()):
+            if state.get(nxt) == 1:
+                cycle = [*stack[stack.index(nxt) :], nxt]
+                for member in cycle[:-1]:
+                    found.setdefault(member, cycle)
+            elif nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for start in edges:
+        if start not in state:
+            visit(start)
+    return found

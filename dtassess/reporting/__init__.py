@@ -1,0 +1,17 @@
+"""Stage 4, reporting: scores and roadmaps turned into what people and programs read.
+
+- `output`: machine outputs (JSON, CSV, XML) and the terminal's tables.
+- `charts`: the report's SVG charts, drawn by hand.
+- `templating`: report templates and brand files, rendered with Jinja2 to HTML.
+- `render`: HTML to PDF (WeasyPrint, imported only when a PDF is made) or self-contained HTML;
+  attachments read back from PDFs.
+- `readback`: the results a PDF report carries, checked against the JSON schema.
+- `report`: the organisation report's model, and its rendering.
+- `annual`: the annual report's model (units, periods, intervals) and its rendering; it builds
+  on `report`'s pieces.
+- `documents`: any report model to a document, one or many on all cores; above `report` and
+  `annual`, since it renders both kinds.
+
+A module here imports this package, `roadmap`, `scoring`, `inputs` and the ground floor only:
+tests/test_layout.py checks it.
+"""

@@ -1,0 +1,827 @@
+"""The annual report model: every unit of an agency over several periods, as plain data.
+
+`build_annual` gathers, for one organization, what an annual report shows — the agency-wide
+picture and its change, a table of units, their trends, the largest improvements and declines
+with the questions that drove them, last period's roadmap set against the levels reached, a
+short page per unit — into a dict that `report_templates/annual.html.j2` only lays out. Units
+of fewer than `min_group_size` respondents count in the agency's totals and nowhere else; an
+agency of fewer in its latest period gets no report, and its smaller earlier periods are left
+out. The rules are in docs/report.md ("The annual report", "Small groups").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..inputs.questionnaire import Questionnaire, localize
+from .report import finish_document, source_files
+
+if TYPE_CHECKING:
+    from ..inputs.responses import ResponseSet
+    from ..roadmap import Targets
+    from ..scoring.scores import ScoreResult
+
+MOVERS = 3  # improvements and declines shown
+DRIVERS = 2  # questions shown for each
+NOTES_PER_UNIT = 3
+
+WORDS: dict[str, dict[str, str]] = {
+    "zh": {
+        "report": "数字化转型年度评估报告",
+        "contents": "目录",
+        "summary": "总体情况",
+        "units": "各单位情况",
+        "trend": "得分趋势",
+        "movers": "进步与退步",
+        "improvements": "进步最大",
+        "declines": "退步最大",
+        "review": "上期路线图落实情况",
+        "unit_pages": "单位简况",
+        "highlights": "要点",
+        "hl_top": "得分最高",
+        "hl_up": "进步最大",
+        "hl_down": "退步最大",
+        "hl_bottom": "得分最低",
+        "methodology": "评估方法",
+        "agency": "全机关",
+        "unit": "单位",
+        "units_count": "参评单位",
+        "score": "得分",
+        "level": "成熟度等级",
+        "change": "较上期",
+        "trend_per_period": "每期趋势",
+        "respondents": "受访者",
+        "rank": "排名",
+        "rank_uncertain": "排名与相邻单位无显著差别",
+        "interval_note": (
+            "括号内为 {level}% 置信区间（受访者重抽样 {resamples} 次并扰动权重 ±{spread}%）。"
+        ),
+        "dimension": "维度",
+        "question": "题目",
+        "before": "上期",
+        "now": "本期",
+        "radar": "本期与上期各维度得分",
+        "action": "行动",
+        "reach": "目标等级",
+        "level_then": "上期等级",
+        "level_now": "本期等级",
+        "status": "落实情况",
+        "reached": "已达到",
+        "progress": "有进展",
+        "not_yet": "尚未达到",
+        "no_previous": "只有一期数据，暂无变化和趋势。",
+        "no_roadmap": "没有上期数据，无法对照上期路线图。",
+        "small_units": "{count} 个单位受访者少于 {k} 人，只计入全机关合计，不单独列示。",
+        "small_periods": "全机关受访者少于 {k} 人的期间不列示：{periods}。",
+        "periods": "评估期间",
+        "left_out": "比较时未纳入的题目",
+        "strongest": "最强子维度",
+        "subdimensions": "各子维度得分",
+        "history": "历年总体得分",
+        "weakest": "最弱子维度",
+        "notes": "受访者备注",
+        "none": "无",
+        "page": "第 {} 页 / {}",
+        "generated": "生成工具",
+        "date": "报告日期",
+        "all_respondents": "各期受访者合计",
+        "method_text": (
+            "每名受访者按问卷的计分规则得出各维度得分；单位得分为其受访者得分的平均值，"
+            "全机关得分为全部受访者得分的平均值。较上期为本期得分减去该单位最近一个更早期间的得分；"
+            "每期趋势为各期得分对期间序号的最小二乘斜率。"
+        ),
+    },
+    "en": {
+        "report": "Annual digital transformation assessment",
+        "contents": "Contents",
+        "summary": "The agency at a glance",
+        "units": "Units",
+        "trend": "Scores over time",
+        "movers": "Improvements and declines",
+        "improvements": "Largest improvements",
+        "declines": "Largest declines",
+        "review": "Last period's roadmap",
+        "unit_pages": "Unit profiles",
+        "highlights": "Highlights",
+        "hl_top": "Highest score",
+        "hl_up": "Most improved",
+        "hl_down": "Largest decline",
+        "hl_bottom": "Lowest score",
+        "methodology": "Method",
+        "agency": "Agency",
+        "unit": "Unit",
+        "units_count": "Units assessed",
+        "score": "Score",
+        "level": "Maturity level",
+        "change": "Change",
+        "trend_per_period": "Trend / period",
+        "respondents": "Respondents",
+        "rank": "Rank",
+        "rank_uncertain": "rank not distinguishable from a neighbour's",
+        "interval_note": "In brackets: {level}% interval (respondents resampled {resamples} times, "
+        "weights perturbed by ±{spread}%).",
+        "dimension": "Dimension",
+        "question": "Question",
+        "before": "Before",
+        "now": "Now",
+        "radar": "Dimensions this period and last",
+        "action": "Action",
+        "reach": "Target level",
+        "level_then": "Level then",
+        "level_now": "Level now",
+        "status": "Status",
+        "reached": "reached",
+        "progress": "progress",
+        "not_yet": "not yet",
+        "no_previous": "One period only: no changes or trends yet.",
+        "no_roadmap": "No earlier period: no roadmap to review.",
+        "small_units": "{count} unit(s) with fewer than {k} respondents count in the agency's "
+        "totals only and are not shown on their own.",
+        "small_periods": "Periods with fewer than {k} respondents in the agency are not shown: "
+        "{periods}.",
+        "periods": "Periods",
+        "left_out": "Questions left out of comparisons",
+        "strongest": "Strongest sub-dimension",
+        "subdimensions": "Sub-dimensions",
+        "history": "Overall score by period",
+        "weakest": "Weakest sub-dimension",
+        "notes": "Respondents' notes",
+        "none": "none",
+        "page": "Page {} of {}",
+        "generated": "Generated by",
+        "date": "Date",
+        "all_respondents": "Respondents, all periods",
+        "method_text": (
+            "Each respondent is scored by the questionnaire's rules; a unit's score is the mean "
+            "of its respondents' scores and the agency's the mean of all respondents'. A change "
+            "is this period's score minus the unit's score in its latest earlier period; the "
+            "trend is the least-squares slope of its scores against the period's position."
+        ),
+    },
+}
+
+
+def _num(value: Any, digits: int = 1) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else round(value, digits)
+
+
+def build_annual(
+    agency: ScoreResult,
+    units: ScoreResult,
+    responses: ResponseSet,
+    lang: str,
+    date: dt.date,
+    *,
+    organization: str,
+    previous_roadmap: Any = None,
+    intervals: pd.DataFrame | None = None,
+    uncertainty: dict[str, Any] | None = None,
+    comparable: tuple[ResponseSet, set[str]] | None = None,
+    targets: Targets | None = None,
+    withheld_periods: list[str] = (),  # type: ignore[assignment]
+) -> dict[str, Any]:
+    """The model of one organization's annual report in one language.
+
+    `agency` is scored by organization and `units` by unit, both over every period given (see
+    `periods.score_periods`), each withholding its groups of fewer than `min_group_size`
+    respondents (`withheld_periods` names the agency's). `previous_roadmap` is the roadmap built
+    from the previous period's agency scores, `intervals` the unit intervals of
+    `uncertainty.intervals` for the latest period.
+    """
+    q = agency.questionnaire
+    words = WORDS.get(lang, WORDS["en"])
+    level_names = {lv.level: localize(lv.name, lang) for lv in q.scale}
+    org_rows = agency.table[agency.table["organization"] == organization]
+    periods = [
+        p
+        for p in (agency.periods or tuple(org_rows["period"].unique()))
+        if p in set(org_rows["period"])
+    ]
+    latest = periods[-1]
+    previous = periods[-2] if len(periods) > 1 else None
+    name = org_rows["organization_name"].iloc[0] or organization
+
+    def node_of(table: pd.DataFrame, node: str) -> dict[str, Any]:
+        row = table[table["node"] == node]
+        if row.empty:
+            return {"score": None, "level": None, "level_name": "—", "change": None}
+        row = row.iloc[0]
+        level = int(row["level"]) or None
+        return {
+            "score": _num(row["score"]),
+            "level": level,
+            "level_name": level_names.get(level, "—"),
+            "change": _num(row.get("change")) if "change" in row else None,
+            "trend": _num(row.get("trend")) if "trend" in row else None,
+        }
+
+    now = org_rows[org_rows["period"] == latest]
+    before = org_rows[org_rows["period"] == previous] if previous else org_rows.iloc[0:0]
+    tops = [d.id for d in q.dimensions]
+    summary = {
+        "overall": node_of(now, "overall"),
+        "respondents": int(now["respondents"].iloc[0]),
+        "dimensions": [{"id": d, "title": q.title_of(d, lang), **node_of(now, d)} for d in tops],
+        "radar": [
+            {
+                "title": q.title_of(d, lang),
+                "score": node_of(now, d)["score"],
+                "target": node_of(before, d)["score"] if previous else None,
+            }
+            for d in tops
+        ],
+    }
+
+    unit_rows = units.table[units.table["organization"] == organization]
+    latest_units = unit_rows[unit_rows["period"] == latest]
+    shown = [u for u in dict.fromkeys(latest_units["unit"]) if u]
+    all_units = [
+        u
+        for u in dict.fromkeys(
+            responses.meta.loc[
+                (responses.meta["organization"] == organization)
+                & (responses.meta["period"] == latest),
+                "unit",
+            ].fillna("")
+        )
+        if u
+    ]
+    hidden_units = [u for u in all_units if u not in shown]
+    table = []
+    for unit in shown:
+        rows = latest_units[latest_units["unit"] == unit]
+        entry = {
+            "unit": unit,
+            "respondents": int(rows["respondents"].iloc[0]),
+            **node_of(rows, "overall"),
+        }
+        entry["interval"] = _interval(q, intervals, unit, "overall")
+        table.append(entry)
+    table.sort(key=lambda e: (-(e["score"] if e["score"] is not None else -math.inf), e["unit"]))
+    for rank, entry in enumerate(table, start=1):
+        entry["rank"] = rank
+        found = _interval(q, intervals, entry["unit"], "overall")
+        entry["rank_distinct"] = True if found is None else found.get("rank_distinct", True)
+        if found is not None and found.get("rank") is not None:
+            entry["rank"] = found["rank"]
+
+    summary["highlights"] = _highlights(table)
+    series = [
+        {
+            "title": words["agency"],
+            "scores": [
+                node_of(org_rows[org_rows["period"] == p], "overall")["score"] for p in periods
+            ],
+            "emphasis": True,
+        }
+    ]
+    for unit in shown:
+        rows = unit_rows[unit_rows["unit"] == unit]
+        series.append(
+            {
+                "title": unit,
+                "scores": [node_of(rows[rows["period"] == p], "overall")["score"] for p in periods],
+            }
+        )
+
+    drivers = {}
+    if previous:
+        # Periods answered with an older version take part under the current question ids,
+        # the questions the versions ask differently left out (periods.comparable_responses).
+        every, excluded = comparable if comparable is not None else (responses, set())
+        drivers = _question_changes(
+            q, every, organization, latest, previous, excluded, units.min_group_size
+        )
+    movers = (
+        _movers(q, unit_rows, latest, shown, drivers, lang) if previous else {"up": [], "down": []}
+    )
+    review = _review(q, previous_roadmap, now, level_names, lang, words) if previous_roadmap else []
+    pages = [
+        _unit_page(q, unit_rows, unit, latest, previous, responses, organization, lang, level_names)
+        for unit in shown
+    ]
+    meta = responses.meta
+    in_org = meta["organization"] == organization
+    model = {
+        "kind": "annual",
+        "lang": lang,
+        "labels": words,
+        "title": f"{words['report']} {latest}",
+        "date": date.isoformat(),
+        "organization": {"id": organization, "name": name},
+        "questionnaire": {
+            "id": q.id,
+            "version": q.version,
+            "ref": q.ref,
+            "title": localize(q.title, lang),
+        },
+        "periods": periods,
+        "latest": latest,
+        "previous": previous,
+        "summary": summary,
+        "units": table,
+        "hidden_units": len(hidden_units),
+        "withheld_periods": list(withheld_periods),
+        "min_group_size": units.min_group_size,
+        "series": series,
+        "movers": movers,
+        "review": review,
+        "unit_pages": pages,
+        "scores": _full_scores(agency, units, organization),
+        "uncertainty": None
+        if uncertainty is None
+        else {
+            "level": round(100 * uncertainty.get("level", 0.9)),
+            "resamples": uncertainty.get("resamples", 1000),
+            "spread": round(100 * uncertainty.get("weight_spread", 0.2)),
+            "seed": uncertainty.get("seed", 0),
+        },
+        "left_out": [
+            {
+                "question": qid,
+                "title": localize(q.question(qid).text, lang) if q.has_question(qid) else qid,
+                "reason": why,
+            }
+            for qid, why in (agency.left_out or ())
+        ],
+        "scale": [
+            {"level": lv.level, "name": localize(lv.name, lang), "min": lv.min} for lv in q.scale
+        ],
+        "score_range": list(q.score_range),
+        "provenance": {
+            "questionnaire": q.ref,
+            "questionnaire_hash": q.hash,
+            "respondents": int(in_org.sum()),
+            "files": len(source_files(meta.loc[in_org, "source"].tolist())),
+            "tool": f"dtassess {__version__}",
+        },
+    }
+    return model
+
+
+def _highlights(table: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The units a reader looks for first: highest, most improved, largest decline, lowest."""
+    scored = [u for u in table if u["score"] is not None]
+    if not scored:
+        return []
+    found = [{"kind": "top", **_brief(scored[0])}]
+    moved = [u for u in scored if u["change"] is not None]
+    up = max(moved, key=lambda u: u["change"], default=None)
+    down = min(moved, key=lambda u: u["change"], default=None)
+    if up is not None and up["change"] > 0:
+        found.append({"kind": "up", **_brief(up)})
+    if down is not None and down["change"] < 0:
+        found.append({"kind": "down", **_brief(down)})
+    if len(scored) > 1 and scored[-1]["unit"] not in {f["unit"] for f in found}:
+        found.append({"kind": "bottom", **_brief(scored[-1])})
+    return found
+
+
+def _brief(unit: dict[str, Any]) -> dict[str, Any]:
+    return {"unit": unit["unit"], "score": unit["score"], "change": unit["change"]}
+
+
+def _interval(
+    q: Questionnaire, intervals: pd.DataFrame | None, unit: str, node: str
+) -> dict[str, Any] | None:
+    """A unit's interval and rank interval; `shown` where the interval is worth printing
+    (uncertainty.interval_matters: wide, or straddling a level threshold)."""
+    from ..scoring.uncertainty import interval_matters
+
+    if intervals is None or intervals.empty:
+        return None
+    rows = intervals[(intervals["unit"] == unit) & (intervals["node"] == node)]
+    if rows.empty:
+        return None
+    row = rows.iloc[-1]
+    found: dict[str, Any] = {}
+    for key in ("low", "high", "rank", "rank_low", "rank_high"):
+        value = row.get(key)
+        missing = value is None or pd.isna(value)
+        found[key] = None if missing else float(value) if key in ("low", "high") else int(value)
+    found["rank_distinct"] = bool(row.get("rank_distinct", True))
+    found["shown"] = (
+        bool(interval_matters(q, [row.get("score")], [found["low"]], [found["high"]])[0])
+        if found["low"] is not None
+        else False
+    )
+    return found
+
+
+def _question_changes(
+    q: Questionnaire,
+    responses: ResponseSet,
+    organization: str,
+    latest: str,
+    previous: str,
+    excluded: set[str] = frozenset(),  # type: ignore[assignment]
+    min_group_size: int = 1,
+) -> dict[str, dict[str, tuple[float, float]]]:
+    """unit -> question id -> (mean 0-1 score before, now), for the questions answered in both
+    periods and not `excluded`, and the units of `min_group_size` or more respondents in both
+    (a mean of fewer could be one person's answers)."""
+    from ..scoring.engine import compile_model, score_respondents
+
+    meta = responses.meta
+    model = compile_model(q)
+    mask = (meta["organization"] == organization) & meta["period"].isin([latest, previous])
+    rows = np.flatnonzero(mask.to_numpy())
+    if len(rows) == 0:
+        return {}
+    answers = responses.answers.iloc[rows]
+    matrix = np.empty((len(rows), len(model.questions)), order="F")
+    score_respondents(q, answers, question_scores=matrix)
+    frame = pd.DataFrame(matrix, columns=[x.id for x in model.questions])
+    frame["unit"] = meta["unit"].iloc[rows].fillna("").to_numpy()
+    frame["period"] = meta["period"].iloc[rows].to_numpy()
+    means = frame.groupby(["unit", "period"]).mean()
+    sizes = frame.groupby(["unit", "period"]).size()
+    found: dict[str, dict[str, tuple[float, float]]] = {}
+    for unit in means.index.get_level_values(0).unique():
+        if (unit, latest) not in means.index or (unit, previous) not in means.index:
+            continue
+        if min(sizes[(unit, latest)], sizes[(unit, previous)]) < min_group_size:
+            continue
+        now, then = means.loc[(unit, latest)], means.loc[(unit, previous)]
+        found[unit] = {
+            qid: (float(then[qid]), float(now[qid]))
+            for qid in means.columns
+            if qid not in excluded and not (math.isnan(then[qid]) or math.isnan(now[qid]))
+        }
+    return found
+
+
+def _movers(q, unit_rows, latest, shown, drivers, lang) -> dict[str, list[dict[str, Any]]]:
+    """The largest changes of a unit's sub-dimension, and the questions that moved most."""
+    from ..scoring.engine import compile_model
+
+    model = compile_model(q)
+    column = {x.id: i for i, x in enumerate(model.questions)}
+    node_column = {n: i for i, n in enumerate(model.node_ids)}
+    low, high = q.score_range
+    rows = unit_rows[
+        (unit_rows["period"] == latest)
+        & unit_rows["unit"].isin(shown)
+        & (unit_rows["depth"] == 2)
+        & unit_rows["change"].notna()
+    ]
+    entries = []
+    for row in rows.itertuples(index=False):
+        weights = model.effective[:, node_column[row.node]]
+        moved = []
+        for qid, (then, now) in drivers.get(row.unit, {}).items():
+            share = weights[column[qid]]
+            if share > 0 and now != then:
+                moved.append((abs(now - then) * share, qid, then, now))
+        moved.sort(key=lambda m: (-m[0], m[1]))
+        direction = 1 if row.change > 0 else -1
+        picked = [m for m in moved if (m[3] - m[2]) * direction > 0][:DRIVERS]
+        entries.append(
+            {
+                "unit": row.unit,
+                "node": row.node,
+                "title": q.title_of(row.node, lang),
+                "score": _num(row.score),
+                "change": _num(row.change),
+                "questions": [
+                    {
+                        "id": qid,
+                        "text": localize(q.question(qid).text, lang),
+                        "before": _num(low + then * (high - low)),
+                        "now": _num(low + now * (high - low)),
+                    }
+                    for _, qid, then, now in picked
+                ],
+            }
+        )
+    up = sorted((e for e in entries if e["change"] > 0), key=lambda e: (-e["change"], e["unit"]))
+    down = sorted((e for e in entries if e["change"] < 0), key=lambda e: (e["change"], e["unit"]))
+    return {"up": up[:MOVERS], "down": down[:MOVERS]}
+
+
+def _review(q, roadmap, now, level_names, lang, words) -> list[dict[str, Any]]:
+    """Last period's roadmap actions of its first two phases against the levels reached."""
+    current = {row.node: int(row.level) or None for row in now.itertuples(index=False)}
+    found = []
+    for phase in roadmap.phases:
+        if phase.phase > 2:
+            continue
+        for k, action in enumerate(phase.actions, start=1):
+            then = roadmap.current.get(action.dimension, {}).get("level")
+            reached = current.get(action.dimension)
+            if reached is not None and reached >= action.reach:
+                status = "reached"
+            elif reached is not None and then is not None and reached > then:
+                status = "progress"
+            else:
+                status = "not_yet"
+            found.append(
+                {
+                    "phase": phase.phase,
+                    "number": f"{phase.phase}.{k}",
+                    "title": localize(action.title, lang),
+                    "dimension": q.title_of(action.dimension, lang),
+                    "reach": action.reach,
+                    "reach_name": level_names.get(action.reach, ""),
+                    "level_then": level_names.get(then, "—") if then else "—",
+                    "level_now": level_names.get(reached, "—") if reached else "—",
+                    "status": status,
+                    "status_text": words[status],
+                }
+            )
+    return found
+
+
+def _unit_page(q, unit_rows, unit, latest, previous, responses, organization, lang, level_names):
+    rows = unit_rows[(unit_rows["unit"] == unit) & (unit_rows["period"] == latest)]
+    by_node = {row.node: row for row in rows.itertuples(index=False)}
+
+    def entry(node: str) -> dict[str, Any]:
+        row = by_node.get(node)
+        if row is None:
+            return {
+                "id": node,
+                "title": q.title_of(node, lang),
+                "score": None,
+                "level_name": "—",
+                "change": None,
+            }
+        level = int(row.level) or None
+        return {
+            "id": node,
+            "title": q.title_of(node, lang),
+            "score": _num(row.score),
+            "level_name": level_names.get(level, "—"),
+            "change": _num(getattr(row, "change", None)),
+        }
+
+    subs = [entry(d.id) for d in q.nodes if d.depth == 2 and entry(d.id)["score"] is not None]
+    ranked = sorted(subs, key=lambda e: (-e["score"], e["id"]))
+    meta = responses.meta
+    mask = (
+        (meta["organization"] == organization) & (meta["unit"] == unit) & (meta["period"] == latest)
+    ).to_numpy()
+    rows_here = set(np.flatnonzero(mask).tolist())
+    notes = []
+    for note in responses.notes.itertuples(index=False):
+        if note.row in rows_here and note.note:
+            notes.append(
+                {"question": localize(q.question(note.question).text, lang), "note": note.note}
+            )
+        if len(notes) >= NOTES_PER_UNIT:
+            break
+    every = unit_rows[(unit_rows["unit"] == unit) & (unit_rows["node"] == "overall")]
+    history = [
+        {"period": row.period, "score": _num(row.score)} for row in every.itertuples(index=False)
+    ]
+    return {
+        "unit": unit,
+        "history": history,
+        "respondents": int(rows["respondents"].iloc[0]) if len(rows) else 0,
+        "overall": entry("overall"),
+        "dimensions": [entry(d.id) for d in q.dimensions],
+        "subdimensions": [
+            {"title": e["title"], "score": e["score"], "level_name": e["level_name"]}
+            for e in (entry(d.id) for d in q.nodes if d.depth == 2)
+        ],
+        "strongest": ranked[0] if ranked else None,
+        "weakest": ranked[-1] if ranked else None,
+        "notes": notes,
+        "has_previous": previous is not None,
+    }
+
+
+# --------------------------------------------------------------------------- building and rendering
+
+ANNUAL_ATTACHMENT = "dtassess-annual.json"
+
+
+def previous_roadmap(q: Questionnaire, rows: pd.DataFrame, targets: Targets | None = None):
+    """The roadmap the previous period's agency scores gave (without its findings)."""
+    from ..roadmap import Roadmap, Targets, phased_plan
+
+    current, gaps, phases = phased_plan(q, rows, targets or Targets())
+    group = {"organization": rows["organization"].iloc[0], "period": rows["period"].iloc[0]}
+    return Roadmap(q.ref, group, current, gaps, phases, {})
+
+
+def annual_models(
+    current: ResponseSet,
+    older: list = (),  # type: ignore[assignment]
+    *,
+    lang: str,
+    date: dt.date,
+    min_group_size: int = 3,
+    targets: Targets | None = None,
+    uncertainty: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """One annual report model per organization in the responses, except those of fewer than
+    `min_group_size` respondents in their latest period (`small_organizations` lists them); as
+    `dtassess report --annual`, smaller units and earlier periods are withheld inside a report.
+
+    `uncertainty`, when given, holds the options of `uncertainty.intervals` (resamples, level,
+    weight_spread, seed) for the units of the latest period; None leaves intervals out.
+    """
+    from ..scoring.periods import comparable_responses, score_periods
+
+    agency = score_periods(current, older, "organization", "mean", min_group_size)
+    units = score_periods(current, older, "unit", "mean", min_group_size)
+    sizes = _period_sizes(current, older)
+    small = {g["organization"] for g in small_organizations(current, older, min_group_size)}
+    q = agency.questionnaire
+    comparable = comparable_responses(current, older) if older else None
+    intervals = None
+    if uncertainty is not None:
+        intervals = _unit_intervals(current, agency, min_group_size, uncertainty)
+    models = []
+    for organization in dict.fromkeys(agency.table["organization"]):
+        if organization in small:
+            continue
+        rows = agency.table[agency.table["organization"] == organization]
+        periods = [p for p in agency.periods if p in set(rows["period"])] or [
+            rows["period"].iloc[-1]
+        ]
+        roadmap = None
+        if len(periods) > 1:
+            roadmap = previous_roadmap(q, rows[rows["period"] == periods[-2]], targets)
+        models.append(
+            build_annual(
+                agency,
+                units,
+                current,
+                lang,
+                date,
+                organization=organization,
+                previous_roadmap=roadmap,
+                intervals=None
+                if intervals is None
+                else intervals[intervals["organization"] == organization],
+                uncertainty=uncertainty,
+                comparable=comparable,
+                targets=targets,
+                withheld_periods=[
+                    p for p, n in sizes.get(organization, {}).items() if n < min_group_size
+                ],
+            )
+        )
+    return models
+
+
+def _period_sizes(current: ResponseSet, older: list = ()) -> dict[str, dict[str, int]]:  # type: ignore[assignment]
+    """organization -> period -> respondents, periods in order, over every set given."""
+    from ..scoring.periods import ordered_periods
+
+    keys = pd.concat(
+        [s.meta[["organization", "period"]] for s in (current, *(o for o, _ in older))],
+        ignore_index=True,
+    ).fillna("")
+    found: dict[str, dict[str, int]] = {}
+    for organization, rows in keys.groupby("organization", sort=False):
+        counts = rows["period"].value_counts()
+        found[organization] = {p: int(counts[p]) for p in ordered_periods(rows["period"])}
+    return found
+
+
+def small_organizations(
+    current: ResponseSet,
+    older: list = (),
+    min_group_size: int = 3,  # type: ignore[assignment]
+) -> list[dict[str, Any]]:
+    """The organizations with fewer than `min_group_size` respondents in their latest period, as
+    {"organization", "period", "respondents"}: `annual_models` makes no report of them."""
+    found = []
+    for organization, periods in _period_sizes(current, older).items():
+        latest, size = list(periods.items())[-1]
+        if size < min_group_size:
+            found.append(
+                {"organization": organization, "period": latest or None, "respondents": size}
+            )
+    return found
+
+
+def _unit_intervals(current, agency, min_group_size, options) -> pd.DataFrame:
+    from ..scoring.uncertainty import intervals
+
+    latest = agency.periods[-1] if agency.periods else None
+    meta = current.meta
+    if latest is not None:
+        keep = (meta["period"] == latest).to_numpy()
+        current = type(current)(
+            current.questionnaire,
+            meta[keep].reset_index(drop=True),
+            current.answers[keep].reset_index(drop=True),
+            current.notes.iloc[0:0],
+        )
+    found = intervals(
+        current,
+        by="unit",
+        resamples=options.get("resamples", 1000),
+        level=options.get("level", 0.9),
+        weight_spread=options.get("weight_spread", 0.2),
+        seed=options.get("seed", 0),
+        min_group_size=min_group_size,
+    )
+    return found.table if hasattr(found, "table") else found
+
+
+def _full_scores(agency: ScoreResult, units: ScoreResult, organization: str) -> dict[str, Any]:
+    """The organization's scores and its units' over every period at full precision, as groups of
+    `dtassess score --format json`: for machines (the chapters print one decimal)."""
+    from .output import to_json_dict
+
+    return {
+        key: [g for g in to_json_dict(result)["groups"] if g["organization"] == organization]
+        for key, result in (("agency", agency), ("units", units))
+    }
+
+
+def render_annual(
+    model: dict[str, Any], folder: Path, fmt: str = "pdf", variant: str | None = None
+) -> bytes:
+    """One annual report as PDF or self-contained HTML bytes."""
+    import json
+
+    from . import charts
+    from .templating import load_brand, render_html
+
+    rings = [level["min"] for level in model["scale"]]
+    score_range = tuple(model["score_range"])
+    brand = load_brand(folder)
+    palette = {"primary": brand["primary"], "accent": brand["accent"]}
+    words = model["labels"]
+    drawn = {
+        "radar": charts.radar(
+            model["summary"]["radar"],
+            score_range,
+            rings,
+            {
+                "current": model["latest"],
+                "target": model["previous"] or "",
+                "radar": words["radar"],
+            },
+            palette=palette,
+        ),
+        "trend": charts.trend(
+            model["series"],
+            model["periods"],
+            score_range,
+            rings,
+            {"trend": words["trend"]},
+            palette=palette,
+        ),
+        "units": {
+            k: charts.bars(page["subdimensions"], score_range, rings, palette=palette)
+            for k, page in enumerate(model["unit_pages"])
+        },
+    }
+    html = render_html(model, drawn, folder, "annual.html.j2")
+    numbers = {
+        k: model[k]
+        for k in ("organization", "periods", "summary", "units", "movers", "review", "scores")
+    }
+    data = json.dumps(numbers, ensure_ascii=False, indent=1).encode()
+    attachment = (ANNUAL_ATTACHMENT, data, "dtassess annual report numbers (JSON)")
+    return finish_document(model, html, folder, fmt, attachment, variant)
+
+
+def unit_sets(responses: ResponseSet, min_group_size: int = 3):
+    """The latest period's units of `min_group_size` or more respondents, each as a ResponseSet
+    of its own whose organization name is the unit's (so that a report's cover names the unit),
+    in (organization, unit) order; and the smaller units, as {"organization", "unit", "period",
+    "respondents"} (`roadmap.withheld_notice` words them)."""
+    from ..inputs.responses import subset
+    from ..scoring.periods import ordered_periods
+
+    meta = responses.meta
+    latest = ordered_periods(meta["period"])[-1]
+    in_latest = np.flatnonzero((meta["period"].fillna("") == latest).to_numpy())
+    keys = meta.iloc[in_latest][["organization", "unit"]].fillna("")
+    found, small = [], []
+    for (organization, unit), rows in keys.groupby(
+        ["organization", "unit"], sort=True
+    ).indices.items():
+        index = in_latest[rows]
+        if len(index) < min_group_size:
+            small.append(
+                {
+                    "organization": organization,
+                    "unit": unit or None,
+                    "period": latest or None,
+                    "respondents": len(index),
+                }
+            )
+            continue
+        part = subset(responses, index)
+        part.meta["organization_name"] = unit or None
+        found.append((organization, unit, part))
+    return latest, found, small
