@@ -460,7 +460,7 @@ def score(
         if output is None:
             raise DtassessError(
                 Problem(
-                    "F001",
+                    "U002",
                     "--format parquet needs -o FILE (it is binary), or -o - when standard "
                     "output is piped or redirected",
                 )
@@ -484,7 +484,7 @@ def score(
         q = result.questionnaire
     elif scheduler is not None or partitions is not None:
         raise DtassessError(
-            Problem("D001", "--scheduler and --partitions need --engine dask (docs/distributed.md)")
+            Problem("U002", "--scheduler and --partitions need --engine dask (docs/distributed.md)")
         )
     elif pdfs:
         from .inputs.distinct import distinct_files
@@ -753,7 +753,7 @@ def _targets(q: Any, spec: str | None, path: Path | None):
     from .roadmap import Targets, load_targets, parse_targets
 
     if spec and path:
-        raise DtassessError(Problem("T001", "give --target or --targets, not both"))
+        raise DtassessError(Problem("U001", "give --target or --targets, not both"))
     if path is not None:
         return load_targets(path, q)
     return parse_targets(spec, q) if spec else Targets()
@@ -948,7 +948,7 @@ def report(
     )
     if annual or per_unit:
         if annual and per_unit:
-            raise DtassessError(Problem("F002", "give --annual or --per-unit, not both"))
+            raise DtassessError(Problem("U001", "give --annual or --per-unit, not both"))
         options = {
             "output": output,
             "questionnaire": questionnaire,

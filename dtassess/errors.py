@@ -26,7 +26,8 @@ class ExitCode(IntEnum):
 
 # code -> short title. Q: questionnaire, R: responses, T: thresholds and targets, P: PDF
 # rendering, F: files and references, I: imports of online-form exports, V: periods answered with
-# different questionnaire versions, A: the results archive, D: the Dask engine.
+# different questionnaire versions, A: the results archive, D: the Dask engine, U: usage (options
+# of a command that do not go together).
 CATALOGUE: dict[str, str] = {
     "Q001": "YAML syntax error",
     "Q002": "wrong type",
@@ -113,6 +114,8 @@ CATALOGUE: dict[str, str] = {
     "D001": "input or option the Dask engine does not take",
     "D002": "the Dask cluster failed",
     "D003": "inputs changed during a Dask job",
+    "U001": "options that cannot be given together",
+    "U002": "an option that needs another",
 }
 
 
