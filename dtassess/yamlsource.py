@@ -534,10 +534,12 @@ def _json_load(text: str, duplicates: bool) -> Any:
 _SURROGATE_ESCAPE = re.compile(r"(\\+)u([dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
-def _refuse_lone_surrogates(text: str) -> None:
-    """JSON lets `\\ud800` stand alone, but half a character cannot be written as UTF-8: every
-    output (YAML, HTML, PDF, Parquet) would fail on it later. Only a high half followed at once
-    by a low half makes a character."""
+def lone_surrogate(text: str) -> re.Match[str] | None:
+    """The first JSON escape of half a character in `text` (`\\ud800` alone), or None.
+
+    JSON lets such an escape stand, but half a character cannot be written as UTF-8: every output
+    (YAML, HTML, PDF, Parquet, the terminal) would fail on it later. Only a high half followed at
+    once by a low half makes a character."""
     # An even run of backslashes before the u is escaped backslashes: text, not an escape.
     escapes = [m for m in _SURROGATE_ESCAPE.finditer(text) if len(m.group(1)) % 2]
     i = 0
@@ -552,6 +554,13 @@ def _refuse_lone_surrogates(text: str) -> None:
             ):
                 i += 2
                 continue
+        return half
+    return None
+
+
+def _refuse_lone_surrogates(text: str) -> None:
+    half = lone_surrogate(text)
+    if half is not None:
         raise _located(
             text,
             f"the escape \\u{half.group(2)} is half of a character (a lone surrogate), which no "
