@@ -124,8 +124,35 @@ def _refuse_duplicate(loader: Any, node: yaml.MappingNode) -> None:
         first[key] = key_node.start_mark
 
 
-SafeLoader12.add_constructor("tag:yaml.org,2002:int", _construct_int)
 SafeLoader12.construct_mapping = _construct_mapping  # type: ignore[method-assign]
+
+
+# Whole numbers are bounded without a Python call per number (the hot path: thousands of
+# response files of short answers). A number of more than MAX_INT_DIGITS digits is a token of
+# at least 250 characters (as hex; decimal, octal, binary and base 60 need more): such plain
+# tokens resolve, before YAML's own int, to a tag whose constructor counts digits first. A
+# number tagged explicitly (`!!int 999...`) skips resolving, so a text with a `!` is read by a
+# loader that counts the digits of every number.
+_LONG_INT = "tag:dtassess:long-int"
+_INT_TAG = "tag:yaml.org,2002:int"
+for _first, _resolvers in SafeLoader12.yaml_implicit_resolvers.items():
+    _int = [rx for tag, rx in _resolvers if tag == _INT_TAG]
+    if _int:
+        _long = re.compile(r"^(?=[^\n]{200})(?:" + _int[0].pattern + ")", re.X)
+        _resolvers.insert(0, (_LONG_INT, _long))
+SafeLoader12.add_constructor(_LONG_INT, _construct_int)
+
+
+class _TaggedLoader(SafeLoader12):
+    """SafeLoader12 that counts the digits of every whole number, tagged or not."""
+
+
+_TaggedLoader.add_constructor(_INT_TAG, _construct_int)
+
+
+def _loader(text: str) -> SafeLoader12:
+    return (_TaggedLoader if "!" in text else SafeLoader12)(text)
+
 
 Path = tuple[Any, ...]
 
@@ -261,7 +288,7 @@ def fast_load(text: str, path: str = "") -> Any:
     _refuse_nul(text)
     if _is_json(path):
         return _json_load(text, duplicates=False)
-    loader = SafeLoader12(text)
+    loader = _loader(text)
     try:
         _count_values(text)
         node = loader.get_single_node()
@@ -290,7 +317,7 @@ def load_with_marks(text: str, path: str = "") -> Marked:
 
 
 def _marked(text: str) -> Marked:
-    loader = SafeLoader12(text)
+    loader = _loader(text)
     try:
         _count_values(text)
         node = loader.get_single_node()
@@ -415,7 +442,7 @@ _TAG_NAMES = {
 def _scalar_fault(root: yaml.Node) -> yaml.YAMLError:
     """The first scalar that its constructor cannot build, found again one by one (a rare path:
     the hot one pays nothing for it)."""
-    loader = SafeLoader12("")
+    loader = _TaggedLoader("")
     try:
         seen: set[int] = set()
         stack = [root]
