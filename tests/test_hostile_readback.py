@@ -96,6 +96,7 @@ RAW = [
     (b"[]", "the document: expected object, got a list"),
     (b'"text"', "expected object, got the text 'text'"),
     (b"{}", "the document: missing 'groups'"),
+    (b'{"groups": [], "organization": "a\\ud800"}', "it holds half a character"),
 ]
 
 

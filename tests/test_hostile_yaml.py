@@ -427,3 +427,19 @@ def test_a_key_given_twice_in_brand_yaml_is_an_error(tmp_path):
     (problem,) = caught.value.problems
     assert (problem.code, problem.line, problem.column) == ("F005", 2, 1)
     assert "'primary' is given twice" in problem.message
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["9" * 301, "-" + "9" * 301, "0x" + "f" * 260, "1" + ":59" * 200, "!!int " + "9" * 400],
+    ids=["decimal", "negative", "hex", "base-60", "explicit-tag"],
+)
+def test_every_way_of_writing_a_huge_whole_number_is_refused(tmp_path, number):
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        f"questionnaire: mini@1.0\norganization: {{id: o}}\nanswers:\n  x: {number}\n",
+        encoding="utf-8",
+    )
+    _, problems = check_response_file(path, load_questionnaire(MINI))
+    assert [(p.code, p.line, p.column) for p in problems] == [("R001", 4, 6)]
+    assert "more than 300 digits" in problems[0].message

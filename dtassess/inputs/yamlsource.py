@@ -124,8 +124,35 @@ def _refuse_duplicate(loader: Any, node: yaml.MappingNode) -> None:
         first[key] = key_node.start_mark
 
 
-SafeLoader12.add_constructor("tag:yaml.org,2002:int", _construct_int)
 SafeLoader12.construct_mapping = _construct_mapping  # type: ignore[method-assign]
+
+
+# Whole numbers are bounded without a Python call per number (the hot path: thousands of
+# response files of short answers). A number of more than MAX_INT_DIGITS digits is a token of
+# at least 250 characters (as hex; decimal, octal, binary and base 60 need more): such plain
+# tokens resolve, before YAML's own int, to a tag whose constructor counts digits first. A
+# number tagged explicitly (`!!int 999...`) skips resolving, so a text with a `!` is read by a
+# loader that counts the digits of every number.
+_LONG_INT = "tag:dtassess:long-int"
+_INT_TAG = "tag:yaml.org,2002:int"
+for _first, _resolvers in SafeLoader12.yaml_implicit_resolvers.items():
+    _int = [rx for tag, rx in _resolvers if tag == _INT_TAG]
+    if _int:
+        _long = re.compile(r"^(?=[^\n]{200})(?:" + _int[0].pattern + ")", re.X)
+        _resolvers.insert(0, (_LONG_INT, _long))
+SafeLoader12.add_constructor(_LONG_INT, _construct_int)
+
+
+class _TaggedLoader(SafeLoader12):
+    """SafeLoader12 that counts the digits of every whole number, tagged or not."""
+
+
+_TaggedLoader.add_constructor(_INT_TAG, _construct_int)
+
+
+def _loader(text: str) -> SafeLoader12:
+    return (_TaggedLoader if "!" in text else SafeLoader12)(text)
+
 
 Path = tuple[Any, ...]
 
@@ -261,7 +288,7 @@ def fast_load(text: str, path: str = "") -> Any:
     _refuse_nul(text)
     if _is_json(path):
         return _json_load(text, duplicates=False)
-    loader = SafeLoader12(text)
+    loader = _loader(text)
     try:
         _count_values(text)
         node = loader.get_single_node()
@@ -290,7 +317,7 @@ def load_with_marks(text: str, path: str = "") -> Marked:
 
 
 def _marked(text: str) -> Marked:
-    loader = SafeLoader12(text)
+    loader = _loader(text)
     try:
         _count_values(text)
         node = loader.get_single_node()
@@ -415,7 +442,7 @@ _TAG_NAMES = {
 def _scalar_fault(root: yaml.Node) -> yaml.YAMLError:
     """The first scalar that its constructor cannot build, found again one by one (a rare path:
     the hot one pays nothing for it)."""
-    loader = SafeLoader12("")
+    loader = _TaggedLoader("")
     try:
         seen: set[int] = set()
         stack = [root]
@@ -534,10 +561,12 @@ def _json_load(text: str, duplicates: bool) -> Any:
 _SURROGATE_ESCAPE = re.compile(r"(\\+)u([dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
-def _refuse_lone_surrogates(text: str) -> None:
-    """JSON lets `\\ud800` stand alone, but half a character cannot be written as UTF-8: every
-    output (YAML, HTML, PDF, Parquet) would fail on it later. Only a high half followed at once
-    by a low half makes a character."""
+def lone_surrogate(text: str) -> re.Match[str] | None:
+    """The first JSON escape of half a character in `text` (`\\ud800` alone), or None.
+
+    JSON lets such an escape stand, but half a character cannot be written as UTF-8: every output
+    (YAML, HTML, PDF, Parquet, the terminal) would fail on it later. Only a high half followed at
+    once by a low half makes a character."""
     # An even run of backslashes before the u is escaped backslashes: text, not an escape.
     escapes = [m for m in _SURROGATE_ESCAPE.finditer(text) if len(m.group(1)) % 2]
     i = 0
@@ -552,6 +581,13 @@ def _refuse_lone_surrogates(text: str) -> None:
             ):
                 i += 2
                 continue
+        return half
+    return None
+
+
+def _refuse_lone_surrogates(text: str) -> None:
+    half = lone_surrogate(text)
+    if half is not None:
         raise _located(
             text,
             f"the escape \\u{half.group(2)} is half of a character (a lone surrogate), which no "

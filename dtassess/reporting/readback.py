@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DtassessError, Problem, shorten
+from ..inputs.yamlsource import lone_surrogate
 
 #: The largest attachment read: one organization's scores and roadmap are some tens of KB.
 RESULTS_LIMIT = 32 * 2**20
@@ -63,6 +64,8 @@ def parse_results(data: bytes, where: str, name: str) -> dict[str, Any]:
         raise fail("is not results that dtassess writes: nested too deeply") from None
     except ValueError as exc:  # NaN, an infinite number, an integer of thousands of digits
         raise fail(f"is not results that dtassess writes: {shorten(str(exc), 80)}") from None
+    if "\\u" in text and lone_surrogate(text) is not None:
+        raise fail("is not results that dtassess writes: it holds half a character (\\ud800)")
     found = list(check(doc, report_schema()))
     if found:
         shown = [Problem(_CODE, f"{name}: {message}", where) for message in found[:MAX_LISTED]]
