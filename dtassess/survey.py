@@ -21,105 +21,12 @@ from .errors import DtassessError, Problem
 from .inputs.conditions import NA
 from .inputs.questionnaire import Question, Questionnaire, localize
 from .inputs.responses import check_answer, check_response_file
+from .labels import by_language
 from .surveyfile import SurveyFile
 
 KEYS = ("?", "b", "s", "n", "c", "q")
-WORDS = {
-    "zh": {
-        "keys": "按键：? 帮助  b 上一题  s 跳过  n 不适用  "
-        "c 为上一个回答添加备注或佐证  q 保存并退出  回车 保留已有答案",
-        "organization": "机构编号（如 qingshan）",
-        "organization_name": "机构名称（可留空）",
-        "unit": "单位（可留空）",
-        "respondent": "受访者编号",
-        "role": "岗位（可留空）",
-        "period": "评估期间（如 2026）",
-        "choose": "请输入编号",
-        "choose_many": "请输入一个或多个编号，用逗号或空格分隔",
-        "number": "请输入数字",
-        "text": "请输入文字",
-        "bad_choice": "没有这个选项：{}。",
-        "bad_number": "“{}”不是可接受的数字。请输入数字",
-        "exclusive": "“{}”只能单独选择。",
-        "not_na": "这道题不能选“不适用”。",
-        "saved": "已保存到 {}。",
-        "resume": "{} 已存在（已答 {} 题）。继续上次的进度吗？[Y/n] ",
-        "resume_how": "继续：dtassess survey -o {} --resume",
-        "removed": "“{}”现已不适用，已删除其答案。",
-        "removed_note": "“{}”现已不适用，已删除其答案及备注。",
-        "unchanged": "没有需要保存的内容；{} 未改动。",
-        "nothing_saved": "没有需要保存的内容。",
-        "discard": "重新开始将丢弃 {} 中的 {} 个回答（原文件另存为 {}）。确定吗？[y/N] ",
-        "discard_unread": "重新开始将替换 {}（原文件另存为 {}）。确定吗？[y/N] ",
-        "kept": "保留已有回答，继续上次的进度。",
-        "backup": "重新开始；保存第一个回答前，原文件另存为 {}。",
-        "review_keys": "按键：输入题号 打开该题  b 打开最后一题  c 为上一个回答添加备注或佐证  "
-        "q 保存并退出  回车 完成",
-        "note": "备注（回车结束）",
-        "evidence": "佐证材料，多个用分号分隔（可留空）",
-        "no_last": "还没有可以添加备注的回答。",
-        "first": "已经是第一题。",
-        "review": "答案汇总",
-        "change": "输入题号修改答案，直接回车完成",
-        "done": "问卷已完成。",
-        "next": "下一步：",
-        "required": "这道题必须作答。",
-        "skipped": "（跳过）",
-        "na": "不适用",
-        "help": "说明",
-        "question": "题目",
-        "answer": "回答",
-        "range": "范围",
-    },
-    "en": {
-        "keys": "Keys: ? help  b back  s skip  n not applicable  c note or evidence for the last "
-        "answer  q save and quit  Enter keep the answer shown",
-        "organization": "Organization id (e.g. qingshan)",
-        "organization_name": "Organization name (may be empty)",
-        "unit": "Unit (may be empty)",
-        "respondent": "Respondent id",
-        "role": "Role (may be empty)",
-        "period": "Period (e.g. 2026)",
-        "choose": "Type a number",
-        "choose_many": "Type one or more numbers, separated by commas or spaces",
-        "number": "Type a number",
-        "text": "Type the answer",
-        "bad_choice": "There is no option {}.",
-        "bad_number": "{} is not an accepted number. Type a number",
-        "exclusive": "'{}' can only be chosen alone.",
-        "not_na": "This question cannot be answered 'not applicable'.",
-        "saved": "Saved to {}.",
-        "resume": "{} exists ({} answers). Resume where it stopped? [Y/n] ",
-        "resume_how": "To resume: dtassess survey -o {} --resume",
-        "removed": "'{}' no longer applies; its answer was removed.",
-        "removed_note": "'{}' no longer applies; its answer and its note were removed.",
-        "unchanged": "Nothing to save; {} was not changed.",
-        "nothing_saved": "Nothing to save.",
-        "discard": "Starting again discards the {1} answers in {0} (the file is kept as {2}). "
-        "Start again? [y/N] ",
-        "discard_unread": "Starting again replaces {} (the file is kept as {}). "
-        "Start again? [y/N] ",
-        "kept": "The answers are kept; resuming where it stopped.",
-        "backup": "Starting again; the previous file is kept as {} when the first answer is saved.",
-        "review_keys": "Keys: a number opens that question  b the last question  c note or "
-        "evidence for the last answer  q save and quit  Enter finish",
-        "note": "Note (Enter to finish)",
-        "evidence": "Evidence, several separated by ';' (may be empty)",
-        "no_last": "There is no answer yet to add a note to.",
-        "first": "This is the first question.",
-        "review": "Your answers",
-        "change": "Type a question number to change its answer, or Enter to finish",
-        "done": "The survey is complete.",
-        "next": "Next:",
-        "required": "This question must be answered.",
-        "skipped": "(skipped)",
-        "na": "not applicable",
-        "help": "Help",
-        "question": "Question",
-        "answer": "Answer",
-        "range": "range",
-    },
-}
+# The texts live in dtassess/labels.py with every other language\'s; the name stays for readers.
+WORDS = by_language("survey")
 
 
 class Interrupted(Exception):

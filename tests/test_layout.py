@@ -4,7 +4,8 @@ Every `import` in dtassess is read with `ast`: at the top of a module, inside fu
 under `if TYPE_CHECKING:` alike, relative or absolute, since a cycle through a function's
 import is still a cycle for a reader and for the next refactoring. The stages, lowest first:
 
-    ground floor   errors, files, resources, pools (and the root package, for __version__)
+    ground floor   errors, files, resources, pools, labels (and the root package, for
+                   __version__)
     inputs         dtassess/inputs/      files read, checked and located
     scoring        dtassess/scoring/     numbers from a ResponseSet
     roadmap        dtassess/roadmap.py   actions from scores
@@ -27,7 +28,14 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "dtassess"
 
-GROUND = {"dtassess", "dtassess.errors", "dtassess.files", "dtassess.resources", "dtassess.pools"}
+GROUND = {
+    "dtassess",
+    "dtassess.errors",
+    "dtassess.files",
+    "dtassess.resources",
+    "dtassess.pools",
+    "dtassess.labels",
+}
 FRONT_ENDS = {
     "dtassess.archive",
     "dtassess.survey",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..inputs.questionnaire import Questionnaire, localize
+from ..labels import by_language
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -326,34 +327,8 @@ def _fmt(value: Any) -> str:
     return "" if number is None else f"{number:g}"
 
 
-LABELS = {
-    "zh": {
-        "node": "维度",
-        "score": "得分",
-        "level": "成熟度等级",
-        "coverage": "覆盖率",
-        "n": "人数",
-        "sd": "标准差",
-        "respondents": "名受访者",
-        "respondent": "名受访者",
-        "period": "期间",
-        "change": "较上期",
-        "flag": "! 受访者意见分歧（rWG < 0.70）或题目内部一致性低（α < 0.70）",
-    },
-    "en": {
-        "node": "Dimension",
-        "score": "Score",
-        "level": "Maturity level",
-        "coverage": "Coverage",
-        "n": "n",
-        "sd": "SD",
-        "respondents": "respondents",
-        "respondent": "respondent",
-        "period": "period",
-        "change": "Change",
-        "flag": "! low agreement among respondents (rWG < 0.70) or low consistency (alpha < 0.70)",
-    },
-}
+# The texts live in dtassess/labels.py with every other language\'s; the name stays for readers.
+LABELS = by_language("tables")
 
 
 def print_table(result: ScoreResult, console: Console, lang: str) -> None:
@@ -433,36 +408,7 @@ def _signed(value: Any) -> Any:
     return Text(f"{change:+.1f}".replace("-", "−"), style=style)
 
 
-ROADMAP_WORDS = {
-    "zh": {
-        "phase": "阶段",
-        "months": "个月",
-        "action": "行动",
-        "dimension": "维度",
-        "reach": "达到等级",
-        "effort": "投入",
-        "impact": "成效",
-        "after": "阶段完成后总体",
-        "low": "低",
-        "medium": "中",
-        "high": "高",
-        "none": "各维度均已达到目标，无需新增行动。",
-    },
-    "en": {
-        "phase": "Phase",
-        "months": "months",
-        "action": "Action",
-        "dimension": "Dimension",
-        "reach": "Reaches",
-        "effort": "Effort",
-        "impact": "Impact",
-        "after": "Overall after",
-        "low": "low",
-        "medium": "medium",
-        "high": "high",
-        "none": "Every dimension is at its target; no new actions.",
-    },
-}
+ROADMAP_WORDS = by_language("roadmap")
 
 
 def print_roadmap(roadmap: Any, q: Questionnaire, console: Console, lang: str) -> None:

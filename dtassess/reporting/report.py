@@ -2,7 +2,8 @@
 
 `build_report` gathers scores, the roadmap, the answers and the provenance of one organisation
 into a dict that the Jinja2 templates only lay out: no template computes anything, so the PDF,
-the HTML and the JSON attachment cannot disagree. Labels come from `LABELS` (zh, en).
+the HTML and the JSON attachment cannot disagree. Labels come from dtassess/labels.py
+(`LABELS`, zh and en).
 """
 
 from __future__ import annotations
@@ -17,171 +18,17 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..inputs.questionnaire import Questionnaire, localize
+from ..labels import by_language
 from ..roadmap import MIN_GROUP_SIZE, PHASES, Roadmap
 
 if TYPE_CHECKING:
     from ..inputs.responses import ResponseSet
     from ..scoring.scores import ScoreResult
 
-LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "report": "数字化转型成熟度评估报告",
-        "contents": "目录",
-        "summary": "执行摘要",
-        "overall": "总体",
-        "score": "得分",
-        "level": "成熟度等级",
-        "target": "目标等级",
-        "coverage": "覆盖率",
-        "respondents": "受访者",
-        "strengths": "主要优势",
-        "gaps": "主要差距",
-        "first_phase": "第一阶段行动",
-        "radar": "各维度得分与目标",
-        "current": "现状",
-        "dimension": "维度",
-        "subdimension": "子维度",
-        "question": "题目",
-        "answer": "典型回答",
-        "spread": "分歧",
-        "notes": "备注与佐证",
-        "evidence": "佐证材料",
-        "roadmap": "改进路线图",
-        "phase": "阶段",
-        "months": "个月",
-        "action": "行动",
-        "effort": "投入",
-        "impact": "成效",
-        "lifts": "提升",
-        "to_level": "达到",
-        "projection": "阶段完成后预计达到",
-        "timeline": "路线图时间轴",
-        "methodology": "评估方法",
-        "scale": "成熟度等级划分",
-        "weights": "维度权重",
-        "formulas": "计算方法",
-        "by_unit": "按单位统计的受访者",
-        "by_role": "按岗位统计的受访者",
-        "small_units": "{count} 个单位受访者少于 {k} 人，不单独列出。",
-        "small_roles": "{count} 个岗位受访者少于 {k} 人，不单独列出。",
-        "unit": "单位",
-        "role": "岗位",
-        "provenance": "数据来源",
-        "file": "文件",
-        "files_unnamed": "文件名可能指明填写人的单位或岗位，故只列出其 SHA-256 摘要；"
-        "原文件可按摘要核对。",
-        "tool": "工具版本",
-        "questionnaire": "问卷",
-        "date": "报告日期",
-        "period": "评估期间",
-        "weakest": "最薄弱的高权重题目",
-        "chosen": "受访者选择",
-        "next_level": "上一等级的要求",
-        "disagreements": "受访者意见分歧较大的题目",
-        "none": "无",
-        "low": "低",
-        "medium": "中",
-        "high": "高",
-        "page": "第 {} 页，共 {} 页",
-        "no_actions": "各维度均已达到目标等级，本期无需新增行动。",
-        "min_note": "该维度取各子项的最低分（短板原则）。",
-        "weight_share": "占总体权重",
-        "sd": "标准差",
-        "phase_1": "近期（0–6个月）",
-        "phase_2": "中期（6–18个月）",
-        "phase_3": "远期（18–36个月）",
-    },
-    "en": {
-        "report": "Digital Transformation Maturity Assessment",
-        "contents": "Contents",
-        "summary": "Executive summary",
-        "overall": "Overall",
-        "score": "Score",
-        "level": "Maturity level",
-        "target": "Target level",
-        "coverage": "Coverage",
-        "respondents": "Respondents",
-        "strengths": "Strengths",
-        "gaps": "Gaps",
-        "first_phase": "First-phase actions",
-        "radar": "Dimension scores against targets",
-        "current": "Current",
-        "dimension": "Dimension",
-        "subdimension": "Sub-dimension",
-        "question": "Question",
-        "answer": "Typical answer",
-        "spread": "Spread",
-        "notes": "Notes and evidence",
-        "evidence": "Evidence",
-        "roadmap": "Improvement roadmap",
-        "phase": "Phase",
-        "months": "months",
-        "action": "Action",
-        "effort": "Effort",
-        "impact": "Impact",
-        "lifts": "Lifts",
-        "to_level": "to",
-        "projection": "Expected once the phase is done",
-        "timeline": "Roadmap timeline",
-        "methodology": "Methodology",
-        "scale": "Maturity scale",
-        "weights": "Dimension weights",
-        "formulas": "How scores are computed",
-        "by_unit": "Respondents by unit",
-        "by_role": "Respondents by role",
-        "small_units": "{count} unit(s) with fewer than {k} respondents are not listed.",
-        "small_roles": "{count} role(s) with fewer than {k} respondents are not listed.",
-        "unit": "Unit",
-        "role": "Role",
-        "provenance": "Provenance",
-        "file": "File",
-        "files_unnamed": "File names can tell who answered (a unit, a role), so the files are "
-        "listed by their SHA-256 digest only; each can be checked against it.",
-        "tool": "Tool version",
-        "questionnaire": "Questionnaire",
-        "date": "Report date",
-        "period": "Period",
-        "weakest": "Weakest high-weight questions",
-        "chosen": "Respondents chose",
-        "next_level": "The next level asks for",
-        "disagreements": "Questions where respondents disagree",
-        "none": "None",
-        "low": "low",
-        "medium": "medium",
-        "high": "high",
-        "page": "Page {} of {}",
-        "no_actions": "Every dimension has reached its target level; no new actions this period.",
-        "min_note": "This dimension takes its weakest part's score (weakest link).",
-        "weight_share": "Share of overall",
-        "sd": "SD",
-        "phase_1": "Near term (0-6 months)",
-        "phase_2": "Medium term (6-18 months)",
-        "phase_3": "Long term (18-36 months)",
-    },
-}
+# The texts live in dtassess/labels.py with every other language\'s; the name stays for readers.
+LABELS = by_language("report")
 
-FORMULAS = {
-    "zh": [
-        "每道题的回答换算为0–1的分值：等级题按所选等级 (等级−1)/(等级数−1)，"
-        "选择题按选项分值，数值题按区间。",
-        "维度得分为其题目和子维度得分的加权平均"
-        "（或按问卷规定取最低值、加权几何平均）；"
-        "不适用、未作答和因跳题未显示的题目不计入分母。",
-        "得分换算为0–100分，按成熟度等级的起始分确定等级；覆盖率为已作答题目占应答题目的加权比例。",
-        "单位和机构的得分为其受访者得分的平均值，并给出人数和标准差。",
-    ],
-    "en": [
-        "Each answer becomes a 0-1 score: a level question scores (level-1)/(levels-1), a choice "
-        "its option's score, a number its band's score.",
-        "A dimension's score is the weighted mean of its questions and sub-dimensions (or, where "
-        "the questionnaire says so, their minimum or weighted geometric mean); not-applicable, "
-        "unanswered and skipped questions leave the denominator.",
-        "Scores are reported on 0-100 and a level is where the score falls on the scale; "
-        "coverage is the weighted share of applicable questions that were answered.",
-        "A unit's or organisation's score is the mean of its respondents' scores, with n and the "
-        "standard deviation.",
-    ],
-}
+FORMULAS = by_language("formulas")
 
 
 def source_files(sources: list[str]) -> list[str]:

@@ -1,0 +1,522 @@
+"""Every label dtassess prints or lays out, one catalogue per language.
+
+`ZH` and `EN` hold the same keys, grouped by where they appear (tests/test_labels.py checks
+both, and that every key the code asks for is here). A language without a catalogue gets
+English, as every report and table did before the catalogues were gathered here. Plain Python
+dicts, not a data file: nothing to parse at start-up, nothing for the wheel to forget, and a
+translator edits one file per language either way.
+
+The areas: `report` (an organisation's report; its templates read them as `report.labels`),
+`formulas` (the report's method section, a list of paragraphs), `annual` (the annual report),
+`tables` and `roadmap` (`dtassess score` and `dtassess roadmap` in the terminal), `survey`
+(`dtassess survey`). The templates' own `_words.j2` keeps its few column headers, since agency
+templates copy it (docs/report.md, Labels).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ZH: dict[str, Any] = {
+    # the organisation's report (reporting/report.py; templates read it as report.labels)
+    "report": {
+        "report": "数字化转型成熟度评估报告",
+        "contents": "目录",
+        "summary": "执行摘要",
+        "overall": "总体",
+        "score": "得分",
+        "level": "成熟度等级",
+        "target": "目标等级",
+        "coverage": "覆盖率",
+        "respondents": "受访者",
+        "strengths": "主要优势",
+        "gaps": "主要差距",
+        "first_phase": "第一阶段行动",
+        "radar": "各维度得分与目标",
+        "current": "现状",
+        "dimension": "维度",
+        "subdimension": "子维度",
+        "question": "题目",
+        "answer": "典型回答",
+        "spread": "分歧",
+        "notes": "备注与佐证",
+        "evidence": "佐证材料",
+        "roadmap": "改进路线图",
+        "phase": "阶段",
+        "months": "个月",
+        "action": "行动",
+        "effort": "投入",
+        "impact": "成效",
+        "lifts": "提升",
+        "to_level": "达到",
+        "projection": "阶段完成后预计达到",
+        "timeline": "路线图时间轴",
+        "methodology": "评估方法",
+        "scale": "成熟度等级划分",
+        "weights": "维度权重",
+        "formulas": "计算方法",
+        "by_unit": "按单位统计的受访者",
+        "by_role": "按岗位统计的受访者",
+        "small_units": "{count} 个单位受访者少于 {k} 人，不单独列出。",
+        "small_roles": "{count} 个岗位受访者少于 {k} 人，不单独列出。",
+        "unit": "单位",
+        "role": "岗位",
+        "provenance": "数据来源",
+        "file": "文件",
+        "files_unnamed": (
+            "文件名可能指明填写人的单位或岗位，故只列出其 SHA-256 摘要；原文件可按摘要核对。"
+        ),
+        "tool": "工具版本",
+        "questionnaire": "问卷",
+        "date": "报告日期",
+        "period": "评估期间",
+        "weakest": "最薄弱的高权重题目",
+        "chosen": "受访者选择",
+        "next_level": "上一等级的要求",
+        "disagreements": "受访者意见分歧较大的题目",
+        "none": "无",
+        "low": "低",
+        "medium": "中",
+        "high": "高",
+        "page": "第 {} 页，共 {} 页",
+        "no_actions": "各维度均已达到目标等级，本期无需新增行动。",
+        "min_note": "该维度取各子项的最低分（短板原则）。",
+        "weight_share": "占总体权重",
+        "sd": "标准差",
+        "phase_1": "近期（0–6个月）",
+        "phase_2": "中期（6–18个月）",
+        "phase_3": "远期（18–36个月）",
+    },
+    # the report's method section, one paragraph each
+    "formulas": [
+        (
+            "每道题的回答换算为0–1的分值：等级题按所选等级 (等级−1)/(等级数−1)，选择题按选项分"
+            "值，数值题按区间。"
+        ),
+        (
+            "维度得分为其题目和子维度得分的加权平均（或按问卷规定取最低值、加权几何平均）；不"
+            "适用、未作答和因跳题未显示的题目不计入分母。"
+        ),
+        (
+            "得分换算为0–100分，按成熟度等级的起始分确定等级；覆盖率为已作答题目占应答题目的加"
+            "权比例。"
+        ),
+        "单位和机构的得分为其受访者得分的平均值，并给出人数和标准差。",
+    ],
+    # the annual report (reporting/annual.py; templates read it as report.labels)
+    "annual": {
+        "report": "数字化转型年度评估报告",
+        "contents": "目录",
+        "summary": "总体情况",
+        "units": "各单位情况",
+        "trend": "得分趋势",
+        "movers": "进步与退步",
+        "improvements": "进步最大",
+        "declines": "退步最大",
+        "review": "上期路线图落实情况",
+        "unit_pages": "单位简况",
+        "highlights": "要点",
+        "hl_top": "得分最高",
+        "hl_up": "进步最大",
+        "hl_down": "退步最大",
+        "hl_bottom": "得分最低",
+        "methodology": "评估方法",
+        "agency": "全机关",
+        "unit": "单位",
+        "units_count": "参评单位",
+        "score": "得分",
+        "level": "成熟度等级",
+        "change": "较上期",
+        "trend_per_period": "每期趋势",
+        "respondents": "受访者",
+        "rank": "排名",
+        "rank_uncertain": "排名与相邻单位无显著差别",
+        "interval_note": (
+            "括号内为 {level}% 置信区间（受访者重抽样 {resamples} 次并扰动权重 ±{spread}%）。"
+        ),
+        "dimension": "维度",
+        "question": "题目",
+        "before": "上期",
+        "now": "本期",
+        "radar": "本期与上期各维度得分",
+        "action": "行动",
+        "reach": "目标等级",
+        "level_then": "上期等级",
+        "level_now": "本期等级",
+        "status": "落实情况",
+        "reached": "已达到",
+        "progress": "有进展",
+        "not_yet": "尚未达到",
+        "no_previous": "只有一期数据，暂无变化和趋势。",
+        "no_roadmap": "没有上期数据，无法对照上期路线图。",
+        "small_units": "{count} 个单位受访者少于 {k} 人，只计入全机关合计，不单独列示。",
+        "small_periods": "全机关受访者少于 {k} 人的期间不列示：{periods}。",
+        "periods": "评估期间",
+        "left_out": "比较时未纳入的题目",
+        "strongest": "最强子维度",
+        "subdimensions": "各子维度得分",
+        "history": "历年总体得分",
+        "weakest": "最弱子维度",
+        "notes": "受访者备注",
+        "none": "无",
+        "page": "第 {} 页 / {}",
+        "generated": "生成工具",
+        "date": "报告日期",
+        "all_respondents": "各期受访者合计",
+        "method_text": (
+            "每名受访者按问卷的计分规则得出各维度得分；单位得分为其受访者得分的平均值，全机关"
+            "得分为全部受访者得分的平均值。较上期为本期得分减去该单位最近一个更早期间的得分；"
+            "每期趋势为各期得分对期间序号的最小二乘斜率。"
+        ),
+    },
+    # `dtassess score` tables in the terminal (reporting/output.py)
+    "tables": {
+        "node": "维度",
+        "score": "得分",
+        "level": "成熟度等级",
+        "coverage": "覆盖率",
+        "n": "人数",
+        "sd": "标准差",
+        "respondents": "名受访者",
+        "respondent": "名受访者",
+        "period": "期间",
+        "change": "较上期",
+        "flag": "! 受访者意见分歧（rWG < 0.70）或题目内部一致性低（α < 0.70）",
+    },
+    # `dtassess roadmap` tables in the terminal (reporting/output.py)
+    "roadmap": {
+        "phase": "阶段",
+        "months": "个月",
+        "action": "行动",
+        "dimension": "维度",
+        "reach": "达到等级",
+        "effort": "投入",
+        "impact": "成效",
+        "after": "阶段完成后总体",
+        "low": "低",
+        "medium": "中",
+        "high": "高",
+        "none": "各维度均已达到目标，无需新增行动。",
+    },
+    # `dtassess survey` prompts and messages (survey.py)
+    "survey": {
+        "keys": (
+            "按键：? 帮助  b 上一题  s 跳过  n 不适用  c 为上一个回答添加备注或佐证  q 保存并"
+            "退出  回车 保留已有答案"
+        ),
+        "organization": "机构编号（如 qingshan）",
+        "organization_name": "机构名称（可留空）",
+        "unit": "单位（可留空）",
+        "respondent": "受访者编号",
+        "role": "岗位（可留空）",
+        "period": "评估期间（如 2026）",
+        "choose": "请输入编号",
+        "choose_many": "请输入一个或多个编号，用逗号或空格分隔",
+        "number": "请输入数字",
+        "text": "请输入文字",
+        "bad_choice": "没有这个选项：{}。",
+        "bad_number": "“{}”不是可接受的数字。请输入数字",
+        "exclusive": "“{}”只能单独选择。",
+        "not_na": "这道题不能选“不适用”。",
+        "saved": "已保存到 {}。",
+        "resume": "{} 已存在（已答 {} 题）。继续上次的进度吗？[Y/n] ",
+        "resume_how": "继续：dtassess survey -o {} --resume",
+        "removed": "“{}”现已不适用，已删除其答案。",
+        "removed_note": "“{}”现已不适用，已删除其答案及备注。",
+        "unchanged": "没有需要保存的内容；{} 未改动。",
+        "nothing_saved": "没有需要保存的内容。",
+        "discard": ("重新开始将丢弃 {} 中的 {} 个回答（原文件另存为 {}）。确定吗？[y/N] "),
+        "discard_unread": "重新开始将替换 {}（原文件另存为 {}）。确定吗？[y/N] ",
+        "kept": "保留已有回答，继续上次的进度。",
+        "backup": "重新开始；保存第一个回答前，原文件另存为 {}。",
+        "review_keys": (
+            "按键：输入题号 打开该题  b 打开最后一题  c 为上一个回答添加备注或佐证  q 保存并退"
+            "出  回车 完成"
+        ),
+        "note": "备注（回车结束）",
+        "evidence": "佐证材料，多个用分号分隔（可留空）",
+        "no_last": "还没有可以添加备注的回答。",
+        "first": "已经是第一题。",
+        "review": "答案汇总",
+        "change": "输入题号修改答案，直接回车完成",
+        "done": "问卷已完成。",
+        "next": "下一步：",
+        "required": "这道题必须作答。",
+        "skipped": "（跳过）",
+        "na": "不适用",
+        "help": "说明",
+        "question": "题目",
+        "answer": "回答",
+        "range": "范围",
+    },
+}
+
+
+EN: dict[str, Any] = {
+    # the organisation's report (reporting/report.py; templates read it as report.labels)
+    "report": {
+        "report": "Digital Transformation Maturity Assessment",
+        "contents": "Contents",
+        "summary": "Executive summary",
+        "overall": "Overall",
+        "score": "Score",
+        "level": "Maturity level",
+        "target": "Target level",
+        "coverage": "Coverage",
+        "respondents": "Respondents",
+        "strengths": "Strengths",
+        "gaps": "Gaps",
+        "first_phase": "First-phase actions",
+        "radar": "Dimension scores against targets",
+        "current": "Current",
+        "dimension": "Dimension",
+        "subdimension": "Sub-dimension",
+        "question": "Question",
+        "answer": "Typical answer",
+        "spread": "Spread",
+        "notes": "Notes and evidence",
+        "evidence": "Evidence",
+        "roadmap": "Improvement roadmap",
+        "phase": "Phase",
+        "months": "months",
+        "action": "Action",
+        "effort": "Effort",
+        "impact": "Impact",
+        "lifts": "Lifts",
+        "to_level": "to",
+        "projection": "Expected once the phase is done",
+        "timeline": "Roadmap timeline",
+        "methodology": "Methodology",
+        "scale": "Maturity scale",
+        "weights": "Dimension weights",
+        "formulas": "How scores are computed",
+        "by_unit": "Respondents by unit",
+        "by_role": "Respondents by role",
+        "small_units": "{count} unit(s) with fewer than {k} respondents are not listed.",
+        "small_roles": "{count} role(s) with fewer than {k} respondents are not listed.",
+        "unit": "Unit",
+        "role": "Role",
+        "provenance": "Provenance",
+        "file": "File",
+        "files_unnamed": (
+            "File names can tell who answered (a unit, a role), so the files are listed by "
+            "their SHA-256 digest only; each can be checked against it."
+        ),
+        "tool": "Tool version",
+        "questionnaire": "Questionnaire",
+        "date": "Report date",
+        "period": "Period",
+        "weakest": "Weakest high-weight questions",
+        "chosen": "Respondents chose",
+        "next_level": "The next level asks for",
+        "disagreements": "Questions where respondents disagree",
+        "none": "None",
+        "low": "low",
+        "medium": "medium",
+        "high": "high",
+        "page": "Page {} of {}",
+        "no_actions": ("Every dimension has reached its target level; no new actions this period."),
+        "min_note": "This dimension takes its weakest part's score (weakest link).",
+        "weight_share": "Share of overall",
+        "sd": "SD",
+        "phase_1": "Near term (0-6 months)",
+        "phase_2": "Medium term (6-18 months)",
+        "phase_3": "Long term (18-36 months)",
+    },
+    # the report's method section, one paragraph each
+    "formulas": [
+        (
+            "Each answer becomes a 0-1 score: a level question scores (level-1)/(levels-1), "
+            "a choice its option's score, a number its band's score."
+        ),
+        (
+            "A dimension's score is the weighted mean of its questions and sub-dimensions "
+            "(or, where the questionnaire says so, their minimum or weighted geometric "
+            "mean); not-applicable, unanswered and skipped questions leave the denominator."
+        ),
+        (
+            "Scores are reported on 0-100 and a level is where the score falls on the scale; "
+            "coverage is the weighted share of applicable questions that were answered."
+        ),
+        (
+            "A unit's or organisation's score is the mean of its respondents' scores, with n "
+            "and the standard deviation."
+        ),
+    ],
+    # the annual report (reporting/annual.py; templates read it as report.labels)
+    "annual": {
+        "report": "Annual digital transformation assessment",
+        "contents": "Contents",
+        "summary": "The agency at a glance",
+        "units": "Units",
+        "trend": "Scores over time",
+        "movers": "Improvements and declines",
+        "improvements": "Largest improvements",
+        "declines": "Largest declines",
+        "review": "Last period's roadmap",
+        "unit_pages": "Unit profiles",
+        "highlights": "Highlights",
+        "hl_top": "Highest score",
+        "hl_up": "Most improved",
+        "hl_down": "Largest decline",
+        "hl_bottom": "Lowest score",
+        "methodology": "Method",
+        "agency": "Agency",
+        "unit": "Unit",
+        "units_count": "Units assessed",
+        "score": "Score",
+        "level": "Maturity level",
+        "change": "Change",
+        "trend_per_period": "Trend / period",
+        "respondents": "Respondents",
+        "rank": "Rank",
+        "rank_uncertain": "rank not distinguishable from a neighbour's",
+        "interval_note": (
+            "In brackets: {level}% interval (respondents resampled {resamples} times, "
+            "weights perturbed by ±{spread}%)."
+        ),
+        "dimension": "Dimension",
+        "question": "Question",
+        "before": "Before",
+        "now": "Now",
+        "radar": "Dimensions this period and last",
+        "action": "Action",
+        "reach": "Target level",
+        "level_then": "Level then",
+        "level_now": "Level now",
+        "status": "Status",
+        "reached": "reached",
+        "progress": "progress",
+        "not_yet": "not yet",
+        "no_previous": "One period only: no changes or trends yet.",
+        "no_roadmap": "No earlier period: no roadmap to review.",
+        "small_units": (
+            "{count} unit(s) with fewer than {k} respondents count in the agency's totals "
+            "only and are not shown on their own."
+        ),
+        "small_periods": (
+            "Periods with fewer than {k} respondents in the agency are not shown: {periods}."
+        ),
+        "periods": "Periods",
+        "left_out": "Questions left out of comparisons",
+        "strongest": "Strongest sub-dimension",
+        "subdimensions": "Sub-dimensions",
+        "history": "Overall score by period",
+        "weakest": "Weakest sub-dimension",
+        "notes": "Respondents' notes",
+        "none": "none",
+        "page": "Page {} of {}",
+        "generated": "Generated by",
+        "date": "Date",
+        "all_respondents": "Respondents, all periods",
+        "method_text": (
+            "Each respondent is scored by the questionnaire's rules; a unit's score is the "
+            "mean of its respondents' scores and the agency's the mean of all respondents'. "
+            "A change is this period's score minus the unit's score in its latest earlier "
+            "period; the trend is the least-squares slope of its scores against the period's "
+            "position."
+        ),
+    },
+    # `dtassess score` tables in the terminal (reporting/output.py)
+    "tables": {
+        "node": "Dimension",
+        "score": "Score",
+        "level": "Maturity level",
+        "coverage": "Coverage",
+        "n": "n",
+        "sd": "SD",
+        "respondents": "respondents",
+        "respondent": "respondent",
+        "period": "period",
+        "change": "Change",
+        "flag": (
+            "! low agreement among respondents (rWG < 0.70) or low consistency (alpha < 0.70)"
+        ),
+    },
+    # `dtassess roadmap` tables in the terminal (reporting/output.py)
+    "roadmap": {
+        "phase": "Phase",
+        "months": "months",
+        "action": "Action",
+        "dimension": "Dimension",
+        "reach": "Reaches",
+        "effort": "Effort",
+        "impact": "Impact",
+        "after": "Overall after",
+        "low": "low",
+        "medium": "medium",
+        "high": "high",
+        "none": "Every dimension is at its target; no new actions.",
+    },
+    # `dtassess survey` prompts and messages (survey.py)
+    "survey": {
+        "keys": (
+            "Keys: ? help  b back  s skip  n not applicable  c note or evidence for the last "
+            "answer  q save and quit  Enter keep the answer shown"
+        ),
+        "organization": "Organization id (e.g. qingshan)",
+        "organization_name": "Organization name (may be empty)",
+        "unit": "Unit (may be empty)",
+        "respondent": "Respondent id",
+        "role": "Role (may be empty)",
+        "period": "Period (e.g. 2026)",
+        "choose": "Type a number",
+        "choose_many": "Type one or more numbers, separated by commas or spaces",
+        "number": "Type a number",
+        "text": "Type the answer",
+        "bad_choice": "There is no option {}.",
+        "bad_number": "{} is not an accepted number. Type a number",
+        "exclusive": "'{}' can only be chosen alone.",
+        "not_na": "This question cannot be answered 'not applicable'.",
+        "saved": "Saved to {}.",
+        "resume": "{} exists ({} answers). Resume where it stopped? [Y/n] ",
+        "resume_how": "To resume: dtassess survey -o {} --resume",
+        "removed": "'{}' no longer applies; its answer was removed.",
+        "removed_note": "'{}' no longer applies; its answer and its note were removed.",
+        "unchanged": "Nothing to save; {} was not changed.",
+        "nothing_saved": "Nothing to save.",
+        "discard": (
+            "Starting again discards the {1} answers in {0} (the file is kept as {2}). Start "
+            "again? [y/N] "
+        ),
+        "discard_unread": (
+            "Starting again replaces {} (the file is kept as {}). Start again? [y/N] "
+        ),
+        "kept": "The answers are kept; resuming where it stopped.",
+        "backup": (
+            "Starting again; the previous file is kept as {} when the first answer is saved."
+        ),
+        "review_keys": (
+            "Keys: a number opens that question  b the last question  c note or evidence for "
+            "the last answer  q save and quit  Enter finish"
+        ),
+        "note": "Note (Enter to finish)",
+        "evidence": "Evidence, several separated by ';' (may be empty)",
+        "no_last": "There is no answer yet to add a note to.",
+        "first": "This is the first question.",
+        "review": "Your answers",
+        "change": "Type a question number to change its answer, or Enter to finish",
+        "done": "The survey is complete.",
+        "next": "Next:",
+        "required": "This question must be answered.",
+        "skipped": "(skipped)",
+        "na": "not applicable",
+        "help": "Help",
+        "question": "Question",
+        "answer": "Answer",
+        "range": "range",
+    },
+}
+
+
+CATALOGUES: dict[str, dict[str, Any]] = {"zh": ZH, "en": EN}
+
+
+def labels(area: str, lang: str) -> Any:
+    """One area's labels in `lang`; English for a language without a catalogue."""
+    return CATALOGUES.get(lang, EN)[area]
+
+
+def by_language(area: str) -> dict[str, Any]:
+    """One area's labels keyed by language, the shape the modules' old tables had."""
+    return {lang: catalogue[area] for lang, catalogue in CATALOGUES.items()}
