@@ -3,14 +3,15 @@
 `ZH` and `EN` hold the same keys, grouped by where they appear (tests/test_labels.py checks
 both, and that every key the code asks for is here). A language without a catalogue gets
 English, as every report and table did before the catalogues were gathered here. Plain Python
-dicts, not a data file: nothing to parse at start-up, nothing for the wheel to forget, and a
-translator edits one file per language either way.
+dicts, not a data file: nothing to parse at start-up (each is built once, when the module is
+first imported), and nothing for the wheel to leave behind.
 
 The areas: `report` (an organisation's report; its templates read them as `report.labels`),
 `formulas` (the report's method section, a list of paragraphs), `annual` (the annual report),
 `tables` and `roadmap` (`dtassess score` and `dtassess roadmap` in the terminal), `survey`
-(`dtassess survey`). The templates' own `_words.j2` keeps its few column headers, since agency
-templates copy it (docs/report.md, Labels).
+(`dtassess survey`), `questionnaire` (texts a questionnaire does not write itself: the overall
+node, the options of a yes/no question). The templates' own `_words.j2` keeps its few column
+headers, since agency templates copy it (docs/report.md, Labels).
 """
 
 from __future__ import annotations
@@ -249,6 +250,8 @@ ZH: dict[str, Any] = {
         "answer": "回答",
         "range": "范围",
     },
+    # words a questionnaire does not write itself: the overall node, a yes/no question's options
+    "questionnaire": {"overall": "总体", "yes": "是", "no": "否"},
 }
 
 
@@ -506,6 +509,8 @@ EN: dict[str, Any] = {
         "answer": "Answer",
         "range": "range",
     },
+    # words a questionnaire does not write itself: the overall node, a yes/no question's options
+    "questionnaire": {"overall": "Overall", "yes": "Yes", "no": "No"},
 }
 
 
@@ -520,3 +525,8 @@ def labels(area: str, lang: str) -> Any:
 def by_language(area: str) -> dict[str, Any]:
     """One area's labels keyed by language, the shape the modules' old tables had."""
     return {lang: catalogue[area] for lang, catalogue in CATALOGUES.items()}
+
+
+def translations(area: str, key: str) -> dict[str, str]:
+    """One label in every language, as a questionnaire writes a text (`{"zh": ..., "en": ...}`)."""
+    return {lang: catalogue[area][key] for lang, catalogue in CATALOGUES.items()}

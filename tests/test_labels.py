@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from dtassess import labels
+from dtassess.inputs.questionnaire import load_questionnaire
 from dtassess.reporting import annual, output, report
+from dtassess.reporting.output import questionnaire_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "dtassess"
@@ -89,6 +91,14 @@ def test_the_modules_read_the_catalogue():
     assert report.LABELS["zh"] is labels.ZH["report"]
     assert annual.WORDS["en"] is labels.EN["annual"]
     assert output.ROADMAP_WORDS["zh"] is labels.ZH["roadmap"]
+
+
+def test_texts_a_questionnaire_does_not_write_come_from_the_catalogue(monkeypatch):
+    q = load_questionnaire("gov-dt")
+    assert labels.translations("questionnaire", "overall") == {"zh": "总体", "en": "Overall"}
+    monkeypatch.setitem(labels.EN["questionnaire"], "overall", "All of it")
+    assert q.title_of("overall", "en") == "All of it"
+    assert questionnaire_summary(q)["nodes"][0]["title"]["en"] == "All of it"
 
 
 def used_in_module(relative: str) -> list[tuple[str, str, int]]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import DtassessError, ExitCode, Problem, did_you_mean, errors_only
 from ..files import read_bytes
+from ..labels import translations
 from ..resources import bundled_questionnaire_path
 from . import conditions
 from .yamlsource import MAX_QUESTIONNAIRE_BYTES, Marked, SyntaxProblem, load_with_marks
@@ -195,7 +196,7 @@ class Questionnaire:
 
     def title_of(self, node_id: str, lang: str | None = None) -> str:
         if node_id == "overall":
-            return localize({"zh": "总体", "en": "Overall"}, lang or self.locales[0])
+            return localize(translations("questionnaire", "overall"), lang or self.locales[0])
         return localize(self._nodes[node_id].title, lang or self.locales[0])
 
     def level_for(self, score: float) -> Level | None:
@@ -944,7 +945,7 @@ class _Builder:
                         )
                     else:
                         scores[key] = float(value)
-        labels = {"yes": {"zh": "是", "en": "Yes"}, "no": {"zh": "否", "en": "No"}}
+        labels = {v: translations("questionnaire", v) for v in ("yes", "no")}
         return tuple(
             Option(v, {loc: labels[v].get(loc, labels[v]["en"]) for loc in self.locales}, scores[v])
             for v in ("yes", "no")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..inputs.questionnaire import Questionnaire, localize
-from ..labels import by_language
+from ..labels import by_language, translations
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -69,7 +69,7 @@ def questionnaire_summary(q: Questionnaire) -> dict[str, Any]:
             "depth": 0,
             "weight": 1.0,
             "aggregate": q.aggregate,
-            "title": {"zh": "总体", "en": "Overall"},
+            "title": translations("questionnaire", "overall"),
         }
     ]
     for dim in q.nodes:
