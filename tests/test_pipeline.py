@@ -11,6 +11,7 @@ import pytest
 from conftest import MINI, cli, mini_response
 
 import dtassess
+import dtassess.pipeline
 from dtassess.errors import DtassessError
 from dtassess.pipeline import Done, NothingToReport, ReportOptions
 
@@ -166,3 +167,17 @@ def test_the_demo_through_the_api_all_or_none(tmp_path):
     assert [p.name for p in (tmp_path / "demo").iterdir()] == ["qingshan-en.html"]
     done = Done()
     assert (done.paths, done.data) == ([], None)
+
+
+def test_docs_api_lists_every_public_name():
+    text = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text("utf-8")
+    assert [name for name in dtassess.__all__[1:] if f"`{name}" not in text] == []
+
+
+def test_the_pipeline_prints_nothing_it_imports_no_terminal_library():
+    import ast
+
+    tree = ast.parse(Path(dtassess.pipeline.__file__).read_text("utf-8"))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert {m.split(".")[0] for m in imported} & {"rich", "typer", "sys"} == set()
