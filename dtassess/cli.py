@@ -1,5 +1,11 @@
 """The `dtassess` command: parse options, call the library, print what it returns.
 
+Each command's work is one call: `score` calls `pipeline.assess`, `report` one of
+`pipeline.write_reports`, `write_annual_reports`, `write_unit_reports`, `demo` calls
+`pipeline.write_demo`, `archive add` `pipeline.archive_responses`. Those return what they did
+(files written, warnings, notices) and never print: progress bars, "wrote PATH", colours,
+standard output and exit codes are this module's.
+
 Heavy modules (pandas, the engine) are imported inside the commands, so that `dtassess --help`
 stays fast. Every failure leaves through `_handled`, which turns it into messages on stderr and a
 documented exit code (docs/errors.md); a traceback appears only with --debug.
