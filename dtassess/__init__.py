@@ -13,10 +13,11 @@ Names are imported on first use so that `dtassess --help` does not pay for panda
 The package follows the data, a folder per stage, each importing only the stages below it
 (tests/test_layout.py): the ground floor (`errors`, `files`, `resources`, `pools`: used by every
 stage), `inputs/` (files read and checked), `scoring/` (numbers), `roadmap` (actions),
-`reporting/` (documents and machine outputs), and at the top the front ends: `cli`, `survey`
-(a terminal that writes response files) and `archive` (answers stored with their scores, so it
-sits above scoring). Loaders are all named `load_*`; `read_exports`, `import_exports` and
-`load_inputs` are the old names, kept for one release.
+`reporting/` (documents and machine outputs), the use cases (`pipeline`: a command's whole work
+in one call, such as `write_reports`; `archive`: answers stored with their scores), and at the
+top the front ends: `cli` (options in, one pipeline call, printing out) and `survey` (a
+terminal that writes response files). Loaders are all named `load_*`; `read_exports`,
+`import_exports` and `load_inputs` are the old names, kept for one release.
 """
 
 from __future__ import annotations
@@ -60,6 +61,17 @@ _EXPORTS = {
     "load_archive": "archive",
     "archived_periods": "archive",
     "archive_contents": "archive",
+    # use cases: a command's whole work in one call (dtassess/pipeline.py, docs/api.md)
+    "assess": "pipeline",  # score as `dtassess score` does, on pandas or Dask
+    "Assessment": "pipeline",  # what assess found: scores, bars checked, language
+    "ReportOptions": "pipeline",  # the options of `dtassess report`, as named fields
+    "write_reports": "pipeline",  # the roadmap report of every organization
+    "write_annual_reports": "pipeline",  # the annual report of every organization
+    "write_unit_reports": "pipeline",  # one roadmap report per unit of the latest period
+    "write_demo": "pipeline",  # the bundled sample county's six reports
+    "archive_responses": "pipeline",  # responses and their scores added to an archive
+    "Done": "pipeline",  # what a use case did: files written, warnings, notices
+    "NothingToReport": "pipeline",  # every group withheld: nothing written
     # bundled files, problems
     "bundled_questionnaire_refs": "resources",
     "sample_responses_dir": "resources",

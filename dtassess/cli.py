@@ -1,5 +1,11 @@
 """The `dtassess` command: parse options, call the library, print what it returns.
 
+Each command's work is one call: `score` calls `pipeline.assess`, `report` one of
+`pipeline.write_reports`, `write_annual_reports`, `write_unit_reports`, `demo` calls
+`pipeline.write_demo`, `archive add` `pipeline.archive_responses`. Those return what they did
+(files written, warnings, notices) and never print: progress bars, "wrote PATH", colours,
+standard output and exit codes are this module's.
+
 Heavy modules (pandas, the engine) are imported inside the commands, so that `dtassess --help`
 stays fast. Every failure leaves through `_handled`, which turns it into messages on stderr and a
 documented exit code (docs/errors.md); a traceback appears only with --debug.
@@ -18,7 +24,7 @@ from typing import Annotated, Any
 
 import typer
 
-from . import __version__
+from . import __version__, pipeline
 from .errors import DtassessError, ExitCode, Problem, errors_only
 
 app = typer.Typer(
@@ -105,6 +111,9 @@ def _handled(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except DtassessError as exc:
             report_problems(exc.problems)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except pipeline.NothingToReport as exc:
+            _stderr().print(exc.notice, style="red", markup=False)
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             _stderr().print("interrupted", style="yellow")
@@ -290,23 +299,55 @@ class _Progress:
         task = self.bar.add_task(self.label, total=None)
 
         def update(done: int, total: int) -> None:
+            if self.bar is not None:  # closed early, for warnings
+                self.bar.update(task, completed=done, total=total)
+
+        return update
+
+    def stage(self, label: str) -> Callable[[int, int], None] | None:
+        """Progress of a later stage, a second line on the same bar (rich shows one at a time)."""
+        if not self.enabled:
+            return None
+        task = None
+
+        def update(done: int, total: int) -> None:
+            nonlocal task
+            if self.bar is None:
+                return
+            if task is None:
+                task = self.bar.add_task(label, total=total)
             self.bar.update(task, completed=done, total=total)
 
         return update
 
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+            self.bar = None
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _lang(q: Any, lang: str | None) -> str:
-    if lang is None:
-        return q.locales[0]
-    if lang not in q.locales:
-        raise DtassessError(
-            Problem("F002", f"--lang {lang}: {q.ref} is written in {', '.join(q.locales)}")
-        )
-    return lang
+    return pipeline.language(q, lang)
+
+
+def _say(item: Problem | str) -> None:
+    """What a pipeline function meets on the way: a warning, or a notice of withheld groups."""
+    if isinstance(item, str):
+        _stderr().print(item, style="yellow", markup=False)
+    else:
+        report_problems([item])
+
+
+def _done(done: pipeline.Done, output: Path, force: bool) -> None:
+    """Say which files a pipeline function wrote, or put its one document on standard output."""
+    if done.data is not None:
+        _write_bytes(done.data, output, force)
+        return
+    for path in done.paths:
+        _stderr().print(f"wrote {path}", markup=False)
 
 
 @app.command()
@@ -452,9 +493,6 @@ def score(
     Given PDF reports instead, read back the scores each report carries.
     """
     from .inputs.exports import ExportOptions
-    from .inputs.loading import load_periods
-    from .scoring.engine import GROUPINGS
-    from .scoring.periods import score_periods
 
     if output_format is ScoreFormat.parquet:
         if output is None:
@@ -466,70 +504,19 @@ def score(
                 )
             )
         _stdout_takes(output, binary="Parquet")
-    q = _questionnaire_or_none(questionnaire)
-    exports = ExportOptions(encoding, mapping, org, org_name, period)
-    pdfs = [p for p in responses if p.suffix.lower() == ".pdf"]
-    if engine is Engine.dask:
-        from .inputs.distinct import distinct_files
+    bar = _Progress(quiet, "scoring on Dask" if engine is Engine.dask else "reading")
 
-        # The paths given; files inside a dataset folder are listed by the workers.
-        responses, repeated = distinct_files(responses)
-        report_problems(repeated)
-        with _Progress(quiet, "scoring on Dask") as progress:
-            result = _score_on_dask(
-                responses, q, by, statistic, min_group_size, version_map, exports, scheduler,
-                partitions, progress,
-            )  # fmt: skip
-        report_problems(result.problems)
-        q = result.questionnaire
-    elif scheduler is not None or partitions is not None:
-        raise DtassessError(
-            Problem("U002", "--scheduler and --partitions need --engine dask (docs/distributed.md)")
-        )
-    elif pdfs:
-        from .inputs.distinct import distinct_files
-        from .reporting.report import scores_from_reports
+    def say(item: Problem | str) -> None:
+        bar.close()  # the files are read: the bar goes before the warnings
+        _say(item)
 
-        if len(pdfs) != len(responses) or by is not Grouping.organization:
-            raise DtassessError(
-                Problem(
-                    "F006",
-                    "reports carry their scores by organization: give only PDF reports, "
-                    "without --by, or score the response files instead",
-                )
-            )
-        pdfs, repeated = distinct_files(pdfs)
-        report_problems(repeated)
-        result = scores_from_reports(pdfs, q, min_group_size)
-        q = result.questionnaire
-    else:
-        with _Progress(quiet) as progress:
-            loaded, older = load_periods(responses, q, exports, version_map, progress)
-        report_problems(loaded.problems + [p for s, _ in older for p in s.problems])
-        q = loaded.questionnaire
-        result = None
-    language = _lang(q, lang)
-    bars = None
-    if fail_under:
-        from .scoring.thresholds import parse_bars
-
-        bars = parse_bars(fail_under, q)
-    if result is None:
-        result = score_periods(loaded, older, by.value, statistic.value, min_group_size)
-        _report_left_out(result)
-    if result.withheld:
-        _stderr().print(
-            f"withheld {result.withheld} group(s) with fewer than {min_group_size} "
-            "respondents: their results could identify individual respondents "
-            "(--min-group-size 1 shows them)",
-            style="yellow",
-            markup=False,
-        )
-    checks = None
-    if bars is not None:
-        from .scoring.thresholds import check_bars
-
-        checks = check_bars(result.table, bars, list(GROUPINGS[by.value]))
+    with bar as progress:
+        done = pipeline.assess(
+            responses, questionnaire, by.value, statistic.value, min_group_size, lang,
+            fail_under, version_map, ExportOptions(encoding, mapping, org, org_name, period),
+            engine.value, scheduler, partitions, say, progress,
+        )  # fmt: skip
+    result, checks, language = done.result, done.checks, done.language
     _state["quiet"] = quiet
     _emit(result, output_format, output, force, language, checks)
     if checks is not None:
@@ -553,73 +540,8 @@ def score(
             err.print(f"all {len(checks)} bar(s) met", style="green")
 
 
-def _score_on_dask(
-    responses, q, by, statistic, min_group_size, version_map, exports, scheduler, partitions,
-    progress,
-):  # fmt: skip
-    """`dtassess score --engine dask`: the options it cannot take refused, dask imported only
-    here."""
-    refused = None
-    if by is Grouping.respondent:
-        refused = "--by respondent (per-respondent results are as large as the data)"
-    elif version_map is not None:
-        refused = "--version-map"
-    if refused:
-        raise DtassessError(
-            Problem(
-                "D001",
-                f"--engine dask does not take {refused}; leave it out, or use --engine pandas",
-            )
-        )
-    if q is None:
-        raise DtassessError(
-            Problem(
-                "D001",
-                "--engine dask scores exports, which do not name their questionnaire; pass -q "
-                "(for example -q gov-dt)",
-            )
-        )
-    from .scoring.distributed import PARTITIONS, score_dask
-
-    try:
-        return score_dask(
-            responses,
-            q,
-            by.value,
-            statistic.value,
-            min_group_size,
-            scheduler=scheduler,
-            partitions=partitions or PARTITIONS,
-            encoding=exports.encoding,
-            mapping=exports.mapping,
-            org=exports.org,
-            org_name=exports.org_name,
-            period=exports.period,
-            progress=progress,
-        )
-    except ImportError as exc:  # dask or distributed missing
-        raise DtassessError(Problem("D001", f"--engine dask: {exc}")) from None
-
-
-def _report_left_out(result: Any) -> None:
-    """Say which questions comparisons between questionnaire versions leave out."""
-    if not result.left_out:
-        return
-    listing = "; ".join(f"{qid} ({why})" for qid, why in result.left_out)
-    _stderr().print(
-        f"changes and trends leave out {len(result.left_out)} question(s) that the two "
-        f"questionnaire versions do not ask the same way: {listing}",
-        style="yellow",
-        markup=False,
-    )
-
-
 def _questionnaire_or_none(ref: str | None):
-    if ref is None:
-        return None
-    from .inputs.questionnaire import load_questionnaire
-
-    return load_questionnaire(ref)
+    return pipeline.questionnaire_or_none(ref)
 
 
 def _emit(result, output_format, output, force, language, checks) -> None:
@@ -643,8 +565,7 @@ def _emit(result, output_format, output, force, language, checks) -> None:
 
 
 def _is_stdout(output: Path | None) -> bool:
-    """`-o -` names standard output (a file called - takes its folder: `-o "$PWD/-"`)."""
-    return output is not None and str(output) == "-"
+    return pipeline.is_stdout(output)
 
 
 def _stdout_takes(output: Path | None, binary: str | None = None, many: str | None = None) -> None:
@@ -702,33 +623,6 @@ def _console_text(draw: Callable[[Any], None]) -> str:
     return console.export_text()
 
 
-def _render_and_write(paths: list[Path], jobs: list[tuple], force: bool) -> None:
-    """Render reports (in parallel when there are several) and write them all or none (or the
-    one report to standard output with `-o -`)."""
-    from .files import refuse_existing
-    from .reporting.documents import render_many
-
-    refuse_existing(_files_of(paths), force)
-    _write_all(paths, render_many(jobs), force)
-
-
-def _write_all(paths: list[Path], rendered: list[bytes], force: bool) -> None:
-    """Rendered outputs to their files, all or none (a full disk at the last one leaves none of
-    them), or the one output to standard output with `-o -`."""
-    from .files import write_files
-
-    if len(paths) == 1 and _is_stdout(paths[0]):
-        _write_bytes(rendered[0], paths[0], force)
-        return
-    for path in write_files(list(zip(paths, rendered, strict=True)), force):
-        _stderr().print(f"wrote {path}", markup=False)
-
-
-def _files_of(paths: list[Path]) -> list[Path]:
-    """The outputs that are files (not `-o -`)."""
-    return [path for path in paths if not _is_stdout(path)]
-
-
 TargetOpt = Annotated[
     str | None,
     typer.Option(
@@ -750,23 +644,12 @@ class RoadmapFormat(StrEnum):
 
 
 def _targets(q: Any, spec: str | None, path: Path | None):
-    from .roadmap import Targets, load_targets, parse_targets
-
-    if spec and path:
-        raise DtassessError(Problem("U001", "give --target or --targets, not both"))
-    if path is not None:
-        return load_targets(path, q)
-    return parse_targets(spec, q) if spec else Targets()
+    return pipeline.targets(q, spec, path)
 
 
 def _scored(responses: list[Path], questionnaire: str | None, exports: Any):
     """Responses loaded and scored by organization, warnings printed."""
-    from .inputs.loading import load_periods
-    from .scoring.scores import score as run_score
-
-    loaded, _ = load_periods(responses, _questionnaire_or_none(questionnaire), exports)
-    report_problems(loaded.problems)
-    return loaded, run_score(loaded, by="organization")
+    return pipeline.scored(responses, questionnaire, exports, _say)
 
 
 @app.command()
@@ -836,19 +719,6 @@ def _withhold(
     _stderr().print(text, style="yellow" if shown else "red", markup=False)
     if not shown:
         raise typer.Exit(int(ExitCode.INVALID))
-
-
-def _report_date(value: str | None):
-    import datetime as dt
-
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise DtassessError(
-            Problem("T001", f"--date: '{value}' is not a date like 2026-11-25")
-        ) from None
 
 
 @app.command()
@@ -936,206 +806,55 @@ def report(
     """Render the PDF (or HTML) roadmap report, one per organization; --annual renders the
     annual report of every unit over several periods, --per-unit one report per unit."""
     from .inputs.exports import ExportOptions
-    from .reporting.report import attachment_for, build_report, report_names
-    from .reporting.templating import template_dir
-    from .roadmap import build_roadmaps, small_groups
 
-    exports = ExportOptions(encoding, mapping, org, org_name, period)
     _stdout_takes(
         output,
         binary="a PDF" if output_format is ReportFormat.pdf else None,
         many="--per-unit writes one report per unit" if per_unit else None,
     )
-    if annual or per_unit:
-        if annual and per_unit:
-            raise DtassessError(Problem("U001", "give --annual or --per-unit, not both"))
-        options = {
-            "output": output,
-            "questionnaire": questionnaire,
-            "fmt": output_format.value,
-            "lang": lang,
-            "targets": (target, targets_file),
-            "template": template,
-            "date": date,
-            "variant": pdf_variant,
-            "force": force,
-            "min_group_size": min_group_size,
-            "archive": archive,
-            "resamples": resamples,
-            "seed": seed,
-            "version_map": version_map,
-        }
-        if annual:
-            _annual_report(responses, exports, options)
-        else:
-            _unit_reports(responses, exports, options)
-        return
-    loaded, result = _scored(responses, questionnaire, exports)
-    q = loaded.questionnaire
-    language = _lang(q, lang)
-    folder = template_dir(template)
-    day = _report_date(date)
-    if output_format is ReportFormat.pdf:
-        from .reporting.render import check_cjk_font
-
-        check_cjk_font(language)
-    roadmaps = build_roadmaps(result, loaded, _targets(q, target, targets_file), min_group_size)
-    withheld = small_groups(result, min_group_size)
-    organizations = len(roadmaps) + len(withheld)
-    if organizations > 1:  # a folder for several organizations, withheld or not
-        _stdout_takes(output, many=f"the responses name {organizations} organizations")
-        if output.exists() and not output.is_dir():
-            raise DtassessError(
-                Problem(
-                    "F003",
-                    f"{output} is a file, but the responses name {organizations} "
-                    "organizations: give a folder",
-                    str(output),
-                )
-            )
-    _withhold(withheld, min_group_size, len(roadmaps))
-    if organizations == 1:
-        paths = [output]
-    else:
-        from .files import inside
-
-        names = report_names(roadmaps, language, output_format.value)
-        paths = [inside(output, name) for name in names]
-    from .files import refuse_existing
-
-    refuse_existing(_files_of(paths), force)  # before the work, not after it
-    jobs = [
-        (
-            build_report(result, loaded, r, language, day, min_group_size),
-            attachment_for(result, r),
-            folder,
-            output_format.value,
-            pdf_variant,
-        )
-        for r in roadmaps
-    ]
-    _render_and_write(paths, jobs, force)
-
-
-def _periods_loaded(responses: list[Path], exports: Any, options: dict[str, Any]):
-    """Responses of every period, with earlier periods from an archive, and older versions."""
-    from .inputs.loading import load_periods
-    from .inputs.responses import concat_sets
-
-    q = _questionnaire_or_none(options["questionnaire"])
-    with _Progress(False) as progress:
-        loaded, older = load_periods(responses, q, exports, options["version_map"], progress)
-    report_problems(loaded.problems + [p for s, _ in older for p in s.problems])
-    if options["archive"] is not None:
-        from .archive import archived_periods, load_archive
-
-        # A period given as responses replaces the same period in the archive.
-        given = set(loaded.meta["period"].fillna(""))
-        wanted = [p for p in archived_periods(options["archive"]) if p not in given]
-        if wanted:
-            earlier = load_archive(options["archive"], wanted, loaded.questionnaire)
-            report_problems(earlier.problems)
-            loaded = concat_sets(loaded.questionnaire, [earlier, loaded])
-    return loaded, older
-
-
-def _report_inputs(responses: list[Path], exports: Any, options: dict[str, Any]):
-    """What --annual and --per-unit reports start from: the periods' responses (and older
-    versions'), the report's language and template folder; for PDF, the CJK font checked
-    before any work."""
-    from .reporting.templating import template_dir
-
-    loaded, older = _periods_loaded(responses, exports, options)
-    language = _lang(loaded.questionnaire, options["lang"])
-    folder = template_dir(options["template"])
-    if options["fmt"] == "pdf":
-        from .reporting.render import check_cjk_font
-
-        check_cjk_font(language)
-    return loaded, older, language, folder
-
-
-# The annual report's intervals: 90%, respondents resampled and weights perturbed by ±20%.
-DEFAULT_INTERVALS = {"resamples": 1000, "level": 0.9, "weight_spread": 0.2, "seed": 0}
-
-
-def _annual_report(responses: list[Path], exports: Any, options: dict[str, Any]) -> None:
-    from .files import inside, refuse_existing, safe_names
-    from .reporting.annual import annual_models, render_annual, small_organizations
-
-    loaded, older, language, folder = _report_inputs(responses, exports, options)
-    q = loaded.questionnaire
-    uncertainty = None
-    if options["resamples"]:
-        uncertainty = {
-            **DEFAULT_INTERVALS,
-            "resamples": options["resamples"],
-            "seed": options["seed"],
-        }
-    models = annual_models(
-        loaded,
-        older,
-        lang=language,
-        date=_report_date(options["date"]),
-        min_group_size=options["min_group_size"],
-        targets=_targets(q, *options["targets"]),
-        uncertainty=uncertainty,
+    if annual and per_unit:
+        raise DtassessError(Problem("U001", "give --annual or --per-unit, not both"))
+    options = pipeline.ReportOptions(
+        output=output,
+        questionnaire=questionnaire,
+        fmt=output_format.value,
+        lang=lang,
+        target=target,
+        targets_file=targets_file,
+        template=template,
+        date=date,
+        variant=pdf_variant,
+        force=force,
+        min_group_size=min_group_size,
+        archive=archive,
+        resamples=resamples,
+        seed=seed,
+        version_map=version_map,
+        exports=ExportOptions(encoding, mapping, org, org_name, period),
     )
-    small = small_organizations(loaded, older, options["min_group_size"])
-    output = options["output"]
-    organizations = len(models) + len(small)
-    if organizations > 1:
-        _stdout_takes(output, many=f"the responses name {organizations} organizations")
-    _withhold(small, options["min_group_size"], len(models))
-    if organizations == 1:
-        paths = [output]
+    if annual:
+        with _Progress(False) as progress:
+            done = pipeline.write_annual_reports(responses, options, _say, progress)
+    elif per_unit:
+        done = _unit_reports(responses, options)
     else:
-        keys = [(m["organization"]["id"], m["latest"], language) for m in models]
-        stems = [f"{org}-annual-{latest}-{lang}" for org, latest, lang in keys]
-        names = safe_names(stems, f".{options['fmt']}", keys=keys)
-        paths = [inside(output, name) for name in names]
-    refuse_existing(_files_of(paths), options["force"])
-    rendered = [render_annual(m, folder, options["fmt"], options["variant"]) for m in models]
-    _write_all(paths, rendered, options["force"])
+        done = pipeline.write_reports(responses, options, _say)
+    _done(done, output, force)
 
 
-def _unit_reports(responses: list[Path], exports: Any, options: dict[str, Any]) -> None:
-    """One full roadmap report per unit of the latest period, rendered on every core."""
+def _unit_reports(responses: list[Path], options: pipeline.ReportOptions) -> pipeline.Done:
+    """One report per unit, with a progress bar while they render; each file's unit said."""
     from .errors import shorten
-    from .files import inside, refuse_existing, safe_names, write_files
-    from .reporting.annual import unit_sets
-    from .reporting.documents import render_many
-    from .reporting.report import attachment_for, build_report
-    from .roadmap import build_roadmaps
-    from .scoring.scores import score
 
-    loaded, _, language, folder = _report_inputs(responses, exports, options)
-    q = loaded.questionnaire
-    targets = _targets(q, *options["targets"])
-    day = _report_date(options["date"])
-    latest, units, small = unit_sets(loaded, options["min_group_size"])
-    _withhold(small, options["min_group_size"], len(units), "unit")
-    jobs, keys = [], []
-    for organization, unit, part in units:
-        result = score(part, by="organization")
-        (roadmap,) = build_roadmaps(result, part, targets, options["min_group_size"])
-        report = build_report(result, part, roadmap, language, day, options["min_group_size"])
-        jobs.append(
-            (report, attachment_for(result, roadmap), folder, options["fmt"], options["variant"])
+    bars = _Progress(False)
+    with bars as reading:
+        done = pipeline.write_unit_reports(
+            responses, options, _say, reading, bars.stage("rendering")
         )
-        keys.append((organization, latest, unit, language))
-    stems = ["-".join(str(p) for p in key if p) for key in keys]
-    names = safe_names(stems, f".{options['fmt']}", keys=keys)
-    paths = [inside(options["output"], name) for name in names]
-    refuse_existing(paths, options["force"])
-    from rich.progress import Progress
-
-    with Progress(console=_stderr(), transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("rendering", total=len(jobs))
-        rendered = render_many(jobs, progress=lambda: bar.advance(task))
-    written = write_files(list(zip(paths, rendered, strict=True)), options["force"])
-    for path, (_, unit, _) in zip(written, units, strict=True):
+    for path, unit in zip(done.paths, done.labels, strict=True):
         _stderr().print(f"wrote {path} ({shorten(unit)})", markup=False)
+    done.paths = []
+    return done
 
 
 template_app = typer.Typer(help="Report templates an agency can brand.", no_args_is_help=True)
@@ -1327,39 +1046,13 @@ def demo(
 ) -> None:
     """Render the bundled sample county's report in Chinese and English (PDF and HTML), and
     its annual report over 2024-2026."""
-    from .inputs.responses import load_responses
-    from .reporting.annual import annual_models
     from .reporting.output import print_table
-    from .reporting.render import check_cjk_font
-    from .reporting.report import attachment_for, build_report
-    from .reporting.templating import template_dir
-    from .resources import annual_sample_dir, sample_responses_dir
-    from .roadmap import build_roadmaps
-    from .scoring.scores import score as run_score
 
     _stdout_takes(output, many="the demo writes six reports")
-    loaded = load_responses([sample_responses_dir()])
-    report_problems(loaded.problems)
-    q = loaded.questionnaire
-    result = run_score(loaded, by="organization")
-    print_table(result, _stdout(), q.locales[0])
-    check_cjk_font("zh")
-    folder = template_dir()
-    day = _report_date(date)
-    roadmap = build_roadmaps(result, loaded)[0]
-    attachment = attachment_for(result, roadmap)
-    jobs, paths = [], []
-    for language in q.locales:
-        model = build_report(result, loaded, roadmap, language, day)
-        for fmt in ("pdf", "html"):
-            jobs.append((model, attachment, folder, fmt, None))
-            paths.append(output / f"qingshan-{language}.{fmt}")
-    years = load_responses([annual_sample_dir()])
-    for language in q.locales:
-        (annual,) = annual_models(years, lang=language, date=day, uncertainty=DEFAULT_INTERVALS)
-        jobs.append((annual, None, folder, "pdf", None))
-        paths.append(output / f"qingshan-annual-{language}.pdf")
-    _render_and_write(paths, jobs, force)
+    done = pipeline.write_demo(
+        output, date, force, _say, lambda result, lang: print_table(result, _stdout(), lang)
+    )
+    _done(done, output, force)
 
 
 archive_app = typer.Typer(
@@ -1406,16 +1099,19 @@ def archive_add(
 
     Crash-safe: until the new state is complete, readers and the archive see the old one.
     """
-    from .archive import add_to_archive
     from .inputs.exports import ExportOptions
-    from .inputs.loading import load_periods
 
     exports = ExportOptions(encoding, mapping, org, org_name, period)
-    with _Progress(quiet) as progress:
-        q = _questionnaire_or_none(questionnaire)
-        loaded, _ = load_periods(responses, q, exports, progress=progress)
-    report_problems(loaded.problems)
-    done = add_to_archive(loaded, to, replace=replace)
+    bars = _Progress(quiet)
+
+    def say(item: Problem | str) -> None:
+        bars.close()  # the files are read: the bar goes before the warnings
+        _say(item)
+
+    with bars as progress:
+        done = pipeline.archive_responses(
+            responses, to, questionnaire, replace, exports, say, progress
+        )
     periods = ", ".join(done.periods) if done.periods else "none changed"
     summary = (
         f"{done.added} response(s) added, {done.already_archived} already archived"

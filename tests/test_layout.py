@@ -10,11 +10,14 @@ import is still a cycle for a reader and for the next refactoring. The stages, l
     scoring        dtassess/scoring/     numbers from a ResponseSet
     roadmap        dtassess/roadmap.py   actions from scores
     reporting      dtassess/reporting/   documents and machine outputs
-    front ends     archive, survey, surveyfile, cli, __main__
+    use cases      archive, pipeline     what a command does, as one call
+    front ends     survey, surveyfile, cli, __main__
 
-A module may import its own stage and the stages below, never one above. The front ends are
-the use cases at the top: the archive stores answers with their scores (it calls
-`scores.score`), the survey writes response files from a terminal, the CLI calls them all.
+A module may import its own stage and the stages below, never one above. The use cases sit
+above every stage: the archive stores answers with their scores (it calls `scores.score`), the
+pipeline runs a command's whole work (load, score, build, write) and returns what it did. The
+front ends talk to people: the survey writes response files from a terminal, the CLI parses
+options, calls one pipeline function per command and prints.
 """
 
 from __future__ import annotations
@@ -36,19 +39,21 @@ GROUND = {
     "dtassess.pools",
     "dtassess.labels",
 }
+USE_CASES = {"dtassess.archive", "dtassess.pipeline"}
 FRONT_ENDS = {
-    "dtassess.archive",
     "dtassess.survey",
     "dtassess.surveyfile",
     "dtassess.cli",
     "dtassess.__main__",
 }
-STAGES = ("ground", "inputs", "scoring", "roadmap", "reporting", "front ends")
+STAGES = ("ground", "inputs", "scoring", "roadmap", "reporting", "use cases", "front ends")
 
 
 def stage_of(module: str) -> str:
     if module in GROUND:
         return "ground"
+    if module in USE_CASES:
+        return "use cases"
     if module in FRONT_ENDS:
         return "front ends"
     if module == "dtassess.roadmap":

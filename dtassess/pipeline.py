@@ -1,0 +1,652 @@
+"""The use cases, one function each: what a command does, as one call a library user can make.
+
+    import dtassess
+    done = dtassess.write_reports(["answers/"], dtassess.ReportOptions(output=Path("out")))
+    done.paths                         # the files written, all or none
+
+Each function loads, scores, builds and writes, and returns what it did (`Done`: the files
+written, the problems met on the way, the notices about withheld groups) instead of printing:
+printing, progress bars and exit codes are the CLI's (dtassess/cli.py only parses options,
+calls one of these and prints). A caller that wants to show problems as they arise, before a
+later failure ends the run, passes `say`, which receives each warning (a `Problem`) and each
+notice (a `str`) at the moment the CLI used to print it.
+
+An output of `-` means standard output, as on the command line: the one document is returned
+in `Done.data` and not written anywhere.
+
+Only light modules are imported here at the top; pandas, the engine and the renderer are
+imported inside the functions, so that `dtassess --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import DtassessError, ExitCode, Problem
+
+if TYPE_CHECKING:
+    from .inputs.exports import ExportOptions
+    from .inputs.responses import ResponseSet
+    from .scoring.scores import ScoreResult
+
+Say = Callable[[Problem | str], None]
+Progress = Callable[[int, int], None]
+
+# The annual report's intervals: 90%, respondents resampled and weights perturbed by ±20%.
+DEFAULT_INTERVALS = {"resamples": 1000, "level": 0.9, "weight_spread": 0.2, "seed": 0}
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What `dtassess report` takes besides its inputs (docs/report.md), one field per option."""
+
+    output: Path  # the report file, or the folder for several; Path("-") for standard output
+    questionnaire: str | None = None  # file or bundled id; default: the one the responses name
+    fmt: str = "pdf"  # "pdf" or "html"
+    lang: str | None = None  # default: the questionnaire's first language
+    target: str | None = None  # "4" or "strategy=4,security=5"
+    targets_file: Path | None = None  # a YAML file with a 'targets:' block
+    template: Path | None = None  # a folder made by `dtassess template init`
+    date: str | dt.date | None = None  # the report date (default today), YYYY-MM-DD
+    variant: str | None = None  # PDF variant: pdf/a-3b, pdf/ua-1 ...
+    force: bool = False  # replace files that exist
+    min_group_size: int = 3  # withhold groups of fewer respondents
+    archive: Path | None = None  # annual: earlier periods from this archive
+    resamples: int = 1000  # annual: bootstrap resamples for intervals (0: none)
+    seed: int = 0  # annual: seed of the resampling
+    version_map: Path | None = None  # compare periods answered with two versions
+    exports: ExportOptions | None = None  # how to read online-form exports among the inputs
+
+
+@dataclass
+class Done:
+    """What a use case did."""
+
+    paths: list[Path] = field(default_factory=list)  # files written, in order
+    problems: list[Problem] = field(default_factory=list)  # warnings met on the way
+    notices: list[str] = field(default_factory=list)  # groups withheld, and why
+    data: bytes | None = None  # the one document, when the output is `-` (standard output)
+    labels: list[str] = field(default_factory=list)  # per-unit reports: each path's unit
+
+
+class NothingToReport(Exception):
+    """Every group was withheld (fewer respondents than the minimum): nothing to write.
+
+    `notice` says which groups, why, and how to report them anyway; exit status 1."""
+
+    exit_code = ExitCode.INVALID
+
+    def __init__(self, notice: str) -> None:
+        self.notice = notice
+        super().__init__(notice)
+
+
+class _Run:
+    """Collects a use case's problems and notices, and passes each to `say` as it comes."""
+
+    def __init__(self, say: Say | None) -> None:
+        self.done = Done()
+        self.say = say
+
+    def problems(self, problems: Sequence[Problem]) -> None:
+        self.done.problems.extend(problems)
+        if self.say is not None:
+            for problem in problems:
+                self.say(problem)
+
+    def notice(self, text: str) -> None:
+        self.done.notices.append(text)
+        if self.say is not None:
+            self.say(text)
+
+    def withhold(
+        self, groups: list[dict[str, Any]], min_group_size: int, shown: int, kind: str
+    ) -> None:
+        """Say which groups are left out (roadmap.withheld_notice); stop when that leaves
+        nothing to show."""
+        if not groups:
+            return
+        from .roadmap import withheld_notice
+
+        text = withheld_notice(groups, min_group_size, shown, kind)
+        if not shown:
+            raise NothingToReport(text)
+        self.notice(text)
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def is_stdout(output: Path | str | None) -> bool:
+    """`-` names standard output (a file called - takes its folder: `-o "$PWD/-"`)."""
+    return output is not None and str(output) == "-"
+
+
+def _many_to_stdout(output: Path, why: str) -> None:
+    if is_stdout(output):
+        raise DtassessError(Problem("F016", f"-o -: {why}; give a folder"))
+
+
+def questionnaire_or_none(ref: str | None):
+    """The questionnaire a reference names, or None (the responses name theirs)."""
+    if ref is None:
+        return None
+    from .inputs.questionnaire import load_questionnaire
+
+    return load_questionnaire(ref)
+
+
+def language(q: Any, lang: str | None) -> str:
+    """`lang`, checked against the questionnaire's languages; default its first."""
+    if lang is None:
+        return q.locales[0]
+    if lang not in q.locales:
+        raise DtassessError(
+            Problem("F002", f"--lang {lang}: {q.ref} is written in {', '.join(q.locales)}")
+        )
+    return lang
+
+
+def report_date(value: str | dt.date | None) -> dt.date:
+    """A report's date: today, a date, or YYYY-MM-DD text (T001 otherwise)."""
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise DtassessError(
+            Problem("T001", f"--date: '{value}' is not a date like 2026-11-25")
+        ) from None
+
+
+def targets(q: Any, spec: str | None, path: Path | None):
+    """Target levels from --target SPEC or a --targets file (not both); default one level up."""
+    from .roadmap import Targets, load_targets, parse_targets
+
+    if spec and path:
+        raise DtassessError(Problem("U001", "give --target or --targets, not both"))
+    if path is not None:
+        return load_targets(path, q)
+    return parse_targets(spec, q) if spec else Targets()
+
+
+def _files_of(paths: list[Path]) -> list[Path]:
+    """The outputs that are files (not `-`)."""
+    return [path for path in paths if not is_stdout(path)]
+
+
+def _write_all(run: _Run, paths: list[Path], rendered: list[bytes], force: bool) -> Done:
+    """Rendered outputs to their files, all or none (a full disk at the last one leaves none of
+    them), or the one output kept for standard output."""
+    from .files import write_files
+
+    if len(paths) == 1 and is_stdout(paths[0]):
+        run.done.data = rendered[0]
+        return run.done
+    run.done.paths = write_files(list(zip(paths, rendered, strict=True)), force)
+    return run.done
+
+
+# --------------------------------------------------------------------------- assess
+
+
+def scored(
+    responses: Sequence[Path],
+    questionnaire: str | None = None,
+    exports: ExportOptions | None = None,
+    say: Say | None = None,
+) -> tuple[ResponseSet, ScoreResult]:
+    """Responses loaded (warnings to `say`) and scored by organization."""
+    return _scored(_Run(say), responses, questionnaire, exports)
+
+
+def _scored(run: _Run, responses, questionnaire, exports):
+    from .inputs.loading import load_periods
+    from .scoring.scores import score
+
+    loaded, _ = load_periods(list(responses), questionnaire_or_none(questionnaire), exports)
+    run.problems(loaded.problems)
+    return loaded, score(loaded, by="organization")
+
+
+def assess_on_dask(
+    responses: Sequence[Path],
+    q: Any,
+    by: str = "organization",
+    statistic: str = "mean",
+    min_group_size: int = 3,
+    version_map: Path | None = None,
+    exports: ExportOptions | None = None,
+    scheduler: str | None = None,
+    partitions: int | None = None,
+    progress: Progress | None = None,
+) -> ScoreResult:
+    """Score on a Dask cluster (`dtassess score --engine dask`), dask imported only here.
+
+    The options it cannot take are refused (D001)."""
+    refused = None
+    if by == "respondent":
+        refused = "--by respondent (per-respondent results are as large as the data)"
+    elif version_map is not None:
+        refused = "--version-map"
+    if refused:
+        raise DtassessError(
+            Problem(
+                "D001",
+                f"--engine dask does not take {refused}; leave it out, or use --engine pandas",
+            )
+        )
+    if q is None:
+        raise DtassessError(
+            Problem(
+                "D001",
+                "--engine dask scores exports, which do not name their questionnaire; pass -q "
+                "(for example -q gov-dt)",
+            )
+        )
+    from .inputs.exports import ExportOptions
+    from .scoring.distributed import PARTITIONS, score_dask
+
+    exports = exports or ExportOptions()
+    try:
+        return score_dask(
+            list(responses),
+            q,
+            by,
+            statistic,
+            min_group_size,
+            scheduler=scheduler,
+            partitions=partitions or PARTITIONS,
+            encoding=exports.encoding,
+            mapping=exports.mapping,
+            org=exports.org,
+            org_name=exports.org_name,
+            period=exports.period,
+            progress=progress,
+        )
+    except ImportError as exc:  # dask or distributed missing
+        raise DtassessError(Problem("D001", f"--engine dask: {exc}")) from None
+
+
+@dataclass
+class Assessment:
+    """What `assess` found: the scores, the bars checked (None without bars), the language."""
+
+    result: ScoreResult
+    checks: list | None
+    language: str
+    problems: list[Problem] = field(default_factory=list)  # warnings met on the way
+    notices: list[str] = field(default_factory=list)  # questions left out, groups withheld
+
+
+def assess(
+    responses: Sequence[Path],
+    questionnaire: str | None = None,
+    by: str = "organization",
+    statistic: str = "mean",
+    min_group_size: int = 3,
+    lang: str | None = None,
+    fail_under: str | None = None,
+    version_map: Path | None = None,
+    exports: ExportOptions | None = None,
+    engine: str = "pandas",
+    scheduler: str | None = None,
+    partitions: int | None = None,
+    say: Say | None = None,
+    progress: Progress | None = None,
+) -> Assessment:
+    """Score responses (or read back PDF reports' scores) as `dtassess score` does.
+
+    Engine "pandas" scores here, periods compared; "dask" on a Dask cluster (docs/
+    distributed.md). `fail_under` bars (overall=60,security=50) are checked into
+    `Assessment.checks`; what to do when one is missed is the caller's."""
+    from .inputs.distinct import distinct_files
+    from .scoring.engine import GROUPINGS
+
+    run = _Run(say)
+    q = questionnaire_or_none(questionnaire)
+    pdfs = [p for p in responses if p.suffix.lower() == ".pdf"]
+    loaded = older = None
+    if engine == "dask":
+        # The paths given; files inside a dataset folder are listed by the workers.
+        responses, repeated = distinct_files(list(responses))
+        run.problems(repeated)
+        result = assess_on_dask(
+            responses, q, by, statistic, min_group_size, version_map, exports, scheduler,
+            partitions, progress,
+        )  # fmt: skip
+        run.problems(result.problems)
+    elif scheduler is not None or partitions is not None:
+        raise DtassessError(
+            Problem("U002", "--scheduler and --partitions need --engine dask (docs/distributed.md)")
+        )
+    elif pdfs:
+        from .reporting.report import scores_from_reports
+
+        if len(pdfs) != len(responses) or by != "organization":
+            raise DtassessError(
+                Problem(
+                    "F006",
+                    "reports carry their scores by organization: give only PDF reports, "
+                    "without --by, or score the response files instead",
+                )
+            )
+        pdfs, repeated = distinct_files(pdfs)
+        run.problems(repeated)
+        result = scores_from_reports(pdfs, q, min_group_size)
+    else:
+        from .inputs.loading import load_periods
+
+        loaded, older = load_periods(list(responses), q, exports, version_map, progress)
+        run.problems(loaded.problems + [p for s, _ in older for p in s.problems])
+        result = None
+    q = loaded.questionnaire if result is None else result.questionnaire
+    lang = language(q, lang)
+    bars = None
+    if fail_under:
+        from .scoring.thresholds import parse_bars
+
+        bars = parse_bars(fail_under, q)
+    if result is None:
+        from .scoring.periods import score_periods
+
+        result = score_periods(loaded, older, by, statistic, min_group_size)
+        if result.left_out:
+            listing = "; ".join(f"{qid} ({why})" for qid, why in result.left_out)
+            run.notice(
+                f"changes and trends leave out {len(result.left_out)} question(s) that the two "
+                f"questionnaire versions do not ask the same way: {listing}"
+            )
+    if result.withheld:
+        run.notice(
+            f"withheld {result.withheld} group(s) with fewer than {min_group_size} "
+            "respondents: their results could identify individual respondents "
+            "(--min-group-size 1 shows them)"
+        )
+    checks = None
+    if bars is not None:
+        from .scoring.thresholds import check_bars
+
+        checks = check_bars(result.table, bars, list(GROUPINGS[by]))
+    return Assessment(result, checks, lang, run.done.problems, run.done.notices)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def write_reports(
+    responses: Sequence[Path], options: ReportOptions, say: Say | None = None
+) -> Done:
+    """Write the roadmap report of every organization the responses name (`dtassess report`).
+
+    One file, or one file per organization in the folder `options.output` (safe names);
+    groups smaller than `options.min_group_size` withheld; all files written or none."""
+    from .files import inside, refuse_existing
+    from .reporting.documents import render_many
+    from .reporting.report import attachment_for, build_report, report_names
+    from .reporting.templating import template_dir
+    from .roadmap import build_roadmaps, small_groups
+
+    run = _Run(say)
+    loaded, result = _scored(run, responses, options.questionnaire, options.exports)
+    q = loaded.questionnaire
+    lang = language(q, options.lang)
+    folder = template_dir(options.template)
+    day = report_date(options.date)
+    if options.fmt == "pdf":
+        from .reporting.render import check_cjk_font
+
+        check_cjk_font(lang)
+    k = options.min_group_size
+    roadmaps = build_roadmaps(result, loaded, targets(q, options.target, options.targets_file), k)
+    withheld = small_groups(result, k)
+    organizations = len(roadmaps) + len(withheld)
+    output = options.output
+    if organizations > 1:  # a folder for several organizations, withheld or not
+        _many_to_stdout(output, f"the responses name {organizations} organizations")
+        if output.exists() and not output.is_dir():
+            raise DtassessError(
+                Problem(
+                    "F003",
+                    f"{output} is a file, but the responses name {organizations} "
+                    "organizations: give a folder",
+                    str(output),
+                )
+            )
+    run.withhold(withheld, k, len(roadmaps), "organization")
+    if organizations == 1:
+        paths = [output]
+    else:
+        names = report_names(roadmaps, lang, options.fmt)
+        paths = [inside(output, name) for name in names]
+    refuse_existing(_files_of(paths), options.force)  # before the work, not after it
+    jobs = [
+        (
+            build_report(result, loaded, r, lang, day, k),
+            attachment_for(result, r),
+            folder,
+            options.fmt,
+            options.variant,
+        )
+        for r in roadmaps
+    ]
+    return _write_all(run, paths, render_many(jobs), options.force)
+
+
+def _periods_loaded(
+    run: _Run, responses: Sequence[Path], options: ReportOptions, progress: Progress | None
+):
+    """Responses of every period, with earlier periods from an archive, and older versions."""
+    from .inputs.loading import load_periods
+    from .inputs.responses import concat_sets
+
+    q = questionnaire_or_none(options.questionnaire)
+    loaded, older = load_periods(list(responses), q, options.exports, options.version_map, progress)
+    run.problems(loaded.problems + [p for s, _ in older for p in s.problems])
+    if options.archive is not None:
+        from .archive import archived_periods, load_archive
+
+        # A period given as responses replaces the same period in the archive.
+        given = set(loaded.meta["period"].fillna(""))
+        wanted = [p for p in archived_periods(options.archive) if p not in given]
+        if wanted:
+            earlier = load_archive(options.archive, wanted, loaded.questionnaire)
+            run.problems(earlier.problems)
+            loaded = concat_sets(loaded.questionnaire, [earlier, loaded])
+    return loaded, older
+
+
+def _report_inputs(
+    run: _Run, responses: Sequence[Path], options: ReportOptions, progress: Progress | None
+):
+    """What annual and per-unit reports start from: the periods' responses (and older
+    versions'), the report's language and template folder; for PDF, the CJK font checked
+    before any work."""
+    from .reporting.templating import template_dir
+
+    loaded, older = _periods_loaded(run, responses, options, progress)
+    lang = language(loaded.questionnaire, options.lang)
+    folder = template_dir(options.template)
+    if options.fmt == "pdf":
+        from .reporting.render import check_cjk_font
+
+        check_cjk_font(lang)
+    return loaded, older, lang, folder
+
+
+def write_annual_reports(
+    responses: Sequence[Path],
+    options: ReportOptions,
+    say: Say | None = None,
+    progress: Progress | None = None,
+) -> Done:
+    """Write the annual report of every organization (`dtassess report --annual`).
+
+    Every unit over every period given, earlier periods from `options.archive`; one file, or
+    one per organization in the folder; all written or none."""
+    from .files import inside, refuse_existing, safe_names
+    from .reporting.annual import annual_models, render_annual, small_organizations
+
+    run = _Run(say)
+    loaded, older, lang, folder = _report_inputs(run, responses, options, progress)
+    q = loaded.questionnaire
+    uncertainty = None
+    if options.resamples:
+        uncertainty = {**DEFAULT_INTERVALS, "resamples": options.resamples, "seed": options.seed}
+    models = annual_models(
+        loaded,
+        older,
+        lang=lang,
+        date=report_date(options.date),
+        min_group_size=options.min_group_size,
+        targets=targets(q, options.target, options.targets_file),
+        uncertainty=uncertainty,
+    )
+    small = small_organizations(loaded, older, options.min_group_size)
+    output = options.output
+    organizations = len(models) + len(small)
+    if organizations > 1:
+        _many_to_stdout(output, f"the responses name {organizations} organizations")
+    run.withhold(small, options.min_group_size, len(models), "organization")
+    if organizations == 1:
+        paths = [output]
+    else:
+        keys = [(m["organization"]["id"], m["latest"], lang) for m in models]
+        stems = [f"{org}-annual-{latest}-{lang}" for org, latest, lang in keys]
+        names = safe_names(stems, f".{options.fmt}", keys=keys)
+        paths = [inside(output, name) for name in names]
+    refuse_existing(_files_of(paths), options.force)
+    rendered = [render_annual(m, folder, options.fmt, options.variant) for m in models]
+    return _write_all(run, paths, rendered, options.force)
+
+
+def write_unit_reports(
+    responses: Sequence[Path],
+    options: ReportOptions,
+    say: Say | None = None,
+    progress: Progress | None = None,
+    rendered: Progress | None = None,
+) -> Done:
+    """Write one roadmap report per unit of the latest period (`dtassess report --per-unit`).
+
+    Into the folder `options.output`, rendered on every core, all written or none;
+    `Done.labels` names each file's unit; `rendered(done, total)` follows the rendering."""
+    from .files import inside, refuse_existing, safe_names, write_files
+    from .reporting.annual import unit_sets
+    from .reporting.documents import render_many
+    from .reporting.report import attachment_for, build_report
+    from .roadmap import build_roadmaps
+    from .scoring.scores import score
+
+    run = _Run(say)
+    loaded, _, lang, folder = _report_inputs(run, responses, options, progress)
+    q = loaded.questionnaire
+    goals = targets(q, options.target, options.targets_file)
+    day = report_date(options.date)
+    k = options.min_group_size
+    latest, units, small = unit_sets(loaded, k)
+    run.withhold(small, k, len(units), "unit")
+    jobs, keys = [], []
+    for organization, unit, part in units:
+        result = score(part, by="organization")
+        (roadmap,) = build_roadmaps(result, part, goals, k)
+        report = build_report(result, part, roadmap, lang, day, k)
+        jobs.append((report, attachment_for(result, roadmap), folder, options.fmt, options.variant))
+        keys.append((organization, latest, unit, lang))
+    stems = ["-".join(str(p) for p in key if p) for key in keys]
+    names = safe_names(stems, f".{options.fmt}", keys=keys)
+    paths = [inside(options.output, name) for name in names]
+    refuse_existing(paths, options.force)
+    count = 0
+
+    def step() -> None:
+        nonlocal count
+        count += 1
+        if rendered is not None:
+            rendered(count, len(jobs))
+
+    documents = render_many(jobs, progress=step)
+    run.done.paths = write_files(list(zip(paths, documents, strict=True)), options.force)
+    run.done.labels = [unit for _, unit, _ in units]
+    return run.done
+
+
+def write_demo(
+    output: Path = Path("dtassess-demo"),
+    date: str | dt.date | None = None,
+    force: bool = False,
+    say: Say | None = None,
+    scores: Callable[[ScoreResult, str], None] | None = None,
+) -> Done:
+    """Write the demo: the bundled sample county's reports (`dtassess demo`).
+
+    Its report in Chinese and English (PDF and HTML) and its annual report over 2024-2026: six
+    files in `output`, all or none. `scores` is called with the sample's scores and language
+    before the rendering (the CLI prints them)."""
+    from .files import refuse_existing
+    from .inputs.responses import load_responses
+    from .reporting.annual import annual_models
+    from .reporting.documents import render_many
+    from .reporting.render import check_cjk_font
+    from .reporting.report import attachment_for, build_report
+    from .reporting.templating import template_dir
+    from .resources import annual_sample_dir, sample_responses_dir
+    from .roadmap import build_roadmaps
+    from .scoring.scores import score
+
+    run = _Run(say)
+    loaded = load_responses([sample_responses_dir()])
+    run.problems(loaded.problems)
+    q = loaded.questionnaire
+    result = score(loaded, by="organization")
+    if scores is not None:
+        scores(result, q.locales[0])
+    check_cjk_font("zh")
+    folder = template_dir()
+    day = report_date(date)
+    roadmap = build_roadmaps(result, loaded)[0]
+    attachment = attachment_for(result, roadmap)
+    jobs, paths = [], []
+    for lang in q.locales:
+        model = build_report(result, loaded, roadmap, lang, day)
+        for fmt in ("pdf", "html"):
+            jobs.append((model, attachment, folder, fmt, None))
+            paths.append(output / f"qingshan-{lang}.{fmt}")
+    years = load_responses([annual_sample_dir()])
+    for lang in q.locales:
+        (annual,) = annual_models(years, lang=lang, date=day, uncertainty=DEFAULT_INTERVALS)
+        jobs.append((annual, None, folder, "pdf", None))
+        paths.append(output / f"qingshan-annual-{lang}.pdf")
+    refuse_existing(_files_of(paths), force)
+    return _write_all(run, paths, render_many(jobs), force)
+
+
+# --------------------------------------------------------------------------- the archive
+
+
+def archive_responses(
+    responses: Sequence[Path],
+    archive: Path,
+    questionnaire: str | None = None,
+    replace: bool = False,
+    exports: ExportOptions | None = None,
+    say: Say | None = None,
+    progress: Progress | None = None,
+):
+    """Add responses and their periods' scores to an archive (`dtassess archive add`).
+
+    Responses are files, folders or exports; what is already archived is skipped. Returns the
+    archive's `AddResult`; warnings go to `say`."""
+    from .archive import add_to_archive
+    from .inputs.loading import load_periods
+
+    q = questionnaire_or_none(questionnaire)
+    loaded, _ = load_periods(list(responses), q, exports, progress=progress)
+    _Run(say).problems(loaded.problems)
+    return add_to_archive(loaded, archive, replace=replace)
