@@ -54,6 +54,16 @@ def mini_response(folder: Path, name: str, org: str, unit=None, respondent="r1")
     return path
 
 
+@pytest.fixture
+def answers(tmp_path: Path) -> Path:
+    """A folder of three mini.yaml response files of one organization, qs (r0, r1, r2)."""
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    for k in range(3):
+        mini_response(folder, f"{k}.yaml", "qs", respondent=f"r{k}")
+    return folder
+
+
 def survey_piped(
     cwd: Path, stdin: str, *args: str, columns: int = 100, timeout: int = 60
 ) -> subprocess.CompletedProcess:

@@ -170,15 +170,6 @@ def test_imported_names_are_safe_and_the_same_in_any_row_order(tmp_path):
 # --------------------------------------------------------------------------- -o and --force
 
 
-@pytest.fixture
-def answers(tmp_path):
-    folder = tmp_path / "answers"
-    folder.mkdir()
-    for k in range(3):
-        mini_response(folder, f"{k}.yaml", "qs", respondent=f"r{k}")
-    return folder
-
-
 def score(answers, output, *extra):
     return cli("score", answers, "-q", MINI, "--format", "json", "-o", output, *extra)
 

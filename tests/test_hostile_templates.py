@@ -6,16 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import MINI, cli, mini_response, run
-
-
-@pytest.fixture
-def answers(tmp_path):
-    folder = tmp_path / "answers"
-    folder.mkdir()
-    for k in range(3):
-        mini_response(folder, f"{k}.yaml", "qs", respondent=f"r{k}")
-    return folder
+from conftest import MINI, cli, run
 
 
 @pytest.fixture

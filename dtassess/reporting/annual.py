@@ -22,6 +22,7 @@ import pandas as pd
 from .. import __version__
 from ..inputs.questionnaire import Questionnaire, localize
 from ..labels import by_language
+from ..roadmap import MIN_GROUP_SIZE
 from .report import finish_document, source_files
 
 if TYPE_CHECKING:
@@ -490,7 +491,7 @@ def annual_models(
     *,
     lang: str,
     date: dt.date,
-    min_group_size: int = 3,
+    min_group_size: int = MIN_GROUP_SIZE,
     targets: Targets | None = None,
     uncertainty: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
@@ -564,7 +565,7 @@ def _period_sizes(current: ResponseSet, older: list = ()) -> dict[str, dict[str,
 def small_organizations(
     current: ResponseSet,
     older: list = (),
-    min_group_size: int = 3,  # type: ignore[assignment]
+    min_group_size: int = MIN_GROUP_SIZE,
 ) -> list[dict[str, Any]]:
     """The organizations with fewer than `min_group_size` respondents in their latest period, as
     {"organization", "period", "respondents"}: `annual_models` makes no report of them."""
@@ -663,7 +664,7 @@ def render_annual(
     return finish_document(model, html, folder, fmt, attachment, variant)
 
 
-def unit_sets(responses: ResponseSet, min_group_size: int = 3):
+def unit_sets(responses: ResponseSet, min_group_size: int = MIN_GROUP_SIZE):
     """The latest period's units of `min_group_size` or more respondents, each as a ResponseSet
     of its own whose organization name is the unit's (so that a report's cover names the unit),
     in (organization, unit) order; and the smaller units, as {"organization", "unit", "period",
