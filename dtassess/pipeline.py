@@ -462,12 +462,20 @@ def assess(
     elif pdfs:
         from .reporting.report import scores_from_reports
 
-        if len(pdfs) != len(responses) or by != "organization":
+        if by != "organization":
+            raise DtassessError(
+                Problem(
+                    "U001",
+                    f"--by {by} with PDF reports: a report carries its scores by organization; "
+                    "leave --by out, or score the response files instead",
+                )
+            )
+        if len(pdfs) != len(responses):
             raise DtassessError(
                 Problem(
                     "F006",
                     "reports carry their scores by organization: give only PDF reports, "
-                    "without --by, or score the response files instead",
+                    "or score the response files instead",
                 )
             )
         pdfs, repeated = distinct_files(pdfs)
