@@ -4,7 +4,9 @@ command gives, returns what it did, and prints nothing."""
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -169,9 +171,46 @@ def test_the_demo_through_the_api_all_or_none(tmp_path):
     assert (done.paths, done.data) == ([], None)
 
 
-def test_docs_api_lists_every_public_name():
+def documented_names() -> list[str]:
+    """The names docs/api.md's tables list in their first column, in order."""
     text = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text("utf-8")
-    assert [name for name in dtassess.__all__[1:] if f"`{name}" not in text] == []
+    names: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("| `"):
+            first = line.split(" | ")[0]
+            for span in re.findall(r"`([^`]+)`", first):
+                name = re.match(r"[A-Za-z_]\w*", span).group(0)
+                if name not in names:
+                    names.append(name)
+    return names
+
+
+def test_docs_api_lists_exactly_the_public_names_in_their_order():
+    assert documented_names() == dtassess.__all__
+
+
+# roadmap.py is being reworked elsewhere; its build_roadmaps docstring opens with two lines.
+RUNS_ON = {"build_roadmaps"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="first line runs on"))
+        if n in RUNS_ON
+        else n
+        for n in dtassess.__all__[1:]
+    ],
+)
+def test_every_public_name_says_what_it_is_in_one_line(name):
+    """help(dtassess.NAME) opens with one line, a whole sentence, the name's own (a dataclass
+    without a docstring gets its signature as one, which says nothing)."""
+    thing = getattr(dtassess, name)
+    doc = inspect.getdoc(thing) or ""
+    first, _, rest = doc.partition("\n")
+    assert first and not first.startswith(f"{name}("), name
+    assert first.endswith((".", ")", "`")) and len(first) <= 100, first
+    assert rest == "" or rest.startswith("\n"), f"{name}: the first line runs on"
 
 
 def test_the_pipeline_prints_nothing_it_imports_no_terminal_library():
