@@ -27,7 +27,16 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+# The public names by stage, lowest first (docs/api.md lists them in this order); each one's
+# docstring opens with a line that says what it is (tests/test_pipeline.py checks both).
 _EXPORTS = {
+    # ground floor: problems, bundled files
+    "DtassessError": "errors",
+    "Problem": "errors",
+    "ExitCode": "errors",
+    "bundled_questionnaire_refs": "resources",
+    "sample_responses_dir": "resources",
+    "annual_sample_dir": "resources",
     # inputs
     "load_questionnaire": "inputs.questionnaire",
     "check_questionnaire": "inputs.questionnaire",
@@ -49,9 +58,9 @@ _EXPORTS = {
     "check_bars": "scoring.thresholds",
     "score_dask": "scoring.distributed",
     # roadmap
-    "build_roadmaps": "roadmap",
     "parse_targets": "roadmap",
     "load_targets": "roadmap",
+    "build_roadmaps": "roadmap",
     # reporting
     "build_report": "reporting.report",
     "render_report": "reporting.documents",
@@ -61,24 +70,28 @@ _EXPORTS = {
     "load_archive": "archive",
     "archived_periods": "archive",
     "archive_contents": "archive",
-    # use cases: a command's whole work in one call (dtassess/pipeline.py, docs/api.md)
-    "assess": "pipeline",  # score as `dtassess score` does, on pandas or Dask
-    "Assessment": "pipeline",  # what assess found: scores, bars checked, language
-    "ReportOptions": "pipeline",  # the options of `dtassess report`, as named fields
-    "write_reports": "pipeline",  # the roadmap report of every organization
-    "write_annual_reports": "pipeline",  # the annual report of every organization
-    "write_unit_reports": "pipeline",  # one roadmap report per unit of the latest period
-    "write_demo": "pipeline",  # the bundled sample county's six reports
-    "archive_responses": "pipeline",  # responses and their scores added to an archive
-    "Done": "pipeline",  # what a use case did: files written, warnings, notices
-    "NothingToReport": "pipeline",  # every group withheld: nothing written
-    # bundled files, problems
-    "bundled_questionnaire_refs": "resources",
-    "sample_responses_dir": "resources",
-    "annual_sample_dir": "resources",
-    "DtassessError": "errors",
-    "Problem": "errors",
-    "ExitCode": "errors",
+    # use cases: a command's whole work in one call (dtassess/pipeline.py), in the order of
+    # the data: check and load, score, plan, report, keep
+    "validate_files": "pipeline",
+    "Validation": "pipeline",
+    "bundled_questionnaires": "pipeline",
+    "Bundled": "pipeline",
+    "import_responses": "pipeline",
+    "Imported": "pipeline",
+    "assess": "pipeline",
+    "Assessment": "pipeline",
+    "plan_roadmaps": "pipeline",
+    "Plan": "pipeline",
+    "ReportOptions": "pipeline",
+    "write_reports": "pipeline",
+    "write_annual_reports": "pipeline",
+    "write_unit_reports": "pipeline",
+    "init_templates": "pipeline",
+    "write_demo": "pipeline",
+    "score_survey": "pipeline",
+    "archive_responses": "pipeline",
+    "Done": "pipeline",
+    "NothingToReport": "pipeline",
     # old names, kept for one release: load_exports, load_exports + to_responses, load_periods
     "read_exports": "inputs.exports",
     "import_exports": "inputs.exports",

@@ -987,8 +987,10 @@ def archived_periods(archive: str | Path) -> list[str]:
 
 
 def archive_contents(archive: str | Path) -> list[dict[str, Any]]:
-    """One dict per period: period, questionnaire, questionnaire_hash, respondents,
-    organizations, units, and the files that hold them (relative to `ARCHIVE/current`)."""
+    """What the archive holds: one dict per period, earliest first.
+
+    Each gives period, questionnaire, questionnaire_hash, respondents, organizations, units,
+    and the files that hold them (relative to `ARCHIVE/current`)."""
     state = _published(Path(archive))
     return [{"period": period, **info} for period, info in sorted(state.periods.items())]
 

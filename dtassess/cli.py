@@ -1,10 +1,14 @@
 """The `dtassess` command: parse options, call the library, print what it returns.
 
-Each command's work is one call: `score` calls `pipeline.assess`, `report` one of
-`pipeline.write_reports`, `write_annual_reports`, `write_unit_reports`, `demo` calls
-`pipeline.write_demo`, `archive add` `pipeline.archive_responses`. Those return what they did
-(files written, warnings, notices) and never print: progress bars, "wrote PATH", colours,
-standard output and exit codes are this module's.
+Each command's work is one call to dtassess/pipeline.py: `validate` calls `validate_files`,
+`questionnaires` `bundled_questionnaires`, `import` `import_responses`, `score` `assess`,
+`roadmap` `plan_roadmaps`, `report` one of `write_reports`, `write_annual_reports`,
+`write_unit_reports`, `template init` `init_templates`, `demo` `write_demo`, `survey` (after
+the terminal conversation, survey.py's) `score_survey`, `archive add` `archive_responses`
+(`archive list` reads the archive's `archive_contents`, itself a use case). Those return what
+they did (files written, warnings, notices) and never print: progress bars, "wrote PATH",
+colours, standard output and exit codes are this module's. What it says to people comes from
+the label catalogue (`MESSAGES`, dtassess/labels.py, area cli), in English (docs/cli.md).
 
 Heavy modules (pandas, the engine) are imported inside the commands, so that `dtassess --help`
 stays fast. Every failure leaves through `_handled`, which turns it into messages on stderr and a
@@ -25,7 +29,9 @@ from typing import Annotated, Any
 import typer
 
 from . import __version__, pipeline
-from .errors import DtassessError, ExitCode, Problem, errors_only
+from .errors import DtassessError, ExitCode, Problem
+from .labels import labels
+from .privacy import MIN_GROUP_SIZE
 
 app = typer.Typer(
     name="dtassess",
@@ -37,6 +43,10 @@ app = typer.Typer(
 )
 
 _state: dict[str, bool] = {"debug": False, "quiet": False}
+
+# What the CLI says to people, from the label catalogue (dtassess/labels.py, area cli): in
+# English, whatever --lang gives the reports and tables, as problem messages are (docs/cli.md).
+MESSAGES: dict[str, str] = labels("cli", "en")
 
 
 # markup=False: every string printed holds data (names, units, questionnaire titles), and a
@@ -116,7 +126,7 @@ def _handled(command: Callable[..., Any]) -> Callable[..., Any]:
             _stderr().print(exc.notice, style="red", markup=False)
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
-            _stderr().print("interrupted", style="yellow")
+            _stderr().print(MESSAGES["interrupted"], style="yellow")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
         except (typer.Exit, typer.Abort):
             raise
@@ -127,13 +137,8 @@ def _handled(command: Callable[..., Any]) -> Callable[..., Any]:
                 raise typer.Exit(int(ExitCode.OK)) from None
             if _state["debug"]:
                 raise
-            _stderr().print(
-                f"internal error: {type(exc).__name__}: {exc}\n"
-                "This is a bug in dtassess; run again with --debug for the traceback and "
-                "report it.",
-                style="red",
-                markup=False,
-            )
+            text = MESSAGES["internal"].format(kind=type(exc).__name__, error=exc)
+            _stderr().print(text, style="red", markup=False)
             raise typer.Exit(int(ExitCode.INTERNAL)) from None
 
     return wrapper
@@ -263,7 +268,7 @@ OutputOpt = Annotated[
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
 
 
-# The default 3 is roadmap.MIN_GROUP_SIZE, the library's (not imported here: --help stays fast).
+# The default is privacy.MIN_GROUP_SIZE, the library's (a constant there: --help stays fast).
 MinGroupSizeOpt = Annotated[
     int,
     typer.Option(
@@ -285,7 +290,7 @@ class _Progress:
     """A progress bar on stderr while files load; silent when stderr is not a terminal."""
 
     def __init__(self, quiet: bool, label: str = "reading") -> None:
-        self.label = label
+        self.label = MESSAGES[f"progress_{label}"]
         self.bar: Any = None
         self.enabled = not quiet and sys.stderr.isatty()
 
@@ -315,7 +320,7 @@ class _Progress:
             if self.bar is None:
                 return
             if task is None:
-                task = self.bar.add_task(label, total=total)
+                task = self.bar.add_task(MESSAGES[f"progress_{label}"], total=total)
             self.bar.update(task, completed=done, total=total)
 
         return update
@@ -327,10 +332,6 @@ class _Progress:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _lang(q: Any, lang: str | None) -> str:
-    return pipeline.language(q, lang)
 
 
 def _say(item: Problem | str) -> None:
@@ -346,8 +347,12 @@ def _done(done: pipeline.Done, output: Path, force: bool) -> None:
     if done.data is not None:
         _write_bytes(done.data, output, force)
         return
-    for path in done.paths:
-        _stderr().print(f"wrote {path}", markup=False)
+    _wrote(done.paths)
+
+
+def _wrote(paths: list[Path]) -> None:
+    for path in paths:
+        _stderr().print(MESSAGES["wrote"].format(path=path), markup=False)
 
 
 @app.command()
@@ -376,26 +381,9 @@ def validate(
 
     Exit 0 when valid (warnings allowed), 1 when invalid, 2 when a file cannot be read.
     """
-    from .inputs.questionnaire import check_questionnaire, load_questionnaire
-
-    problems: list[Problem] = []
-    checked = 0
-    if responses:
-        from .inputs.responses import check_responses
-
-        q = load_questionnaire(questionnaire) if questionnaire else None
-        good, problems, _ = check_responses(files, q)
-        read = [p.path for p in problems if p.code != "F015"] + [r.source for r in good]
-        checked = len(set(read))
-    else:
-        from .inputs.distinct import distinct_files
-
-        paths, problems = distinct_files(_questionnaire_files(files))
-        for path in paths:
-            _, found = check_questionnaire(path)
-            problems.extend(found)
-            checked += 1
-    errors = errors_only(problems)
+    found = pipeline.validate_files(files, responses, questionnaire)
+    problems = found.problems
+    errors = found.errors
     if output_format is CheckFormat.json:
         import json
 
@@ -404,28 +392,10 @@ def validate(
         for problem in problems:
             typer.echo(problem.format())
     warnings = len(problems) - len(errors)
-    summary = f"{checked} file(s) checked: {len(errors)} error(s), {warnings} warning(s)"
+    summary = MESSAGES["checked"].format(files=found.checked, errors=len(errors), warnings=warnings)
     _stderr().print(summary, style="red" if errors else "green", markup=False)
     if errors:
         raise typer.Exit(int(ExitCode.INVALID))
-
-
-def _questionnaire_files(paths: list[Path]) -> list[Path]:
-    """Files as given; a directory stands for the questionnaires directly inside it."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            inside = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
-            if not inside:
-                raise DtassessError(
-                    Problem("F001", f"no questionnaire (.yaml, .yml) in {path}", str(path))
-                )
-            found.extend(inside)
-        elif path.exists():
-            found.append(path)
-        else:
-            raise DtassessError(Problem("F001", f"file not found: {path}", str(path)))
-    return found
 
 
 @app.command()
@@ -452,7 +422,7 @@ def score(
             metavar="SPEC",
         ),
     ] = None,
-    min_group_size: MinGroupSizeOpt = 3,
+    min_group_size: MinGroupSizeOpt = MIN_GROUP_SIZE,
     lang: LangOpt = None,
     quiet: QuietOpt = False,
     version_map: VersionMapOpt = None,
@@ -504,7 +474,7 @@ def score(
                 )
             )
         _stdout_takes(output, binary="Parquet")
-    bar = _Progress(quiet, "scoring on Dask" if engine is Engine.dask else "reading")
+    bar = _Progress(quiet, "dask" if engine is Engine.dask else "reading")
 
     def say(item: Problem | str) -> None:
         bar.close()  # the files are read: the bar goes before the warnings
@@ -523,25 +493,16 @@ def score(
         failed = [c for c in checks if not c.passed]
         err = _stderr()
         for check in failed:
-            err.print(f"below the bar: {check.describe()}", style="red", markup=False)
+            err.print(MESSAGES["below_bar"].format(bar=check.describe()), style="red", markup=False)
         if failed:
             raise typer.Exit(int(ExitCode.INVALID))
         if not checks:
             # A bar that checked nothing is not a bar that was met.
-            err.print(
-                f"no group was checked against the bars: all {result.withheld} group(s) have "
-                f"fewer than {min_group_size} respondents (--min-group-size 1 checks them; "
-                "--by organization groups more respondents)",
-                style="red",
-                markup=False,
-            )
+            text = MESSAGES["nothing_checked"].format(count=result.withheld, k=min_group_size)
+            err.print(text, style="red", markup=False)
             raise typer.Exit(int(ExitCode.INVALID))
         if not quiet:
-            err.print(f"all {len(checks)} bar(s) met", style="green")
-
-
-def _questionnaire_or_none(ref: str | None):
-    return pipeline.questionnaire_or_none(ref)
+            err.print(MESSAGES["bars_met"].format(count=len(checks)), style="green")
 
 
 def _emit(result, output_format, output, force, language, checks) -> None:
@@ -595,7 +556,7 @@ def _write_text(text: str, output: Path | None, force: bool) -> None:
 
     write_atomic(output, text, force=force)
     if not _state.get("quiet"):
-        _stderr().print(f"wrote {output}", markup=False)
+        _wrote([output])
 
 
 def _write_bytes(data: bytes, output: Path, force: bool) -> None:
@@ -609,7 +570,7 @@ def _write_bytes(data: bytes, output: Path, force: bool) -> None:
 
     write_atomic(output, data, force=force)
     if not _state.get("quiet"):
-        _stderr().print(f"wrote {output}", markup=False)
+        _wrote([output])
 
 
 def _console_text(draw: Callable[[Any], None]) -> str:
@@ -643,15 +604,6 @@ class RoadmapFormat(StrEnum):
     json = "json"
 
 
-def _targets(q: Any, spec: str | None, path: Path | None):
-    return pipeline.targets(q, spec, path)
-
-
-def _scored(responses: list[Path], questionnaire: str | None, exports: Any):
-    """Responses loaded and scored by organization, warnings printed."""
-    return pipeline.scored(responses, questionnaire, exports, _say)
-
-
 @app.command()
 @_handled
 def roadmap(
@@ -670,19 +622,16 @@ def roadmap(
     org: OrgOpt = None,
     org_name: OrgNameOpt = None,
     period: PeriodOpt = None,
-    min_group_size: MinGroupSizeOpt = 3,
+    min_group_size: MinGroupSizeOpt = MIN_GROUP_SIZE,
 ) -> None:
     """Turn scores into prioritised, phased actions per organization (docs/roadmap.md)."""
     from .inputs.exports import ExportOptions
-    from .roadmap import build_roadmaps, small_groups
 
     exports = ExportOptions(encoding, mapping, org, org_name, period)
-    loaded, result = _scored(responses, questionnaire, exports)
-    q = loaded.questionnaire
-    language = _lang(q, lang)
-    targets = _targets(q, target, targets_file)
-    roadmaps = build_roadmaps(result, loaded, targets, min_group_size)
-    _withhold(small_groups(result, min_group_size), min_group_size, len(roadmaps))
+    plan = pipeline.plan_roadmaps(
+        responses, questionnaire, target, targets_file, lang, exports, min_group_size, _say
+    )
+    roadmaps, q, language = plan.roadmaps, plan.questionnaire, plan.language
     if output_format is RoadmapFormat.json:
         import json
 
@@ -704,21 +653,6 @@ def roadmap(
 class ReportFormat(StrEnum):
     pdf = "pdf"
     html = "html"
-
-
-def _withhold(
-    groups: list[dict[str, Any]], min_group_size: int, shown: int, kind: str = "organization"
-) -> None:
-    """Say which groups a roadmap or report leaves out (roadmap.withheld_notice); exit 1 when
-    that leaves nothing to show."""
-    if not groups:
-        return
-    from .roadmap import withheld_notice
-
-    text = withheld_notice(groups, min_group_size, shown, kind)
-    _stderr().print(text, style="yellow" if shown else "red", markup=False)
-    if not shown:
-        raise typer.Exit(int(ExitCode.INVALID))
 
 
 @app.command()
@@ -775,7 +709,7 @@ def report(
             "--per-unit", help="One full report per unit of the latest period, into the folder -o."
         ),
     ] = False,
-    min_group_size: MinGroupSizeOpt = 3,
+    min_group_size: MinGroupSizeOpt = MIN_GROUP_SIZE,
     archive: Annotated[
         Path | None,
         typer.Option(
@@ -852,7 +786,7 @@ def _unit_reports(responses: list[Path], options: pipeline.ReportOptions) -> pip
             responses, options, _say, reading, bars.stage("rendering")
         )
     for path, unit in zip(done.paths, done.labels, strict=True):
-        _stderr().print(f"wrote {path} ({shorten(unit)})", markup=False)
+        _stderr().print(MESSAGES["wrote_unit"].format(path=path, unit=shorten(unit)), markup=False)
     done.paths = []
     return done
 
@@ -868,14 +802,8 @@ def template_init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite template files there.")] = False,
 ) -> None:
     """Write an editable copy of the report template (logo, colours, cover text, layout)."""
-    from .reporting.templating import init_template
-
-    for path in init_template(directory, force=force):
-        _stderr().print(f"wrote {path}", markup=False)
-    _stderr().print(
-        f"edit {directory}/brand.yaml, then: dtassess report ... --template {directory}",
-        markup=False,
-    )
+    _wrote(pipeline.init_templates(directory, force).paths)
+    _stderr().print(MESSAGES["template_next"].format(folder=directory), markup=False)
 
 
 @app.command()
@@ -915,7 +843,7 @@ def survey(
             )
         )
     q = load_questionnaire(questionnaire)
-    language = _lang(q, lang)
+    language = pipeline.language(q, lang)
     console = _stdout()
     interactive = sys.stdin.isatty()
 
@@ -937,19 +865,12 @@ def survey(
         run_survey(q, output, Terminal(console, read, interactive), language, meta, resume)
     except Interrupted:
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-    from .inputs.responses import load_responses
     from .reporting.output import print_table
-    from .scoring.scores import score as run_score
 
-    loaded = load_responses([output], q)
-    print_table(run_score(loaded, by="respondent"), console, language)
+    print_table(pipeline.score_survey(output, q), console, language)
     # One respondent is below the default --min-group-size: the interviewer asks for it.
-    console.print(
-        Text(
-            f"dtassess report {output} -o report.pdf --lang {language} --min-group-size 1",
-            style="bold",
-        )
-    )
+    hint = MESSAGES["survey_next"].format(output=output, lang=language)
+    console.print(Text(hint, style="bold"))
 
 
 @app.command("import")
@@ -978,36 +899,24 @@ def import_(
     ] = False,
 ) -> None:
     """Turn online-form exports (问卷星, 腾讯问卷 ...) into response files, one per row."""
-    from .inputs.exports import ImportResult, import_exports, write_responses
-    from .inputs.mapping import load_mapping
-    from .inputs.questionnaire import load_questionnaire
+    from .inputs.exports import ExportOptions
 
     _stdout_takes(output, many="import writes one response file per row")
-    q = load_questionnaire(questionnaire)
-    stats = ImportResult()
-    responses, problems = import_exports(
-        exports,
-        q,
-        encoding=encoding,
-        mapping=load_mapping(mapping, q) if mapping else None,
-        strict=strict,
-        org=org,
-        org_name=org_name,
-        period=period,
-        stats=stats,
-    )
-    report_problems(problems)
-    written = write_responses(responses, q, output, force=force)
-    read = len(exports) - sum(p.code == "F015" for p in problems)  # each file read once
-    summary = (
-        f"{stats.rows} row(s) read from {read} export(s), {len(written)} response "
-        f"file(s) written to {output}, {stats.rejected_cells} cell(s) rejected, "
-        f"{stats.unknown_columns} unknown column(s)"
+    options = ExportOptions(encoding, mapping, org, org_name, period, strict)
+    done = pipeline.import_responses(exports, output, questionnaire, options, force, _say)
+    stats, problems = done.stats, done.problems
+    summary = MESSAGES["imported"].format(
+        rows=stats.rows,
+        exports=done.exports_read,
+        files=len(done.paths),
+        output=output,
+        rejected=stats.rejected_cells,
+        unknown=stats.unknown_columns,
     )
     if stats.headerless_columns:
-        summary += f", {stats.headerless_columns} column(s) without a header not imported"
+        summary += MESSAGES["imported_headerless"].format(count=stats.headerless_columns)
     if stats.skipped_rows:
-        summary += f", {stats.skipped_rows} row(s) without an organization skipped"
+        summary += MESSAGES["imported_skipped"].format(count=stats.skipped_rows)
     _stderr().print(summary, style="yellow" if problems else "green", markup=False)
 
 
@@ -1017,19 +926,9 @@ def list_questionnaires(lang: LangOpt = None) -> None:
     """List the questionnaires bundled with dtassess."""
     from rich.table import Table
 
-    from .inputs.questionnaire import load_questionnaire, localize
-    from .resources import bundled_questionnaire_refs
-
     table = Table("id", "version", "title", "questions", "file")
-    for ref in bundled_questionnaire_refs():
-        q = load_questionnaire(ref)
-        table.add_row(
-            q.id,
-            q.version,
-            localize(q.title, lang or q.locales[0]),
-            str(len(q.questions)),
-            q.path,
-        )
+    for item in pipeline.bundled_questionnaires(lang):
+        table.add_row(item.id, item.version, item.title, str(item.questions), item.path)
     _stdout().print(table)
 
 
@@ -1112,12 +1011,11 @@ def archive_add(
         done = pipeline.archive_responses(
             responses, to, questionnaire, replace, exports, say, progress
         )
-    periods = ", ".join(done.periods) if done.periods else "none changed"
-    summary = (
-        f"{done.added} response(s) added, {done.already_archived} already archived"
-        + (f", {done.replaced} replaced" if done.replaced else "")
-        + f"; period(s): {periods}; archive {to}"
-    )
+    periods = ", ".join(done.periods) if done.periods else MESSAGES["no_period_changed"]
+    summary = MESSAGES["archived"].format(added=done.added, already=done.already_archived)
+    if done.replaced:
+        summary += MESSAGES["archived_replaced"].format(count=done.replaced)
+    summary += MESSAGES["archived_periods"].format(periods=periods, archive=to)
     _stderr().print(summary, style="green", markup=False)
 
 
@@ -1152,7 +1050,7 @@ def archive_list(
         )
     _stdout().print(table)
     if not periods:
-        _stderr().print(f"{archive} holds no period yet", markup=False)
+        _stderr().print(MESSAGES["archive_empty"].format(archive=archive), markup=False)
 
 
 def main() -> None:

@@ -10,8 +10,11 @@ The areas: `report` (an organisation's report; its templates read them as `repor
 `formulas` (the report's method section, a list of paragraphs), `annual` (the annual report),
 `tables` and `roadmap` (`dtassess score` and `dtassess roadmap` in the terminal), `survey`
 (`dtassess survey`), `questionnaire` (texts a questionnaire does not write itself: the overall
-node, the options of a yes/no question). The templates' own `_words.j2` keeps its few column
-headers, since agency templates copy it (docs/report.md, Labels).
+node, the options of a yes/no question), `cli` (what the command says besides problems: files
+written, summaries, notices of withheld groups, hints; English today, see docs/cli.md). Problem
+messages stay in English beside their codes (dtassess/errors.py, docs/errors.md). The
+templates' own `_words.j2` keeps its few column headers, since agency templates copy it
+(docs/report.md, Labels).
 """
 
 from __future__ import annotations
@@ -252,6 +255,46 @@ ZH: dict[str, Any] = {
     },
     # words a questionnaire does not write itself: the overall node, a yes/no question's options
     "questionnaire": {"overall": "总体", "yes": "是", "no": "否"},
+    # `dtassess` 在标准错误上的提示（问题信息除外）；命令行目前以英文输出（docs/cli.md）
+    "cli": {
+        "wrote": "已写入 {path}",
+        "wrote_unit": "已写入 {path}（{unit}）",
+        "interrupted": "已中断",
+        "internal": (
+            "内部错误：{kind}：{error}\n这是 dtassess 的缺陷；请加 --debug 重新运行以查看回溯，"
+            "并报告此问题。"
+        ),
+        "progress_reading": "读取中",
+        "progress_dask": "在 Dask 上计分",
+        "progress_rendering": "生成中",
+        "checked": "已检查 {files} 个文件：{errors} 个错误，{warnings} 个警告",
+        "below_bar": "低于门槛：{bar}",
+        "nothing_checked": (
+            "没有任何分组按门槛检查：全部 {count} 个分组的受访者少于 {k} 人"
+            "（--min-group-size 1 可检查它们；--by organization 可合并更多受访者）"
+        ),
+        "bars_met": "全部 {count} 个门槛均已达到",
+        "withheld": (
+            "已隐去 {count} 个受访者少于 {k} 人的分组：其结果可能识别出个别受访者"
+            "（--min-group-size 1 可显示）"
+        ),
+        "left_out": "变化与趋势未包含两个问卷版本问法不同的 {count} 道题：{listing}",
+        "template_next": (
+            "请编辑 {folder}/brand.yaml，然后运行：dtassess report ... --template {folder}"
+        ),
+        "survey_next": "dtassess report {output} -o report.pdf --lang {lang} --min-group-size 1",
+        "imported": (
+            "从 {exports} 个导出文件读取 {rows} 行，向 {output} 写入 {files} 个答卷文件，"
+            "拒绝 {rejected} 个单元格，{unknown} 个未知列"
+        ),
+        "imported_headerless": "，{count} 个无表头的列未导入",
+        "imported_skipped": "，{count} 行缺少机构而被跳过",
+        "archived": "新增 {added} 份答卷，{already} 份已在归档中",
+        "archived_replaced": "，替换 {count} 份",
+        "archived_periods": "；期次：{periods}；归档 {archive}",
+        "no_period_changed": "无变化",
+        "archive_empty": "{archive} 尚无任何期次",
+    },
 }
 
 
@@ -511,6 +554,49 @@ EN: dict[str, Any] = {
     },
     # words a questionnaire does not write itself: the overall node, a yes/no question's options
     "questionnaire": {"overall": "Overall", "yes": "Yes", "no": "No"},
+    # what `dtassess` says on stderr besides problems (cli.py, pipeline.py's notices); the CLI
+    # speaks English whatever --lang gives the reports (docs/cli.md), this is the one source
+    "cli": {
+        "wrote": "wrote {path}",
+        "wrote_unit": "wrote {path} ({unit})",
+        "interrupted": "interrupted",
+        "internal": (
+            "internal error: {kind}: {error}\nThis is a bug in dtassess; run again with --debug "
+            "for the traceback and report it."
+        ),
+        "progress_reading": "reading",
+        "progress_dask": "scoring on Dask",
+        "progress_rendering": "rendering",
+        "checked": "{files} file(s) checked: {errors} error(s), {warnings} warning(s)",
+        "below_bar": "below the bar: {bar}",
+        "nothing_checked": (
+            "no group was checked against the bars: all {count} group(s) have fewer than {k} "
+            "respondents (--min-group-size 1 checks them; --by organization groups more "
+            "respondents)"
+        ),
+        "bars_met": "all {count} bar(s) met",
+        "withheld": (
+            "withheld {count} group(s) with fewer than {k} respondents: their results could "
+            "identify individual respondents (--min-group-size 1 shows them)"
+        ),
+        "left_out": (
+            "changes and trends leave out {count} question(s) that the two questionnaire "
+            "versions do not ask the same way: {listing}"
+        ),
+        "template_next": "edit {folder}/brand.yaml, then: dtassess report ... --template {folder}",
+        "survey_next": "dtassess report {output} -o report.pdf --lang {lang} --min-group-size 1",
+        "imported": (
+            "{rows} row(s) read from {exports} export(s), {files} response file(s) written to "
+            "{output}, {rejected} cell(s) rejected, {unknown} unknown column(s)"
+        ),
+        "imported_headerless": ", {count} column(s) without a header not imported",
+        "imported_skipped": ", {count} row(s) without an organization skipped",
+        "archived": "{added} response(s) added, {already} already archived",
+        "archived_replaced": ", {count} replaced",
+        "archived_periods": "; period(s): {periods}; archive {archive}",
+        "no_period_changed": "none changed",
+        "archive_empty": "{archive} holds no period yet",
+    },
 }
 
 

@@ -14,8 +14,9 @@ notice (a `str`) at the moment the CLI used to print it.
 An output of `-` means standard output, as on the command line: the one document is returned
 in `Done.data` and not written anywhere.
 
-Only light modules are imported here at the top; pandas, the engine and the renderer are
-imported inside the functions, so that `dtassess --help` stays fast.
+Notices are worded in the label catalogue (dtassess/labels.py, area cli), in English as the CLI
+prints them. Only light modules are imported here at the top; pandas, the engine and the
+renderer are imported inside the functions, so that `dtassess --help` stays fast.
 """
 
 from __future__ import annotations
@@ -26,11 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DtassessError, ExitCode, Problem
+from .errors import DtassessError, ExitCode, Problem, errors_only
+from .labels import labels
+from .privacy import MIN_GROUP_SIZE
 
 if TYPE_CHECKING:
-    from .inputs.exports import ExportOptions
+    from .inputs.exports import ExportOptions, ImportResult
+    from .inputs.questionnaire import Questionnaire
     from .inputs.responses import ResponseSet
+    from .roadmap import Roadmap
     from .scoring.scores import ScoreResult
 
 Say = Callable[[Problem | str], None]
@@ -38,6 +43,9 @@ Progress = Callable[[int, int], None]
 
 # The annual report's intervals: 90%, respondents resampled and weights perturbed by ±20%.
 DEFAULT_INTERVALS = {"resamples": 1000, "level": 0.9, "weight_spread": 0.2, "seed": 0}
+
+# The notices' words (dtassess/labels.py, area cli): English, as the CLI speaks (docs/cli.md).
+MESSAGES: dict[str, str] = labels("cli", "en")
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ class ReportOptions:
     date: str | dt.date | None = None  # the report date (default today), YYYY-MM-DD
     variant: str | None = None  # PDF variant: pdf/a-3b, pdf/ua-1 ...
     force: bool = False  # replace files that exist
-    min_group_size: int = 3  # withhold groups of fewer respondents
+    min_group_size: int = MIN_GROUP_SIZE  # withhold groups of fewer respondents
     archive: Path | None = None  # annual: earlier periods from this archive
     resamples: int = 1000  # annual: bootstrap resamples for intervals (0: none)
     seed: int = 0  # annual: seed of the resampling
@@ -193,20 +201,145 @@ def _write_all(run: _Run, paths: list[Path], rendered: list[bytes], force: bool)
     return run.done
 
 
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass
+class Validation:
+    """What `validate_files` found: every problem, and how many files it checked."""
+
+    problems: list[Problem]
+    checked: int
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that make a file invalid (exit 1), warnings left out."""
+        return errors_only(self.problems)
+
+
+def validate_files(
+    files: Sequence[Path], responses: bool = False, questionnaire: str | None = None
+) -> Validation:
+    """Check questionnaires, or response files and folders, as `dtassess validate` does.
+
+    Every problem with its place, never raised: a file that cannot be read is a problem of its
+    own (F001 ...), a questionnaire folder stands for the questionnaires directly inside it."""
+    from .inputs.distinct import distinct_files
+    from .inputs.questionnaire import check_questionnaire, load_questionnaire
+
+    if responses:
+        from .inputs.responses import check_responses
+
+        q = load_questionnaire(questionnaire) if questionnaire else None
+        good, problems, _ = check_responses(list(files), q)
+        read = [p.path for p in problems if p.code != "F015"] + [r.source for r in good]
+        return Validation(problems, len(set(read)))
+    paths, problems = distinct_files(_questionnaire_files(list(files)))
+    for path in paths:
+        _, found = check_questionnaire(path)
+        problems.extend(found)
+    return Validation(problems, len(paths))
+
+
+def _questionnaire_files(paths: list[Path]) -> list[Path]:
+    """Files as given; a directory stands for the questionnaires directly inside it."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+            if not inside:
+                raise DtassessError(
+                    Problem("F001", f"no questionnaire (.yaml, .yml) in {path}", str(path))
+                )
+            found.extend(inside)
+        elif path.exists():
+            found.append(path)
+        else:
+            raise DtassessError(Problem("F001", f"file not found: {path}", str(path)))
+    return found
+
+
+@dataclass(frozen=True)
+class Bundled:
+    """One questionnaire bundled with dtassess, as `dtassess questionnaires` lists it."""
+
+    id: str
+    version: str
+    title: str  # in the language asked for, default the questionnaire's first
+    questions: int
+    path: str
+
+
+def bundled_questionnaires(lang: str | None = None) -> list[Bundled]:
+    """The questionnaires bundled with dtassess (`dtassess questionnaires`), titles in `lang`."""
+    from .inputs.questionnaire import load_questionnaire, localize
+    from .resources import bundled_questionnaire_refs
+
+    found = []
+    for ref in bundled_questionnaire_refs():
+        q = load_questionnaire(ref)
+        title = localize(q.title, lang or q.locales[0])
+        found.append(Bundled(q.id, q.version, title, len(q.questions), q.path))
+    return found
+
+
+@dataclass
+class Imported:
+    """What `import_responses` did: files written, problems met, what the rows held.
+
+    `stats` counts rows, rejected cells and unknown columns; `exports_read` the exports that
+    could be read."""
+
+    paths: list[Path]
+    problems: list[Problem]
+    stats: ImportResult
+    exports_read: int
+
+
+def import_responses(
+    exports: Sequence[Path],
+    output: Path,
+    questionnaire: str = "gov-dt",
+    options: ExportOptions | None = None,
+    force: bool = False,
+    say: Say | None = None,
+) -> Imported:
+    """Turn online-form exports into response files, one per row (`dtassess import`).
+
+    Into the folder `output`, all written or none; `options.strict` stops at the first
+    problem, else each problem goes to `say` before the files are written."""
+    from .inputs.exports import ExportOptions, ImportResult, import_exports, write_responses
+    from .inputs.mapping import load_mapping
+    from .inputs.questionnaire import load_questionnaire
+
+    options = options or ExportOptions()
+    run = _Run(say)
+    q = load_questionnaire(questionnaire)
+    stats = ImportResult()
+    responses, problems = import_exports(
+        exports,
+        q,
+        encoding=options.encoding,
+        mapping=load_mapping(options.mapping, q) if options.mapping else None,
+        strict=options.strict,
+        org=options.org,
+        org_name=options.org_name,
+        period=options.period,
+        stats=stats,
+    )
+    run.problems(problems)  # shown before the files are written, which may fail
+    written = write_responses(responses, q, output, force=force)
+    read = len(exports) - sum(p.code == "F015" for p in problems)  # each file read once
+    return Imported(written, problems, stats, read)
+
+
 # --------------------------------------------------------------------------- assess
 
 
-def scored(
-    responses: Sequence[Path],
-    questionnaire: str | None = None,
-    exports: ExportOptions | None = None,
-    say: Say | None = None,
+def _scored(
+    run: _Run, responses: Sequence[Path], questionnaire: str | None, exports: ExportOptions | None
 ) -> tuple[ResponseSet, ScoreResult]:
-    """Responses loaded (warnings to `say`) and scored by organization."""
-    return _scored(_Run(say), responses, questionnaire, exports)
-
-
-def _scored(run: _Run, responses, questionnaire, exports):
+    """Responses loaded (warnings to `run`) and scored by organization."""
     from .inputs.loading import load_periods
     from .scoring.scores import score
 
@@ -220,7 +353,7 @@ def assess_on_dask(
     q: Any,
     by: str = "organization",
     statistic: str = "mean",
-    min_group_size: int = 3,
+    min_group_size: int = MIN_GROUP_SIZE,
     version_map: Path | None = None,
     exports: ExportOptions | None = None,
     scheduler: str | None = None,
@@ -290,7 +423,7 @@ def assess(
     questionnaire: str | None = None,
     by: str = "organization",
     statistic: str = "mean",
-    min_group_size: int = 3,
+    min_group_size: int = MIN_GROUP_SIZE,
     lang: str | None = None,
     fail_under: str | None = None,
     version_map: Path | None = None,
@@ -329,12 +462,20 @@ def assess(
     elif pdfs:
         from .reporting.report import scores_from_reports
 
-        if len(pdfs) != len(responses) or by != "organization":
+        if by != "organization":
+            raise DtassessError(
+                Problem(
+                    "U001",
+                    f"--by {by} with PDF reports: a report carries its scores by organization; "
+                    "leave --by out, or score the response files instead",
+                )
+            )
+        if len(pdfs) != len(responses):
             raise DtassessError(
                 Problem(
                     "F006",
                     "reports carry their scores by organization: give only PDF reports, "
-                    "without --by, or score the response files instead",
+                    "or score the response files instead",
                 )
             )
         pdfs, repeated = distinct_files(pdfs)
@@ -359,22 +500,59 @@ def assess(
         result = score_periods(loaded, older, by, statistic, min_group_size)
         if result.left_out:
             listing = "; ".join(f"{qid} ({why})" for qid, why in result.left_out)
-            run.notice(
-                f"changes and trends leave out {len(result.left_out)} question(s) that the two "
-                f"questionnaire versions do not ask the same way: {listing}"
-            )
+            run.notice(MESSAGES["left_out"].format(count=len(result.left_out), listing=listing))
     if result.withheld:
-        run.notice(
-            f"withheld {result.withheld} group(s) with fewer than {min_group_size} "
-            "respondents: their results could identify individual respondents "
-            "(--min-group-size 1 shows them)"
-        )
+        run.notice(MESSAGES["withheld"].format(count=result.withheld, k=min_group_size))
     checks = None
     if bars is not None:
         from .scoring.thresholds import check_bars
 
         checks = check_bars(result.table, bars, list(GROUPINGS[by]))
     return Assessment(result, checks, lang, run.done.problems, run.done.notices)
+
+
+# --------------------------------------------------------------------------- roadmaps
+
+
+@dataclass
+class Plan:
+    """What `plan_roadmaps` built: a roadmap per organization shown, and what it met.
+
+    Also the questionnaire and the language, for printing the roadmaps."""
+
+    roadmaps: list[Roadmap]
+    questionnaire: Questionnaire
+    language: str
+    problems: list[Problem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def plan_roadmaps(
+    responses: Sequence[Path],
+    questionnaire: str | None = None,
+    target: str | None = None,
+    targets_file: Path | None = None,
+    lang: str | None = None,
+    exports: ExportOptions | None = None,
+    min_group_size: int = MIN_GROUP_SIZE,
+    say: Say | None = None,
+) -> Plan:
+    """The roadmap of every organization the responses name (`dtassess roadmap`).
+
+    Organizations of fewer respondents than `min_group_size` are withheld (a notice says
+    which); when that leaves none, `NothingToReport`."""
+    from .roadmap import build_roadmaps, small_groups
+
+    run = _Run(say)
+    loaded, result = _scored(run, responses, questionnaire, exports)
+    q = loaded.questionnaire
+    lang = language(q, lang)
+    goals = targets(q, target, targets_file)
+    roadmaps = build_roadmaps(result, loaded, goals, min_group_size)
+    run.withhold(
+        small_groups(result, min_group_size), min_group_size, len(roadmaps), "organization"
+    )
+    return Plan(roadmaps, q, lang, run.done.problems, run.done.notices)
 
 
 # --------------------------------------------------------------------------- reports
@@ -625,6 +803,28 @@ def write_demo(
         paths.append(output / f"qingshan-annual-{lang}.pdf")
     refuse_existing(_files_of(paths), force)
     return _write_all(run, paths, render_many(jobs), force)
+
+
+# --------------------------------------------------------------------------- templates, survey
+
+
+def init_templates(directory: Path, force: bool = False) -> Done:
+    """Write an editable copy of the report template (`dtassess template init`).
+
+    Into `directory`; `Done.paths` are the files written."""
+    from .reporting.templating import init_template
+
+    return Done(paths=init_template(directory, force=force))
+
+
+def score_survey(path: Path, questionnaire: Questionnaire) -> ScoreResult:
+    """The scores of the response file a survey wrote, by respondent (`dtassess survey`).
+
+    The table the survey shows when it is complete."""
+    from .inputs.responses import load_responses
+    from .scoring.scores import score
+
+    return score(load_responses([path], questionnaire), by="respondent")
 
 
 # --------------------------------------------------------------------------- the archive

@@ -41,6 +41,7 @@ def _bundled_index() -> dict[str, Path]:
 
 
 def bundled_questionnaire_refs() -> list[str]:
+    """The ids of the questionnaires bundled with dtassess, sorted."""
     return sorted(k for k in _bundled_index() if "@" not in k)
 
 
@@ -50,6 +51,7 @@ def bundled_questionnaire_path(ref: str) -> Path | None:
 
 
 def sample_responses_dir() -> Path:
+    """The sample county's response files, one period (what `dtassess demo` reports on)."""
     return bundled_dir("questionnaires") / "samples"
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from .errors import DtassessError, Problem, did_you_mean
 from .inputs.questionnaire import Action, Dimension, Questionnaire
+from .privacy import MIN_GROUP_SIZE
 
 if TYPE_CHECKING:
     from .inputs.responses import ResponseSet
@@ -459,11 +460,6 @@ def phased_plan(
         for p in PHASES
     ]
     return current, gaps, phases
-
-
-# The smallest group a roadmap or report shows, as `dtassess score --min-group-size` (3): the
-# scores, typical answers and notes of fewer people could identify them (docs/roadmap.md).
-MIN_GROUP_SIZE = 3
 
 
 def small_groups(result: ScoreResult, min_group_size: int = MIN_GROUP_SIZE) -> list[dict[str, Any]]:

@@ -14,8 +14,9 @@ import string
 from pathlib import Path
 
 import pytest
+from conftest import cli as run_cli
 
-from dtassess import labels
+from dtassess import cli, labels, pipeline
 from dtassess.inputs.questionnaire import load_questionnaire
 from dtassess.reporting import annual, output, report
 from dtassess.reporting.output import questionnaire_summary
@@ -31,11 +32,14 @@ READERS = {
     "reporting/annual.py": ({"WORDS": "annual"}, "annual"),
     "reporting/output.py": ({"LABELS": "tables", "ROADMAP_WORDS": "roadmap"}, None),
     "survey.py": ({"WORDS": "survey"}, "survey"),
+    "cli.py": ({"MESSAGES": "cli"}, None),
+    "pipeline.py": ({"MESSAGES": "cli"}, None),
 }
 # keys the code builds at run time
 BUILT = {
     "report": {f"phase_{n}" for n in (1, 2, 3)} | {"low", "medium", "high"},
     "annual": {"reached", "progress", "not_yet"} | {f"hl_{k}" for k in ("top", "up", "down")},
+    "cli": {f"progress_{k}" for k in ("reading", "dask", "rendering")},
 }
 
 
@@ -91,6 +95,19 @@ def test_the_modules_read_the_catalogue():
     assert report.LABELS["zh"] is labels.ZH["report"]
     assert annual.WORDS["en"] is labels.EN["annual"]
     assert output.ROADMAP_WORDS["zh"] is labels.ZH["roadmap"]
+    assert cli.MESSAGES is pipeline.MESSAGES is labels.EN["cli"]
+
+
+def test_the_cli_speaks_from_the_catalogue(tmp_path, monkeypatch):
+    """What the command says besides problems comes from the catalogue's cli area (English,
+    whatever --lang the report takes: docs/cli.md)."""
+    monkeypatch.setitem(labels.EN["cli"], "wrote", "made {path}")
+    monkeypatch.setitem(labels.EN["cli"], "template_next", "now brand {folder}")
+    result = run_cli("template", "init", str(tmp_path / "brand"))
+    assert result.exit_code == 0
+    assert f"made {tmp_path / 'brand'}" in result.stderr
+    assert f"now brand {tmp_path / 'brand'}" in result.stderr
+    assert "wrote " not in result.stderr
 
 
 def test_texts_a_questionnaire_does_not_write_come_from_the_catalogue(monkeypatch):
@@ -132,6 +149,7 @@ def test_the_scan_sees_the_keys_the_code_reads():
     used = {(area, key) for relative in READERS for area, key, _ in used_in_module(relative)}
     assert {("tables", "flag"), ("roadmap", "after"), ("survey", "range")} <= used
     assert {("report", "report"), ("annual", "trend")} <= used
+    assert {("cli", "wrote"), ("cli", "imported"), ("cli", "withheld")} <= used
 
 
 @pytest.mark.parametrize("relative", sorted(READERS))

@@ -4,7 +4,9 @@ command gives, returns what it did, and prints nothing."""
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -169,9 +171,46 @@ def test_the_demo_through_the_api_all_or_none(tmp_path):
     assert (done.paths, done.data) == ([], None)
 
 
-def test_docs_api_lists_every_public_name():
+def documented_names() -> list[str]:
+    """The names docs/api.md's tables list in their first column, in order."""
     text = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text("utf-8")
-    assert [name for name in dtassess.__all__[1:] if f"`{name}" not in text] == []
+    names: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("| `"):
+            first = line.split(" | ")[0]
+            for span in re.findall(r"`([^`]+)`", first):
+                name = re.match(r"[A-Za-z_]\w*", span).group(0)
+                if name not in names:
+                    names.append(name)
+    return names
+
+
+def test_docs_api_lists_exactly_the_public_names_in_their_order():
+    assert documented_names() == dtassess.__all__
+
+
+# roadmap.py is being reworked elsewhere; its build_roadmaps docstring opens with two lines.
+RUNS_ON = {"build_roadmaps"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="first line runs on"))
+        if n in RUNS_ON
+        else n
+        for n in dtassess.__all__[1:]
+    ],
+)
+def test_every_public_name_says_what_it_is_in_one_line(name):
+    """help(dtassess.NAME) opens with one line, a whole sentence, the name's own (a dataclass
+    without a docstring gets its signature as one, which says nothing)."""
+    thing = getattr(dtassess, name)
+    doc = inspect.getdoc(thing) or ""
+    first, _, rest = doc.partition("\n")
+    assert first and not first.startswith(f"{name}("), name
+    assert first.endswith((".", ")", "`")) and len(first) <= 100, first
+    assert rest == "" or rest.startswith("\n"), f"{name}: the first line runs on"
 
 
 def test_the_pipeline_prints_nothing_it_imports_no_terminal_library():
@@ -181,3 +220,63 @@ def test_the_pipeline_prints_nothing_it_imports_no_terminal_library():
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert {m.split(".")[0] for m in imported} & {"rich", "typer", "sys"} == set()
+
+
+# --------------------------------------------------------------------------- the other commands
+
+
+def test_plan_roadmaps_gives_the_roadmaps_the_command_prints_and_withholds_the_small(tmp_path):
+    given = answers(tmp_path / "in", {("a", None): 3, ("small", None): 1})
+    said: list = []
+    plan = dtassess.plan_roadmaps([given], str(MINI), target="4", say=said.append)
+    assert len(plan.roadmaps) == 1
+    assert plan.language == "zh" and plan.questionnaire.id == "mini"
+    assert said == plan.notices and "withheld 1 organization(s)" in plan.notices[0]
+    result = cli("roadmap", given, "-q", MINI, "--target", "4", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["roadmaps"] == [r.to_dict() for r in plan.roadmaps]
+    assert plan.notices[0] in result.stderr
+
+
+def test_plan_roadmaps_with_every_group_withheld_is_nothing_to_report(tmp_path):
+    given = answers(tmp_path / "in", {("a", None): 2})
+    with pytest.raises(NothingToReport) as caught:
+        dtassess.plan_roadmaps([given], str(MINI))
+    result = cli("roadmap", given, "-q", MINI)
+    assert result.exit_code == 1 and caught.value.notice in result.stderr
+
+
+def test_validate_files_lists_every_problem_and_counts_the_files(tmp_path):
+    good = answers(tmp_path / "in", {("a", None): 2})
+    (good / "bad.yaml").write_text("questionnaire: mini@1.0\nanswers: [\n")
+    found = dtassess.validate_files([good], responses=True, questionnaire=str(MINI))
+    assert found.checked == 3 and [p.path for p in found.errors] == [str(good / "bad.yaml")]
+    result = cli("validate", "--responses", good, "-q", MINI)
+    assert result.exit_code == 1
+    assert f"3 file(s) checked: {len(found.errors)} error(s)" in result.stderr
+    assert dtassess.validate_files([MINI]) == dtassess.Validation([], 1)
+
+
+def test_import_responses_writes_a_file_per_row_and_says_what_it_met(tmp_path):
+    header = ["编号", "机构", "是否有已印发的数字化规划？", "安全投入占信息化预算的百分比"]
+    rows = [header, ["1", "a", "是", "5"], ["2", "a", "是", "x"]]
+    export = tmp_path / "e.csv"
+    export.write_text("\n".join(",".join(row) for row in rows) + "\n", "utf-8")
+    said: list = []
+    done = dtassess.import_responses([export], tmp_path / "api", str(MINI), say=said.append)
+    assert len(done.paths) == 2 and done.exports_read == 1 and done.stats.rows == 2
+    assert said == done.problems and done.stats.rejected_cells == 1
+    result = cli("import", export, "-q", MINI, "-o", tmp_path / "cli")
+    assert result.exit_code == 0, result.stderr
+    assert "2 row(s) read from 1 export(s), 2 response file(s) written" in result.stderr
+    assert files(tmp_path / "api") == files(tmp_path / "cli")
+
+
+def test_bundled_questionnaires_templates_and_the_survey_score(tmp_path):
+    (listed,) = [b for b in dtassess.bundled_questionnaires("en") if b.id == "gov-dt"]
+    assert listed.questions > 0 and listed.title != dtassess.bundled_questionnaires("zh")[0].title
+    done = dtassess.init_templates(tmp_path / "brand")
+    assert tmp_path / "brand" / "brand.yaml" in done.paths
+    response = mini_response(tmp_path, "one.yaml", "a")
+    result = dtassess.score_survey(response, dtassess.load_questionnaire(str(MINI)))
+    assert set(result.table["respondent"]) == {"r1"}

@@ -37,6 +37,11 @@ def codes(monkeypatch):
             "give --annual or --per-unit, not both",
         ),
         (
+            ["score", "report.pdf", "--by", "unit"],
+            "U001",
+            "--by unit with PDF reports: a report carries its scores by organization",
+        ),
+        (
             ["score", SAMPLES, "--format", "parquet"],
             "U002",
             "--format parquet needs -o FILE",

@@ -25,8 +25,10 @@ def load_periods(
     version_map: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[ResponseSet, list[tuple[ResponseSet, Comparison]]]:
-    """Responses of one or more periods: those answering the current questionnaire, and with a
-    version map, those answering the older version it names, with how the two compare."""
+    """Response files and exports of one or more periods, as a ResponseSet and older versions'.
+
+    Those answering the current questionnaire; with a version map, also those answering the
+    older version it names, with how the two compare."""
     if version_map is None:
         return _load_files(paths, questionnaire, options, progress), []
     from .questionnaire import load_questionnaire
@@ -141,6 +143,7 @@ def load_inputs(
     options: ExportOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ResponseSet:
-    """Deprecated, kept for one release: use `load_periods(paths, questionnaire, options,
-    progress=progress)[0]`, which this is."""
+    """Deprecated, kept for one release: `load_periods(...)[0]`, under its old name.
+
+    That is `load_periods(paths, questionnaire, options, progress=progress)[0]`."""
     return load_periods(paths, questionnaire, options, progress=progress)[0]

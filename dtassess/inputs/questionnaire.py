@@ -142,6 +142,8 @@ class Level:
 
 @dataclass(frozen=True)
 class Questionnaire:
+    """A checked questionnaire: its scale, its dimensions and their questions, in languages."""
+
     id: str
     version: str
     title: Text

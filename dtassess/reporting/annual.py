@@ -22,7 +22,7 @@ import pandas as pd
 from .. import __version__
 from ..inputs.questionnaire import Questionnaire, localize
 from ..labels import by_language
-from ..roadmap import MIN_GROUP_SIZE
+from ..privacy import MIN_GROUP_SIZE
 from .report import finish_document, source_files
 
 if TYPE_CHECKING:

@@ -22,8 +22,10 @@ def render_report(
     fmt: str = "pdf",
     variant: str | None = None,
 ) -> bytes:
-    """One report as PDF or self-contained HTML bytes (an annual model, `kind: annual`, is
-    rendered by `annual.render_annual`; it carries its numbers itself)."""
+    """One report as PDF or self-contained HTML bytes.
+
+    An annual model (`kind: annual`) is rendered by `annual.render_annual`: it carries its
+    numbers itself."""
     if model.get("kind") == "annual":
         from .annual import render_annual
 

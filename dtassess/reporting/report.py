@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..inputs.questionnaire import Questionnaire, localize
 from ..labels import by_language
-from ..roadmap import MIN_GROUP_SIZE, PHASES, Roadmap
+from ..privacy import MIN_GROUP_SIZE
+from ..roadmap import PHASES, Roadmap
 
 if TYPE_CHECKING:
     from ..inputs.responses import ResponseSet

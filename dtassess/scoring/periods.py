@@ -126,8 +126,9 @@ def score_periods(
     statistic: str = "mean",
     min_group_size: int = 1,
 ) -> ScoreResult:
-    """Score responses of one or more periods; with more than one, each group's change and
-    trend are added (CHANGE_COLUMNS).
+    """Score responses of one or more periods, each group's change and trend added.
+
+    With more than one period, the change and trend columns are CHANGE_COLUMNS.
 
     Each response's `score` is from its own questionnaire, as its own report showed it. With
     older versions, changes and trends compare `comparable_score`s instead: every period scored

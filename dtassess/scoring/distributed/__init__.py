@@ -132,9 +132,10 @@ def score_dask(
     timeout: float | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> DistributedResult:
-    """Score Parquet files and datasets and CSV exports on a Dask cluster: the table
-    `scores.score(load_exports(paths, q), by, statistic, min_group_size)` gives, without
-    loading the data on one machine (docs/distributed.md).
+    """Score Parquet files and datasets and CSV exports on a Dask cluster (docs/distributed.md).
+
+    The table `scores.score(load_exports(paths, q), by, statistic, min_group_size)` gives,
+    without loading the data on one machine.
 
     `scheduler` is a scheduler address (`tcp://host:8786`) or a `distributed.Client`; without
     one, a local cluster of `workers` processes (default: one per core, at most one per GiB of
