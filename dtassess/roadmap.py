@@ -423,6 +423,8 @@ def _next_level(question, chosen) -> dict[str, Any] | None:
 
 
 def _extremes(question, values) -> dict[str, Any]:
+    if question.type == "number":
+        return _number_extremes(question, values)
     picks = [question.match(v) for v in values if v is not None and v == v and v != "na"]
     picks = sorted((p for p in picks if p is not None), key=lambda o: o.score)
     if not picks or question.type not in ("level", "likert", "single", "boolean"):
@@ -431,6 +433,29 @@ def _extremes(question, values) -> dict[str, Any]:
         "lowest": {"value": picks[0].value, "label": picks[0].label},
         "highest": {"value": picks[-1].value, "label": picks[-1].label},
     }
+
+
+def _number_extremes(question, values) -> dict[str, Any]:
+    """The lowest and highest number answered, with the question's unit in every language."""
+    numbers = sorted(n for n in map(_as_number, values) if n is not None)
+    if not numbers:
+        return {"lowest": None, "highest": None}
+
+    def said(n: float) -> dict[str, Any]:
+        unit = question.unit or {"": ""}
+        return {"value": n, "label": {k: f"{n:g} {u}".strip() for k, u in unit.items()}}
+
+    return {"lowest": said(numbers[0]), "highest": said(numbers[-1])}
+
+
+def _as_number(value: Any) -> float | None:
+    if value is None or isinstance(value, (bool, str)):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number else None
 
 
 # --------------------------------------------------------------------------- one call

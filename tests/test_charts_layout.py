@@ -26,6 +26,7 @@ from dtassess.reporting.charts.layout import (
 
 RANGE = (0, 5)
 RINGS = [0, 1, 2, 3, 4]
+RINGS100 = [0, 20, 40, 60, 80]
 HOSTILE = "<b>R&D</b> \"x\" 'y'\x01"
 SHOWN = "<b>R&D</b> \"x\" 'y'"  # control characters are dropped, the rest kept as text
 SVG = "{http://www.w3.org/2000/svg}"
@@ -168,24 +169,25 @@ def test_every_label_is_escaped(kind: str) -> None:
     root = ET.fromstring(svg)  # well-formed whatever the labels hold
     texts = [t.text or "" for t in root.iter(f"{SVG}text")]
     assert any(SHOWN in text for text in texts)
-    # Nothing but <text> elements carries a label: no label became markup.
-    assert {e.tag for e in root.iter()} <= {
-        f"{SVG}{tag}"
-        for tag in ("svg", "style", "text", "rect", "line", "polygon", "polyline", "circle", "g")
-    }
+    # Nothing but <text> and <title> elements carries a label: no label became markup.
+    tags = ("svg", "title", "style", "text", "rect", "line", "polygon", "polyline", "circle", "g")
+    assert {e.tag for e in root.iter()} <= {f"{SVG}{tag}" for tag in tags}
     if root.get("aria-label") is not None:
-        assert root.get("aria-label") == SHOWN
+        assert root.get("aria-label").startswith(SHOWN)
+        assert root.find(f"{SVG}title").text == root.get("aria-label")
 
 
-# SHA-256 of each chart above drawn with a plain title, taken from the charts before layout and
-# markup were split. The charts promise the same bytes for the same model; change these only
-# with a change to the charts that is meant to show.
+# SHA-256 of each chart above drawn with a plain title. Taken from the charts before layout and
+# markup were split, and taken again when the charts gained a <title> (their accessible name and
+# PDF/UA alternative text) and the previous-period mark's style: nothing else changed then (the
+# elements compared one by one). The charts promise the same bytes for the same model; change
+# these only with a change to the charts that is meant to show.
 DIGESTS = {
-    "radar": "923edb4c62fe2b89ec7c24668c92f9ebedad9048d755bb311e925da6ee3201ec",
-    "bars": "97332d25369728b4e9c50dc2ef484c42599cc292f33deb379d5b1594020201de",
-    "timeline": "32b2c9b15d31bf951d5cb65a068e7e27a8cb3bfb6cec77f247231735df089d0e",
-    "timeline-grouped": "eb64801d186f25040ec0bc61a063a78bf399d2fd6abe6f6ff4af91d20fc99f35",
-    "trend": "c377f537e6ac025882bbe6c342f3f16c198046f27868c759580765a84ad9b679",
+    "radar": "c3a8af7da70cabbb01974392955371eb9f1b4718383a305f41dab9a06a8ec8af",
+    "bars": "e10b603b77f117aa07fdba683977455988233d0fb863fab39e89963012f77118",
+    "timeline": "d0e76ce3a87be7d80e07f9706da53b0dcaf1247b64353c5b4f8a17e536dd60bb",
+    "timeline-grouped": "d0fa3442399475faedd17d0cfe7d87971c2a9473094fb1fd07b2a88d8910300f",
+    "trend": "6997dd6f166c4b7cdbce8380c8623e53ee97dab81f8847d6c6876208120cb759",
 }
 
 
@@ -193,3 +195,42 @@ DIGESTS = {
 def test_bytes_are_pinned(kind: str) -> None:
     svg = ALL_CHARTS[kind]("数据 & data")
     assert hashlib.sha256(svg.encode()).hexdigest() == DIGESTS[kind]
+
+
+def test_timeline_titles_wrap_instead_of_being_cut() -> None:
+    # English action titles were cut with "..." at the label column's edge.
+    long = "Adopt a standard contract template and rules for contractor staff in every unit"
+    phases = [
+        {"phase": 1, "label": "Near", "months": [0, 6], "actions": [{"title": long}]},
+        {"phase": 2, "label": "Mid", "months": [6, 18], "actions": [{"title": "Plan"}]},
+    ]
+    first, second = timeline_layout(phases, {}, 40).rows
+    lines = [t.text for t in first.labels[1:]]
+    assert len(lines) == 2 and " ".join(lines) == long
+    assert first.height == 19.0 + 14.0 and second.height == 19.0
+    assert second.top == first.top + first.height
+    assert [t.y - first.labels[1].y for t in first.labels[1:]] == [0.0, 14.0]
+
+
+def test_bars_mark_the_previous_score_and_say_so_in_the_legend() -> None:
+    items = [{"title": "Data", "score": 50.0, "previous": 30.0, "target": 4}, {"title": "X"}]
+    labels = {"current": "2026", "target": "Next level", "previous": "2025"}
+    layout = bars_layout(items, (0, 100), RINGS100, labels)
+    first, second = layout.rows
+    x = layout.x0 + (layout.x1 - layout.x0) * 0.3
+    assert first.previous == pytest.approx(x) and second.previous is None
+    assert layout.legend_previous is not None and layout.legend_previous[1] == "2025"
+    # Without level names a row is one line high (the annual report's unit pages).
+    assert first.height == 23.0
+    assert 'class="dtc-previous"' in charts.bars(items, (0, 100), RINGS100, labels)
+
+
+def test_the_radar_prints_each_areas_change_beside_its_score() -> None:
+    axes = [
+        {"title": "A", "score": 54.6, "target": 49.2, "change": 5.4},
+        {"title": "B", "score": 40.0, "target": 42.5, "change": -2.5},
+        {"title": "C", "score": 30.0, "target": None},
+    ]
+    layout = radar_layout(axes, (0, 100), RINGS100, {})
+    values = [t.text for t in layout.titles if t.cls == "dtc-value"]
+    assert values == ["54.6 (+5.4)", "40.0 (\u22122.5)", "30.0"]

@@ -60,7 +60,11 @@ def labels_by_x(root: ET.Element) -> dict[float, list[ET.Element]]:
 def test_well_formed_with_name_viewbox_and_style() -> None:
     svg = charts.trend(UNITS, PERIODS, RANGE, RINGS, {"trend": "得分趋势"})
     root = parse(svg)
-    assert root.get("aria-label") == "得分趋势"
+    # The accessible name is the chart's name with its periods, then every line in numbers;
+    # the <title> carries the same words (a PDF/UA figure's /Alt).
+    name = root.get("aria-label")
+    assert name.startswith("得分趋势 (2024 → 2025 → 2026): ")
+    assert root.find("s:title", NS).text == name
     assert root.get("role") == "img"
     assert root.get("class") == "dtc dtc-trend"
     assert "width" not in root.attrib and "height" not in root.attrib
@@ -127,7 +131,7 @@ def test_titles_are_escaped() -> None:
     root = parse(svg)
     assert title in [t.text for t in texts(root, "dtc-text")]
     hostile = charts.trend(UNITS, ['20"24<', "2025"], RANGE, RINGS, {"trend": '"><x'})
-    assert parse(hostile).get("aria-label") == '"><x'
+    assert parse(hostile).get("aria-label").startswith('"><x (20"24< → 2025): ')
 
 
 def test_deterministic_bytes() -> None:

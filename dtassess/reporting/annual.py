@@ -433,6 +433,7 @@ def _unit_page(q, unit_rows, unit, latest, previous, responses, organization, la
             "score": _num(row.score),
             "level_name": level_names.get(level, "—"),
             "change": _num(getattr(row, "change", None)),
+            "next_level": level + 1 if level and level < len(level_names) else None,
         }
 
     subs = [entry(d.id) for d in q.nodes if d.depth == 2 and entry(d.id)["score"] is not None]
@@ -461,7 +462,14 @@ def _unit_page(q, unit_rows, unit, latest, previous, responses, organization, la
         "overall": entry("overall"),
         "dimensions": [entry(d.id) for d in q.dimensions],
         "subdimensions": [
-            {"title": e["title"], "score": e["score"], "level_name": e["level_name"]}
+            {
+                "title": e["title"],
+                "score": e["score"],
+                "level_name": e["level_name"],
+                # The bars mark the previous period's score and the next level, the target.
+                "previous": None if e["change"] is None else _num(e["score"] - e["change"]),
+                "target": e.get("next_level"),
+            }
             for e in (entry(d.id) for d in q.nodes if d.depth == 2)
         ],
         "strongest": ranked[0] if ranked else None,
@@ -615,6 +623,14 @@ def _full_scores(agency: ScoreResult, units: ScoreResult, organization: str) -> 
     }
 
 
+def _with_change(axis: dict[str, Any]) -> dict[str, Any]:
+    """A radar axis with its change since the previous period (its "target" here), printed
+    beside the score so that the chart says how much each area moved, not only where."""
+    if axis.get("score") is None or axis.get("target") is None:
+        return axis
+    return {**axis, "change": axis["score"] - axis["target"]}
+
+
 def render_annual(
     model: dict[str, Any], folder: Path, fmt: str = "pdf", variant: str | None = None
 ) -> bytes:
@@ -631,7 +647,7 @@ def render_annual(
     words = model["labels"]
     drawn = {
         "radar": charts.radar(
-            model["summary"]["radar"],
+            [_with_change(axis) for axis in model["summary"]["radar"]],
             score_range,
             rings,
             {
@@ -650,7 +666,19 @@ def render_annual(
             palette=palette,
         ),
         "units": {
-            k: charts.bars(page["subdimensions"], score_range, rings, palette=palette)
+            # The bands show the levels: one line a row keeps a unit on one page.
+            k: charts.bars(
+                [{**item, "level_name": ""} for item in page["subdimensions"]],
+                score_range,
+                rings,
+                {
+                    "bars": f"{words['subdimensions']} · {page['unit']}",
+                    "current": model["latest"],
+                    "target": words["next_level"],
+                    "previous": model["previous"] or "",
+                },
+                palette=palette,
+            )
             for k, page in enumerate(model["unit_pages"])
         },
     }

@@ -400,6 +400,35 @@ def _dedupe_associated_files(document: Any, pdf: Any) -> None:
         associated[:] = list(dict.fromkeys(associated))
 
 
+def _scope_table_headers(pdf: Any) -> None:
+    """Give every tagged table header cell a /Scope (PDF/UA, ISO 14289-1 7.5).
+
+    WeasyPrint 70 tags <th> as /TH and links data cells to them, but writes no /Scope. The
+    templates put column headers in <thead> and row headers (scope="row") in the body, so a
+    /TH whose row sits in a /THead is a column header and any other a row header.
+    """
+    import pydyf
+
+    structure = {
+        obj.reference: obj
+        for obj in pdf.objects
+        if isinstance(obj, dict) and obj.get("Type") == "/StructElem"
+    }
+    for element in structure.values():
+        if element.get("S") != "/TH":
+            continue
+        row = structure.get(element.get("P"))
+        group = structure.get(row.get("P")) if row is not None else None
+        in_head = group is not None and group.get("S") == "/THead"
+        attributes = element.setdefault("A", pydyf.Dictionary({"O": "/Table"}))
+        attributes["Scope"] = "/Column" if in_head else "/Row"
+
+
+def _finish_pdf(document: Any, pdf: Any) -> None:
+    _dedupe_associated_files(document, pdf)
+    _scope_table_headers(pdf)
+
+
 def _check_variant(variant: str | None, attachments: Sequence[tuple[str, bytes, str]]) -> None:
     if variant is None:
         return
@@ -534,7 +563,7 @@ def render_pdf(
             pdf_variant=variant,
             pdf_identifier=_identifier(html, fields, attachments),
             attachments=pdf_attachments,
-            finisher=_dedupe_associated_files,
+            finisher=_finish_pdf,
         )
     rendered = RenderedPDF(data=data, pages=len(document.pages), refused=tuple(fetcher.refused))
     stage("write")

@@ -314,17 +314,20 @@ def _question_rows(q, responses, rows, top, lang) -> list[dict[str, Any]]:
                 valid = matrix.valid[:, j] > 0
                 scores = matrix.scores[valid, j]
                 entry["score"] = _num(scores.mean() * 100) if len(scores) else None
-                entry["spread"] = (
-                    f"{_num(scores.min() * 100, 0):g}–{_num(scores.max() * 100, 0):g}"
-                    if len(scores) > 1
-                    else ""
-                )
+                entry["spread"] = _spread(scores) if len(scores) > 1 else ""
             else:
                 entry["score"] = None
                 entry["spread"] = ""
             entry["answer"] = _answer_in_words(question, values, lang)
             out.append(entry)
     return out
+
+
+def _spread(scores) -> str:
+    """The lowest and highest score respondents gave a question, "25–60"; one number, "25",
+    when they agree (a range whose ends are equal is no range)."""
+    low, high = _num(scores.min() * 100, 0), _num(scores.max() * 100, 0)
+    return f"{low:g}" if low == high else f"{low:g}–{high:g}"
 
 
 def _answer_in_words(question, values, lang: str) -> str:
@@ -454,7 +457,13 @@ def charts_for(
         "radar": charts.radar(model["radar"], score_range, rings, words, palette=palette),
         "timeline": charts.timeline(model["roadmap"]["phases"], words, palette=palette),
         "bars": {
-            dim["id"]: charts.bars(dim["subdimensions"], score_range, rings, palette=palette)
+            dim["id"]: charts.bars(
+                dim["subdimensions"],
+                score_range,
+                rings,
+                {"bars": f"{words['subdimension']} · {dim['title']}"},
+                palette=palette,
+            )
             for dim in model["dimensions"]
         },
     }

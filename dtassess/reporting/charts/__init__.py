@@ -38,9 +38,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .layout import bars_layout, radar_layout, timeline_layout, trend_layout
+from .layout import _number, bars_layout, radar_layout, timeline_layout, trend_layout
 from .svg import DEFAULT_PALETTE, bars_svg, radar_svg, timeline_svg, trend_svg
-from .text import text_width, wrap
+from .text import _score, text_width, wrap
 
 __all__ = ["DEFAULT_PALETTE", "bars", "radar", "text_width", "timeline", "trend", "wrap"]
 
@@ -69,7 +69,17 @@ def radar(
     if not axes:
         return ""
     layout = radar_layout(axes, score_range, rings, labels)
-    return radar_svg(layout, str(labels.get("radar", "")), palette)
+    target = str(labels.get("target", ""))
+    parts = [
+        f"{a.get('title', '')} {_score(a.get('score'))}"
+        + (
+            f" ({target} {_score(a['target'])})".replace("( ", "(")
+            if a.get("target") is not None
+            else ""
+        )
+        for a in axes
+    ]
+    return radar_svg(layout, describe(str(labels.get("radar", "")), parts), palette)
 
 
 def bars(
@@ -86,9 +96,13 @@ def bars(
     "target": the target *level* number as in the report model's sub-dimensions, drawn as a
     tick at the start of that level, `rings[target - 1]` (a target beyond `rings` is ignored).
     `rings` are the level starts, drawn as grid lines with their values on the axis. With
-    `labels` ("current", "target") a legend is added.
+    `labels` ("current", "target") a legend is added. An item's optional "previous" score (the
+    previous period's) is drawn as an open diamond, with "previous" in the legend when labels
+    has it. Label "bars" names the chart (its accessible name and alternative text).
     """
-    return bars_svg(bars_layout(items, score_range, rings, labels), palette)
+    name = str((labels or {}).get("bars", ""))
+    parts = [f"{it.get('title', '')} {_score(it.get('score'))}" for it in items]
+    return bars_svg(bars_layout(items, score_range, rings, labels), palette, describe(name, parts))
 
 
 def timeline(
@@ -110,7 +124,8 @@ def timeline(
     if not phases:
         return ""
     layout = timeline_layout(phases, labels, max_rows)
-    return timeline_svg(layout, str(labels.get("timeline", "")), palette)
+    parts = [f"{p.get('label', '')}: {len(p.get('actions', []))}" for p in phases]
+    return timeline_svg(layout, describe(str(labels.get("timeline", "")), parts), palette)
 
 
 def trend(
@@ -144,4 +159,21 @@ def trend(
     if not series or not names:
         return ""
     layout = trend_layout(series, names, score_range, rings)
-    return trend_svg(layout, str(labels.get("trend", "")), palette)
+    parts = [
+        f"{s.get('title', '')} " + " → ".join(_score(_number(v)) for v in s.get("scores", []))
+        for s in series
+    ]
+    name = str(labels.get("trend", ""))
+    return trend_svg(
+        layout, describe(f"{name} ({' → '.join(names)})" if name else "", parts), palette
+    )
+
+
+def describe(name: str, parts: Sequence[str]) -> str:
+    """A chart's accessible name and alternative text: its name, then what it shows in words
+    ("Radar: Strategy 41.5 (Target 60.0); ..."), so that a screen reader or a PDF/UA reader
+    hears the numbers the picture draws. Empty without a name."""
+    if not name:
+        return ""
+    said = "; ".join(" ".join(str(p).split()) for p in parts if str(p).strip())
+    return f"{name}: {said}" if said else name

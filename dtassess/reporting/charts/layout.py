@@ -160,6 +160,13 @@ def _radar_ring_values(polar: _Polar, levels: list[float], hi: float) -> list[La
     return found
 
 
+def _change(value: Any) -> str:
+    """A change between periods after a score: " (+1.2)", " (−0.4)", "" when there is none."""
+    if not isinstance(value, (int, float)) or value != value:
+        return ""
+    return f" ({value:+.1f})".replace("-", "\u2212")
+
+
 def _radar_titles(
     axes: Sequence[Mapping[str, Any]], polar: _Polar, hi: float
 ) -> tuple[list[Label], float, float, float]:
@@ -177,7 +184,7 @@ def _radar_titles(
         else:
             anchor, room, max_lines = ("start" if dx > 0 else "end"), side_room, 3
         title = wrap(str(axis.get("title", "")), size, room, max_lines, bold=True)
-        score = _score(axis.get("score"))
+        score = _score(axis.get("score")) + _change(axis.get("change"))
         widest = max([text_width(t, size, True) for t in title] + [text_width(score, size, True)])
         block = line * (len(title) + 1)  # the title lines and the score line
         if anchor == "middle":
@@ -208,6 +215,7 @@ class BarRow:
     bar: tuple[float, float] | None  # left, width
     tick: float | None  # x of the target tick
     value: list[Label]  # the score, and the level name under it
+    previous: float | None = None  # x of the previous period's score
 
 
 @dataclass
@@ -224,6 +232,7 @@ class BarsLayout:
     bottom: float  # of the rows
     legend: tuple[float, str, float, str] | None  # x and text of "current", then of "target"
     box: Box
+    legend_previous: tuple[float, str] | None = None  # x and text of "previous"
 
 
 def bars_layout(
@@ -244,8 +253,10 @@ def bars_layout(
         + [30.0]
     )
     x1 = width - pad - right - 14
+    # Without level names the right column is narrow, and titles may take the room it leaves.
+    widest = 205.0 if any(it.get("level_name") for it in items) else 290.0
     left = (
-        min(max(text_width(str(it.get("title", "")), size) for it in items) + 4, 205.0)
+        min(max(text_width(str(it.get("title", "")), size) for it in items) + 4, widest)
         if items
         else 120.0
     )
@@ -256,18 +267,23 @@ def bars_layout(
 
     axis_y, top_rows = 12.0, 22.0
     rows, y = [], top_rows
+    # Two lines for the score and the level name under it; one when no row has a level name.
+    value_lines = 2 if any(it.get("level_name") for it in items) else 1
     for item in items:
         title = wrap(str(item.get("title", "")), size, left, 2)
-        height = max(2 * line + 6, len(title) * line + 8)
+        height = max(value_lines * line + 6, len(title) * line + 8)
         rows.append(_bar_row(item, title, y, height, xpos, starts, x0, x1 + 14))
         y += height
     edges = [lo, *[s for s in starts if lo < s < hi], hi]
-    legend, bottom = None, y
-    if labels:
+    legend, legend_previous, bottom = None, None, y
+    if labels and ("current" in labels or "target" in labels):
         current = str(labels.get("current", "Current"))
         target = str(labels.get("target", "Target"))
         legend = (x0, current, x0 + 24 + text_width(current, 10.5) + 20, target)
         bottom = y + 26
+        if any(row.previous is not None for row in rows) and labels.get("previous"):
+            px = legend[2] + 14 + text_width(target, 10.5) + 20
+            legend_previous = (px, str(labels["previous"]))
     return BarsLayout(
         x0=x0,
         x1=x1,
@@ -281,6 +297,7 @@ def bars_layout(
         bottom=y,
         legend=legend,
         box=Box(0, 0, width, bottom + pad),
+        legend_previous=legend_previous,
     )
 
 
@@ -303,6 +320,8 @@ def _bar_row(
     tick = (
         xpos(starts[target - 1]) if isinstance(target, int) and 1 <= target <= len(starts) else None
     )
+    before = item.get("previous")
+    previous = xpos(before) if isinstance(before, (int, float)) and before == before else None
     level = str(item.get("level_name") or "")
     if level:
         value = [
@@ -318,6 +337,7 @@ def _bar_row(
         bar=bar,
         tick=tick,
         value=value,
+        previous=previous,
     )
 
 
@@ -340,8 +360,9 @@ class Cell:
 class TimelineRow:
     top: float
     separated: bool  # a rule above it: the first row of another phase
-    labels: list[Label]  # the number (phase.n) when there is one, then the title
+    labels: list[Label]  # the number (phase.n) when there is one, then the title's lines
     cells: list[Cell]
+    height: float = 19.0  # one line; a wrapped title adds a line each
 
 
 @dataclass
@@ -363,6 +384,10 @@ class TimelineLayout:
 def phase_class(phase: Mapping[str, Any]) -> int:
     number = phase.get("phase", 1)
     return number if isinstance(number, int) and 1 <= number <= 3 else 3
+
+
+#: A timeline title wraps onto this many lines at most (then ends in an ellipsis).
+TIMELINE_TITLE_LINES = 3
 
 
 def timeline_layout(
@@ -393,7 +418,8 @@ def timeline_layout(
     axis += [Label(xpos(m), axis_y, f"{m:g}", 9.5, "dtc-muted", "middle") for m in months]
     top_rows = axis_y + 8
     rows = _timeline_rows(phases, actions, grouped)
-    total = max(len(rows), 1) * row_h
+    placed, y = _timeline_place(rows, grouped, top_rows, x0 - 10, number_w, xpos)
+    total = max(y - top_rows, row_h)
     columns = []
     for k, p in enumerate(phases):
         a, b = xpos(p["months"][0]), xpos(p["months"][1])
@@ -408,7 +434,6 @@ def timeline_layout(
                 "middle",
             )
         columns.append((a, b, k % 2 == 0, none))
-    placed, y = _timeline_place(rows, grouped, top_rows, x0 - 10, number_w, xpos)
     return TimelineLayout(
         swatches,
         legend,
@@ -433,24 +458,32 @@ def _timeline_place(
     number_w: float,
     xpos: Callable[[float], float],
 ) -> tuple[list[TimelineRow], float]:
-    """The rows from `y` down: number and title (cut to end at `right`), a bar per phase
-    (with its count when `grouped`); and the bottom of the last row."""
-    pad, size, row_h = 4.0, 11.5, 19.0
+    """The rows from `y` down: number and title (wrapped to end at `right`, a row growing by a
+    line for each extra line, so that no title is cut), a bar per phase (with its count when
+    `grouped`), centred on the row; and the bottom of the last row."""
+    pad, size, row_h, line = 4.0, 11.5, 19.0, 14.0
     placed, previous = [], None
     for number, title, cells in rows:
         phase_id = id(cells[0][0]) if cells and not grouped else None
+        tx = pad + number_w if number else pad
+        lines = wrap(title, size, right - tx, TIMELINE_TITLE_LINES) or [""]
+        height = row_h + line * (len(lines) - 1)
         base = y + row_h / 2 + size * 0.36
         texts = [Label(pad, base, number, 10, "dtc-muted")] if number else []
-        tx = pad + number_w if number else pad
-        texts.append(Label(tx, base, _fit(title, size, right - tx, False), size, "dtc-text"))
+        texts += [
+            Label(tx, base + k * line, text, size, "dtc-text") for k, text in enumerate(lines)
+        ]
         bars = []
         for p, count in cells:
             a, b = xpos(p["months"][0]), xpos(p["months"][1])
-            on_bar = Label((a + b) / 2, y + row_h / 2 + 3.6, str(count), 10, "dtc-on-bar", "middle")
+            on_bar = Label(
+                (a + b) / 2, y + height / 2 + 3.6, str(count), 10, "dtc-on-bar", "middle"
+            )
             bars.append(Cell(a + 1.5, b - a - 3, phase_class(p), on_bar if grouped else None))
-        placed.append(TimelineRow(y, previous is not None and phase_id != previous, texts, bars))
+        separated = previous is not None and phase_id != previous
+        placed.append(TimelineRow(y, separated, texts, bars, height))
         previous = phase_id
-        y += row_h
+        y += height
     return placed, y
 
 

@@ -82,6 +82,7 @@ _RULES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (".dtc-bar", (("fill", "@primary"),)),
     (".dtc-tick", (("stroke", "@accent"), ("stroke-width", "2.4"), ("fill", "none"))),
     (".dtc-tick-head", (("fill", "@accent"),)),
+    (".dtc-previous", (("fill", "@paper"), ("stroke", "@ink"), ("stroke-width", "1.4"))),
     (".dtc-phase-1", (("fill", "@phase-1"),)),
     (".dtc-phase-2", (("fill", "@phase-2"),)),
     (".dtc-phase-3", (("fill", "@phase-3"),)),
@@ -157,10 +158,13 @@ def _svg(
     palette: Mapping[str, str] | None,
     left: float = 0.0,
 ) -> str:
+    # The <title> is the accessible name browsers read and the /Alt of the PDF/UA figure.
     aria = f' aria-label="{_esc(label)}"' if label else ""
+    title = f"<title>{_esc(label)}</title>" if label else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="dtc dtc-{kind}" '
         f'viewBox="{_n(left)} {_n(top)} {_n(width)} {_n(height)}" role="img"{aria}>'
+        + title
         + _style(palette)
         + "".join(body)
         + "</svg>"
@@ -223,7 +227,7 @@ def radar_svg(layout: RadarLayout, name: str, palette: Mapping[str, str] | None)
     return _svg("radar", box.width, box.top, box.height, name, body, palette, left=box.left)
 
 
-def bars_svg(layout: BarsLayout, palette: Mapping[str, str] | None) -> str:
+def bars_svg(layout: BarsLayout, palette: Mapping[str, str] | None, name: str = "") -> str:
     """The bars: level bands, grid lines with their values, then per row the title, bar,
     target tick, score and level name, and a rule under it; the legend when there is one."""
     top, bottom, width = layout.top_rows, layout.bottom, layout.box.width
@@ -245,6 +249,8 @@ def bars_svg(layout: BarsLayout, palette: Mapping[str, str] | None) -> str:
             )
         if row.tick is not None:
             body.append(_line(row.tick, mid - 6 - 5, row.tick, mid + 6 + 5, "dtc-tick"))
+        if row.previous is not None:
+            body.append(_previous_mark(row.previous, mid))
         body += [label(value) for value in row.value]
         body.append(_line(4, row.top + row.height, width - 4, row.top + row.height, "dtc-sep"))
     if layout.legend is not None:
@@ -254,7 +260,20 @@ def bars_svg(layout: BarsLayout, palette: Mapping[str, str] | None) -> str:
         body.append(_text(x + 24, ly, current, 10.5, "dtc-text"))
         body.append(_line(tx + 4, ly - 11, tx + 4, ly + 3, "dtc-tick"))
         body.append(_text(tx + 14, ly, target, 10.5, "dtc-text"))
-    return _svg("bars", width, 0, layout.box.height, "", body, palette)
+    if layout.legend_previous is not None:
+        px, previous = layout.legend_previous
+        ly = bottom + 20
+        body.append(_previous_mark(px + 4, ly - 4))
+        body.append(_text(px + 14, ly, previous, 10.5, "dtc-text"))
+    return _svg("bars", width, 0, layout.box.height, name, body, palette)
+
+
+def _previous_mark(x: float, mid: float) -> str:
+    """The previous period's score: an open diamond, told from the bar and the target tick
+    without colour."""
+    r = 5.0
+    points = [(x, mid - r), (x + r, mid), (x, mid + r), (x - r, mid)]
+    return f'<polygon points="{_points(points)}" class="dtc-previous"/>'
 
 
 def timeline_svg(layout: TimelineLayout, name: str, palette: Mapping[str, str] | None) -> str:
@@ -285,7 +304,8 @@ def timeline_svg(layout: TimelineLayout, name: str, palette: Mapping[str, str] |
         body += [label(text) for text in row.labels]
         for cell in row.cells:
             body.append(
-                f'<rect x="{_n(cell.x)}" y="{_n(row.top + 4)}" width="{_n(cell.width)}" '
+                f'<rect x="{_n(cell.x)}" y="{_n(row.top + (row.height - row_h) / 2 + 4)}" '
+                f'width="{_n(cell.width)}" '
                 f'height="{_n(row_h - 8)}" rx="2" class="dtc-phase-{cell.phase}"/>'
             )
             if cell.count is not None:
