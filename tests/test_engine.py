@@ -8,7 +8,7 @@ from unittest import mock
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, MINI, ROOT
+from conftest import DATA, MINI, ROOT, choice_question, dimension, questionnaire_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -103,23 +103,10 @@ def test_worked_example_number_by_number():
 
 
 def rule_questionnaire(rule: str) -> Questionnaire:
-    text = "\n".join(
-        [
-            'id: r\nversion: "1"\ntitle: {zh: 规则, en: Rules}',
-            "scale: [{level: 1, name: {zh: 低, en: Low}, min: 0},"
-            " {level: 2, name: {zh: 高, en: High}, min: 50}]",
-            "dimensions:",
-            f"  - {{id: d, title: {{zh: 维, en: D}}, aggregate: {rule}, questions: [",
-            *(
-                f"      {{id: q{i}, type: single, weight: {w}, text: {{zh: 题, en: Q}}, options:"
-                " [{value: a, label: {zh: 甲, en: A}, score: 0},"
-                " {value: b, label: {zh: 乙, en: B}, score: 0.5},"
-                " {value: c, label: {zh: 丙, en: C}, score: 1}]},"
-                for i, w in ((1, 1), (2, 2), (3, 1))
-            ),
-            "  ]}",
-        ]
-    )
+    options = {"a": 0, "b": 0.5, "c": 1}
+    questions = [choice_question(f"q{i}", options, weight=w) for i, w in ((1, 1), (2, 2), (3, 1))]
+    d = dimension("d", questions, aggregate=rule)
+    text = questionnaire_text("r", dimensions=[d], levels=(0, 50))
     q, problems = check_questionnaire_text(text, "r.yaml")
     assert q is not None, [p.format() for p in problems]
     return q

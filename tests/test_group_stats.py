@@ -18,7 +18,7 @@ import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import cli, dedent
+from conftest import cli, dimension, level_question, questionnaire_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,34 +31,9 @@ from dtassess.scoring.scores import score
 
 SCHEMA = json.loads(files("dtassess").joinpath("schemas/scores.schema.json").read_text("utf-8"))
 
-LEVELS = "\n".join(
-    f"              - {{level: {i}, label: {{zh: 等级{i}, en: Level {i}}}}}" for i in range(1, 6)
+QUESTIONNAIRE = questionnaire_text(
+    "agree", dimensions=[dimension("d", [level_question(f"d.q{n}") for n in (1, 2, 3)])]
 )
-QUESTIONNAIRE = dedent(
-    """
-    id: agree
-    version: "1.0"
-    title: {zh: 一致性, en: Agreement}
-    locales: [zh, en]
-    scale:
-      - {level: 1, name: {zh: 一级, en: One}, min: 0}
-      - {level: 2, name: {zh: 二级, en: Two}, min: 20}
-      - {level: 3, name: {zh: 三级, en: Three}, min: 40}
-      - {level: 4, name: {zh: 四级, en: Four}, min: 60}
-      - {level: 5, name: {zh: 五级, en: Five}, min: 80}
-    dimensions:
-      - id: d
-        title: {zh: 维度, en: Dimension}
-        questions:
-    """
-)
-for _n in (1, 2, 3):
-    QUESTIONNAIRE += (
-        f"      - id: d.q{_n}\n"
-        "        type: level\n"
-        f"        text: {{zh: 问题{_n}, en: Question {_n}}}\n"
-        "        options:\n" + "\n".join(line[4:] for line in LEVELS.splitlines()) + "\n"
-    )
 
 # Levels per respondent and question (None: unanswered), one list per organisation.
 GROUPS = {

@@ -23,18 +23,12 @@ from typer.testing import CliRunner
 import dtassess
 from dtassess.cli import app
 from dtassess.errors import DtassessError
-from dtassess.inputs.questionnaire import load_questionnaire
 from dtassess.survey import WORDS, Interrupted, Terminal, run_survey
 from dtassess.surveyfile import SurveyFile
 
 EXISTS, QUALITY = "strategy.plan.exists", "strategy.plan.quality"
 BUDGET, TOOLS = "security.budget", "security.tools"
 HEAD = "questionnaire: mini@1.0\norganization: {id: qingshan}\nrespondent: {id: r01}\nanswers:\n"
-
-
-@pytest.fixture(scope="module")
-def mini():
-    return load_questionnaire(MINI)
 
 
 # --------------------------------------------------------------------------- notes (item 17)

@@ -56,11 +56,6 @@ def load(path):
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-@pytest.fixture
-def mini():
-    return dtassess.load_questionnaire(MINI)
-
-
 def test_wenjuanxing_xlsx_imports_reports_bad_cells_and_validates(tmp_path):
     export = wenjuanxing_xlsx(tmp_path / "wjx.xlsx")
     out = tmp_path / "out"

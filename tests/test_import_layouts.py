@@ -26,11 +26,6 @@ from dtassess.inputs.mapping import check_mapping_text
 TOOLS = "已部署哪些措施？"
 
 
-@pytest.fixture
-def mini():
-    return dtassess.load_questionnaire(MINI)
-
-
 def answers_of(folder):
     return {
         f.stem: yaml.safe_load(f.read_text(encoding="utf-8"))["answers"]

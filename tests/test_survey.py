@@ -51,11 +51,6 @@ def gov() -> Questionnaire:
     return load_questionnaire("gov-dt")
 
 
-@pytest.fixture(scope="module")
-def mini() -> Questionnaire:
-    return load_questionnaire(MINI)
-
-
 def by_id(q: Questionnaire, qid: str) -> Question:
     return next(x for x in q.questions if x.id == qid)
 

@@ -9,7 +9,7 @@ from itertools import product
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import MINI, ROOT, dedent
+from conftest import MINI, ROOT, choice_question, dimension, level_question
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -135,28 +135,6 @@ def test_weight_perturbation_widens_intervals():
 
 # ----------------------------------------------------------------------- coverage of a known truth
 
-TRUTH = dedent(
-    """
-    id: truth
-    version: "1.0"
-    title: {zh: 真值, en: Truth}
-    locales: [zh, en]
-    scale:
-      - {level: 1, name: {zh: 一级, en: One}, min: 0}
-      - {level: 2, name: {zh: 二级, en: Two}, min: 50}
-    dimensions:
-      - id: a
-        title: {zh: 甲, en: A}
-        weight: 2
-        questions:
-    QUESTIONS_A
-      - id: b
-        title: {zh: 乙, en: B}
-        aggregate: min
-        questions:
-    QUESTIONS_B
-    """
-)
 # Each question: its option scores, and each unit's probabilities of choosing each option.
 QUESTIONS = {
     "a.one": (1, [0.0, 0.5, 1.0], [[0.2, 0.5, 0.3], [0.6, 0.3, 0.1], [0.1, 0.1, 0.8]]),
@@ -166,24 +144,18 @@ QUESTIONS = {
 }
 
 
-def truth_questionnaire(write):
-    def block(prefix: str) -> str:
-        lines = []
-        for qid, (weight, scores, _) in QUESTIONS.items():
-            if not qid.startswith(prefix):
-                continue
-            options = ", ".join(
-                f"{{value: o{i}, label: {{zh: 选{i}, en: Option {i}}}, score: {s}}}"
-                for i, s in enumerate(scores)
-            )
-            lines.append(
-                f"      - {{id: {qid}, type: single, weight: {weight}, "
-                f"text: {{zh: 问{qid}, en: Question {qid}}}, options: [{options}]}}"
-            )
-        return "\n".join(lines)
+def truth_questionnaire(make_questionnaire):
+    def questions(prefix: str) -> list[dict]:
+        return [
+            choice_question(qid, {f"o{i}": s for i, s in enumerate(scores)}, weight=weight)
+            for qid, (weight, scores, _) in QUESTIONS.items()
+            if qid.startswith(prefix)
+        ]
 
-    text = TRUTH.replace("QUESTIONS_A", block("a.")).replace("QUESTIONS_B", block("b."))
-    return load_questionnaire(write("truth.yaml", text))
+    a = dimension("a", questions("a."), weight=2)
+    b = dimension("b", questions("b."), aggregate="min")
+    return load_questionnaire(make_questionnaire("truth.yaml", qid="truth", levels=(0, 50),
+                                                 dimensions=[a, b]))  # fmt: skip
 
 
 def true_scores(unit: int) -> dict[str, float]:
@@ -203,8 +175,8 @@ def true_scores(unit: int) -> dict[str, float]:
     return {"a": 100 * a, "b": 100 * b, "overall": 100 * (2 * a + b) / 3}
 
 
-def test_90_percent_intervals_cover_the_truth_in_about_90_percent_of_trials(write):
-    q = truth_questionnaire(write)
+def test_90_percent_intervals_cover_the_truth_in_about_90_percent_of_trials(make_questionnaire):
+    q = truth_questionnaire(make_questionnaire)
     units, size, trials = 3, 40, 200
     truth = {u: true_scores(u) for u in range(units)}
     hits = {node: 0 for node in ("overall", "a", "b")}
@@ -271,36 +243,11 @@ def test_sources_draw_from_their_own_streams():
 
 # --------------------------------------------------------------------------- ranks
 
-LEVELS = "\n".join(
-    f"          - {{level: {i}, label: {{zh: 等级{i}, en: Level {i}}}}}" for i in range(1, 6)
-)
-ONE_DIMENSION = dedent(
-    """
-    id: rank
-    version: "1.0"
-    title: {zh: 排名, en: Ranks}
-    locales: [zh, en]
-    scale:
-      - {level: 1, name: {zh: 一级, en: One}, min: 0}
-      - {level: 2, name: {zh: 二级, en: Two}, min: 20}
-      - {level: 3, name: {zh: 三级, en: Three}, min: 40}
-      - {level: 4, name: {zh: 四级, en: Four}, min: 60}
-      - {level: 5, name: {zh: 五级, en: Five}, min: 80}
-    dimensions:
-      - id: d
-        title: {zh: 维度, en: Dimension}
-        questions:
-    """
-) + "".join(
-    f"      - id: d.q{i}\n        type: level\n        text: {{zh: 问{i}, en: Q{i}}}\n"
-    f"        options:\n{LEVELS}\n"
-    for i in (1, 2)
-)
-
 
 @pytest.fixture
-def ranked_q(write):
-    return load_questionnaire(write("rank.yaml", ONE_DIMENSION))
+def ranked_q(make_questionnaire):
+    two = dimension("d", [level_question("d.q1"), level_question("d.q2")])
+    return load_questionnaire(make_questionnaire("rank.yaml", qid="rank", dimensions=[two]))
 
 
 def level_answers(levels: list[tuple]) -> pd.DataFrame:
