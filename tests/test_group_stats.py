@@ -174,6 +174,7 @@ def test_cli_withholds_small_groups_and_says_why(fixture):
     assert cli("score", responses, "-q", q, "--min-group-size", "0").exit_code == 2
 
 
+@pytest.mark.slow
 def test_csv_and_table_show_the_statistics(fixture, tmp_path):
     q, responses = fixture
     import csv
@@ -265,6 +266,7 @@ SCORES = st.one_of(st.floats(-1e3, 1e3), st.just(np.nan), st.sampled_from([0.0, 
 AGREE, _ = check_questionnaire_text(QUESTIONNAIRE, "agree.yaml")
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.data())
 def test_group_moments_block_by_block_equal_the_formulas(data):
@@ -299,6 +301,7 @@ def test_group_moments_block_by_block_equal_the_formulas(data):
         np.testing.assert_allclose(moments.variances()[g], variance, rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.data())
 def test_group_medians_are_the_exact_medians(data):
@@ -318,6 +321,7 @@ def test_group_medians_are_the_exact_medians(data):
     np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(st.data())
 def test_rwg_and_alpha_block_by_block_equal_a_loop_over_groups(data):

@@ -272,6 +272,7 @@ def test_the_documented_mapping_file_is_valid(mini):
     assert mapping.label(mini.question("strategy.plan.quality"), "excellent") == 5
 
 
+@pytest.mark.slow
 def test_roadmap_and_report_take_exports(tmp_path):
     header = ["机构", "机构名称", "是否有已印发的数字化规划？", "规划的质量如何？",
               "安全投入占信息化预算的百分比", "已部署哪些措施？"]  # fmt: skip

@@ -253,6 +253,7 @@ BAD = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("text", "code", "line", "column", "words"),
     [case[1:] for case in BAD],

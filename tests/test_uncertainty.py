@@ -72,6 +72,7 @@ def rows_of(table: pd.DataFrame, **where) -> pd.DataFrame:
 # ----------------------------------------------------------------------- agreement with the engine
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("by", ["unit", "organization"])
 @pytest.mark.parametrize("q", [GOV, WORKED, MINI_Q], ids=["gov-dt", "worked", "mini"])
 def test_point_estimate_is_the_engine_group_score(q, by):
@@ -85,6 +86,7 @@ def test_point_estimate_is_the_engine_group_score(q, by):
     assert (got["respondents"].to_numpy() == expected["respondents"].to_numpy()).all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("q", [GOV, WORKED, MINI_Q], ids=["gov-dt", "worked", "mini"])
 def test_each_replicate_is_the_engine_on_resampled_and_reweighted_responses(q):
     """Replicate by replicate: the vectorised group scores equal `dtassess.score` run on the
@@ -108,6 +110,7 @@ def test_each_replicate_is_the_engine_on_resampled_and_reweighted_responses(q):
         np.testing.assert_allclose(means[:, b, :].T.reshape(-1), expected["score"], atol=1e-12)
 
 
+@pytest.mark.slow
 def test_zero_spread_without_resampling_collapses_every_interval():
     responses = synthetic(WORKED, 300, seed=1)
     table = intervals(responses, by="unit", sources=["weights"], weight_spread=0.0).table
@@ -119,6 +122,7 @@ def test_zero_spread_without_resampling_collapses_every_interval():
     assert (table.loc[scored, "rank_high"] == table.loc[scored, "rank"]).all()
 
 
+@pytest.mark.slow
 def test_weight_perturbation_widens_intervals():
     responses = synthetic(GOV, 600, seed=2, organizations=8, units=2)
     width = {}
@@ -175,6 +179,7 @@ def true_scores(unit: int) -> dict[str, float]:
     return {"a": 100 * a, "b": 100 * b, "overall": 100 * (2 * a + b) / 3}
 
 
+@pytest.mark.slow
 def test_90_percent_intervals_cover_the_truth_in_about_90_percent_of_trials(make_questionnaire):
     q = truth_questionnaire(make_questionnaire)
     units, size, trials = 3, 40, 200
@@ -213,6 +218,7 @@ def test_90_percent_intervals_cover_the_truth_in_about_90_percent_of_trials(make
 # --------------------------------------------------------------------------- seeds
 
 
+@pytest.mark.slow
 def test_same_seed_same_table_and_another_seed_another():
     responses = synthetic(GOV, 400, seed=3)
     first = intervals(responses, by="unit", resamples=100, seed=11)
@@ -392,6 +398,7 @@ def test_bad_arguments_say_what_is_expected(kwargs):
 # --------------------------------------------------------------------------- invariants
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     n=st.integers(1, 60),  # respondents, spread over up to `organizations` groups
@@ -471,6 +478,7 @@ def test_labelled_table_shows_intervals_where_they_matter():
 # ------------------------------------------------------------------------ sensitivity, reweighting
 
 
+@pytest.mark.slow
 def test_sensitivity_says_which_source_matters():
     responses = synthetic(GOV, 400, seed=9, organizations=5, units=1)
     table = sensitivity(responses, resamples=100, weight_spread=0.0)
@@ -484,6 +492,7 @@ def test_sensitivity_says_which_source_matters():
     np.testing.assert_allclose(both, alone, atol=1e-9)
 
 
+@pytest.mark.slow
 def test_reweighting_by_one_changes_nothing_and_scaling_all_weights_changes_nothing():
     responses = synthetic(WORKED, 100, seed=1)
     before = score(responses).table["score"]
