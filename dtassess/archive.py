@@ -300,7 +300,7 @@ def _encode(q: Questionnaire, rows: _Rows, take: Sequence[int]) -> pa.Table:
     not_applicable: list[list[str]] = [[] for _ in take]
     for question in q.questions:
         column = rows.answers[question.id]
-        values = []
+        values: list[Any] = []
         for j, i in enumerate(take):
             value = column[i]
             if isinstance(value, str) and value == NA:
@@ -906,6 +906,7 @@ def _build_snapshot(
 
     folder.mkdir(parents=True)
     periods: dict[str, dict[str, Any]] = {}
+    info: dict[str, Any] | None
     for period, info in state.periods.items():
         if period in plans:
             continue

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .inputs.questionnaire import Questionnaire
     from .inputs.responses import ResponseSet
     from .roadmap import Roadmap
+    from .scoring.distributed import DistributedResult
     from .scoring.scores import ScoreResult
 
 Say = Callable[[Problem | str], None]
@@ -359,7 +360,7 @@ def assess_on_dask(
     scheduler: str | None = None,
     partitions: int | None = None,
     progress: Progress | None = None,
-) -> ScoreResult:
+) -> DistributedResult:
     """Score on a Dask cluster (`dtassess score --engine dask`), dask imported only here.
 
     The options it cannot take are refused (D001)."""
@@ -446,6 +447,7 @@ def assess(
     q = questionnaire_or_none(questionnaire)
     pdfs = [p for p in responses if p.suffix.lower() == ".pdf"]
     loaded = older = None
+    result: ScoreResult | None
     if engine == "dask":
         # The paths given; files inside a dataset folder are listed by the workers.
         responses, repeated = distinct_files(list(responses))
@@ -487,7 +489,9 @@ def assess(
         loaded, older = load_periods(list(responses), q, exports, version_map, progress)
         run.problems(loaded.problems + [p for s, _ in older for p in s.problems])
         result = None
-    q = loaded.questionnaire if result is None else result.questionnaire
+        q = loaded.questionnaire
+    if result is not None:
+        q = result.questionnaire
     lang = language(q, lang)
     bars = None
     if fail_under:
@@ -497,6 +501,7 @@ def assess(
     if result is None:
         from .scoring.periods import score_periods
 
+        assert loaded is not None and older is not None  # read in the branch above
         result = score_periods(loaded, older, by, statistic, min_group_size)
         if result.left_out:
             listing = "; ".join(f"{qid} ({why})" for qid, why in result.left_out)
@@ -790,7 +795,8 @@ def write_demo(
     day = report_date(date)
     roadmap = build_roadmaps(result, loaded)[0]
     attachment = attachment_for(result, roadmap)
-    jobs, paths = [], []
+    jobs: list[tuple] = []
+    paths: list[Path] = []
     for lang in q.locales:
         model = build_report(result, loaded, roadmap, lang, day)
         for fmt in ("pdf", "html"):

@@ -23,12 +23,12 @@ if TYPE_CHECKING:
     from .scoring.scores import ScoreResult
 
 LEVEL_VALUE = {"low": 1, "medium": 2, "high": 3}
-PHASES = (
+PHASES: tuple[dict[str, Any], ...] = (
     {"phase": 1, "horizon": "short", "months": (0, 6)},
     {"phase": 2, "horizon": "medium", "months": (6, 18)},
     {"phase": 3, "horizon": "long", "months": (18, 36)},
 )
-PHASE_OF_HORIZON = {p["horizon"]: p["phase"] for p in PHASES}
+PHASE_OF_HORIZON: dict[str, int] = {p["horizon"]: p["phase"] for p in PHASES}
 DISAGREEMENT_SD = 0.25  # one maturity level apart on a five-level question
 FINDINGS = 5
 
@@ -373,7 +373,7 @@ def findings(
         if counts[j] == 0:
             continue
         chosen = _typical_choice(question, subset[question.id])
-        entry = {
+        entry: dict[str, Any] = {
             "question": question.id,
             "dimension": question.dimension,
             "text": question.text,

@@ -19,7 +19,7 @@ from typing import Any
 
 from .errors import DtassessError, Problem
 from .inputs.conditions import NA
-from .inputs.questionnaire import Question, Questionnaire, localize
+from .inputs.questionnaire import Dimension, Question, Questionnaire, localize
 from .inputs.responses import check_answer, check_response_file
 from .labels import by_language
 from .surveyfile import SurveyFile
@@ -265,8 +265,8 @@ def parse_typed(
         for part in parts:
             if re.fullmatch(r"\d+", part) and 1 <= int(part) <= len(question.options):
                 chosen.append(question.options[int(part) - 1].value)
-            elif question.match(part) is not None:
-                chosen.append(question.match(part).value)
+            elif (option := question.match(part)) is not None:
+                chosen.append(option.value)
             else:
                 return None, words["bad_choice"].format(part) + " " + words["choose_many"]
         if not chosen:
@@ -295,7 +295,7 @@ def answer_in_words(question: Question, value: Any, lang: str) -> str:
     if value == NA:
         return words["na"]
     if question.type == "multi":
-        labels = [localize(question.match(v).label, lang) for v in value if question.match(v)]
+        labels = [localize(o.label, lang) for v in value if (o := question.match(v))]
         return "; ".join(labels)
     if question.type in ("level", "likert", "single", "boolean"):
         option = question.match(value)
@@ -531,7 +531,7 @@ def _introduce(q: Questionnaire, dimension_id: str, console, lang: str) -> None:
 
     dim = q.node(dimension_id)
     path = []
-    node = dim
+    node: Dimension | None = dim
     while node is not None:
         path.append(localize(node.title, lang))
         node = q.node(node.parent) if node.parent else None

@@ -15,6 +15,9 @@ from dtassess.reporting.annual import ANNUAL_ATTACHMENT, annual_models
 from dtassess.reporting.render import read_attachment
 from dtassess.resources import annual_sample_dir
 
+# Annual reports are PDFs, rendered by the tests or their fixtures: slow.
+pytestmark = pytest.mark.slow
+
 SAMPLE = annual_sample_dir()
 HIDDEN = "县市场监督管理局"  # two respondents in 2026
 

@@ -126,6 +126,7 @@ def assert_same_answers(a, b) -> None:
 # --------------------------------------------------------------------------- round trip
 
 
+@pytest.mark.slow
 def test_round_trip_of_the_samples_scores_equal(tmp_path):
     original = load_responses([SAMPLES])
     done = add_to_archive(original, tmp_path / "arc")
@@ -136,6 +137,7 @@ def test_round_trip_of_the_samples_scores_equal(tmp_path):
     assert_same_scores(original, back)
 
 
+@pytest.mark.slow
 def test_round_trip_of_every_answer_type_over_two_periods(mini_files, tmp_path):
     original = load_responses([mini_files], MINI)
     add_to_archive(original, tmp_path / "arc")
@@ -153,6 +155,7 @@ def test_round_trip_of_every_answer_type_over_two_periods(mini_files, tmp_path):
     assert caught.value.problems[0].code == "A005"
 
 
+@pytest.mark.slow
 def test_results_hold_both_groupings_recomputed_with_every_group(tmp_path):
     original = load_responses([SAMPLES])
     add_to_archive(original, tmp_path / "arc")
@@ -172,6 +175,7 @@ def test_results_hold_both_groupings_recomputed_with_every_group(tmp_path):
 # --------------------------------------------------------------------------- idempotence
 
 
+@pytest.mark.slow
 def test_adding_the_same_files_twice_changes_nothing(tmp_path):
     archive = tmp_path / "arc"
     first = cli("archive", "add", SAMPLES, "--to", archive)
@@ -187,6 +191,7 @@ def test_adding_the_same_files_twice_changes_nothing(tmp_path):
     assert sorted(p.name for p in (archive / "snapshots").iterdir()) == ["000001"]
 
 
+@pytest.mark.slow
 def test_a_superset_adds_only_the_new_rows_and_rescores_the_period(tmp_path):
     some = tmp_path / "some"
     some.mkdir()
@@ -270,6 +275,7 @@ def test_the_dataset_reads_with_pandas_and_pyarrow_partitioned_by_period(mini_fi
     assert results.schema.field("score").type == pa.float64()
 
 
+@pytest.mark.slow
 def test_content_hash_follows_its_documented_definition(tmp_path):
     original = load_responses([SAMPLES])
     add_to_archive(original, tmp_path / "arc")
@@ -297,6 +303,7 @@ def test_content_hash_follows_its_documented_definition(tmp_path):
     assert content_hash(q.ref, q.hash, meta, pairs, document["notes"]) == expected
 
 
+@pytest.mark.slow
 def test_reading_with_another_questionnaire_leaves_out_what_it_does_not_ask(mini_files, tmp_path):
     add_to_archive(load_responses([mini_files], MINI), tmp_path / "arc")
     text = MINI.read_text(encoding="utf-8")
@@ -324,6 +331,7 @@ def test_responses_without_a_period_are_refused(mini_files, tmp_path):
     assert not archive.exists() or not (archive / "current").exists()
 
 
+@pytest.mark.slow
 def test_a_changed_answer_for_an_archived_respondent_is_refused_unless_replaced(
     mini_files, tmp_path
 ):
@@ -347,6 +355,7 @@ def test_a_changed_answer_for_an_archived_respondent_is_refused_unless_replaced(
     assert back.answers["security.tools"][back.meta["respondent"] == "b26"].tolist() == [("mfa",)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("setup", "code", "message"),
     [
@@ -372,6 +381,7 @@ def test_what_is_not_an_archive_or_not_this_archive(setup, code, message, mini_f
     assert result.exit_code == 2 and message in result.stderr
 
 
+@pytest.mark.slow
 def test_old_snapshots_are_pruned_keeping_two_before_the_current_one(mini_files, tmp_path):
     archive = tmp_path / "arc"
     q = load_questionnaire(MINI)
@@ -393,6 +403,7 @@ def test_old_snapshots_are_pruned_keeping_two_before_the_current_one(mini_files,
 # --------------------------------------------------------------------------- the commands
 
 
+@pytest.mark.slow
 def test_archive_list_for_people_and_for_programs(mini_files, tmp_path):
     archive = tmp_path / "arc"
     assert cli("archive", "add", mini_files, "-q", MINI, "--to", archive).exit_code == 0
@@ -468,6 +479,7 @@ def _reader_view(archive: Path) -> tuple:
     )
 
 
+@pytest.mark.slow
 def test_a_killed_add_leaves_the_archive_as_it_was(tmp_path):
     """Period 2026 holds 6,000 respondents: adding the 5 samples to it rereads, rescores and
     rewrites the period, and the add is killed at several moments of that work."""
@@ -518,6 +530,7 @@ def test_a_killed_add_leaves_the_archive_as_it_was(tmp_path):
     assert mine["organization"].tolist() == expected["organization"].tolist()
 
 
+@pytest.mark.slow
 def test_generated_categorical_frames_round_trip(tmp_path):
     big = synthetic(1_000, period="2025")
     add_to_archive(big, tmp_path / "arc")
@@ -530,6 +543,7 @@ def _blocked_on_a_lock(pid: int) -> bool:
         return any("->" in line and f" {pid} " in line for line in handle)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux /proc/locks")
 def test_an_add_waits_for_the_archive_lock(tmp_path):
     archive = tmp_path / "arc"
@@ -551,6 +565,7 @@ def test_an_add_waits_for_the_archive_lock(tmp_path):
     assert os.readlink(archive / "current") == "snapshots/000001"
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:The inplace keyword:Warning")  # inside dask, pandas 3.1
 def test_the_pages_reading_examples_run_as_written(tmp_path, monkeypatch):
     """docs/archive.md's pandas/pyarrow, DuckDB and Dask examples, run on an archive of the

@@ -67,6 +67,7 @@ def test_every_text_is_bilingual():
             assert a.title["zh"] and a.title["en"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "path", [ROOT / "questionnaires" / "gov-dt.yaml", *sorted(SAMPLES.glob("*.yaml"))]
 )
@@ -100,6 +101,7 @@ def test_sample_county_is_clean_and_realistic():
     assert len(loaded.notes) == sum(len(r.notes) for r in good)
 
 
+@pytest.mark.slow
 def test_installed_wheel_finds_its_bundled_files(tmp_path):
     pytest.importorskip("hatchling")
     wheel_dir, target = tmp_path / "wheel", tmp_path / "site"

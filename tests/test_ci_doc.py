@@ -100,6 +100,7 @@ def cases(path: Path) -> dict[tuple[str, str], str | None]:
 # --------------------------------------------------------------------------- the script
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shell", ["bash", "sh"])
 def test_script_passes_on_the_samples_and_keeps_both_results(repo, shell):
     if shutil.which(shell) is None:
@@ -122,6 +123,7 @@ def test_script_passes_on_the_samples_and_keeps_both_results(repo, shell):
     assert again.returncode == 0, again.stderr
 
 
+@pytest.mark.slow
 def test_a_raised_bar_fails_the_script_after_writing_both_results(repo):
     assert f"BARS={RAISED}" in section("JUnit test cases")
     result = run_script(repo, BARS=RAISED)
@@ -139,6 +141,7 @@ def test_a_raised_bar_fails_the_script_after_writing_both_results(repo):
     assert [t["passed"] for t in doc["thresholds"]] == [True, False]
 
 
+@pytest.mark.slow
 def test_the_score_step_alone_exits_1_on_a_raised_bar(repo):
     last = dtassess_lines(SCRIPT)[-1].replace('"$BARS"', RAISED).split()[1:]
     assert "--fail-under" in last and "junit" in last
@@ -146,6 +149,7 @@ def test_the_score_step_alone_exits_1_on_a_raised_bar(repo):
     assert result.returncode == 1, result.stderr
 
 
+@pytest.mark.slow
 def test_bad_input_still_stops_the_script(repo):
     result = run_script(repo, BARS="secruity=30")
     assert result.returncode != 0
@@ -155,6 +159,7 @@ def test_bad_input_still_stops_the_script(repo):
     assert dtassess("score", "responses/", "--fail-under", "50", cwd=repo).returncode == 2
 
 
+@pytest.mark.slow
 def test_an_invalid_response_stops_the_script_at_validate(repo):
     (repo / "responses" / "bad.yaml").write_text(
         "questionnaire: gov-dt@1.0\norganization: qingshan\nanswers: {nope: 1}\n", encoding="utf-8"
@@ -165,6 +170,7 @@ def test_an_invalid_response_stops_the_script_at_validate(repo):
     assert not (repo / "results" / "scores.json").exists()
 
 
+@pytest.mark.slow
 def test_withheld_groups_are_not_checked(repo):
     command = "dtassess score responses/ --by unit --fail-under overall=30"
     assert f"`{command}` checks nothing and exits 1" in " ".join(section("Small groups").split())
@@ -187,6 +193,7 @@ def test_many_files_paragraph_matches_the_code():
     assert "min(os.cpu_count() or 1, 8)" in Path(responses.__file__).read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_validate_and_score_need_no_pdf_stack(repo):
     code = (
         "import sys\nfrom dtassess.cli import app\n"
@@ -262,6 +269,7 @@ def mentioned_options() -> dict[str, set[str]]:
     return found
 
 
+@pytest.mark.slow
 def test_every_option_shown_with_a_command_is_in_its_help():
     mentioned = mentioned_options()
     assert {"--fail-under", "--format", "--quiet", "--force", "--by"} <= mentioned["score"]
@@ -271,6 +279,7 @@ def test_every_option_shown_with_a_command_is_in_its_help():
         assert flags <= known, f"dtassess {command}: {sorted(flags - known)} not in --help"
 
 
+@pytest.mark.slow
 def test_every_option_on_the_page_belongs_to_dtassess():
     """Options named on their own (`--min-group-size K`) too; the generator's are its own."""
     generator = re.findall(r"benchmarks/generate\.py([^`\n]*)", TEXT)

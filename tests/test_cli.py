@@ -45,6 +45,7 @@ def test_version():
     assert run("--version").stdout.strip() == f"dtassess {dtassess.__version__}"
 
 
+@pytest.mark.slow
 def test_validate_the_bundled_questionnaire_as_a_subprocess():
     result = run("validate", ROOT / "questionnaires" / "gov-dt.yaml")
     assert result.returncode == 0, result.stderr
@@ -173,6 +174,7 @@ def test_questionnaires_lists_the_bundled_ones():
     assert "gov-dt" in result.stdout and "45" in result.stdout
 
 
+@pytest.mark.slow
 def test_demo_scores_and_renders_both_languages_as_a_subprocess(tmp_path):
     out = tmp_path / "demo"
     result = run("demo", "-o", out, "--date", "2026-11-25")
@@ -186,6 +188,7 @@ def test_demo_scores_and_renders_both_languages_as_a_subprocess(tmp_path):
     assert again.returncode == 2 and "already exists; pass --force" in again.stderr
 
 
+@pytest.mark.slow
 def test_score_sample_directory_as_a_subprocess_json():
     result = run("score", SAMPLES, "--format", "json")
     assert result.returncode == 0, result.stderr
@@ -194,6 +197,7 @@ def test_score_sample_directory_as_a_subprocess_json():
     assert doc["respondents"] == 5 and doc["groups"][0]["organization"] == "qingshan"
 
 
+@pytest.mark.slow
 def test_bad_input_as_a_subprocess_never_shows_a_traceback(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("questionnaire: gov-dt@1.0\norganization: x\nanswers: [\n", encoding="utf-8")
@@ -203,6 +207,7 @@ def test_bad_input_as_a_subprocess_never_shows_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_non_utf8_file_is_reported(tmp_path):
     bad = tmp_path / "gbk.yaml"
     bad.write_bytes("organization: 青山县\n".encode("gb18030"))
@@ -299,6 +304,7 @@ def test_parquet_holds_the_csv_rows(tmp_path):
     assert cli("score", WORKED_R, "-q", WORKED_Q, *ALL, "--format", "parquet").exit_code == 2
 
 
+@pytest.mark.slow
 def test_progress_bar_only_on_a_terminal_and_never_with_quiet(tmp_path):
     import pexpect
 

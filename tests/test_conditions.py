@@ -606,6 +606,7 @@ def as_float_column(values: list[object]) -> np.ndarray | None:
     return np.array(out, dtype=float)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=250, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -633,6 +634,7 @@ def test_evaluate_agrees_with_evaluate_one(
     assert result.tolist() == [condition.evaluate_one(a) for a in answers]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, database=None)
 @given(text=condition_texts)
 def test_not_is_plain_negation(text: str) -> None:
@@ -646,6 +648,7 @@ TOKENS = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, database=None)
 @given(text=st.one_of(st.text(max_size=30), st.lists(st.sampled_from(TOKENS)).map(" ".join)))
 def test_any_text_parses_or_fails_with_a_located_condition_error(text: str) -> None:

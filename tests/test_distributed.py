@@ -35,6 +35,9 @@ import pyarrow.parquet as pq
 from dtassess.scoring import distributed
 from dtassess.scoring.distributed import DELAY_ENV, score_dask
 
+# Dask clusters start and stop here: slow.
+pytestmark = pytest.mark.slow
+
 
 def assert_same_table(found: pd.DataFrame, expected: pd.DataFrame) -> None:
     """The same rows, columns and dtypes, numbers equal to 1e-9; flags and levels exactly

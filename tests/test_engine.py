@@ -8,7 +8,7 @@ from unittest import mock
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, MINI, ROOT
+from conftest import DATA, MINI, ROOT, choice_question, dimension, questionnaire_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -103,23 +103,10 @@ def test_worked_example_number_by_number():
 
 
 def rule_questionnaire(rule: str) -> Questionnaire:
-    text = "\n".join(
-        [
-            'id: r\nversion: "1"\ntitle: {zh: 规则, en: Rules}',
-            "scale: [{level: 1, name: {zh: 低, en: Low}, min: 0},"
-            " {level: 2, name: {zh: 高, en: High}, min: 50}]",
-            "dimensions:",
-            f"  - {{id: d, title: {{zh: 维, en: D}}, aggregate: {rule}, questions: [",
-            *(
-                f"      {{id: q{i}, type: single, weight: {w}, text: {{zh: 题, en: Q}}, options:"
-                " [{value: a, label: {zh: 甲, en: A}, score: 0},"
-                " {value: b, label: {zh: 乙, en: B}, score: 0.5},"
-                " {value: c, label: {zh: 丙, en: C}, score: 1}]},"
-                for i, w in ((1, 1), (2, 2), (3, 1))
-            ),
-            "  ]}",
-        ]
-    )
+    options = {"a": 0, "b": 0.5, "c": 1}
+    questions = [choice_question(f"q{i}", options, weight=w) for i, w in ((1, 1), (2, 2), (3, 1))]
+    d = dimension("d", questions, aggregate=rule)
+    text = questionnaire_text("r", dimensions=[d], levels=(0, 50))
     q, problems = check_questionnaire_text(text, "r.yaml")
     assert q is not None, [p.format() for p in problems]
     return q
@@ -292,6 +279,7 @@ def answer_strategy(q: Questionnaire):
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.lists(answer_strategy(GOV), min_size=1, max_size=8))
 def test_scores_stay_in_range_and_coverage_in_0_1(rows):
@@ -318,6 +306,7 @@ def better(question, value):
     return higher[0] if higher else None
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(answer_strategy(GOV), st.sampled_from(RAISABLE))
 def test_raising_one_answer_never_lowers_any_score(row, question):
@@ -334,6 +323,7 @@ def test_raising_one_answer_never_lowers_any_score(row, question):
 NA_ALLOWED = [x for x in GOV.questions if x.allow_na]
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(answer_strategy(GOV), st.sampled_from(NA_ALLOWED))
 def test_na_equals_absence(row, question):
@@ -342,6 +332,7 @@ def test_na_equals_absence(row, question):
     pd.testing.assert_frame_equal(with_na, without)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.lists(answer_strategy(GOV), min_size=2, max_size=8), st.randoms())
 def test_order_of_respondents_changes_nothing(rows, rnd):
@@ -384,6 +375,7 @@ def test_boolean_true_false_from_a_program_drive_skip_logic():
     assert got.loc[0, "security"] == 100 and got.loc[1, "security"] == 0
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.lists(answer_strategy(GOV), min_size=1, max_size=12), st.integers(1, 5))
 def test_scoring_in_row_blocks_changes_nothing(rows, block):
@@ -394,6 +386,7 @@ def test_scoring_in_row_blocks_changes_nothing(rows, block):
     pd.testing.assert_frame_equal(whole.coverage, blocked.coverage)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.lists(answer_strategy(WORKED), min_size=1, max_size=10))
 def test_categorical_columns_score_like_object_columns(rows):
@@ -519,6 +512,7 @@ KEY_VALUES = {
 
 
 # Pandas 3 warns when no organisation has a name (fillna("") on float NaN); so did the old code.
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:'str' is not supported as a fill value")
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
@@ -597,6 +591,7 @@ EXACT = ["respondents", "depth", "score", "level", "n", "sd", "mean", "median"]
 CLOSE = ["coverage", "rwg", "alpha"]
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:'str' is not supported as a fill value")
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(

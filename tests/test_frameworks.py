@@ -102,6 +102,7 @@ def test_samm_scores_equal_samm_rules(tmp_path):
         assert got.loc[i, "overall"] == pytest.approx(sum(function_scores) / len(function_scores))
 
 
+@pytest.mark.slow
 def test_samm_scores_in_the_json_equal_samm_rules_to_1e_9(tmp_path):
     """Machines read SAMM's own 0-3 figures from `score --format json`, unscaled and unrounded."""
     from conftest import cli

@@ -18,7 +18,7 @@ import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import cli, dedent
+from conftest import cli, dimension, level_question, questionnaire_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,34 +31,9 @@ from dtassess.scoring.scores import score
 
 SCHEMA = json.loads(files("dtassess").joinpath("schemas/scores.schema.json").read_text("utf-8"))
 
-LEVELS = "\n".join(
-    f"              - {{level: {i}, label: {{zh: 等级{i}, en: Level {i}}}}}" for i in range(1, 6)
+QUESTIONNAIRE = questionnaire_text(
+    "agree", dimensions=[dimension("d", [level_question(f"d.q{n}") for n in (1, 2, 3)])]
 )
-QUESTIONNAIRE = dedent(
-    """
-    id: agree
-    version: "1.0"
-    title: {zh: 一致性, en: Agreement}
-    locales: [zh, en]
-    scale:
-      - {level: 1, name: {zh: 一级, en: One}, min: 0}
-      - {level: 2, name: {zh: 二级, en: Two}, min: 20}
-      - {level: 3, name: {zh: 三级, en: Three}, min: 40}
-      - {level: 4, name: {zh: 四级, en: Four}, min: 60}
-      - {level: 5, name: {zh: 五级, en: Five}, min: 80}
-    dimensions:
-      - id: d
-        title: {zh: 维度, en: Dimension}
-        questions:
-    """
-)
-for _n in (1, 2, 3):
-    QUESTIONNAIRE += (
-        f"      - id: d.q{_n}\n"
-        "        type: level\n"
-        f"        text: {{zh: 问题{_n}, en: Question {_n}}}\n"
-        "        options:\n" + "\n".join(line[4:] for line in LEVELS.splitlines()) + "\n"
-    )
 
 # Levels per respondent and question (None: unanswered), one list per organisation.
 GROUPS = {
@@ -199,6 +174,7 @@ def test_cli_withholds_small_groups_and_says_why(fixture):
     assert cli("score", responses, "-q", q, "--min-group-size", "0").exit_code == 2
 
 
+@pytest.mark.slow
 def test_csv_and_table_show_the_statistics(fixture, tmp_path):
     q, responses = fixture
     import csv
@@ -290,6 +266,7 @@ SCORES = st.one_of(st.floats(-1e3, 1e3), st.just(np.nan), st.sampled_from([0.0, 
 AGREE, _ = check_questionnaire_text(QUESTIONNAIRE, "agree.yaml")
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.data())
 def test_group_moments_block_by_block_equal_the_formulas(data):
@@ -324,6 +301,7 @@ def test_group_moments_block_by_block_equal_the_formulas(data):
         np.testing.assert_allclose(moments.variances()[g], variance, rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.data())
 def test_group_medians_are_the_exact_medians(data):
@@ -343,6 +321,7 @@ def test_group_medians_are_the_exact_medians(data):
     np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(st.data())
 def test_rwg_and_alpha_block_by_block_equal_a_loop_over_groups(data):

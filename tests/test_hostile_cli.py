@@ -37,6 +37,7 @@ def _reader_gone(*args: str, cwd=None) -> subprocess.CompletedProcess:
 # --------------------------------------------------------------------------- a closed pipe
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [
@@ -59,6 +60,7 @@ def test_a_closed_pipe_ends_quietly_with_0(tmp_path, args):
     assert "Traceback" not in result.stderr and "Exception" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("bash") is None, reason="a shell pipeline")
 def test_head_of_a_long_output_exits_0(tmp_path):
     # More than a pipe buffer (64 KiB) of CSV: the write fails in the middle, as with `| head`.
@@ -77,6 +79,7 @@ def test_head_of_a_long_output_exits_0(tmp_path):
     assert result.stderr == ""
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_keeps_a_failed_bar_failing(tmp_path):
     # Nothing goes to the closed standard output: the run's own verdict stands.
     out = tmp_path / "scores.json"
@@ -90,6 +93,7 @@ def test_a_closed_pipe_keeps_a_failed_bar_failing(tmp_path):
 # --------------------------------------------------------------------------- -o -
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [
@@ -112,6 +116,7 @@ def test_dash_is_standard_output(tmp_path, monkeypatch, args):
     assert list(tmp_path.iterdir()) == []  # no file called -
 
 
+@pytest.mark.slow
 def test_parquet_to_standard_output(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = cli("score", SAMPLES, "--format", "parquet", "-o", "-")
@@ -121,6 +126,7 @@ def test_parquet_to_standard_output(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_file_called_dash_is_named_with_its_folder(tmp_path, monkeypatch):
     # ./- is - once parsed as a path: a file called - takes a folder in its name.
     monkeypatch.chdir(tmp_path)
@@ -157,6 +163,7 @@ def report_pdf(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_html_report_to_standard_output(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = cli("report", SAMPLES, "-o", "-", "--format", "html", "--lang", "en")
@@ -165,6 +172,7 @@ def test_html_report_to_standard_output(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "why"),
     [
@@ -194,6 +202,7 @@ def test_dash_where_several_files_are_written_is_a_usage_error(tmp_path, monkeyp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.csv", "orgs"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pseudo-terminal")
 @pytest.mark.parametrize(
     ("args", "what"),
@@ -262,6 +271,7 @@ RESPONSE_TWICE = [
 RESPONSE_IDS = ["twice", "dot-slash", "folder-and-file", "symlink", "hard-link", "dot-dot"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("paths", "place", "message"), RESPONSE_TWICE, ids=RESPONSE_IDS)
 def test_a_response_file_named_twice_is_scored_once(inputs, paths, place, message):
     result = cli("score", *paths, "--min-group-size", "1", "--format", "json")
@@ -271,6 +281,7 @@ def test_a_response_file_named_twice_is_scored_once(inputs, paths, place, messag
     assert "R016" not in result.stderr and "also answered in" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("paths", "place", "message"), RESPONSE_TWICE, ids=RESPONSE_IDS)
 def test_a_response_file_named_twice_is_checked_once(inputs, paths, place, message):
     result = cli("validate", "--responses", *paths, "--format", "json")
@@ -303,6 +314,7 @@ def test_an_export_named_twice_is_read_once(inputs, paths, place, message, comma
     assert f"{place}: warning: {message}; it is read once" in result.stderr
 
 
+@pytest.mark.slow
 def test_archive_add_reads_a_response_file_once(inputs):
     result = cli("archive", "add", "sub", "link.yaml", "--to", "archive")
     assert result.exit_code == 0, result.stderr
@@ -320,6 +332,7 @@ def test_a_questionnaire_named_twice_is_checked_once(tmp_path, monkeypatch):
     assert "1 file(s) checked: 0 error(s), 1 warning(s)" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_report_pdf_named_twice_is_read_once(report_pdf, tmp_path, monkeypatch):
     # The PDF written to standard output carries its results as a file's does.
     monkeypatch.chdir(tmp_path)

@@ -180,6 +180,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("build", "code", "place", "status", "strict_status"),
     CASES,
@@ -348,6 +349,7 @@ def _never_internal(result) -> None:
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(header=HEADERS, rows=ROWS_OF_CELLS)
 def test_random_csv_cells_never_crash(tmp_path, header, rows):
@@ -363,6 +365,7 @@ def test_random_csv_cells_never_crash(tmp_path, header, rows):
 XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(header=HEADERS, rows=ROWS_OF_CELLS)
 def test_random_xlsx_cells_never_crash(tmp_path, header, rows):
@@ -375,6 +378,7 @@ def test_random_xlsx_cells_never_crash(tmp_path, header, rows):
     _never_internal(cli("score", path, "-q", MINI, "--format", "json"))
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(data=st.binary(max_size=400))
 def test_random_bytes_named_xlsx_or_csv_never_crash(tmp_path, data):
@@ -404,6 +408,7 @@ def test_an_organization_column_of_lists_is_named_when_no_organization_is_found(
 WORKBOOK = _workbook(ROWS)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(
     flips=st.lists(
@@ -426,6 +431,7 @@ def test_a_fifo_export_is_refused_before_the_questionnaire_is_asked_for(tmp_path
     assert f"{path}: this is a FIFO (named pipe), not a regular file" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_quoted_header_is_cut_and_its_control_characters_escaped(tmp_path):
     path = tmp_path / "header.csv"
     header = "x" * 3000 + "\rforged: line"

@@ -37,6 +37,7 @@ def responses(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("by", ["organization", "unit", "respondent"])
 def test_junit_parses_with_a_strict_xml_parser(responses, by):
     result = cli(
@@ -57,6 +58,7 @@ def test_junit_without_bars_parses_too(responses):
     ET.fromstring(result.stdout.encode("utf-8"))
 
 
+@pytest.mark.slow
 def test_the_html_report_holds_no_control_character(responses, tmp_path):
     out = tmp_path / "report.html"
     # groups of one shown, so that the role and unit with control characters reach the page

@@ -65,6 +65,7 @@ def tree(folder):
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "mode",
     [
@@ -99,6 +100,7 @@ def test_organization_ids_and_units_cannot_write_outside_the_folder(tmp_path, mo
     assert all(not n.startswith((".", "-")) and not n.lower().startswith("nul.") for n in names)
 
 
+@pytest.mark.slow
 def test_per_unit_reports_are_named_by_their_unit(tmp_path):
     inputs = tmp_path / "in"
     inputs.mkdir()
@@ -174,6 +176,7 @@ def score(answers, output, *extra):
     return cli("score", answers, "-q", MINI, "--format", "json", "-o", output, *extra)
 
 
+@pytest.mark.slow
 def test_a_directory_fifo_or_device_is_never_replaced(tmp_path, answers):
     folder = tmp_path / "folder"
     folder.mkdir()
@@ -235,6 +238,7 @@ def test_without_hard_links_the_name_is_still_taken_exclusively(tmp_path, monkey
     assert target.read_text(encoding="utf-8") == "three" and os.listdir(tmp_path) == ["out.json"]
 
 
+@pytest.mark.slow
 def test_two_runs_on_one_output_cannot_both_succeed(tmp_path, answers):
     target = tmp_path / "out.json"
     args = ["score", str(answers), "-q", str(MINI), "--format", "json", "-o", str(target)]
@@ -334,6 +338,7 @@ def test_import_with_force_keeps_the_old_files_when_it_fails(tmp_path, monkeypat
     }
 
 
+@pytest.mark.slow
 def test_reports_to_a_folder_are_written_all_or_none(tmp_path, monkeypatch):
     inputs = tmp_path / "in"
     inputs.mkdir()

@@ -8,6 +8,7 @@ import pytest
 from conftest import MINI, run
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [
@@ -26,6 +27,7 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path, args):
     assert "Traceback" not in out
 
 
+@pytest.mark.slow
 def test_a_symlink_to_a_device_is_refused(tmp_path):
     link = tmp_path / "questionnaire.yaml"
     link.symlink_to("/dev/zero")

@@ -69,6 +69,7 @@ COMMANDS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "output", "who"), COMMANDS)
 def test_one_respondent_is_not_reported_without_min_group_size_1(tmp_path, args, output, who):
     answers = alone(tmp_path)
@@ -81,12 +82,14 @@ def test_one_respondent_is_not_reported_without_min_group_size_1(tmp_path, args,
         assert not (tmp_path / output).exists()
 
 
+@pytest.mark.slow
 def test_one_respondent_roadmap_as_a_subprocess(tmp_path):
     result = run("roadmap", alone(tmp_path), "--format", "json")
     assert result.returncode == 1
     assert result.stderr == ONE.format(who="solo-org (2026)") + "\n" and result.stdout == ""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "output"),
     [
@@ -130,6 +133,7 @@ def two_orgs(tmp_path) -> Path:
     return people(tmp_path / "two", rows)
 
 
+@pytest.mark.slow
 def test_roadmap_withholds_the_small_organisation_and_says_so(two_orgs):
     result = cli("roadmap", two_orgs, "--format", "json")
     assert result.exit_code == 0, result.stderr
@@ -141,6 +145,7 @@ def test_roadmap_withholds_the_small_organisation_and_says_so(two_orgs):
     assert table.exit_code == 0 and "big-org" in table.stdout and "tiny-org" not in table.stdout
 
 
+@pytest.mark.slow
 def test_report_folder_holds_only_the_organisations_large_enough(two_orgs, tmp_path):
     out = tmp_path / "reports"
     result = cli("report", two_orgs, "-o", out, "--format", "html", "--lang", "en")
@@ -150,6 +155,7 @@ def test_report_folder_holds_only_the_organisations_large_enough(two_orgs, tmp_p
     assert "tiny-org" not in (out / "big-org-2026-en.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_annual_report_of_the_organisations_large_enough(two_orgs, tmp_path):
     out = tmp_path / "annual"
     result = cli("report", two_orgs, "--annual", "-o", out, "--format", "html", "--resamples", "0")
@@ -159,6 +165,7 @@ def test_annual_report_of_the_organisations_large_enough(two_orgs, tmp_path):
     assert written.name.startswith("big-org-") and "tiny-org" not in written.read_text("utf-8")
 
 
+@pytest.mark.slow
 def test_per_unit_reports_withhold_the_small_unit(two_orgs, tmp_path):
     out = tmp_path / "units"
     result = cli("report", two_orgs, "--per-unit", "-o", out, "--format", "html")
@@ -194,6 +201,7 @@ SECRET = ("UNIT-SOLO-A", "UNIT-SOLO-B", "ROLE-A", "ROLE-B", "person-0")
 SOLO_NOTE = "医政、公卫科室的任务和资金来源没有写清楚"
 
 
+@pytest.mark.slow
 def test_report_lists_no_small_unit_or_role_and_quotes_them_unattributed(tmp_path):
     out = tmp_path / "r.html"
     result = cli("report", people(tmp_path / "a", MIXED), "-o", out, "--format", "html",
@@ -241,6 +249,7 @@ def thin_years(tmp_path_factory) -> Path:
     return years
 
 
+@pytest.mark.slow
 def test_annual_report_leaves_out_small_periods_and_unit_periods(thin_years):
     loaded = load_inputs([thin_years])
     (model,) = annual.annual_models(loaded, lang="zh", date=DATE)
@@ -286,6 +295,7 @@ def test_api_defaults_are_the_commands():
         assert inspect.signature(command).parameters["min_group_size"].default == 3
 
 
+@pytest.mark.slow
 def test_api_withholds_by_default_and_reports_when_asked(tmp_path):
     loaded = load_responses([alone(tmp_path)])
     result = score(loaded)  # the engine keeps every group; the roadmap does not
@@ -306,6 +316,7 @@ def test_api_withholds_by_default_and_reports_when_asked(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_the_report_lists_input_files_by_digest_unless_groups_of_one_are_shown(tmp_path):
     folder = people(tmp_path / "a", [("county", "UNIT-BIG", "ROLE-SHARED")] * 3)
     (folder / "00.yaml").rename(folder / "caizheng-xinxihua-UNIT-SOLO.yaml")

@@ -105,6 +105,7 @@ def many_responses(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [
@@ -140,6 +141,7 @@ WATCHED = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_without_the_death_signal_a_worker_watches_its_parent(tmp_path):
     script = tmp_path / "watched.py"
     script.write_text(WATCHED, encoding="utf-8")

@@ -77,6 +77,7 @@ def _drop(path: str):
     return change
 
 
+@pytest.mark.slow
 def test_a_real_reports_results_pass(results, tmp_path):
     pdf = write_pdf(tmp_path, pdf_bytes(json.dumps(results).encode()))
     result = cli("score", pdf, "--format", "json")
@@ -100,6 +101,7 @@ RAW = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("payload", "fragment"), RAW, ids=[f[1][:30] for f in RAW])
 def test_an_attachment_that_is_not_results_is_f010(tmp_path, payload, fragment):
     pdf = write_pdf(tmp_path, pdf_bytes(payload))
@@ -129,6 +131,7 @@ FORGED = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("change", "fragment"), FORGED, ids=[f[1][:40] for f in FORGED])
 def test_results_of_the_wrong_shape_are_f010(results, tmp_path, change, fragment):
     pdf = write_pdf(tmp_path, pdf_bytes(edited(results, change)))
@@ -158,6 +161,7 @@ def test_a_huge_attachment_is_refused(results, tmp_path, monkeypatch):
     assert result.exit_code == 2 and "dtassess reads results of up to 10,000" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_compression_bomb_is_refused(tmp_path):
     """80 MB of blanks in a 80 KB attachment: refused once pypdf's inflate limit is reached."""
     import zlib
@@ -187,6 +191,7 @@ def test_a_pdf_over_the_size_limit_is_refused(results, tmp_path, monkeypatch):
     assert "dtassess reads files of this kind up to 500 bytes" in result.stderr
 
 
+@pytest.mark.slow
 def test_reports_without_groups_give_no_groups(results, tmp_path):
     pdf = write_pdf(tmp_path, pdf_bytes(edited(results, _set("groups", []))))
     result = cli("score", pdf, "--format", "json")
@@ -241,6 +246,7 @@ def test_a_pdf_encrypted_only_for_its_owner_is_read(results, tmp_path):
     assert cli("score", pdf).exit_code == 0
 
 
+@pytest.mark.slow
 def test_a_fifo_named_pdf_is_refused_without_waiting(tmp_path):
     fifo = tmp_path / "report.pdf"
     os.mkfifo(fifo)

@@ -23,18 +23,12 @@ from typer.testing import CliRunner
 import dtassess
 from dtassess.cli import app
 from dtassess.errors import DtassessError
-from dtassess.inputs.questionnaire import load_questionnaire
 from dtassess.survey import WORDS, Interrupted, Terminal, run_survey
 from dtassess.surveyfile import SurveyFile
 
 EXISTS, QUALITY = "strategy.plan.exists", "strategy.plan.quality"
 BUDGET, TOOLS = "security.budget", "security.tools"
 HEAD = "questionnaire: mini@1.0\norganization: {id: qingshan}\nrespondent: {id: r01}\nanswers:\n"
-
-
-@pytest.fixture(scope="module")
-def mini():
-    return load_questionnaire(MINI)
 
 
 # --------------------------------------------------------------------------- notes (item 17)
@@ -179,6 +173,7 @@ def test_q_at_the_review_saves_quits_and_resumes_at_the_review(mini, tmp_path):
 # --------------------------------------------------------------------------- the lock (item 14)
 
 
+@pytest.mark.slow
 def test_a_second_survey_on_the_same_file_is_refused_naming_the_first(tmp_path):
     path = tmp_path / "r.yaml"
     with SurveyFile(path):
@@ -206,6 +201,7 @@ def test_the_lock_is_checked_in_process_with_its_code(mini, tmp_path):
     assert asked == []  # nothing was asked
 
 
+@pytest.mark.slow
 def test_a_lock_left_by_a_killed_survey_is_no_obstacle(tmp_path, mini):
     # A real survey, killed while it holds the lock, leaves the lock file behind.
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
@@ -268,6 +264,7 @@ def _folder_under_a_file(tmp_path):
     return "notes.txt/sub/r.yaml", "cannot create the folder notes.txt/sub: Not a directory"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setup", [_fifo, _directory, _device, _under_a_file, _folder_under_a_file])
 def test_an_output_that_cannot_be_written_stops_before_the_first_question(tmp_path, setup):
     output, why = setup(tmp_path)
@@ -402,6 +399,7 @@ def test_an_interruption_before_the_first_answer_changes_nothing(
     assert sorted(p.name for p in path.parent.iterdir()) == ["r.yaml"]
 
 
+@pytest.mark.slow
 def test_piped_restart_says_and_keeps_the_bak(finished):
     path, before = finished
     result = piped(path.parent, "", "-o", "r.yaml", "--restart", *ARGS)

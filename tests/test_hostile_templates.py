@@ -26,6 +26,7 @@ def with_line(folder, text, name="report.html.j2"):
     return at + 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "payload",
     [
@@ -68,6 +69,7 @@ def test_a_template_runtime_error_is_located(tmp_path, template, answers):
     )
 
 
+@pytest.mark.slow
 def test_an_older_words_template_that_changes_a_dict_says_how_to_fix_it(template, answers):
     words = template / "_words.j2"
     text = words.read_text(encoding="utf-8")

@@ -26,6 +26,7 @@ def response(tmp_path, answers=None):
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [
@@ -42,6 +43,7 @@ def test_names_reach_tables_without_escape_sequences_or_markup(tmp_path, args):
     assert "o[2Jx[/bold]" in result.stdout
 
 
+@pytest.mark.slow
 def test_problem_messages_show_control_characters_escaped(tmp_path):
     path = response(tmp_path, {"strategy.plan.exists": "yes", "bad\x1b[2J\rq": 1})
     result = run("validate", "--responses", path, "-q", MINI)
@@ -50,6 +52,7 @@ def test_problem_messages_show_control_characters_escaped(tmp_path):
     assert "\x1b" not in result.stdout
 
 
+@pytest.mark.slow
 def test_a_lone_surrogate_in_a_json_response_is_located(tmp_path):
     path = tmp_path / "r.json"
     path.write_text(

@@ -127,6 +127,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("kind", "name", "suffix", "text", "line", "col", "words"), CASES)
 def test_a_hostile_file_gets_its_code_at_its_place(
     tmp_path, kind, name, suffix, text, line, col, words
@@ -348,18 +349,21 @@ def read_everywhere(text: str, suffix: str = ".yaml") -> None:
             never_a_bug("score", path, "-q", MINI, "--min-group-size", "1")
 
 
+@pytest.mark.slow
 @HYPOTHESIS
 @given(YAML_TEXT)
 def test_random_yaml_text_is_never_a_bug(text):
     read_everywhere(text)
 
 
+@pytest.mark.slow
 @HYPOTHESIS
 @given(YAML_TEXT)
 def test_random_json_text_is_never_a_bug(text):
     read_everywhere(text, ".json")
 
 
+@pytest.mark.slow
 @settings(HYPOTHESIS, max_examples=15)
 @given(RESPONSES)
 def test_random_response_structures_are_never_a_bug(data):
@@ -370,6 +374,7 @@ def test_random_response_structures_are_never_a_bug(data):
         never_a_bug("score", path, "-q", MINI, "--min-group-size", "1")
 
 
+@pytest.mark.slow
 @HYPOTHESIS
 @given(st.data())
 def test_random_changes_to_a_questionnaire_are_never_a_bug(data):
@@ -404,6 +409,7 @@ def test_random_changes_to_a_questionnaire_are_never_a_bug(data):
             never_a_bug("score", answers, "-q", path, "--min-group-size", "1")
 
 
+@pytest.mark.slow
 def test_a_file_of_thousands_of_wrong_keys_lists_200_and_counts_the_rest(tmp_path):
     lines = ["questionnaire: mini@1.0", "organization: {id: o}", "answers:"]
     lines += [f"  strategy.plan.exist{i}: 1" for i in range(5000)]

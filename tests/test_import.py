@@ -56,11 +56,7 @@ def load(path):
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-@pytest.fixture
-def mini():
-    return dtassess.load_questionnaire(MINI)
-
-
+@pytest.mark.slow
 def test_wenjuanxing_xlsx_imports_reports_bad_cells_and_validates(tmp_path):
     export = wenjuanxing_xlsx(tmp_path / "wjx.xlsx")
     out = tmp_path / "out"
@@ -246,6 +242,7 @@ def test_python_api(tmp_path, mini):
     assert stop.value.problems[0].code == "I002"
 
 
+@pytest.mark.slow
 def test_gov_dt_headers_match_without_hints(tmp_path):
     q = dtassess.load_questionnaire("gov-dt")
     plan = "1、本单位是否有经领导班子（或数字政府建设领导小组）审议通过并正式印发的" + (

@@ -26,11 +26,6 @@ from dtassess.inputs.mapping import check_mapping_text
 TOOLS = "已部署哪些措施？"
 
 
-@pytest.fixture
-def mini():
-    return dtassess.load_questionnaire(MINI)
-
-
 def answers_of(folder):
     return {
         f.stem: yaml.safe_load(f.read_text(encoding="utf-8"))["answers"]
@@ -277,6 +272,7 @@ def test_the_documented_mapping_file_is_valid(mini):
     assert mapping.label(mini.question("strategy.plan.quality"), "excellent") == 5
 
 
+@pytest.mark.slow
 def test_roadmap_and_report_take_exports(tmp_path):
     header = ["机构", "机构名称", "是否有已印发的数字化规划？", "规划的质量如何？",
               "安全投入占信息化预算的百分比", "已部署哪些措施？"]  # fmt: skip

@@ -152,6 +152,7 @@ def test_the_scan_sees_the_keys_the_code_reads():
     assert {("cli", "wrote"), ("cli", "imported"), ("cli", "withheld")} <= used
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("relative", sorted(READERS))
 def test_every_key_the_code_reads_is_in_the_catalogue(relative):
     missing = [

@@ -144,6 +144,7 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+@pytest.mark.slow
 def test_the_reader_sees_imports_inside_functions_and_relative_ones():
     found = graph()
     # a function-level import (scores -> grouped is at the top; cli's are all in functions)
@@ -157,6 +158,7 @@ def test_the_reader_sees_imports_inside_functions_and_relative_ones():
     }
 
 
+@pytest.mark.slow
 def test_no_import_cycles():
     edges = {name: {t for t, _ in found} for name, found in graph().items()}
     assert cycles(edges) == []
@@ -166,6 +168,7 @@ def test_cycles_are_found_when_there_are_some():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
+@pytest.mark.slow
 def test_every_module_imports_only_its_own_stage_and_the_ones_below():
     against = []
     for name, found in graph().items():
@@ -176,6 +179,7 @@ def test_every_module_imports_only_its_own_stage_and_the_ones_below():
     assert against == []
 
 
+@pytest.mark.slow
 def test_the_root_package_is_taken_only_for_its_version():
     """The root package names the whole public API lazily; importing anything else from it
     would be an import from every stage at once."""

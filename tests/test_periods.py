@@ -64,6 +64,7 @@ def test_period_order_is_natural():
     assert ordered_periods([None, "2026"]) == ["", "2026"]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
@@ -106,6 +107,7 @@ def response(folder, name, version, period, answers):
     return path
 
 
+@pytest.mark.slow
 def test_change_and_trend_in_the_outputs(tmp_path):
     for period, level in (("2024", 1), ("2025", 2), ("2026", 4)):
         response(tmp_path, "r1", "1.0", period,
@@ -220,6 +222,7 @@ def test_the_annual_sample_tells_its_story():
     assert max(latest, key=latest.get) == "县政务服务和数据管理局"
 
 
+@pytest.mark.slow
 def test_annual_report_across_versions_lists_what_it_left_out(tmp_path):
     answers = two_versions(tmp_path)
     out = tmp_path / "annual.html"
@@ -232,6 +235,7 @@ def test_annual_report_across_versions_lists_what_it_left_out(tmp_path):
     assert "+50.0" in html  # the comparable change, not the raw one (+25)
 
 
+@pytest.mark.slow
 def test_annual_drivers_reach_back_to_the_older_version(tmp_path):
     """The questions that moved a unit compare 2025's answers (version 1.0, renamed to 2.0's
     ids) with 2026's; a question whose bands changed between the versions is left out."""

@@ -38,6 +38,7 @@ def files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
+@pytest.mark.slow
 def test_a_report_written_through_the_api_equals_the_commands(tmp_path, capsys):
     given = answers(tmp_path / "in", {("a", None): 3})
     done = dtassess.write_reports([given], options(tmp_path / "api.html"))
@@ -49,6 +50,7 @@ def test_a_report_written_through_the_api_equals_the_commands(tmp_path, capsys):
     assert (tmp_path / "api.html").read_bytes() == (tmp_path / "cli.html").read_bytes()
 
 
+@pytest.mark.slow
 def test_several_organizations_a_folder_of_safe_names_and_the_small_ones_withheld(tmp_path):
     given = answers(tmp_path / "in", {("a", None): 3, ("b/../c", None): 3, ("small", None): 1})
     said: list = []
@@ -74,6 +76,7 @@ def test_every_group_withheld_is_nothing_to_report_and_nothing_is_written(tmp_pa
     assert caught.value.notice in result.stderr
 
 
+@pytest.mark.slow
 def test_standard_output_is_data_returned_not_a_file(tmp_path, monkeypatch):
     given = answers(tmp_path / "in", {("a", None): 3})
     monkeypatch.chdir(tmp_path)
@@ -82,6 +85,7 @@ def test_standard_output_is_data_returned_not_a_file(tmp_path, monkeypatch):
     assert not (tmp_path / "-").exists()
 
 
+@pytest.mark.slow
 def test_all_or_none_an_existing_file_refused_before_any_work(tmp_path):
     given = answers(tmp_path / "in", {("a", None): 3, ("b", None): 3})
     (tmp_path / "out").mkdir()
@@ -95,6 +99,7 @@ def test_all_or_none_an_existing_file_refused_before_any_work(tmp_path):
     assert again.paths == first.paths
 
 
+@pytest.mark.slow
 def test_unit_reports_through_the_api_equal_the_commands(tmp_path):
     given = answers(tmp_path / "in", {("a", "u1"): 3, ("a", "u2"): 3, ("a", "tiny"): 1})
     done = dtassess.write_unit_reports([given], options(tmp_path / "api"))
@@ -106,6 +111,7 @@ def test_unit_reports_through_the_api_equal_the_commands(tmp_path):
     assert files(tmp_path / "api") == files(tmp_path / "cli")
 
 
+@pytest.mark.slow
 def test_annual_reports_through_the_api_equal_the_commands(tmp_path):
     given = answers(tmp_path / "in", {("a", "u1"): 3, ("a", "u2"): 3})
     done = dtassess.write_annual_reports([given], options(tmp_path / "api.html", resamples=0))
@@ -155,6 +161,7 @@ def test_report_options_are_named_typed_and_frozen(tmp_path):
     }  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_demo_through_the_api_all_or_none(tmp_path):
     """The sample scored and handed over, then every output checked before any rendering: one
     file in the way, and none is written. (The full demo renders six PDFs and HTMLs for a

@@ -27,6 +27,7 @@ def _engine_values(result, column: str) -> list[float]:
     return [float(v) for v in result.table[column]]
 
 
+@pytest.mark.slow
 def test_json_numbers_are_the_engines_doubles(result):
     out = cli("score", SAMPLES, "--by", "unit", "--format", "json", *ALL)
     assert out.exit_code == 0, out.stderr
@@ -37,6 +38,7 @@ def test_json_numbers_are_the_engines_doubles(result):
     assert any(v is not None and v != round(v, 4) for v in found)
 
 
+@pytest.mark.slow
 def test_csv_numbers_read_back_to_the_engines_doubles(result):
     out = cli("score", SAMPLES, "--by", "unit", "--format", "csv", *ALL)
     assert out.exit_code == 0, out.stderr
@@ -47,6 +49,7 @@ def test_csv_numbers_read_back_to_the_engines_doubles(result):
         assert pd.Series(found).equals(pd.Series(expected)), column
 
 
+@pytest.mark.slow
 def test_parquet_numbers_are_doubles(result, tmp_path):
     path = tmp_path / "s.parquet"
     out = cli("score", SAMPLES, "--by", "unit", "--format", "parquet", "-o", path, *ALL)
@@ -56,6 +59,7 @@ def test_parquet_numbers_are_doubles(result, tmp_path):
     assert frame["score"].equals(result.table["score"].reset_index(drop=True))
 
 
+@pytest.mark.slow
 def test_roadmap_json_keeps_full_precision():
     out = cli("roadmap", SAMPLES, "--format", "json")
     assert out.exit_code == 0, out.stderr
@@ -65,6 +69,7 @@ def test_roadmap_json_keeps_full_precision():
     assert current == expected and current != round(current, 4)
 
 
+@pytest.mark.slow
 def test_the_terminal_table_still_rounds_for_people():
     out = cli("score", SAMPLES, "--lang", "en", *ALL)
     assert out.exit_code == 0, out.stderr

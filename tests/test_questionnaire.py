@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from conftest import MINI, cli, dedent
+from conftest import (
+    MINI,
+    action,
+    choice_question,
+    cli,
+    dedent,
+    dimension,
+    level_question,
+    question,
+    questionnaire_text,
+)
 
 from dtassess.inputs.questionnaire import check_questionnaire_text, load_questionnaire
 
@@ -243,6 +253,7 @@ BAD = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("text", "code", "line", "column", "words"),
     [case[1:] for case in BAD],
@@ -317,3 +328,31 @@ def test_unknown_bundled_id_suggests_the_right_one():
     result = cli("score", "tests/data", "-q", "gov-td")
     assert result.exit_code == 2
     assert "unknown questionnaire 'gov-td'" in result.stderr
+
+
+def test_the_shared_factory_builds_what_it_is_asked_for(make_questionnaire):
+    """tests/conftest.py's questionnaire parts: every kind the tests use loads clean."""
+    tools = [{"value": v, "label": {"zh": v, "en": v}, "score": 0.5} for v in ("mfa", "backup")]
+    plan = dimension(
+        "p",
+        [
+            question("p.has"),
+            level_question("p.quality", when="p.has == 'yes'", weight=2),
+            question("p.budget", "number", min=0, max=100, bands=[{"min": 0, "score": 1}]),
+            question("p.tools", "multi", options=tools),
+            choice_question("p.way", {"a": 0, "b": 1}),
+        ],
+        actions=[action("p.draft", reach=2)],
+    )
+    other = dimension("o", dimensions=[dimension("o.x", [level_question("o.x.q")])])
+    path = make_questionnaire("f.yaml", qid="f", version="2.0", dimensions=[plan, other],
+                              unanswered="zero")  # fmt: skip
+    model, problems = check_questionnaire_text(path.read_text("utf-8"), str(path))
+    assert [p.format() for p in problems] == []
+    assert model.ref == "f@2.0" and model.unanswered == "zero"
+    assert [q.id for q in model.questions] == [
+        "p.has", "p.quality", "p.budget", "p.tools", "p.way", "o.x.q"
+    ]  # fmt: skip
+    assert model.question("p.quality").when is not None
+    assert [a.id for a in model.node("p").actions] == ["p.draft"]
+    assert len(model.scale) == 5 and check_questionnaire_text(questionnaire_text(), "t")[0]

@@ -145,6 +145,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
 # --- import cost ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_importing_the_module_imports_neither_weasyprint_nor_pypdf():
     code = (
         "import sys, dtassess.reporting.render\n"
@@ -157,6 +158,7 @@ def test_importing_the_module_imports_neither_weasyprint_nor_pypdf():
 # --- Chinese ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_chinese_and_english_text_come_out_of_the_pdf(root: Path):
     html = """\
     <!doctype html>
@@ -247,6 +249,7 @@ HOSTILE = """\
 """
 
 
+@pytest.mark.slow
 def test_escaped_markup_stays_text_and_nothing_outside_root_is_fetched(
     root: Path, no_network: list
 ):
@@ -272,6 +275,7 @@ def test_escaped_markup_stays_text_and_nothing_outside_root_is_fetched(
     assert no_network == []
 
 
+@pytest.mark.slow
 def test_the_network_guard_would_catch_a_real_fetch(no_network: list):
     from weasyprint.urls import URLFetcher
 
@@ -341,6 +345,7 @@ def test_fetcher_serves_files_inside_root_and_data_uris(root: Path):
 # --- determinism and metadata -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_same_inputs_give_the_same_bytes_a_year_later(
     root: Path, english: render.RenderedPDF, monkeypatch: pytest.MonkeyPatch
 ):
@@ -375,6 +380,7 @@ def test_another_creation_date_changes_the_bytes(root: Path, english: render.Ren
     assert _reader(later.data).metadata["/CreationDate"] == "D:20270301000000Z"
 
 
+@pytest.mark.slow
 def test_another_process_gives_the_same_bytes(root: Path, english: render.RenderedPDF):
     # A new interpreter with another hash seed: set ordering must not leak into the PDF.
     code = textwrap.dedent(

@@ -13,6 +13,9 @@ from pypdf import PdfReader
 
 from dtassess.reporting.render import read_attachment
 
+# Every test here renders PDF reports or reads one rendered by a fixture: slow.
+pytestmark = pytest.mark.slow
+
 DATE = "2026-11-25"
 
 

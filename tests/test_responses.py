@@ -161,6 +161,7 @@ BAD = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("text", "code", "line", "column", "words"),
     [case[1:] for case in BAD],
@@ -193,6 +194,7 @@ WARNINGS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("text", "code"), [c[1:] for c in WARNINGS], ids=[c[0] for c in WARNINGS])
 def test_warnings_do_not_stop_scoring(text, code, write):
     response, problems = found(text)
@@ -260,6 +262,7 @@ def test_frames_keep_every_respondent(write):
     assert loaded.answers.loc[2, "security.tools"] == ()
 
 
+@pytest.mark.slow
 def test_many_files_are_checked_on_every_core_with_the_same_result(monkeypatch):
     import pandas as pd
     from conftest import SAMPLES
@@ -283,6 +286,7 @@ def test_files_naming_different_questionnaires_are_refused(write):
     assert "name different questionnaires" in result.stderr
 
 
+@pytest.mark.slow
 def test_concatenated_exports_keep_categories_and_every_answer():
     """concat_sets keeps categorical columns categorical (a union of categories) and float
     columns float; any other mix becomes objects with None for no answer. The answers are the

@@ -112,6 +112,7 @@ def test_findings_name_weakest_questions_and_disagreement():
     assert rm.findings["strongest"][0]["dimension"] == "b.y"
 
 
+@pytest.mark.slow
 def test_roadmap_json_for_the_sample_county():
     result = cli("roadmap", SAMPLES, "--format", "json", "--target", "security=4")
     assert result.exit_code == 0, result.stderr
@@ -126,6 +127,7 @@ def test_roadmap_json_for_the_sample_county():
     assert phases == sorted(phases) and phases[0] == 1
 
 
+@pytest.mark.slow
 def test_roadmap_bad_target_exits_2():
     result = cli("roadmap", SAMPLES, "--target", "securty=4")
     assert result.exit_code == 2

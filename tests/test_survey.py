@@ -51,11 +51,6 @@ def gov() -> Questionnaire:
     return load_questionnaire("gov-dt")
 
 
-@pytest.fixture(scope="module")
-def mini() -> Questionnaire:
-    return load_questionnaire(MINI)
-
-
 def by_id(q: Questionnaire, qid: str) -> Question:
     return next(x for x in q.questions if x.id == qid)
 
@@ -368,6 +363,7 @@ def saved(path: Path) -> dict:
     return yaml.safe_load(path.read_text("utf-8"))
 
 
+@pytest.mark.slow
 def test_full_survey_of_the_bundled_questionnaire_in_chinese(gov, tmp_path, sessions):
     path = tmp_path / "r.yaml"
     session = sessions(tmp_path, "-o", "r.yaml", *META, lang="zh")
@@ -398,6 +394,7 @@ def test_full_survey_of_the_bundled_questionnaire_in_chinese(gov, tmp_path, sess
     assert progress[0][0] == "1" and progress[-1][0] == progress[-1][1] == str(len(typed))
 
 
+@pytest.mark.slow
 def test_back_and_a_changed_answer_removes_the_hidden_answer(mini, tmp_path, sessions):
     path = tmp_path / "r.yaml"
     session = sessions(tmp_path, "-q", str(MINI), "-o", "r.yaml", *META)
@@ -437,6 +434,7 @@ def test_back_and_a_changed_answer_removes_the_hidden_answer(mini, tmp_path, ses
     assert doc["position"] == "done"
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_and_resume_continues_at_the_next_question(gov, tmp_path, sessions):
     path = tmp_path / "r.yaml"
     session = sessions(tmp_path, "-o", "r.yaml", *META)
@@ -471,6 +469,7 @@ def test_ctrl_c_saves_and_resume_continues_at_the_next_question(gov, tmp_path, s
     dtassess.load_responses([path], gov)
 
 
+@pytest.mark.slow
 def test_sigkill_mid_survey_leaves_a_valid_file(gov, tmp_path, sessions):
     path = tmp_path / "r.yaml"
     session = sessions(tmp_path, "-o", "r.yaml", *META)
@@ -486,6 +485,7 @@ def test_sigkill_mid_survey_leaves_a_valid_file(gov, tmp_path, sessions):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
+@pytest.mark.slow
 def test_invalid_keystrokes_get_a_message_and_the_same_question(mini, tmp_path, sessions):
     path = tmp_path / "r.yaml"
     session = sessions(tmp_path, "-q", str(MINI), "-o", "r.yaml", *META)
@@ -542,6 +542,7 @@ def piped(cwd: Path, stdin: str, *args: str) -> subprocess.CompletedProcess:
     return survey_piped(cwd, stdin, *args, timeout=TIMEOUT * 2)
 
 
+@pytest.mark.slow
 def test_an_existing_file_asks_in_a_terminal_and_is_refused_with_piped_input(
     mini, tmp_path, sessions
 ):
@@ -594,6 +595,7 @@ def test_an_existing_file_asks_in_a_terminal_and_is_refused_with_piped_input(
     assert not (tmp_path / "r.yaml.lock").exists()
 
 
+@pytest.mark.slow
 def test_end_of_input_in_a_terminal_saves_and_exits_130(mini, tmp_path, sessions):
     path = tmp_path / "r.yaml"
     session = sessions(tmp_path, "-q", str(MINI), "-o", "r.yaml", *META)
@@ -608,6 +610,7 @@ def test_end_of_input_in_a_terminal_saves_and_exits_130(mini, tmp_path, sessions
     assert doc["answers"] == {EXISTS: "yes"} and doc["position"] == QUALITY
 
 
+@pytest.mark.slow
 def test_q_saves_and_quits(mini, tmp_path, sessions):
     session = sessions(tmp_path, "-q", str(MINI), "-o", "r.yaml", *META)
     session.prompt()
@@ -618,6 +621,7 @@ def test_q_saves_and_quits(mini, tmp_path, sessions):
     assert saved(tmp_path / "r.yaml")["answers"] == {EXISTS: "no"}
 
 
+@pytest.mark.slow
 def test_piped_input_that_ends_early_saves_and_exits_130(mini, tmp_path):
     result = piped(tmp_path, "1\n4\n", "-q", str(MINI), "-o", "r.yaml", *META)
     assert result.returncode == 130
@@ -639,6 +643,7 @@ def test_enter_keeps_the_answer_shown_after_going_back(mini, tmp_path):
     assert "There is no option" not in out.getvalue()
 
 
+@pytest.mark.slow
 def test_enter_on_a_question_opened_from_the_review_keeps_its_answer(mini, tmp_path, sessions):
     path = tmp_path / "r.yaml"
     session = sessions(tmp_path, "-q", str(MINI), "-o", "r.yaml", *META)
@@ -673,6 +678,7 @@ def test_enter_on_a_question_opened_from_the_review_keeps_its_answer(mini, tmp_p
     )
 
 
+@pytest.mark.slow
 def test_a_second_survey_in_another_terminal_is_refused_while_the_first_runs(
     mini, tmp_path, sessions
 ):

@@ -9,7 +9,7 @@ from itertools import product
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import MINI, ROOT, dedent
+from conftest import MINI, ROOT, choice_question, dimension, level_question
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -72,6 +72,7 @@ def rows_of(table: pd.DataFrame, **where) -> pd.DataFrame:
 # ----------------------------------------------------------------------- agreement with the engine
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("by", ["unit", "organization"])
 @pytest.mark.parametrize("q", [GOV, WORKED, MINI_Q], ids=["gov-dt", "worked", "mini"])
 def test_point_estimate_is_the_engine_group_score(q, by):
@@ -85,6 +86,7 @@ def test_point_estimate_is_the_engine_group_score(q, by):
     assert (got["respondents"].to_numpy() == expected["respondents"].to_numpy()).all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("q", [GOV, WORKED, MINI_Q], ids=["gov-dt", "worked", "mini"])
 def test_each_replicate_is_the_engine_on_resampled_and_reweighted_responses(q):
     """Replicate by replicate: the vectorised group scores equal `dtassess.score` run on the
@@ -108,6 +110,7 @@ def test_each_replicate_is_the_engine_on_resampled_and_reweighted_responses(q):
         np.testing.assert_allclose(means[:, b, :].T.reshape(-1), expected["score"], atol=1e-12)
 
 
+@pytest.mark.slow
 def test_zero_spread_without_resampling_collapses_every_interval():
     responses = synthetic(WORKED, 300, seed=1)
     table = intervals(responses, by="unit", sources=["weights"], weight_spread=0.0).table
@@ -119,6 +122,7 @@ def test_zero_spread_without_resampling_collapses_every_interval():
     assert (table.loc[scored, "rank_high"] == table.loc[scored, "rank"]).all()
 
 
+@pytest.mark.slow
 def test_weight_perturbation_widens_intervals():
     responses = synthetic(GOV, 600, seed=2, organizations=8, units=2)
     width = {}
@@ -135,28 +139,6 @@ def test_weight_perturbation_widens_intervals():
 
 # ----------------------------------------------------------------------- coverage of a known truth
 
-TRUTH = dedent(
-    """
-    id: truth
-    version: "1.0"
-    title: {zh: 真值, en: Truth}
-    locales: [zh, en]
-    scale:
-      - {level: 1, name: {zh: 一级, en: One}, min: 0}
-      - {level: 2, name: {zh: 二级, en: Two}, min: 50}
-    dimensions:
-      - id: a
-        title: {zh: 甲, en: A}
-        weight: 2
-        questions:
-    QUESTIONS_A
-      - id: b
-        title: {zh: 乙, en: B}
-        aggregate: min
-        questions:
-    QUESTIONS_B
-    """
-)
 # Each question: its option scores, and each unit's probabilities of choosing each option.
 QUESTIONS = {
     "a.one": (1, [0.0, 0.5, 1.0], [[0.2, 0.5, 0.3], [0.6, 0.3, 0.1], [0.1, 0.1, 0.8]]),
@@ -166,24 +148,18 @@ QUESTIONS = {
 }
 
 
-def truth_questionnaire(write):
-    def block(prefix: str) -> str:
-        lines = []
-        for qid, (weight, scores, _) in QUESTIONS.items():
-            if not qid.startswith(prefix):
-                continue
-            options = ", ".join(
-                f"{{value: o{i}, label: {{zh: 选{i}, en: Option {i}}}, score: {s}}}"
-                for i, s in enumerate(scores)
-            )
-            lines.append(
-                f"      - {{id: {qid}, type: single, weight: {weight}, "
-                f"text: {{zh: 问{qid}, en: Question {qid}}}, options: [{options}]}}"
-            )
-        return "\n".join(lines)
+def truth_questionnaire(make_questionnaire):
+    def questions(prefix: str) -> list[dict]:
+        return [
+            choice_question(qid, {f"o{i}": s for i, s in enumerate(scores)}, weight=weight)
+            for qid, (weight, scores, _) in QUESTIONS.items()
+            if qid.startswith(prefix)
+        ]
 
-    text = TRUTH.replace("QUESTIONS_A", block("a.")).replace("QUESTIONS_B", block("b."))
-    return load_questionnaire(write("truth.yaml", text))
+    a = dimension("a", questions("a."), weight=2)
+    b = dimension("b", questions("b."), aggregate="min")
+    return load_questionnaire(make_questionnaire("truth.yaml", qid="truth", levels=(0, 50),
+                                                 dimensions=[a, b]))  # fmt: skip
 
 
 def true_scores(unit: int) -> dict[str, float]:
@@ -203,8 +179,9 @@ def true_scores(unit: int) -> dict[str, float]:
     return {"a": 100 * a, "b": 100 * b, "overall": 100 * (2 * a + b) / 3}
 
 
-def test_90_percent_intervals_cover_the_truth_in_about_90_percent_of_trials(write):
-    q = truth_questionnaire(write)
+@pytest.mark.slow
+def test_90_percent_intervals_cover_the_truth_in_about_90_percent_of_trials(make_questionnaire):
+    q = truth_questionnaire(make_questionnaire)
     units, size, trials = 3, 40, 200
     truth = {u: true_scores(u) for u in range(units)}
     hits = {node: 0 for node in ("overall", "a", "b")}
@@ -241,6 +218,7 @@ def test_90_percent_intervals_cover_the_truth_in_about_90_percent_of_trials(writ
 # --------------------------------------------------------------------------- seeds
 
 
+@pytest.mark.slow
 def test_same_seed_same_table_and_another_seed_another():
     responses = synthetic(GOV, 400, seed=3)
     first = intervals(responses, by="unit", resamples=100, seed=11)
@@ -271,36 +249,11 @@ def test_sources_draw_from_their_own_streams():
 
 # --------------------------------------------------------------------------- ranks
 
-LEVELS = "\n".join(
-    f"          - {{level: {i}, label: {{zh: 等级{i}, en: Level {i}}}}}" for i in range(1, 6)
-)
-ONE_DIMENSION = dedent(
-    """
-    id: rank
-    version: "1.0"
-    title: {zh: 排名, en: Ranks}
-    locales: [zh, en]
-    scale:
-      - {level: 1, name: {zh: 一级, en: One}, min: 0}
-      - {level: 2, name: {zh: 二级, en: Two}, min: 20}
-      - {level: 3, name: {zh: 三级, en: Three}, min: 40}
-      - {level: 4, name: {zh: 四级, en: Four}, min: 60}
-      - {level: 5, name: {zh: 五级, en: Five}, min: 80}
-    dimensions:
-      - id: d
-        title: {zh: 维度, en: Dimension}
-        questions:
-    """
-) + "".join(
-    f"      - id: d.q{i}\n        type: level\n        text: {{zh: 问{i}, en: Q{i}}}\n"
-    f"        options:\n{LEVELS}\n"
-    for i in (1, 2)
-)
-
 
 @pytest.fixture
-def ranked_q(write):
-    return load_questionnaire(write("rank.yaml", ONE_DIMENSION))
+def ranked_q(make_questionnaire):
+    two = dimension("d", [level_question("d.q1"), level_question("d.q2")])
+    return load_questionnaire(make_questionnaire("rank.yaml", qid="rank", dimensions=[two]))
 
 
 def level_answers(levels: list[tuple]) -> pd.DataFrame:
@@ -445,6 +398,7 @@ def test_bad_arguments_say_what_is_expected(kwargs):
 # --------------------------------------------------------------------------- invariants
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     n=st.integers(1, 60),  # respondents, spread over up to `organizations` groups
@@ -524,6 +478,7 @@ def test_labelled_table_shows_intervals_where_they_matter():
 # ------------------------------------------------------------------------ sensitivity, reweighting
 
 
+@pytest.mark.slow
 def test_sensitivity_says_which_source_matters():
     responses = synthetic(GOV, 400, seed=9, organizations=5, units=1)
     table = sensitivity(responses, resamples=100, weight_spread=0.0)
@@ -537,6 +492,7 @@ def test_sensitivity_says_which_source_matters():
     np.testing.assert_allclose(both, alone, atol=1e-9)
 
 
+@pytest.mark.slow
 def test_reweighting_by_one_changes_nothing_and_scaling_all_weights_changes_nothing():
     responses = synthetic(WORKED, 100, seed=1)
     before = score(responses).table["score"]

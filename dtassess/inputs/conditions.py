@@ -262,7 +262,8 @@ class _View:
             result = np.zeros(self.n, dtype=bool)
             texts = self.codes == _STR
             if texts.any():
-                result[texts] = np.asarray(_ORDER[op](self.obj[texts], value), dtype=bool)
+                assert self.obj is not None  # text answers live only in object arrays
+                result[texts] = np.asarray(_ORDER[op](self.obj[texts], value), dtype=np.bool_)
             return result
         return _COMPARE[op](self.num, _to_float(value))  # NaN makes every comparison false
 
@@ -274,7 +275,8 @@ class _View:
         result = compare(self.num, other.num)
         texts = (self.codes == _STR) & (other.codes == _STR)
         if texts.any():
-            result[texts] = np.asarray(compare(self.obj[texts], other.obj[texts]), dtype=bool)
+            assert self.obj is not None and other.obj is not None  # as in compare_literal
+            result[texts] = np.asarray(compare(self.obj[texts], other.obj[texts]), dtype=np.bool_)
         return result
 
     def equals_any(self, items: tuple[int | float | str, ...]) -> np.ndarray:
@@ -289,6 +291,7 @@ class _View:
         result = self.equals_any(items)
         multi = self.multi()
         if multi.size:
+            assert self.raw is not None  # multi answers come from a column
             # Lay every option of every multi answer end to end, test them all at once as if
             # they were single answers, then ask per answer whether any of its options hit.
             cells = self.raw[multi].tolist()

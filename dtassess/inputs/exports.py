@@ -235,11 +235,12 @@ def match_columns(
             continue
         target: Target | None = mapping.target(name) if mapping is not None else None
         if target is not None:
-            if target.kind == "question":
+            # each kind carries its own fields (mapping.Target)
+            if target.kind == "question" and target.question is not None:
                 question(col, target.question)
-            elif target.kind == "option":
+            elif target.kind == "option" and target.question and target.option is not None:
                 option(col, target.question, target.option)
-            elif target.kind == "field":
+            elif target.kind == "field" and target.field is not None:
                 meta(col, target.field, -1)  # a mapped column beats a recognised one
             continue
         # `question(option)` is an option's column before `question(hint)` is the question's
@@ -479,9 +480,9 @@ def _quoted(raw: Any) -> str:
     return shorten(repr(raw))
 
 
-def _rejection(q: Questionnaire, question: Question, raw: Any, reason: str) -> str:
+def _rejection(q: Questionnaire, question: Question, raw: Any, reason: str | None) -> str:
     return (
-        f"question '{question.id}': {_quoted(raw)} is not accepted ({shorten(reason, 200)}); "
+        f"question '{question.id}': {_quoted(raw)} is not accepted ({shorten(reason or '', 200)}); "
         "expected "
         f"{_expected(question, q.locales[0])}"
         + (", or N/A" if question.allow_na else "")
@@ -693,7 +694,7 @@ def _meta_column(
             texts, empty = texts.copy(), empty | long
             texts[long] = None
     if (codes < 0).any():  # empty cells: code -1, the None at the end
-        texts, empty = np.append(texts, None), np.append(empty, True)
+        texts, empty = np.append(texts, [None]), np.append(empty, True)
     if len(texts) == len(codes) and (codes == np.arange(len(codes))).all():
         out[:] = texts  # ids, one per row in order: the values are the column
         return empty
@@ -959,6 +960,7 @@ def _drop_hidden(
         if not wrong.any():
             continue
         question = q.question(qid)
+        assert question.when is not None  # hidden_rows names only questions with a condition
         rows = np.flatnonzero(wrong)
         reporter.cells(
             places[qid],

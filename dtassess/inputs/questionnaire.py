@@ -1023,7 +1023,9 @@ class _Builder:
         effort = self.choice(data, where, "effort", what, EFFORTS, required=True)
         impact = self.choice(data, where, "impact", what, IMPACTS, required=True)
         horizon = self.choice(data, where, "horizon", what, HORIZONS, required=True)
-        if None in (aid, title, effort, impact, horizon, dimension) or reach is _MISSING:
+        if aid is None or dimension is None or None in (title, effort, impact, horizon):
+            return None
+        if reach is _MISSING:
             return None
         return Action(aid, dimension, int(reach), title, description, effort, impact, horizon)
 

@@ -382,7 +382,7 @@ class _FileChecker:
         answers: dict[str, Any] = {}
         notes: dict[str, dict[str, Any]] = {}
         for qid, given in raw.items():
-            here = ("answers", qid)
+            here: tuple = ("answers", qid)
             if not isinstance(qid, str) or not self.q.has_question(qid):
                 ids = [q.id for q in self.q.questions]
                 self.add(

@@ -94,6 +94,7 @@ def load_version_map(path: str | Path) -> VersionMap:
     if problems:
         raise DtassessError(problems, ExitCode.BAD_INPUT)
     clean = {str(k): v for k, v in questions.items()}
+    assert isinstance(source, str)  # else a problem above
     return VersionMap(path, source, target, clean)
 
 
@@ -142,7 +143,7 @@ def same_version(q: Questionnaire) -> Comparison:
 
 
 def _problem(vmap: VersionMap | None, message: str) -> Problem:
-    return Problem("V001", message, vmap.path if vmap else None)
+    return Problem("V001", message, vmap.path if vmap else "")
 
 
 def _incompatible(old: Question, new: Question) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,7 +91,7 @@ def build_annual(
         return {
             "score": _num(row["score"]),
             "level": level,
-            "level_name": level_names.get(level, "—"),
+            "level_name": "—" if level is None else level_names.get(level, "—"),
             "change": _num(row.get("change")) if "change" in row else None,
             "trend": _num(row.get("trend")) if "trend" in row else None,
         }
@@ -555,7 +556,7 @@ def annual_models(
     return models
 
 
-def _period_sizes(current: ResponseSet, older: list = ()) -> dict[str, dict[str, int]]:  # type: ignore[assignment]
+def _period_sizes(current: ResponseSet, older: Sequence = ()) -> dict[str, dict[str, int]]:
     """organization -> period -> respondents, periods in order, over every set given."""
     from ..scoring.periods import ordered_periods
 
@@ -572,7 +573,7 @@ def _period_sizes(current: ResponseSet, older: list = ()) -> dict[str, dict[str,
 
 def small_organizations(
     current: ResponseSet,
-    older: list = (),
+    older: Sequence = (),
     min_group_size: int = MIN_GROUP_SIZE,
 ) -> list[dict[str, Any]]:
     """The organizations with fewer than `min_group_size` respondents in their latest period, as

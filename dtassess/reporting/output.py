@@ -380,7 +380,7 @@ def print_table(result: ScoreResult, console: Console, lang: str) -> None:
             bar = Text("█" * round(share * 10) + "░" * (10 - round(share * 10)), style="cyan")
             level = f"{int(row.level)} {names.get(int(row.level), '')}" if row.level else "—"
             coverage = _num(row.coverage, 2)
-            cells = [
+            cells: list[Text | str] = [
                 Text(label, style=style),
                 "—" if score is None else f"{score:.1f}",
                 *([bar] if with_bars else []),

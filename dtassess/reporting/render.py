@@ -412,7 +412,7 @@ def _scope_table_headers(pdf: Any) -> None:
     structure = {
         obj.reference: obj
         for obj in pdf.objects
-        if isinstance(obj, dict) and obj.get("Type") == "/StructElem"
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/StructElem"
     }
     for element in structure.values():
         if element.get("S") != "/TH":

@@ -497,7 +497,7 @@ def finish_document(
         attachments=[attachment],
         variant=variant,
     )
-    return pdf.data if hasattr(pdf, "data") else pdf
+    return pdf.data
 
 
 def attachment_for(result: ScoreResult, roadmap: Roadmap) -> bytes:
@@ -596,8 +596,8 @@ def scores_from_reports(
         "organization",
         "mean",
         meta,
-        None,
+        None,  # type: ignore[arg-type]  # a report carries no respondent scores
         table,
         withheld,
-        min_group_size,  # type: ignore[arg-type]
+        min_group_size,
     )

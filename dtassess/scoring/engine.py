@@ -135,9 +135,10 @@ def _judge(question: Question, value: Any) -> float | None:
     if question.type == "multi":
         items = value if isinstance(value, tuple | list) else (value,)
         options = [question.match(item) for item in items]
-        if any(o is None for o in options):
+        chosen = [o for o in options if o is not None]
+        if len(chosen) < len(options):
             return None
-        return min(1.0, sum(o.score for o in options))
+        return min(1.0, sum(o.score for o in chosen))
     option = question.match(value)
     return None if option is None else option.score
 
@@ -274,7 +275,7 @@ def prepare_answers(
         if question.type == "number":
             codes, *tables = _number(question, coded.series(question.id))
         else:
-            tables = _choice_tables(question, coded(question.id))
+            tables = list(_choice_tables(question, coded(question.id)))
             codes = coded(question.id).codes
         if gone is not None:
             codes = np.where(gone, -2, codes)
@@ -365,7 +366,9 @@ def one_blas_thread(rows: int) -> Iterator[bool]:
     limits = None
     if rows > BLOCK_ROWS:  # else a product or two: not worth looking BLAS up
         with suppress(ImportError):
-            from threadpoolctl import threadpool_limits as limits
+            import threadpoolctl
+
+            limits = threadpoolctl.threadpool_limits
     if limits is None:
         yield False
         return

@@ -80,6 +80,7 @@ def score_groups(
         # The questions' variances in a second thread meanwhile, if there is a core for it
         # (NumPy counting and sorting and pandas' group sums let go of the interpreter).
         questions = pool.submit(_question_variances, q, prepared, scan) if workers > 1 else None
+        assert scan.node_scores is not None  # dropped only once the statistics are done
         grouped = pd.DataFrame(scan.node_scores, copy=False).groupby(scan.labels, sort=False)
         stats = {
             "coverage": scan.sums.coverage.means(),
@@ -163,7 +164,7 @@ class _GroupScan:
         self.members = np.zeros((len(model.questions), len(self.alpha_nodes)))
         for i, (_, cols) in enumerate(self.alpha_nodes):
             self.members[cols, i] = 1.0
-        self.chains: list[tuple[int, ...]] = []
+        self.chains: list[tuple] = []
         self.chain_of = []
         for row in self.members > 0:
             chain = tuple(np.flatnonzero(row))
@@ -269,6 +270,7 @@ def _group_labels(meta: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.n
             span = len(found)
         combined = combined * size + codes
         span *= size
+    assert first is not None  # keys: the organization at least
     return pd.factorize(combined)[0], first
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -144,7 +144,7 @@ def intervals(
         raise ValueError(f"weight_spread must be in [0, 1), e.g. 0.2 (got {weight_spread!r})")
     resamples = int(resamples)
     spread = float(weight_spread) if "weights" in sources else 0.0
-    entropy = np.random.SeedSequence(seed).entropy
+    entropy = cast(int, np.random.SeedSequence(seed).entropy)  # an int, from an int or None
     setup = prepare(responses, by, min_group_size)
     table = _table(setup, resamples, level, sources, spread, entropy)
     return UncertaintyResult(
@@ -178,7 +178,7 @@ def sensitivity(
     distinguishable. The runs share their random draws (each source has its own stream), so
     differences come from the sources, not from the luck of the draw.
     """
-    seed = int(np.random.SeedSequence(seed).entropy)
+    seed = cast(int, np.random.SeedSequence(seed).entropy)
     runs = {
         "respondents": ("respondents",),
         "weights": ("weights",),
@@ -258,10 +258,10 @@ def format_interval(
 ) -> str:
     """ "62 (58–66)": the score and its interval, each rounded to `digits` decimals (an en dash
     between the bounds); "62" without an interval; "—" without a score."""
-    if _missing(score):
+    if score is None or _missing(score):
         return "—"
     text = f"{float(score):.{digits}f}"
-    if _missing(low) or _missing(high):
+    if low is None or high is None or _missing(low) or _missing(high):
         return text
     return f"{text} ({float(low):.{digits}f}{EN_DASH}{float(high):.{digits}f})"
 
@@ -513,12 +513,15 @@ def replicate_means(
     aggregated again per replicate. Without counts every respondent counts once."""
     low, high = setup.q.score_range
     width = setup.respondent.shape[0]
-    size = (counts if counts is not None else question).shape[0]
+    factors = counts if counts is not None else question
+    assert factors is not None  # respondent counts, weight factors or both
+    size = factors.shape[0]
     out = np.empty((width, size, len(setup.starts)))
     if question is None:
         for k in range(width):
             out[k] = _group_means(setup.filled[k], setup.present[k], counts, setup.starts)
         return out
+    assert node is not None  # the weight factors come as a pair
     filled, present = tree(setup, question, node)
     for k in range(width):
         out[k] = low + _group_means(filled[k], present[k], counts, setup.starts) * (high - low)

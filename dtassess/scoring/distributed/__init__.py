@@ -168,11 +168,12 @@ def score_dask(
     from ...inputs.mapping import load_mapping
     from ...inputs.questionnaire import load_questionnaire
 
-    q = questionnaire if isinstance(questionnaire, Questionnaire) else None
-    if q is None:
-        q = load_questionnaire(questionnaire)
+    if isinstance(questionnaire, Questionnaire):
+        q = questionnaire
+    else:
+        q = load_questionnaire(os.fspath(questionnaire))
     sources = sources_of(paths)
-    loaded_mapping = load_mapping(mapping, q) if mapping else None
+    loaded_mapping = load_mapping(os.fspath(mapping), q) if mapping else None
     try:
         with client_for(scheduler, workers, timeout) as client:
             return _run(

@@ -214,6 +214,7 @@ def settle_pass(targets: Targets, ask: Ask, requests: np.ndarray, results: list[
     high = np.full(size, -np.inf)
     fetched_r, fetched_v = [], []
     for found in results:
+        assert found.hist is not None and found.gathered is not None  # a later pass's answers
         c, lo, hi = found.hist
         count += c
         np.minimum(low, lo, out=low)

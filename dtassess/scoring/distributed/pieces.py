@@ -204,6 +204,7 @@ class CellLog:
         """`_Reporter.cells`: cells at positions `rows` of the current piece's column `col`."""
         if not len(rows):
             return
+        assert self.table is not None  # set to the piece being read before its cells
         lines = self.table.rows[np.sort(rows)][: exports.CELLS_LISTED + 1]
         entry = self.cells_of.setdefault((self.file, col), [0, []])
         entry[0] += len(rows)

@@ -109,7 +109,7 @@ class Moments:
             return np.where(self.count >= 2, np.maximum(self.m2, 0.0) / (self.count - 1), np.nan)
 
 
-def _pooled(count: np.ndarray, mean: np.ndarray, m2: np.ndarray, use: np.ndarray) -> tuple:
+def _pooled(count: np.ndarray, mean: np.ndarray, m2: np.ndarray, *, use: np.ndarray) -> tuple:
     """Moments of the union of the parts on the last axis where `use` (one k-way merge)."""
     count = np.where(use, count, 0.0)
     total = count.sum(axis=-1)
@@ -296,11 +296,13 @@ def _question_stats(
             m2 = np.bincount(base, weights=deviation * deviation, minlength=cells)
             shaped = [a.reshape(groups, 1 << bits) for a in (count, mean, m2)]
             every = np.ones(1 << bits, dtype=bool)
-            question.count[:, j], question.mean[:, j], question.m2[:, j] = _pooled(*shaped, every)
+            question.count[:, j], question.mean[:, j], question.m2[:, j] = _pooled(
+                *shaped, use=every
+            )
             for b, i in enumerate(nodes):
                 use = (np.arange(1 << bits) >> b) & 1 == 1
                 n = item_index[(i, j)]
-                item.count[:, n], item.mean[:, n], item.m2[:, n] = _pooled(*shaped, use)
+                item.count[:, n], item.mean[:, n], item.m2[:, n] = _pooled(*shaped, use=use)
     # the totals of each alpha node's questions over its complete cases
     totals = np.where(has, x, 0.0) @ shape.members
     totals[~complete] = np.nan

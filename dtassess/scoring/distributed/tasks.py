@@ -180,6 +180,7 @@ def _scan_pieces(part: Partition, job: Job, ask: Ask | None, found: Found) -> No
                 stats.merge(
                     piece_stats(shape, block_meta, labels, group_keys, score, coverage, matrix)
                 )
+                assert spill is not None  # kept on the first pass, when nothing is asked
                 spill.write(stats.rows_for(group_keys)[labels], score)
             else:
                 score = engine.score_respondents(q, block).score.to_numpy()
@@ -189,6 +190,7 @@ def _scan_pieces(part: Partition, job: Job, ask: Ask | None, found: Found) -> No
         found.stats = stats
         found.log = log
         found.column_problems = {f: problems for f, (_, problems) in matched.items()}
+        assert spill is not None
         found.spill = spill.close()
     else:
         found_answers(found, hist, gathered)
