@@ -31,6 +31,7 @@ from .errors import DtassessError, ExitCode, Problem
 if TYPE_CHECKING:
     from .inputs.exports import ExportOptions
     from .inputs.responses import ResponseSet
+    from .reporting.documents import Job
     from .scoring.scores import ScoreResult
 
 Say = Callable[[Problem | str], None]
@@ -517,7 +518,7 @@ def write_annual_reports(
     if organizations == 1:
         paths = [output]
     else:
-        keys = [(m["organization"]["id"], m["latest"], lang) for m in models]
+        keys = [(m.organization.id, m.latest, lang) for m in models]
         stems = [f"{org}-annual-{latest}-{lang}" for org, latest, lang in keys]
         names = safe_names(stems, f".{options.fmt}", keys=keys)
         paths = [inside(output, name) for name in names]
@@ -612,7 +613,8 @@ def write_demo(
     day = report_date(date)
     roadmap = build_roadmaps(result, loaded)[0]
     attachment = attachment_for(result, roadmap)
-    jobs, paths = [], []
+    jobs: list[Job] = []
+    paths = []
     for lang in q.locales:
         model = build_report(result, loaded, roadmap, lang, day)
         for fmt in ("pdf", "html"):
