@@ -47,6 +47,7 @@ from dtassess.reporting.documents import render_many, render_report
 from dtassess.reporting.render import render_pdf
 from dtassess.reporting.report import (
     ATTACHMENT,
+    ReportModel,
     attachment_for,
     build_report,
     charts_for,
@@ -87,20 +88,20 @@ class StagedRun:
     laps: Laps
     pdf: bytes
     pages: int
-    model: dict[str, Any]
+    model: ReportModel
     attachment: bytes
     folder: Path
     refused: tuple[str, ...] = ()
 
 
-def pdf_arguments(model: dict[str, Any], attachment: bytes) -> dict[str, Any]:
+def pdf_arguments(model: ReportModel, attachment: bytes) -> dict[str, Any]:
     """What `dtassess.render_report` passes to render_pdf for a PDF without a variant."""
     return {
-        "lang": model["lang"],
-        "title": f"{model['title']} · {model['organization']['name']}",
-        "author": model["organization"]["name"],
-        "subject": model["questionnaire"]["title"],
-        "created": dt.date.fromisoformat(model["date"]),
+        "lang": model.lang,
+        "title": f"{model.title} · {model.organization.name}",
+        "author": model.organization.name,
+        "subject": model.questionnaire.title,
+        "created": dt.date.fromisoformat(model.date),
         "attachments": [(ATTACHMENT, attachment, "dtassess scores and roadmap (JSON)")],
         "variant": None,
     }
@@ -124,11 +125,11 @@ def staged_report(lang: str) -> StagedRun:
     laps.lap("html", "model")
     attachment = attachment_for(result, roadmap)
     laps.lap("html", "attachment")
-    meta = model["methodology"]
-    rings = [level["min"] for level in meta["scale"]]
+    meta = model.methodology
+    rings = [level.min for level in meta.scale]
     brand = load_brand(folder)
     palette = {"primary": brand["primary"], "accent": brand["accent"]}
-    charts = charts_for(model, tuple(meta["score_range"]), rings, palette)
+    charts = charts_for(model, (meta.score_range[0], meta.score_range[1]), rings, palette)
     laps.lap("html", "charts")
     html = render_html(model, charts, folder)
     laps.lap("html", "jinja2")

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .inputs.exports import ExportOptions, ImportResult
     from .inputs.questionnaire import Questionnaire
     from .inputs.responses import ResponseSet
+    from .reporting.documents import Job
     from .roadmap import Roadmap
     from .scoring.distributed import DistributedResult
     from .scoring.scores import ScoreResult
@@ -700,7 +701,7 @@ def write_annual_reports(
     if organizations == 1:
         paths = [output]
     else:
-        keys = [(m["organization"]["id"], m["latest"], lang) for m in models]
+        keys = [(m.organization.id, m.latest, lang) for m in models]
         stems = [f"{org}-annual-{latest}-{lang}" for org, latest, lang in keys]
         names = safe_names(stems, f".{options.fmt}", keys=keys)
         paths = [inside(output, name) for name in names]
@@ -795,7 +796,7 @@ def write_demo(
     day = report_date(date)
     roadmap = build_roadmaps(result, loaded)[0]
     attachment = attachment_for(result, roadmap)
-    jobs: list[tuple] = []
+    jobs: list[Job] = []
     paths: list[Path] = []
     for lang in q.locales:
         model = build_report(result, loaded, roadmap, lang, day)

@@ -89,14 +89,14 @@ def test_the_numbers_match_scoring_and_travel_inside_the_pdf(reports):
 def test_movers_name_the_questions_that_drove_them():
     responses = load_inputs([SAMPLE])
     (model,) = annual_models(responses, lang="en", date=dt.date(2026, 11, 25))
-    up, down = model["movers"]["up"], model["movers"]["down"]
-    assert up[0]["unit"] == "县卫生健康局" and up[0]["change"] > 20
-    assert down[0]["unit"] == "县财政局" and down[0]["change"] < -20
+    up, down = model.movers.up, model.movers.down
+    assert up[0].unit == "县卫生健康局" and up[0].change > 20
+    assert down[0].unit == "县财政局" and down[0].change < -20
     for entry in up:
-        assert entry["questions"] and all(q["now"] > q["before"] for q in entry["questions"])
+        assert entry.questions and all(q.now > q.before for q in entry.questions)
     for entry in down:
-        assert entry["questions"] and all(q["now"] < q["before"] for q in entry["questions"])
-    statuses = {a["status"] for a in model["review"]}
+        assert entry.questions and all(q.now < q.before for q in entry.questions)
+    statuses = {a.status for a in model.review}
     assert statuses <= {"reached", "progress", "not_yet"} and "reached" in statuses
 
 

@@ -68,3 +68,40 @@ def test_docs_links_resolve():
     for page in [ROOT / "README.md", *DOCS.glob("*.md")]:
         for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
             assert (page.parent / target).exists(), f"{page.name} links to missing {target}"
+
+
+def model_table(heading: str) -> list[tuple[str, str]]:
+    """(field, type) rows of the docs/report.md table whose first header cell is `heading`."""
+    lines = (DOCS / "report.md").read_text(encoding="utf-8").splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith(f"| {heading} |"))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+        rows.append((cells[0].strip("`"), cells[1].strip("`")))
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [("dtassess.reporting.report", "ReportModel"), ("dtassess.reporting.annual", "AnnualModel")],
+)
+def test_report_model_table_lists_the_model_fields(module, name):
+    """The template section of docs/report.md lists each model's top-level fields and types,
+    in order; every section of the model says what it holds."""
+    import dataclasses
+    import importlib
+
+    model = getattr(importlib.import_module(module), name)
+    fields = [(f.name, str(f.type)) for f in dataclasses.fields(model)]
+    assert model_table(f"`{name}` field") == fields
+    sections = [model]
+    while sections:
+        section = sections.pop()
+        assert section.__doc__ and not section.__doc__.startswith(section.__name__ + "(")
+        for field in dataclasses.fields(section):
+            for word in re.findall(r"[A-Z]\w+", str(field.type)):
+                found = getattr(importlib.import_module(section.__module__), word, None)
+                if dataclasses.is_dataclass(found):
+                    sections.append(found)

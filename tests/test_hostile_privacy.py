@@ -223,12 +223,10 @@ def test_a_role_one_person_holds_in_a_large_unit_is_not_shown(tmp_path):
     result = score(loaded)
     (made,) = dtassess.build_roadmaps(result, loaded)
     model = dtassess.build_report(result, loaded, made, "en", DATE)
-    quotes = [n for d in model["dimensions"] for n in d["notes"]]
-    assert quotes and {(n["unit"], n["role"], n["respondent"]) for n in quotes} == {
-        ("UNIT-BIG", "", "")
-    }
-    assert model["methodology"]["by_unit"] == [("UNIT-BIG", 3)]
-    assert model["methodology"]["by_role"] == [] and model["methodology"]["small_roles"] == 2
+    quotes = [n for d in model.dimensions for n in d.notes]
+    assert quotes and {(n.unit, n.role, n.respondent) for n in quotes} == {("UNIT-BIG", "", "")}
+    assert model.methodology.by_unit == [("UNIT-BIG", 3)]
+    assert model.methodology.by_role == [] and model.methodology.small_roles == 2
 
 
 # ----------------------------------------------------------------- the annual report inside
@@ -253,13 +251,13 @@ def thin_years(tmp_path_factory) -> Path:
 def test_annual_report_leaves_out_small_periods_and_unit_periods(thin_years):
     loaded = load_inputs([thin_years])
     (model,) = annual.annual_models(loaded, lang="zh", date=DATE)
-    assert model["periods"] == ["2025", "2026"] and model["withheld_periods"] == ["2024"]
-    education = next(s for s in model["series"] if s["title"] == "县教育局")
-    assert education["scores"][0] is None and education["scores"][1] is not None
-    page = next(p for p in model["unit_pages"] if p["unit"] == "县教育局")
-    assert [h["period"] for h in page["history"]] == ["2026"]
-    movers = model["movers"]["up"] + model["movers"]["down"]
-    assert all(not m["questions"] for m in movers if m["unit"] == "县教育局")
+    assert model.periods == ["2025", "2026"] and model.withheld_periods == ["2024"]
+    education = next(s for s in model.series if s.title == "县教育局")
+    assert education.scores[0] is None and education.scores[1] is not None
+    page = next(p for p in model.unit_pages if p.unit == "县教育局")
+    assert [h.period for h in page.history] == ["2026"]
+    movers = model.movers.up + model.movers.down
+    assert all(not m.questions for m in movers if m.unit == "县教育局")
     html = annual.render_annual(model, dtassess.reporting.templating.template_dir(None), "html")
     assert "全机关受访者少于 3 人的期间不列示：2024。" in html.decode("utf-8")
 
@@ -307,7 +305,7 @@ def test_api_withholds_by_default_and_reports_when_asked(tmp_path):
     with pytest.raises(ValueError, match="1 respondent"):
         dtassess.build_report(result, loaded, made, "en", DATE)
     model = report.build_report(result, loaded, made, "en", DATE, min_group_size=1)
-    assert model["respondents"] == 1
+    assert model.respondents == 1
     assert annual.annual_models(loaded, lang="en", date=DATE) == []
     assert len(annual.annual_models(loaded, lang="en", date=DATE, min_group_size=1)) == 1
     latest, units, small = annual.unit_sets(loaded)

@@ -4,6 +4,7 @@ from its own folder, and a fault is F005 at the template's file and line."""
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from conftest import MINI, cli, run
@@ -34,7 +35,9 @@ def with_line(folder, text, name="report.html.j2"):
         "{{ lipsum.__globals__['os'].popen('touch MARK').read() }}",
         "{{ ''.__class__.__mro__[1].__subclasses__() }}",
         "{{ report.labels.update({'report': 'changed'}) }}",
-        "{% set _ = report.organization.clear() %}",
+        # the model's sections are frozen dataclasses; its lists are lists
+        "{% set _ = report.dimensions.clear() %}",
+        "{% set _ = report.overall.__setattr__('score', 100) %}",
     ],
 )
 def test_a_template_cannot_run_python_or_change_data(tmp_path, template, answers, payload):
@@ -67,6 +70,33 @@ def test_a_template_runtime_error_is_located(tmp_path, template, answers):
     assert f"{template / 'report.html.j2'}:{line}: template error: ZeroDivisionError" in (
         result.stderr
     )
+
+
+def test_a_template_reads_the_typed_model_by_attribute_or_by_key(tmp_path, template, answers):
+    """An agency's template written against the model as dicts (`report["overall"]["score"]`)
+    reads the typed model the same; a misspelt field is F005 at its line, naming the field."""
+    reads = [
+        'report["overall"]["score"]',
+        "report.overall.score",
+        'report.organization["name"]',
+        'report.roadmap["phases"][0]["label"]',
+    ]
+    with_line(template, '<p id="k">' + "|".join("{{ " + r + " }}" for r in reads) + "</p>")
+    out = tmp_path / "r.html"
+    result = cli("report", answers, "-q", MINI, "--format", "html", "-o", out, "--template",
+                 template)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    by_key, by_name, name, phase = re.search(
+        r'<p id="k">(.*?)\|(.*?)\|(.*?)\|(.*?)</p>', out.read_text(encoding="utf-8")
+    ).groups()
+    assert by_key == by_name != "" and name and phase
+
+    line = with_line(template, "{{ report.overall.scroe }}")
+    result = cli("report", answers, "-q", MINI, "--format", "html", "-o", tmp_path / "s.html",
+                 "--template", template)  # fmt: skip
+    assert result.exit_code == 2
+    assert f"{template / 'report.html.j2'}:{line}: template error:" in result.stderr
+    assert "has no attribute 'scroe'" in result.stderr
 
 
 @pytest.mark.slow

@@ -253,10 +253,8 @@ def test_annual_drivers_reach_back_to_the_older_version(tmp_path):
         [answers], tmp_path / "mini-v2.yaml", version_map=tmp_path / "map.yaml"
     )
     (model,) = annual_models(current, older, lang="en", date=dt.date(2026, 12, 5), min_group_size=1)
-    moved = {q["id"]: q for entry in model["movers"]["up"] for q in entry["questions"]}
+    moved = {q.id: q for entry in model.movers.up for q in entry.questions}
     assert "strategy.plan.maturity" in moved  # level 2 in 2025 (as quality), 4 in 2026
-    assert moved["strategy.plan.maturity"]["now"] > moved["strategy.plan.maturity"]["before"]
-    every = [
-        q["id"] for side in ("up", "down") for e in model["movers"][side] for q in e["questions"]
-    ]
+    assert moved["strategy.plan.maturity"].now > moved["strategy.plan.maturity"].before
+    every = [q.id for e in model.movers.up + model.movers.down for q in e.questions]
     assert "security.budget" not in every  # its bands changed: not comparable

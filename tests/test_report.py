@@ -257,3 +257,31 @@ def test_score_of_a_pdf_without_results_exits_2(tmp_path):
     )  # fmt: skip
     result = cli("score", plain)
     assert result.exit_code == 2 and "carries no dtassess results" in result.stderr
+
+
+def test_the_models_are_frozen_typed_values_that_travel_to_workers():
+    """The report and annual models are frozen dataclasses all the way down to their lists and
+    the two dicts (labels, the annual report's full-precision scores); they pickle unchanged to
+    the worker processes that render them."""
+    import dataclasses
+    import datetime as dt
+    import pickle
+
+    import dtassess
+    from dtassess.reporting.annual import AnnualModel, annual_models
+    from dtassess.reporting.report import NodeScore, ReportModel
+    from dtassess.resources import annual_sample_dir
+
+    loaded = dtassess.load_responses([SAMPLES])
+    result = dtassess.score(loaded, by="organization")
+    (made,) = dtassess.build_roadmaps(result, loaded)
+    report = dtassess.build_report(result, loaded, made, "en", dt.date(2026, 11, 25))
+    (annual,) = annual_models(
+        dtassess.load_responses([annual_sample_dir()]), lang="zh", date=dt.date(2026, 11, 25)
+    )
+    assert isinstance(report, ReportModel) and isinstance(annual, AnnualModel)
+    assert isinstance(report.overall, NodeScore) and report.overall.score is not None
+    for model in (report, annual, report.dimensions[0].subdimensions[0], annual.units[0]):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            model.lang = "xx"  # type: ignore[misc]
+        assert pickle.loads(pickle.dumps(model)) == model

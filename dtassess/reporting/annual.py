@@ -1,9 +1,13 @@
-"""The annual report model: every unit of an agency over several periods, as plain data.
+"""The annual report model: every unit of an agency over several periods, as a typed value.
 
+Stage: reporting. `annual_models` takes the responses of every period (and older versions'),
+scores them by organization and by unit, and gives an `AnnualModel` per organization;
 `build_annual` gathers, for one organization, what an annual report shows — the agency-wide
-picture and its change, a table of units, their trends, the largest improvements and declines
-with the questions that drove them, last period's roadmap set against the levels reached, a
-short page per unit — into a dict that `report_templates/annual.html.j2` only lays out. Units
+picture and its change, a table of units, their trends, the highlights, the largest
+improvements and declines with the questions that drove them, last period's roadmap set against
+the levels reached, a short page per unit — into frozen dataclasses that
+`report_templates/annual.html.j2` only lays out (fields in docs/report.md, "The report model").
+`render_annual` draws its charts and writes PDF or HTML, the numbers attached as JSON. Units
 of fewer than `min_group_size` respondents count in the agency's totals and nowhere else; an
 agency of fewer in its latest period gets no report, and its smaller earlier periods are left
 out. The rules are in docs/report.md ("The annual report", "Small groups").
@@ -13,7 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +29,7 @@ from .. import __version__
 from ..inputs.questionnaire import Questionnaire, localize
 from ..labels import by_language
 from ..privacy import MIN_GROUP_SIZE
-from .report import finish_document, source_files
+from .report import Organization, RadarAxis, finish_document, plain, source_files
 
 if TYPE_CHECKING:
     from ..inputs.responses import ResponseSet
@@ -37,6 +42,280 @@ NOTES_PER_UNIT = 3
 
 # The texts live in dtassess/labels.py with every other language\'s; the name stays for readers.
 WORDS = by_language("annual")
+
+
+# --------------------------------------------------------------------------- the model
+# Typed sections, read by annual.html.j2 as attributes (`report.summary.overall.score`); the
+# numbers that travel in the PDF are these sections as plain JSON (render_annual). Scores are
+# rounded to one decimal except in `scores`, which keeps full precision for machines.
+
+
+@dataclass(frozen=True)
+class AnnualQuestionnaire:
+    """The questionnaire of the latest period, titled in the report's language."""
+
+    id: str
+    version: str
+    ref: str
+    title: str
+
+
+@dataclass(frozen=True)
+class PeriodScore:
+    """A node's score and level in the latest period, its change since the previous period and
+    its trend over all periods (points a period; None where not measured)."""
+
+    score: float | None
+    level: int | None
+    level_name: str
+    change: float | None
+    trend: float | None = None
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    """A top dimension of the agency in the latest period (as PeriodScore, with its name)."""
+
+    id: str
+    title: str
+    score: float | None
+    level: int | None
+    level_name: str
+    change: float | None
+    trend: float | None
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A unit a reader looks for first: `kind` top, up, down or bottom."""
+
+    kind: str
+    unit: str
+    score: float | None
+    change: float | None
+
+
+@dataclass(frozen=True)
+class AnnualSummary:
+    """The agency as a whole in the latest period: overall, by dimension, the radar against
+    the previous period, and the units worth a first look."""
+
+    overall: PeriodScore
+    respondents: int
+    dimensions: list[DimensionScore]
+    radar: list[RadarAxis]
+    highlights: list[Highlight]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A unit's bootstrap interval and rank interval; `shown` where worth printing."""
+
+    low: float | None
+    high: float | None
+    rank: int | None
+    rank_low: int | None
+    rank_high: int | None
+    rank_distinct: bool
+    shown: bool
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """A unit in the table of units (latest period), ranked by overall score."""
+
+    unit: str
+    respondents: int
+    score: float | None
+    level: int | None
+    level_name: str
+    change: float | None
+    trend: float | None
+    interval: Interval | None
+    rank: int
+    rank_distinct: bool
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    """One line of the trend chart: the agency's (emphasised) or a unit's overall scores."""
+
+    title: str
+    scores: list[float | None]
+    emphasis: bool = False
+
+
+@dataclass(frozen=True)
+class DriverQuestion:
+    """A question that moved a unit's sub-dimension, its mean score before and now."""
+
+    id: str
+    text: str
+    before: float | None
+    now: float | None
+
+
+@dataclass(frozen=True)
+class Mover:
+    """One of the largest changes of a unit's sub-dimension, with the questions behind it."""
+
+    unit: str
+    node: str
+    title: str
+    score: float | None
+    change: float | None
+    questions: list[DriverQuestion]
+
+
+@dataclass(frozen=True)
+class Movers:
+    """The largest improvements and declines."""
+
+    up: list[Mover]
+    down: list[Mover]
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """An action of last period's roadmap against the level reached: `status` reached,
+    progress or not_yet."""
+
+    phase: int
+    number: str
+    title: str
+    dimension: str
+    reach: int
+    reach_name: str
+    level_then: str
+    level_now: str
+    status: str
+    status_text: str
+
+
+@dataclass(frozen=True)
+class UnitNode:
+    """A node of a unit's page."""
+
+    id: str
+    title: str
+    score: float | None
+    level_name: str
+    change: float | None
+    next_level: int | None = None
+
+
+@dataclass(frozen=True)
+class UnitSubdimension:
+    """A bar of a unit page's chart, with the previous period's score and the next level."""
+
+    title: str
+    score: float | None
+    level_name: str
+    previous: float | None = None
+    target: int | None = None
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """A unit's overall score in one period."""
+
+    period: str
+    score: float | None
+
+
+@dataclass(frozen=True)
+class UnitNote:
+    """A note quoted on a unit's page (never attributed)."""
+
+    question: str
+    note: str
+
+
+@dataclass(frozen=True)
+class UnitPage:
+    """The short page of one unit shown in the latest period."""
+
+    unit: str
+    history: list[HistoryPoint]
+    respondents: int
+    overall: UnitNode
+    dimensions: list[UnitNode]
+    subdimensions: list[UnitSubdimension]
+    strongest: UnitNode | None
+    weakest: UnitNode | None
+    notes: list[UnitNote]
+    has_previous: bool
+
+
+@dataclass(frozen=True)
+class UncertaintyNote:
+    """How the intervals were made: level and weight spread in per cent."""
+
+    level: int
+    resamples: int
+    spread: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A question left out of the comparison across versions, and why."""
+
+    question: str
+    title: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AnnualScaleLevel:
+    """A maturity level and where it starts."""
+
+    level: int
+    name: str
+    min: float
+
+
+@dataclass(frozen=True)
+class AnnualProvenance:
+    """Where the numbers came from: the questionnaire, how many respondents and files."""
+
+    questionnaire: str
+    questionnaire_hash: str
+    respondents: int
+    files: int
+    tool: str
+
+
+@dataclass(frozen=True)
+class AnnualModel:
+    """One organisation's annual report in one language: what `annual.html.j2` lays out as
+    `report`."""
+
+    kind: str
+    lang: str
+    labels: dict[str, Any]
+    title: str
+    date: str
+    organization: Organization
+    questionnaire: AnnualQuestionnaire
+    periods: list[str]
+    latest: str
+    previous: str | None
+    summary: AnnualSummary
+    units: list[UnitRow]
+    hidden_units: int
+    withheld_periods: list[str]
+    min_group_size: int
+    series: list[TrendSeries]
+    movers: Movers
+    review: list[ReviewRow]
+    unit_pages: list[UnitPage]
+    scores: dict[str, list[dict[str, Any]]]
+    uncertainty: UncertaintyNote | None
+    left_out: list[LeftOut]
+    scale: list[AnnualScaleLevel]
+    score_range: list[float]
+    provenance: AnnualProvenance
 
 
 def _num(value: Any, digits: int = 1) -> float | None:
@@ -60,7 +339,7 @@ def build_annual(
     comparable: tuple[ResponseSet, set[str]] | None = None,
     targets: Targets | None = None,
     withheld_periods: list[str] = (),  # type: ignore[assignment]
-) -> dict[str, Any]:
+) -> AnnualModel:
     """The model of one organization's annual report in one language.
 
     `agency` is scored by organization and `units` by unit, both over every period given (see
@@ -82,36 +361,23 @@ def build_annual(
     previous = periods[-2] if len(periods) > 1 else None
     name = org_rows["organization_name"].iloc[0] or organization
 
-    def node_of(table: pd.DataFrame, node: str) -> dict[str, Any]:
+    def node_of(table: pd.DataFrame, node: str) -> PeriodScore:
         row = table[table["node"] == node]
         if row.empty:
-            return {"score": None, "level": None, "level_name": "—", "change": None}
+            return PeriodScore(score=None, level=None, level_name="—", change=None)
         row = row.iloc[0]
         level = int(row["level"]) or None
-        return {
-            "score": _num(row["score"]),
-            "level": level,
-            "level_name": "—" if level is None else level_names.get(level, "—"),
-            "change": _num(row.get("change")) if "change" in row else None,
-            "trend": _num(row.get("trend")) if "trend" in row else None,
-        }
+        return PeriodScore(
+            score=_num(row["score"]),
+            level=level,
+            level_name=level_names.get(level, "—") if level else "—",
+            change=_num(row.get("change")) if "change" in row else None,
+            trend=_num(row.get("trend")) if "trend" in row else None,
+        )
 
     now = org_rows[org_rows["period"] == latest]
     before = org_rows[org_rows["period"] == previous] if previous else org_rows.iloc[0:0]
     tops = [d.id for d in q.dimensions]
-    summary = {
-        "overall": node_of(now, "overall"),
-        "respondents": int(now["respondents"].iloc[0]),
-        "dimensions": [{"id": d, "title": q.title_of(d, lang), **node_of(now, d)} for d in tops],
-        "radar": [
-            {
-                "title": q.title_of(d, lang),
-                "score": node_of(now, d)["score"],
-                "target": node_of(before, d)["score"] if previous else None,
-            }
-            for d in tops
-        ],
-    }
 
     unit_rows = units.table[units.table["organization"] == organization]
     latest_units = unit_rows[unit_rows["period"] == latest]
@@ -128,41 +394,37 @@ def build_annual(
         if u
     ]
     hidden_units = [u for u in all_units if u not in shown]
-    table = []
-    for unit in shown:
-        rows = latest_units[latest_units["unit"] == unit]
-        entry = {
-            "unit": unit,
-            "respondents": int(rows["respondents"].iloc[0]),
-            **node_of(rows, "overall"),
-        }
-        entry["interval"] = _interval(q, intervals, unit, "overall")
-        table.append(entry)
-    table.sort(key=lambda e: (-(e["score"] if e["score"] is not None else -math.inf), e["unit"]))
-    for rank, entry in enumerate(table, start=1):
-        entry["rank"] = rank
-        found = _interval(q, intervals, entry["unit"], "overall")
-        entry["rank_distinct"] = True if found is None else found.get("rank_distinct", True)
-        if found is not None and found.get("rank") is not None:
-            entry["rank"] = found["rank"]
-
-    summary["highlights"] = _highlights(table)
+    table = _unit_table(q, latest_units, shown, intervals, node_of)
+    summary = AnnualSummary(
+        overall=node_of(now, "overall"),
+        respondents=int(now["respondents"].iloc[0]),
+        dimensions=[
+            DimensionScore(id=d, title=q.title_of(d, lang), **asdict(node_of(now, d))) for d in tops
+        ],
+        radar=[
+            RadarAxis(
+                title=q.title_of(d, lang),
+                score=node_of(now, d).score,
+                target=node_of(before, d).score if previous else None,
+            )
+            for d in tops
+        ],
+        highlights=_highlights(table),
+    )
     series = [
-        {
-            "title": words["agency"],
-            "scores": [
-                node_of(org_rows[org_rows["period"] == p], "overall")["score"] for p in periods
-            ],
-            "emphasis": True,
-        }
+        TrendSeries(
+            title=words["agency"],
+            scores=[node_of(org_rows[org_rows["period"] == p], "overall").score for p in periods],
+            emphasis=True,
+        )
     ]
     for unit in shown:
         rows = unit_rows[unit_rows["unit"] == unit]
         series.append(
-            {
-                "title": unit,
-                "scores": [node_of(rows[rows["period"] == p], "overall")["score"] for p in periods],
-            }
+            TrendSeries(
+                title=unit,
+                scores=[node_of(rows[rows["period"] == p], "overall").score for p in periods],
+            )
         )
 
     drivers = {}
@@ -174,7 +436,7 @@ def build_annual(
             q, every, organization, latest, previous, excluded, units.min_group_size
         )
     movers = (
-        _movers(q, unit_rows, latest, shown, drivers, lang) if previous else {"up": [], "down": []}
+        _movers(q, unit_rows, latest, shown, drivers, lang) if previous else Movers(up=[], down=[])
     )
     review = _review(q, previous_roadmap, now, level_names, lang, words) if previous_roadmap else []
     pages = [
@@ -183,88 +445,118 @@ def build_annual(
     ]
     meta = responses.meta
     in_org = meta["organization"] == organization
-    model = {
-        "kind": "annual",
-        "lang": lang,
-        "labels": words,
-        "title": f"{words['report']} {latest}",
-        "date": date.isoformat(),
-        "organization": {"id": organization, "name": name},
-        "questionnaire": {
-            "id": q.id,
-            "version": q.version,
-            "ref": q.ref,
-            "title": localize(q.title, lang),
-        },
-        "periods": periods,
-        "latest": latest,
-        "previous": previous,
-        "summary": summary,
-        "units": table,
-        "hidden_units": len(hidden_units),
-        "withheld_periods": list(withheld_periods),
-        "min_group_size": units.min_group_size,
-        "series": series,
-        "movers": movers,
-        "review": review,
-        "unit_pages": pages,
-        "scores": _full_scores(agency, units, organization),
-        "uncertainty": None
+    return AnnualModel(
+        kind="annual",
+        lang=lang,
+        labels=words,
+        title=f"{words['report']} {latest}",
+        date=date.isoformat(),
+        organization=Organization(id=organization, name=name),
+        questionnaire=AnnualQuestionnaire(
+            id=q.id,
+            version=q.version,
+            ref=q.ref,
+            title=localize(q.title, lang),
+        ),
+        periods=periods,
+        latest=latest,
+        previous=previous,
+        summary=summary,
+        units=table,
+        hidden_units=len(hidden_units),
+        withheld_periods=list(withheld_periods),
+        min_group_size=units.min_group_size,
+        series=series,
+        movers=movers,
+        review=review,
+        unit_pages=pages,
+        scores=_full_scores(agency, units, organization),
+        uncertainty=None
         if uncertainty is None
-        else {
-            "level": round(100 * uncertainty.get("level", 0.9)),
-            "resamples": uncertainty.get("resamples", 1000),
-            "spread": round(100 * uncertainty.get("weight_spread", 0.2)),
-            "seed": uncertainty.get("seed", 0),
-        },
-        "left_out": [
-            {
-                "question": qid,
-                "title": localize(q.question(qid).text, lang) if q.has_question(qid) else qid,
-                "reason": why,
-            }
+        else UncertaintyNote(
+            level=round(100 * uncertainty.get("level", 0.9)),
+            resamples=uncertainty.get("resamples", 1000),
+            spread=round(100 * uncertainty.get("weight_spread", 0.2)),
+            seed=uncertainty.get("seed", 0),
+        ),
+        left_out=[
+            LeftOut(
+                question=qid,
+                title=localize(q.question(qid).text, lang) if q.has_question(qid) else qid,
+                reason=why,
+            )
             for qid, why in (agency.left_out or ())
         ],
-        "scale": [
-            {"level": lv.level, "name": localize(lv.name, lang), "min": lv.min} for lv in q.scale
+        scale=[
+            AnnualScaleLevel(level=lv.level, name=localize(lv.name, lang), min=lv.min)
+            for lv in q.scale
         ],
-        "score_range": list(q.score_range),
-        "provenance": {
-            "questionnaire": q.ref,
-            "questionnaire_hash": q.hash,
-            "respondents": int(in_org.sum()),
-            "files": len(source_files(meta.loc[in_org, "source"].tolist())),
-            "tool": f"dtassess {__version__}",
-        },
-    }
-    return model
+        score_range=list(q.score_range),
+        provenance=AnnualProvenance(
+            questionnaire=q.ref,
+            questionnaire_hash=q.hash,
+            respondents=int(in_org.sum()),
+            files=len(source_files(meta.loc[in_org, "source"].tolist())),
+            tool=f"dtassess {__version__}",
+        ),
+    )
 
 
-def _highlights(table: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _unit_table(
+    q: Questionnaire,
+    latest_units: pd.DataFrame,
+    shown: list[str],
+    intervals: pd.DataFrame | None,
+    node_of: Callable[[pd.DataFrame, str], PeriodScore],
+) -> list[UnitRow]:
+    """The units shown, best first, ranked (by their rank interval's rank where one was made)."""
+    entries = []
+    for unit in shown:
+        rows = latest_units[latest_units["unit"] == unit]
+        overall = node_of(rows, "overall")
+        entries.append((unit, int(rows["respondents"].iloc[0]), overall))
+    entries.sort(key=lambda e: (-(e[2].score if e[2].score is not None else -math.inf), e[0]))
+    table = []
+    for rank, (unit, respondents, overall) in enumerate(entries, start=1):
+        found = _interval(q, intervals, unit, "overall")
+        table.append(
+            UnitRow(
+                unit=unit,
+                respondents=respondents,
+                **asdict(overall),
+                interval=found,
+                rank=found.rank if found is not None and found.rank is not None else rank,
+                rank_distinct=True if found is None else found.rank_distinct,
+            )
+        )
+    return table
+
+
+def _highlights(table: list[UnitRow]) -> list[Highlight]:
     """The units a reader looks for first: highest, most improved, largest decline, lowest."""
-    scored = [u for u in table if u["score"] is not None]
+    scored = [u for u in table if u.score is not None]
     if not scored:
         return []
-    found = [{"kind": "top", **_brief(scored[0])}]
-    moved = [u for u in scored if u["change"] is not None]
-    up = max(moved, key=lambda u: u["change"], default=None)
-    down = min(moved, key=lambda u: u["change"], default=None)
-    if up is not None and up["change"] > 0:
-        found.append({"kind": "up", **_brief(up)})
-    if down is not None and down["change"] < 0:
-        found.append({"kind": "down", **_brief(down)})
-    if len(scored) > 1 and scored[-1]["unit"] not in {f["unit"] for f in found}:
-        found.append({"kind": "bottom", **_brief(scored[-1])})
+
+    def brief(kind: str, unit: UnitRow) -> Highlight:
+        return Highlight(kind=kind, unit=unit.unit, score=unit.score, change=unit.change)
+
+    found = [brief("top", scored[0])]
+    moved = [u for u in scored if u.change is not None]
+    up = max(moved, key=lambda u: u.change or 0.0, default=None)
+    down = min(moved, key=lambda u: u.change or 0.0, default=None)
+    if up is not None and up.change is not None and up.change > 0:
+        found.append(brief("up", up))
+    if down is not None and down.change is not None and down.change < 0:
+        found.append(brief("down", down))
+    if len(scored) > 1 and scored[-1].unit not in {f.unit for f in found}:
+        found.append(brief("bottom", scored[-1]))
     return found
-
-
-def _brief(unit: dict[str, Any]) -> dict[str, Any]:
-    return {"unit": unit["unit"], "score": unit["score"], "change": unit["change"]}
 
 
 def _interval(
     q: Questionnaire, intervals: pd.DataFrame | None, unit: str, node: str
-) -> dict[str, Any] | None:
+) -> Interval | None:
     """A unit's interval and rank interval; `shown` where the interval is worth printing
     (uncertainty.interval_matters: wide, or straddling a level threshold)."""
     from ..scoring.uncertainty import interval_matters
@@ -286,7 +578,7 @@ def _interval(
         if found["low"] is not None
         else False
     )
-    return found
+    return Interval(**found)
 
 
 def _question_changes(
@@ -332,7 +624,7 @@ def _question_changes(
     return found
 
 
-def _movers(q, unit_rows, latest, shown, drivers, lang) -> dict[str, list[dict[str, Any]]]:
+def _movers(q, unit_rows, latest, shown, drivers, lang) -> Movers:
     """The largest changes of a unit's sub-dimension, and the questions that moved most."""
     from ..scoring.engine import compile_model
 
@@ -357,30 +649,35 @@ def _movers(q, unit_rows, latest, shown, drivers, lang) -> dict[str, list[dict[s
         moved.sort(key=lambda m: (-m[0], m[1]))
         direction = 1 if row.change > 0 else -1
         picked = [m for m in moved if (m[3] - m[2]) * direction > 0][:DRIVERS]
+        change = _num(row.change)
+        assert change is not None  # rows without a change are left out above
         entries.append(
-            {
-                "unit": row.unit,
-                "node": row.node,
-                "title": q.title_of(row.node, lang),
-                "score": _num(row.score),
-                "change": _num(row.change),
-                "questions": [
-                    {
-                        "id": qid,
-                        "text": localize(q.question(qid).text, lang),
-                        "before": _num(low + then * (high - low)),
-                        "now": _num(low + now * (high - low)),
-                    }
-                    for _, qid, then, now in picked
-                ],
-            }
+            (
+                change,
+                Mover(
+                    unit=row.unit,
+                    node=row.node,
+                    title=q.title_of(row.node, lang),
+                    score=_num(row.score),
+                    change=change,
+                    questions=[
+                        DriverQuestion(
+                            id=qid,
+                            text=localize(q.question(qid).text, lang),
+                            before=_num(low + then * (high - low)),
+                            now=_num(low + now * (high - low)),
+                        )
+                        for _, qid, then, now in picked
+                    ],
+                ),
+            )
         )
-    up = sorted((e for e in entries if e["change"] > 0), key=lambda e: (-e["change"], e["unit"]))
-    down = sorted((e for e in entries if e["change"] < 0), key=lambda e: (e["change"], e["unit"]))
-    return {"up": up[:MOVERS], "down": down[:MOVERS]}
+    up = sorted((e for e in entries if e[0] > 0), key=lambda e: (-e[0], e[1].unit))
+    down = sorted((e for e in entries if e[0] < 0), key=lambda e: (e[0], e[1].unit))
+    return Movers(up=[m for _, m in up[:MOVERS]], down=[m for _, m in down[:MOVERS]])
 
 
-def _review(q, roadmap, now, level_names, lang, words) -> list[dict[str, Any]]:
+def _review(q, roadmap, now, level_names, lang, words) -> list[ReviewRow]:
     """Last period's roadmap actions of its first two phases against the levels reached."""
     current = {row.node: int(row.level) or None for row in now.itertuples(index=False)}
     found = []
@@ -397,48 +694,46 @@ def _review(q, roadmap, now, level_names, lang, words) -> list[dict[str, Any]]:
             else:
                 status = "not_yet"
             found.append(
-                {
-                    "phase": phase.phase,
-                    "number": f"{phase.phase}.{k}",
-                    "title": localize(action.title, lang),
-                    "dimension": q.title_of(action.dimension, lang),
-                    "reach": action.reach,
-                    "reach_name": level_names.get(action.reach, ""),
-                    "level_then": level_names.get(then, "—") if then else "—",
-                    "level_now": level_names.get(reached, "—") if reached else "—",
-                    "status": status,
-                    "status_text": words[status],
-                }
+                ReviewRow(
+                    phase=phase.phase,
+                    number=f"{phase.phase}.{k}",
+                    title=localize(action.title, lang),
+                    dimension=q.title_of(action.dimension, lang),
+                    reach=action.reach,
+                    reach_name=level_names.get(action.reach, ""),
+                    level_then=level_names.get(then, "—") if then else "—",
+                    level_now=level_names.get(reached, "—") if reached else "—",
+                    status=status,
+                    status_text=words[status],
+                )
             )
     return found
 
 
-def _unit_page(q, unit_rows, unit, latest, previous, responses, organization, lang, level_names):
+def _unit_page(
+    q, unit_rows, unit, latest, previous, responses, organization, lang, level_names
+) -> UnitPage:
     rows = unit_rows[(unit_rows["unit"] == unit) & (unit_rows["period"] == latest)]
     by_node = {row.node: row for row in rows.itertuples(index=False)}
 
-    def entry(node: str) -> dict[str, Any]:
+    def entry(node: str) -> UnitNode:
         row = by_node.get(node)
         if row is None:
-            return {
-                "id": node,
-                "title": q.title_of(node, lang),
-                "score": None,
-                "level_name": "—",
-                "change": None,
-            }
+            return UnitNode(
+                id=node, title=q.title_of(node, lang), score=None, level_name="—", change=None
+            )
         level = int(row.level) or None
-        return {
-            "id": node,
-            "title": q.title_of(node, lang),
-            "score": _num(row.score),
-            "level_name": level_names.get(level, "—"),
-            "change": _num(getattr(row, "change", None)),
-            "next_level": level + 1 if level and level < len(level_names) else None,
-        }
+        return UnitNode(
+            id=node,
+            title=q.title_of(node, lang),
+            score=_num(row.score),
+            level_name=level_names.get(level, "—"),
+            change=_num(getattr(row, "change", None)),
+            next_level=level + 1 if level and level < len(level_names) else None,
+        )
 
-    subs = [entry(d.id) for d in q.nodes if d.depth == 2 and entry(d.id)["score"] is not None]
-    ranked = sorted(subs, key=lambda e: (-e["score"], e["id"]))
+    subs = [entry(d.id) for d in q.nodes if d.depth == 2 and entry(d.id).score is not None]
+    ranked = sorted(subs, key=lambda e: (-(e.score or 0.0), e.id))
     meta = responses.meta
     mask = (
         (meta["organization"] == organization) & (meta["unit"] == unit) & (meta["period"] == latest)
@@ -448,36 +743,37 @@ def _unit_page(q, unit_rows, unit, latest, previous, responses, organization, la
     for note in responses.notes.itertuples(index=False):
         if note.row in rows_here and note.note:
             notes.append(
-                {"question": localize(q.question(note.question).text, lang), "note": note.note}
+                UnitNote(question=localize(q.question(note.question).text, lang), note=note.note)
             )
         if len(notes) >= NOTES_PER_UNIT:
             break
     every = unit_rows[(unit_rows["unit"] == unit) & (unit_rows["node"] == "overall")]
     history = [
-        {"period": row.period, "score": _num(row.score)} for row in every.itertuples(index=False)
+        HistoryPoint(period=row.period, score=_num(row.score))
+        for row in every.itertuples(index=False)
     ]
-    return {
-        "unit": unit,
-        "history": history,
-        "respondents": int(rows["respondents"].iloc[0]) if len(rows) else 0,
-        "overall": entry("overall"),
-        "dimensions": [entry(d.id) for d in q.dimensions],
-        "subdimensions": [
-            {
-                "title": e["title"],
-                "score": e["score"],
-                "level_name": e["level_name"],
+    return UnitPage(
+        unit=unit,
+        history=history,
+        respondents=int(rows["respondents"].iloc[0]) if len(rows) else 0,
+        overall=entry("overall"),
+        dimensions=[entry(d.id) for d in q.dimensions],
+        subdimensions=[
+            UnitSubdimension(
+                title=e.title,
+                score=e.score,
+                level_name=e.level_name,
                 # The bars mark the previous period's score and the next level, the target.
-                "previous": None if e["change"] is None else _num(e["score"] - e["change"]),
-                "target": e.get("next_level"),
-            }
+                previous=None if e.change is None or e.score is None else _num(e.score - e.change),
+                target=e.next_level,
+            )
             for e in (entry(d.id) for d in q.nodes if d.depth == 2)
         ],
-        "strongest": ranked[0] if ranked else None,
-        "weakest": ranked[-1] if ranked else None,
-        "notes": notes,
-        "has_previous": previous is not None,
-    }
+        strongest=ranked[0] if ranked else None,
+        weakest=ranked[-1] if ranked else None,
+        notes=notes,
+        has_previous=previous is not None,
+    )
 
 
 # --------------------------------------------------------------------------- building and rendering
@@ -503,7 +799,7 @@ def annual_models(
     min_group_size: int = MIN_GROUP_SIZE,
     targets: Targets | None = None,
     uncertainty: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[AnnualModel]:
     """One annual report model per organization in the responses, except those of fewer than
     `min_group_size` respondents in their latest period (`small_organizations` lists them); as
     `dtassess report --annual`, smaller units and earlier periods are withheld inside a report.
@@ -633,7 +929,7 @@ def _with_change(axis: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_annual(
-    model: dict[str, Any], folder: Path, fmt: str = "pdf", variant: str | None = None
+    model: AnnualModel, folder: Path, fmt: str = "pdf", variant: str | None = None
 ) -> bytes:
     """One annual report as PDF or self-contained HTML bytes."""
     import json
@@ -641,26 +937,27 @@ def render_annual(
     from . import charts
     from .templating import load_brand, render_html
 
-    rings = [level["min"] for level in model["scale"]]
-    score_range = tuple(model["score_range"])
+    rings = [level.min for level in model.scale]
+    score_range = (model.score_range[0], model.score_range[1])
     brand = load_brand(folder)
     palette = {"primary": brand["primary"], "accent": brand["accent"]}
-    words = model["labels"]
+    words = model.labels
+    # The charts take plain dicts (their tests and callers build them by hand).
     drawn = {
         "radar": charts.radar(
-            [_with_change(axis) for axis in model["summary"]["radar"]],
+            [_with_change(axis) for axis in plain(model.summary.radar)],
             score_range,
             rings,
             {
-                "current": model["latest"],
-                "target": model["previous"] or "",
+                "current": model.latest,
+                "target": model.previous or "",
                 "radar": words["radar"],
             },
             palette=palette,
         ),
         "trend": charts.trend(
-            model["series"],
-            model["periods"],
+            plain(model.series),
+            model.periods,
             score_range,
             rings,
             {"trend": words["trend"]},
@@ -669,23 +966,23 @@ def render_annual(
         "units": {
             # The bands show the levels: one line a row keeps a unit on one page.
             k: charts.bars(
-                [{**item, "level_name": ""} for item in page["subdimensions"]],
+                [{**item, "level_name": ""} for item in plain(page.subdimensions)],
                 score_range,
                 rings,
                 {
-                    "bars": f"{words['subdimensions']} · {page['unit']}",
-                    "current": model["latest"],
+                    "bars": f"{words['subdimensions']} · {page.unit}",
+                    "current": model.latest,
                     "target": words["next_level"],
-                    "previous": model["previous"] or "",
+                    "previous": model.previous or "",
                 },
                 palette=palette,
             )
-            for k, page in enumerate(model["unit_pages"])
+            for k, page in enumerate(model.unit_pages)
         },
     }
     html = render_html(model, drawn, folder, "annual.html.j2")
     numbers = {
-        k: model[k]
+        k: plain(getattr(model, k))
         for k in ("organization", "periods", "summary", "units", "movers", "review", "scores")
     }
     data = json.dumps(numbers, ensure_ascii=False, indent=1).encode()

@@ -1,42 +1,52 @@
 """Any report model to a document: PDF or self-contained HTML, one or many on all cores.
 
-`render_report` renders the organisation report (`report`) and the annual report (`annual`,
-a model of `kind: annual`); it sits above both, so that neither imports the other's renderer
-(`annual` builds on `report`'s pieces, `report` knows nothing of `annual`). `render_many` runs
-it in worker processes: WeasyPrint's layout is CPU-bound and single-threaded.
+`render_report` renders a typed model: the organisation report (`report.ReportModel`) or the
+annual report (`annual.AnnualModel`); it sits above both, so that neither imports the other's
+renderer (`annual` builds on `report`'s pieces, `report` knows nothing of `annual`).
+`render_many` runs it in worker processes: WeasyPrint's layout is CPU-bound and
+single-threaded; the models are frozen dataclasses, which pickle to the workers as they are.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from .report import ATTACHMENT, charts_for, finish_document
+from .report import ATTACHMENT, ReportModel, charts_for, finish_document
+
+if TYPE_CHECKING:
+    from .annual import AnnualModel
+
+# What `render_report` takes: model, the JSON attachment (None for an annual model, which
+# carries its own), template folder, format, variant.
+Job = tuple["ReportModel | AnnualModel", bytes | None, Path, str, str | None]
 
 
 def render_report(
-    model: dict[str, Any],
-    attachment: bytes,
+    model: ReportModel | AnnualModel,
+    attachment: bytes | None,
     folder: Path,
     fmt: str = "pdf",
     variant: str | None = None,
 ) -> bytes:
     """One report as PDF or self-contained HTML bytes.
 
-    An annual model (`kind: annual`) is rendered by `annual.render_annual`: it carries its
-    numbers itself."""
-    if model.get("kind") == "annual":
+    An AnnualModel is rendered by `annual.render_annual`: it carries its numbers itself, and
+    `attachment` is None for it."""
+    if not isinstance(model, ReportModel):
         from .annual import render_annual
 
         return render_annual(model, folder, fmt, variant)
     from .templating import load_brand, render_html
 
-    meta = model["methodology"]
-    rings = [level["min"] for level in meta["scale"]]
+    if attachment is None:
+        raise ValueError("an organisation's report carries its scores: attachment_for(...)")
+    meta = model.methodology
+    rings = [level.min for level in meta.scale]
     brand = load_brand(folder)
     palette = {"primary": brand["primary"], "accent": brand["accent"]}
-    charts = charts_for(model, tuple(meta["score_range"]), rings, palette)
+    charts = charts_for(model, (meta.score_range[0], meta.score_range[1]), rings, palette)
     html = render_html(model, charts, folder)
     return finish_document(
         model,
@@ -48,13 +58,13 @@ def render_report(
     )
 
 
-def _render_job(job: tuple) -> bytes:
+def _render_job(job: Job) -> bytes:
     """Worker entry point for rendering several reports on all cores."""
     return render_report(*job)
 
 
 def render_many(
-    jobs: list[tuple], workers: int | None = None, progress: Callable[[], None] | None = None
+    jobs: Sequence[Job], workers: int | None = None, progress: Callable[[], None] | None = None
 ) -> list[bytes]:
     """Render reports in parallel processes (WeasyPrint layout is CPU-bound and single-threaded);
     `progress` is called as each report is done."""

@@ -1,9 +1,13 @@
-"""The report model: everything a report shows, as plain data, in one language.
+"""The report model: everything a report shows, as a typed value, in one language.
 
-`build_report` gathers scores, the roadmap, the answers and the provenance of one organisation
-into a dict that the Jinja2 templates only lay out: no template computes anything, so the PDF,
-the HTML and the JSON attachment cannot disagree. Labels come from dtassess/labels.py
-(`LABELS`, zh and en).
+Stage: reporting. `build_report` takes a ScoreResult, the ResponseSet, one organisation's
+Roadmap, a language and a date, and gives a `ReportModel`: frozen dataclasses, a section each
+(header and provenance, dimension and question rows, findings, phases, methodology), that the
+Jinja2 templates only lay out (`report.overall.score`): no template computes anything, so the
+PDF, the HTML and the JSON attachment cannot disagree. The fields are listed in docs/report.md
+("The report model"). Labels come from dtassess/labels.py (`LABELS`, zh and en). Below the
+model: its charts, its PDF or HTML (`finish_document`), the JSON attachment, and reading the
+scores back from PDFs (`scores_from_reports`).
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ import datetime as dt
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import __version__
 from ..inputs.questionnaire import Questionnaire, localize
@@ -24,12 +29,319 @@ from ..roadmap import PHASES, Roadmap
 
 if TYPE_CHECKING:
     from ..inputs.responses import ResponseSet
+    from ..roadmap import PlannedAction
     from ..scoring.scores import ScoreResult
 
 # The texts live in dtassess/labels.py with every other language\'s; the name stays for readers.
 LABELS = by_language("report")
 
 FORMULAS = by_language("formulas")
+
+
+# --------------------------------------------------------------------------- the model
+# Every section a typed value: a template reads `report.overall.score` as it read the dict's key,
+# and a type checker sees a misspelt field. Field order is the order the templates and the docs
+# (docs/report.md, "The report model") list them in.
+
+
+@dataclass(frozen=True)
+class Organization:
+    """The organisation (or, in a per-unit report, the unit) a report is about."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class QuestionnaireRef:
+    """The questionnaire the answers were given to, titled in the report's language."""
+
+    id: str
+    version: str
+    title: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class NodeScore:
+    """One node of the dimension tree (or `overall`) for the report's group, scores rounded to
+    one decimal, coverage to three."""
+
+    id: str
+    title: str
+    score: float | None
+    level: int | None
+    level_name: str
+    level_description: str
+    coverage: float | None
+    n: int
+    sd: float | None
+
+
+@dataclass(frozen=True)
+class SubdimensionRow(NodeScore):
+    """A second-level dimension, with the level its roadmap aims at."""
+
+    target: int | None
+    target_name: str
+    aggregate: str
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    """One question: the typical answer in words, the mean score (0-100) and the spread."""
+
+    id: str
+    dimension: str
+    text: str
+    answers: int
+    na: int
+    score: float | None
+    spread: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A respondent's note, attributed only as far as the small-group rule allows (unit, role
+    and respondent are "" where withheld)."""
+
+    question: str
+    unit: str
+    role: str
+    respondent: str
+    note: str
+    evidence: list[str]
+
+
+@dataclass(frozen=True)
+class DimensionRow(NodeScore):
+    """A top dimension's chapter: its score, its sub-dimensions, questions and notes."""
+
+    description: str
+    aggregate: str
+    target: int | None
+    target_name: str
+    subdimensions: list[SubdimensionRow]
+    questions: list[QuestionRow]
+    notes: list[Note]
+
+
+@dataclass(frozen=True)
+class RadarAxis:
+    """One axis of a radar chart: a top dimension's score and the score of its target."""
+
+    title: str
+    score: float | None
+    target: float | None
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """A roadmap action in the report's language."""
+
+    id: str
+    title: str
+    description: str
+    dimension: str
+    reach: int
+    reach_name: str
+    effort: str
+    impact: str
+    phase: int
+    priority: float
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The executive summary: three strongest and three weakest leaves, the first actions."""
+
+    strengths: list[NodeScore]
+    gaps: list[NodeScore]
+    first_phase: list[ActionRow]
+
+
+@dataclass(frozen=True)
+class WeakFinding:
+    """A low-scoring, heavily weighted question: the answer chosen and the next one up."""
+
+    text: str
+    score: float | None
+    weight_share: float | None
+    chosen: str | None
+    next: str | None
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A question the respondents answered far apart."""
+
+    text: str
+    sd: float | None
+    lowest: str | None
+    highest: str | None
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the answers say beyond the scores (roadmap.findings, in words)."""
+
+    weakest: list[WeakFinding]
+    disagreements: list[Disagreement]
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A top dimension before a phase and after it."""
+
+    title: str
+    score_before: float | None
+    score_after: float | None
+    level_before: str
+    level_after: str
+
+
+@dataclass(frozen=True)
+class ProjectedOverall:
+    """The overall score and level expected after a phase."""
+
+    score: float | None
+    level: int | None
+    level_name: str
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of the roadmap: its months, actions and the projection after it."""
+
+    phase: int
+    label: str
+    months: list[int]
+    actions: list[ActionRow]
+    projection: list[Projection]
+    overall_after: ProjectedOverall
+
+
+@dataclass(frozen=True)
+class RoadmapSection:
+    """The roadmap's phases and how many actions they hold."""
+
+    phases: list[Phase]
+    actions: int
+
+
+@dataclass(frozen=True)
+class ScaleLevel:
+    """A maturity level and the score range it covers."""
+
+    level: int
+    name: str
+    description: str
+    min: float
+    max: float
+
+
+@dataclass(frozen=True)
+class WeightRow:
+    """A node of the dimension tree with its weight and aggregation rule."""
+
+    title: str
+    depth: int
+    weight: float
+    aggregate: str
+
+
+@dataclass(frozen=True)
+class Methodology:
+    """How the scores were made: the scale, the weights, the formulas, who answered (groups
+    smaller than `min_group_size` only counted)."""
+
+    scale: list[ScaleLevel]
+    weights: list[WeightRow]
+    formulas: list[str]
+    by_unit: list[tuple[str, int]]
+    by_role: list[tuple[str, int]]
+    small_units: int
+    small_roles: int
+    min_group_size: int
+    score_range: list[float]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A response file by its SHA-256 (its name "" where it could name a respondent)."""
+
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the numbers came from: the questionnaire, the files, the tool."""
+
+    questionnaire: str
+    questionnaire_hash: str
+    files: list[SourceFile]
+    names_withheld: bool
+    tool: str
+
+
+@dataclass(frozen=True)
+class ReportModel:
+    """One organisation's report in one language: what `report.html.j2` lays out as `report`."""
+
+    lang: str
+    labels: dict[str, Any]
+    title: str
+    organization: Organization
+    period: str | None
+    date: str
+    questionnaire: QuestionnaireRef
+    overall: NodeScore
+    respondents: int
+    summary: Summary
+    radar: list[RadarAxis]
+    dimensions: list[DimensionRow]
+    findings: Findings
+    roadmap: RoadmapSection
+    methodology: Methodology
+    provenance: Provenance
+
+
+class _Titled(Protocol):
+    @property
+    def title(self) -> str: ...
+
+
+class Document(Protocol):
+    """What rendering reads of any report model (the organisation's or the annual one)."""
+
+    @property
+    def lang(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def date(self) -> str: ...
+
+    @property
+    def organization(self) -> Organization: ...
+
+    @property
+    def questionnaire(self) -> _Titled: ...
+
+    @property
+    def labels(self) -> dict[str, Any]: ...
+
+
+def plain(value: Any) -> Any:
+    """A model value as plain dicts and lists (the charts and the JSON attachments take them)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
 
 
 def source_files(sources: list[str]) -> list[str]:
@@ -63,8 +375,8 @@ def build_report(
     lang: str,
     date: dt.date,
     min_group_size: int = MIN_GROUP_SIZE,
-) -> dict[str, Any]:
-    """The plain-data model of one organisation's report in one language.
+) -> ReportModel:
+    """The model of one organisation's report in one language.
 
     As `dtassess report`, it refuses (ValueError) an organisation of fewer than
     `min_group_size` respondents, lists no unit or role of fewer, and quotes a note with its
@@ -96,7 +408,7 @@ def build_report(
         found = next(lv for lv in q.scale if lv.level == level)
         return localize(found.description, lang)
 
-    def node_entry(node_id: str) -> dict[str, Any]:
+    def node_fields(node_id: str) -> dict[str, Any]:
         table = result.table
         row = table[
             (table["node"] == node_id)
@@ -116,6 +428,9 @@ def build_report(
             "sd": _num(row["sd"]),
         }
 
+    def node_entry(node_id: str) -> NodeScore:
+        return NodeScore(**node_fields(node_id))
+
     gaps = {g.id: g for g in roadmap.dimensions}
     targets_by_top = {}
     for top in q.dimensions:
@@ -124,22 +439,29 @@ def build_report(
 
     dimensions = []
     for top in q.dimensions:
-        entry = node_entry(top.id)
-        entry["description"] = localize(top.description, lang)
-        entry["aggregate"] = top.aggregate
-        entry["target"] = targets_by_top[top.id]
-        entry["target_name"] = level_name(targets_by_top[top.id])
-        entry["subdimensions"] = []
+        subdimensions = []
         for sub in top.dimensions:
-            sub_entry = node_entry(sub.id)
             gap = gaps.get(sub.id)
-            sub_entry["target"] = gap.target if gap else None
-            sub_entry["target_name"] = level_name(gap.target if gap else None)
-            sub_entry["aggregate"] = sub.aggregate
-            entry["subdimensions"].append(sub_entry)
-        entry["questions"] = _question_rows(q, responses, rows, top, lang)
-        entry["notes"] = _notes(q, responses, rows, top, lang, min_group_size)
-        dimensions.append(entry)
+            subdimensions.append(
+                SubdimensionRow(
+                    **node_fields(sub.id),
+                    target=gap.target if gap else None,
+                    target_name=level_name(gap.target if gap else None),
+                    aggregate=sub.aggregate,
+                )
+            )
+        dimensions.append(
+            DimensionRow(
+                **node_fields(top.id),
+                description=localize(top.description, lang),
+                aggregate=top.aggregate,
+                target=targets_by_top[top.id],
+                target_name=level_name(targets_by_top[top.id]),
+                subdimensions=subdimensions,
+                questions=_question_rows(q, responses, rows, top, lang),
+                notes=_notes(q, responses, rows, top, lang, min_group_size),
+            )
+        )
 
     leaves = [d for d in q.nodes if not d.dimensions and current[d.id]["score"] is not None]
     ranked = sorted(leaves, key=lambda d: (-current[d.id]["score"], d.id))
@@ -155,28 +477,28 @@ def build_report(
             before = current[top.id]
             after = phase.projection[top.id]
             moved.append(
-                {
-                    "title": localize(top.title, lang),
-                    "score_before": _num(before["score"]),
-                    "score_after": _num(after["score"]),
-                    "level_before": level_name(before["level"]),
-                    "level_after": level_name(after["level"]),
-                }
+                Projection(
+                    title=localize(top.title, lang),
+                    score_before=_num(before["score"]),
+                    score_after=_num(after["score"]),
+                    level_before=level_name(before["level"]),
+                    level_after=level_name(after["level"]),
+                )
             )
         overall_after = phase.projection["overall"]
         phases.append(
-            {
-                "phase": phase.phase,
-                "label": words[f"phase_{phase.phase}"],
-                "months": list(phase.months),
-                "actions": actions,
-                "projection": moved,
-                "overall_after": {
-                    "score": _num(overall_after["score"]),
-                    "level": overall_after["level"],
-                    "level_name": level_name(overall_after["level"]),
-                },
-            }
+            Phase(
+                phase=phase.phase,
+                label=words[f"phase_{phase.phase}"],
+                months=list(phase.months),
+                actions=actions,
+                projection=moved,
+                overall_after=ProjectedOverall(
+                    score=_num(overall_after["score"]),
+                    level=overall_after["level"],
+                    level_name=level_name(overall_after["level"]),
+                ),
+            )
         )
 
     sources = source_files(meta["source"].iloc[rows].tolist())
@@ -184,82 +506,81 @@ def build_report(
     roles = Counter(meta["role"].iloc[rows].fillna("—").tolist())
     by_unit, small_units = _listed(units, min_group_size)
     by_role, small_roles = _listed(roles, min_group_size)
-    model = {
-        "lang": lang,
-        "labels": words,
-        "title": words["report"],
-        "organization": {
-            "id": group["organization"],
-            "name": group["organization_name"] or group["organization"],
-        },
-        "period": group["period"],
-        "date": date.isoformat(),
-        "questionnaire": {
-            "id": q.id,
-            "version": q.version,
-            "title": localize(q.title, lang),
-            "hash": q.hash,
-        },
-        "overall": node_entry("overall"),
-        "respondents": group["respondents"],
-        "summary": {
-            "strengths": strengths,
-            "gaps": gap_list,
-            "first_phase": phases[0]["actions"] if phases else [],
-        },
-        "radar": [
-            {
-                "title": localize(top.title, lang),
-                "score": _num(current[top.id]["score"]),
-                "target": _target_score(q, targets_by_top[top.id]),
-            }
+    return ReportModel(
+        lang=lang,
+        labels=words,
+        title=words["report"],
+        organization=Organization(
+            id=group["organization"],
+            name=group["organization_name"] or group["organization"],
+        ),
+        period=group["period"],
+        date=date.isoformat(),
+        questionnaire=QuestionnaireRef(
+            id=q.id,
+            version=q.version,
+            title=localize(q.title, lang),
+            hash=q.hash,
+        ),
+        overall=node_entry("overall"),
+        respondents=group["respondents"],
+        summary=Summary(
+            strengths=strengths,
+            gaps=gap_list,
+            first_phase=phases[0].actions if phases else [],
+        ),
+        radar=[
+            RadarAxis(
+                title=localize(top.title, lang),
+                score=_num(current[top.id]["score"]),
+                target=_target_score(q, targets_by_top[top.id]),
+            )
             for top in q.dimensions
         ],
-        "dimensions": dimensions,
-        "findings": _findings(roadmap, lang),
-        "roadmap": {"phases": phases, "actions": sum(len(p["actions"]) for p in phases)},
-        "methodology": {
-            "scale": [
-                {
-                    "level": lv.level,
-                    "name": localize(lv.name, lang),
-                    "description": localize(lv.description, lang),
-                    "min": lv.min,
-                    "max": nxt.min if nxt else q.score_range[1],
-                }
+        dimensions=dimensions,
+        findings=_findings(roadmap, lang),
+        roadmap=RoadmapSection(phases=phases, actions=sum(len(p.actions) for p in phases)),
+        methodology=Methodology(
+            scale=[
+                ScaleLevel(
+                    level=lv.level,
+                    name=localize(lv.name, lang),
+                    description=localize(lv.description, lang),
+                    min=lv.min,
+                    max=nxt.min if nxt else q.score_range[1],
+                )
                 for lv, nxt in zip(q.scale, [*q.scale[1:], None], strict=True)
             ],
-            "weights": [
-                {
-                    "title": localize(d.title, lang),
-                    "depth": d.depth,
-                    "weight": d.weight,
-                    "aggregate": d.aggregate,
-                }
+            weights=[
+                WeightRow(
+                    title=localize(d.title, lang),
+                    depth=d.depth,
+                    weight=d.weight,
+                    aggregate=d.aggregate,
+                )
                 for d in q.nodes
             ],
-            "formulas": FORMULAS.get(lang, FORMULAS["en"]),
-            "by_unit": by_unit,
-            "by_role": by_role,
-            "small_units": small_units,
-            "small_roles": small_roles,
-            "min_group_size": min_group_size,
-            "score_range": list(q.score_range),
-        },
-        "provenance": {
-            "questionnaire": q.ref,
-            "questionnaire_hash": q.hash,
+            formulas=FORMULAS.get(lang, FORMULAS["en"]),
+            by_unit=by_unit,
+            by_role=by_role,
+            small_units=small_units,
+            small_roles=small_roles,
+            min_group_size=min_group_size,
+            score_range=list(q.score_range),
+        ),
+        provenance=Provenance(
+            questionnaire=q.ref,
+            questionnaire_hash=q.hash,
             # A file name such as 03-caizheng-xinxihua.yaml names a unit and a role: shown only
             # where groups of one are (min_group_size 1); the digest still identifies the file.
-            "files": [
-                {"path": Path(s).name if min_group_size <= 1 else "", "sha256": file_sha256(s)}
+            files=[
+                SourceFile(path=Path(s).name if min_group_size <= 1 else "", sha256=file_sha256(s))
                 for s in sources
             ],
-            "names_withheld": min_group_size > 1,
-            "tool": f"dtassess {__version__}",
-        },
-    }
-    return model
+            names_withheld=min_group_size > 1,
+            tool=f"dtassess {__version__}",
+        ),
+    )
 
 
 def _listed(counts: Counter, min_group_size: int) -> tuple[list[tuple[str, int]], int]:
@@ -274,23 +595,25 @@ def _target_score(q: Questionnaire, level: int | None) -> float | None:
     return next(lv.min for lv in q.scale if lv.level == level)
 
 
-def _action(q: Questionnaire, action, lang: str, level_name) -> dict[str, Any]:
+def _action(
+    q: Questionnaire, action: PlannedAction, lang: str, level_name: Callable[[int | None], str]
+) -> ActionRow:
     words = LABELS.get(lang, LABELS["en"])
-    return {
-        "id": action.id,
-        "title": localize(action.title, lang),
-        "description": localize(action.description, lang),
-        "dimension": q.title_of(action.dimension, lang),
-        "reach": action.reach,
-        "reach_name": level_name(action.reach),
-        "effort": words[action.effort],
-        "impact": words[action.impact],
-        "phase": action.phase,
-        "priority": round(action.priority, 4),
-    }
+    return ActionRow(
+        id=action.id,
+        title=localize(action.title, lang),
+        description=localize(action.description, lang),
+        dimension=q.title_of(action.dimension, lang),
+        reach=action.reach,
+        reach_name=level_name(action.reach),
+        effort=words[action.effort],
+        impact=words[action.impact],
+        phase=action.phase,
+        priority=round(action.priority, 4),
+    )
 
 
-def _question_rows(q, responses, rows, top, lang) -> list[dict[str, Any]]:
+def _question_rows(q, responses, rows, top, lang) -> list[QuestionRow]:
     """One row per question of a top dimension: the typical answer in words, and the spread."""
     from ..scoring.engine import answer_matrix
 
@@ -302,24 +625,25 @@ def _question_rows(q, responses, rows, top, lang) -> list[dict[str, Any]]:
     for dim in top.walk():
         for question in dim.questions:
             values = [v for v in subset[question.id].tolist() if v is not None]
-            entry: dict[str, Any] = {
-                "id": question.id,
-                "dimension": localize(dim.title, lang),
-                "text": localize(question.text, lang),
-                "answers": len([v for v in values if v != "na"]),
-                "na": len([v for v in values if v == "na"]),
-            }
+            score, spread = None, ""
             if question.id in index:
                 j = scored.index(question)
                 valid = matrix.valid[:, j] > 0
                 scores = matrix.scores[valid, j]
-                entry["score"] = _num(scores.mean() * 100) if len(scores) else None
-                entry["spread"] = _spread(scores) if len(scores) > 1 else ""
-            else:
-                entry["score"] = None
-                entry["spread"] = ""
-            entry["answer"] = _answer_in_words(question, values, lang)
-            out.append(entry)
+                score = _num(scores.mean() * 100) if len(scores) else None
+                spread = _spread(scores) if len(scores) > 1 else ""
+            out.append(
+                QuestionRow(
+                    id=question.id,
+                    dimension=localize(dim.title, lang),
+                    text=localize(question.text, lang),
+                    answers=len([v for v in values if v != "na"]),
+                    na=len([v for v in values if v == "na"]),
+                    score=score,
+                    spread=spread,
+                    answer=_answer_in_words(question, values, lang),
+                )
+            )
     return out
 
 
@@ -359,7 +683,7 @@ def _answer_in_words(question, values, lang: str) -> str:
     return f"{middle.value}. {label}" if question.type == "level" else label
 
 
-def _notes(q, responses, rows, top, lang, min_group_size=MIN_GROUP_SIZE) -> list[dict[str, Any]]:
+def _notes(q, responses, rows, top, lang, min_group_size=MIN_GROUP_SIZE) -> list[Note]:
     inside = {x.id for d in top.walk() for x in d.questions}
     notes = responses.notes
     who = _attributions(responses.meta, rows, min_group_size)
@@ -369,12 +693,12 @@ def _notes(q, responses, rows, top, lang, min_group_size=MIN_GROUP_SIZE) -> list
     for row in notes.itertuples(index=False):
         if row.row not in rows or row.question not in inside:
             continue
-        entry = {
-            "question": localize(q.question(row.question).text, lang),
+        entry = Note(
+            question=localize(q.question(row.question).text, lang),
             **who[row.row],
-            "note": row.note,
-            "evidence": list(row.evidence),
-        }
+            note=row.note,
+            evidence=list(row.evidence),
+        )
         # In questionnaire order, then by respondent id even where the id is not shown.
         found.append(((order[row.question], str(ids.iloc[row.row])), entry))
     found.sort(key=lambda pair: pair[0])
@@ -404,30 +728,30 @@ def _attributions(meta, rows, min_group_size: int) -> dict[int, dict[str, str]]:
     return found
 
 
-def _findings(roadmap: Roadmap, lang: str) -> dict[str, list[dict[str, Any]]]:
+def _findings(roadmap: Roadmap, lang: str) -> Findings:
     def text(entry: dict | None) -> str | None:
         return None if entry is None else localize(entry["label"], lang)
 
     weakest = [
-        {
-            "text": localize(f["text"], lang),
-            "score": _num(f["score"] * 100),
-            "weight_share": _num(f["weight_share"] * 100),
-            "chosen": text(f["chosen"]),
-            "next": text(f["next"]),
-        }
+        WeakFinding(
+            text=localize(f["text"], lang),
+            score=_num(f["score"] * 100),
+            weight_share=_num(f["weight_share"] * 100),
+            chosen=text(f["chosen"]),
+            next=text(f["next"]),
+        )
         for f in roadmap.findings["weakest"]
     ]
     disagreements = [
-        {
-            "text": localize(f["text"], lang),
-            "sd": _num(f["sd"] * 100),
-            "lowest": text(f.get("lowest")),
-            "highest": text(f.get("highest")),
-        }
+        Disagreement(
+            text=localize(f["text"], lang),
+            sd=_num(f["sd"] * 100),
+            lowest=text(f.get("lowest")),
+            highest=text(f.get("highest")),
+        )
         for f in roadmap.findings["disagreements"]
     ]
-    return {"weakest": weakest, "disagreements": disagreements}
+    return Findings(weakest=weakest, disagreements=disagreements)
 
 
 def report_phases() -> tuple[dict[str, Any], ...]:
@@ -440,11 +764,11 @@ ATTACHMENT = "dtassess-results.json"
 
 
 def charts_for(
-    model: dict[str, Any],
+    model: ReportModel,
     score_range: tuple[float, float],
     rings: list[float],
     palette: dict[str, str] | None = None,
-):
+) -> dict[str, Any]:
     """Every chart of the report, drawn once from the model, for PDF and HTML alike.
 
     The brand's colours go into the SVG itself: WeasyPrint does not apply the page's
@@ -452,25 +776,26 @@ def charts_for(
     """
     from . import charts
 
-    words = model["labels"]
+    # The charts take plain dicts (their tests and callers build them by hand).
+    words = model.labels
     return {
-        "radar": charts.radar(model["radar"], score_range, rings, words, palette=palette),
-        "timeline": charts.timeline(model["roadmap"]["phases"], words, palette=palette),
+        "radar": charts.radar(plain(model.radar), score_range, rings, words, palette=palette),
+        "timeline": charts.timeline(plain(model.roadmap.phases), words, palette=palette),
         "bars": {
-            dim["id"]: charts.bars(
-                dim["subdimensions"],
+            dim.id: charts.bars(
+                plain(dim.subdimensions),
                 score_range,
                 rings,
-                {"bars": f"{words['subdimension']} · {dim['title']}"},
+                {"bars": f"{words['subdimension']} · {dim.title}"},
                 palette=palette,
             )
-            for dim in model["dimensions"]
+            for dim in model.dimensions
         },
     }
 
 
 def finish_document(
-    model: dict[str, Any],
+    model: Document,
     html: str,
     folder: Path,
     fmt: str,
@@ -489,11 +814,11 @@ def finish_document(
     pdf = render_pdf(
         html,
         root=folder,
-        lang=model["lang"],
-        title=markup_text(f"{model['title']} · {model['organization']['name']}"),
-        author=markup_text(model["organization"]["name"] or ""),
-        subject=markup_text(model["questionnaire"]["title"]),
-        created=dt.date.fromisoformat(model["date"]),
+        lang=model.lang,
+        title=markup_text(f"{model.title} · {model.organization.name}"),
+        author=markup_text(model.organization.name or ""),
+        subject=markup_text(model.questionnaire.title),
+        created=dt.date.fromisoformat(model.date),
         attachments=[attachment],
         variant=variant,
     )

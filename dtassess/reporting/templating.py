@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DtassessError, Problem, shorten
 from ..resources import bundled_dir
+
+if TYPE_CHECKING:
+    from .report import Document
 
 REQUIRED = ("report.html.j2", "style.css", "brand.yaml")
 COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
@@ -148,9 +151,13 @@ def _template_place(exc: BaseException, folder: Path, name: str) -> tuple[str, i
 
 
 def render_html(
-    model: dict[str, Any], charts: dict[str, Any], folder: Path, name: str = "report.html.j2"
+    model: Document, charts: dict[str, Any], folder: Path, name: str = "report.html.j2"
 ) -> str:
-    """The report as HTML from the folder's template `name`; template faults become messages."""
+    """The report as HTML from the folder's template `name`; template faults become messages.
+
+    The template reads the model (report.ReportModel or annual.AnnualModel) as `report`, its
+    fields as attributes (`report.overall.score`), which the sandbox allows: none starts with
+    an underscore."""
     import jinja2
     from jinja2.sandbox import SecurityError
     from markupsafe import Markup
@@ -173,7 +180,7 @@ def render_html(
         )
     try:
         template = env.get_template(name)
-        return template.render(report=model, charts=safe_charts, brand=brand, lang=model["lang"])
+        return template.render(report=model, charts=safe_charts, brand=brand, lang=model.lang)
     except jinja2.TemplateSyntaxError as exc:
         raise DtassessError(
             Problem(
