@@ -267,3 +267,43 @@ def test_the_worked_example_in_the_docs_holds():
     starts = {a.id: a.start_month for a in rm.actions}
     assert starts == {"a.x.r3": 0, "b.y.r3": 0.75, "a.x.r4": 18, "b.y.r4": 24}
     assert "starts at 0 + 3/24 × 6 = 0.75" in doc and "18 + 8/24 × 18 = 24" in doc
+
+
+def test_the_report_shows_each_dimensions_own_target():
+    import datetime as dt
+
+    from conftest import SAMPLES
+
+    from dtassess.inputs.responses import load_responses
+    from dtassess.reporting.report import build_report
+
+    loaded = load_responses([SAMPLES])
+    result = score(loaded)
+    (rm,) = build_roadmaps(result, loaded)
+    model = build_report(result, loaded, rm, "zh", dt.date(2026, 11, 25))
+    top = 5
+    for entry in model["dimensions"]:
+        assert entry["target"] == min(entry["level"] + 1, top), entry["id"]
+        for sub in entry["subdimensions"]:
+            assert sub["target"] == min(sub["level"] + 1, top), sub["id"]
+
+
+@SETTINGS
+@given(GROUPS)
+def test_under_unanswered_zero_moves_fill_unanswered_questions_and_never_lower(people):
+    from dataclasses import replace
+
+    q = replace(Q, unanswered="zero", cache={})
+    loaded = loaded_for(people)
+    loaded.questionnaire = q
+    rm = build_roadmaps(score(loaded), loaded, parse_targets("5", q), 1)[0]
+    before = rm.current
+    for phase in rm.phases:
+        for node, now in phase.projection.items():
+            assert now["score"] >= before[node]["score"] - 1e-9
+        before = phase.projection
+    done = [a for p in rm.phases for a in p.actions]
+    moved = moved_answers(q, loaded.answers, done)
+    for action in done:
+        for qid in action.moves:
+            assert moved[qid].notna().all()  # every unanswered moved question now answered
