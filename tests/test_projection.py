@@ -307,3 +307,28 @@ def test_under_unanswered_zero_moves_fill_unanswered_questions_and_never_lower(p
     for action in done:
         for qid in action.moves:
             assert moved[qid].notna().all()  # every unanswered moved question now answered
+
+
+def test_the_timeline_draws_each_action_from_its_start_to_its_finish():
+    from dtassess.reporting.charts.layout import timeline_layout
+
+    phases = [
+        {"phase": 1, "months": [0, 6], "actions": [
+            {"title": "A", "start_month": 0.0, "finish_month": 4.0},
+            {"title": "B", "start_month": 3.0, "finish_month": 7.0},
+        ]},
+        {"phase": 3, "months": [18, 36], "actions": [
+            {"title": "C", "start_month": 30.0, "finish_month": 39.0},
+            {"title": "D"},  # not scheduled by months: the whole phase, as before
+        ]},
+    ]  # fmt: skip
+    layout = timeline_layout(phases, {"months": "Months"}, 40)
+    left, right = layout.ticks[0], layout.ticks[-1]
+
+    def month(x: float) -> float:
+        return (x - left) / (right - left) * 36
+
+    spans = [m for r in layout.rows for c in r.cells for m in (c.x - 1.5, c.x + c.width + 1.5)]
+    assert [month(x) for x in spans] == pytest.approx([0, 4, 3, 7, 30, 36, 18, 36])
+    # a rule between the phases, none between actions of one phase
+    assert [r.separated for r in layout.rows] == [False, False, True, False]
