@@ -29,9 +29,9 @@ from typing import Annotated, Any
 import typer
 
 from . import __version__, pipeline
+from .defaults import CAPACITY, MIN_GROUP_SIZE
 from .errors import DtassessError, ExitCode, Problem
 from .labels import labels
-from .privacy import MIN_GROUP_SIZE
 
 app = typer.Typer(
     name="dtassess",
@@ -268,7 +268,18 @@ OutputOpt = Annotated[
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
 
 
-# The default is privacy.MIN_GROUP_SIZE, the library's (a constant there: --help stays fast).
+# The defaults are defaults.CAPACITY and MIN_GROUP_SIZE, the library's (constants on the ground
+# floor: --help stays fast).
+CapacityOpt = Annotated[
+    float,
+    typer.Option(
+        "--capacity",
+        min=0.5,
+        max=10000,
+        help="Person-months of work each roadmap phase can absorb (docs/roadmap.md, Phases).",
+        metavar="PM",
+    ),
+]
 MinGroupSizeOpt = Annotated[
     int,
     typer.Option(
@@ -623,19 +634,28 @@ def roadmap(
     org_name: OrgNameOpt = None,
     period: PeriodOpt = None,
     min_group_size: MinGroupSizeOpt = MIN_GROUP_SIZE,
+    capacity: CapacityOpt = CAPACITY,
 ) -> None:
     """Turn scores into prioritised, phased actions per organization (docs/roadmap.md)."""
     from .inputs.exports import ExportOptions
 
     exports = ExportOptions(encoding, mapping, org, org_name, period)
     plan = pipeline.plan_roadmaps(
-        responses, questionnaire, target, targets_file, lang, exports, min_group_size, _say
+        responses,
+        questionnaire,
+        target,
+        targets_file,
+        lang,
+        exports,
+        min_group_size,
+        _say,
+        capacity=capacity,
     )
     roadmaps, q, language = plan.roadmaps, plan.questionnaire, plan.language
     if output_format is RoadmapFormat.json:
         import json
 
-        doc = {"format": "dtassess.roadmap/1", "roadmaps": [r.to_dict() for r in roadmaps]}
+        doc = {"format": "dtassess.roadmap/2", "roadmaps": [r.to_dict() for r in roadmaps]}
         _write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", output, force)
         return
     from .reporting.output import print_roadmap
@@ -710,6 +730,7 @@ def report(
         ),
     ] = False,
     min_group_size: MinGroupSizeOpt = MIN_GROUP_SIZE,
+    capacity: CapacityOpt = CAPACITY,
     archive: Annotated[
         Path | None,
         typer.Option(
@@ -760,6 +781,7 @@ def report(
         variant=pdf_variant,
         force=force,
         min_group_size=min_group_size,
+        capacity=capacity,
         archive=archive,
         resamples=resamples,
         seed=seed,

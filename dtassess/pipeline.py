@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .defaults import CAPACITY, MIN_GROUP_SIZE
 from .errors import DtassessError, ExitCode, Problem, errors_only
 from .labels import labels
-from .privacy import MIN_GROUP_SIZE
 
 if TYPE_CHECKING:
     from .inputs.exports import ExportOptions, ImportResult
@@ -65,6 +65,7 @@ class ReportOptions:
     variant: str | None = None  # PDF variant: pdf/a-3b, pdf/ua-1 ...
     force: bool = False  # replace files that exist
     min_group_size: int = MIN_GROUP_SIZE  # withhold groups of fewer respondents
+    capacity: float = CAPACITY  # person-months each roadmap phase can absorb
     archive: Path | None = None  # annual: earlier periods from this archive
     resamples: int = 1000  # annual: bootstrap resamples for intervals (0: none)
     seed: int = 0  # annual: seed of the resampling
@@ -542,11 +543,13 @@ def plan_roadmaps(
     exports: ExportOptions | None = None,
     min_group_size: int = MIN_GROUP_SIZE,
     say: Say | None = None,
+    capacity: float = CAPACITY,
 ) -> Plan:
     """The roadmap of every organization the responses name (`dtassess roadmap`).
 
     Organizations of fewer respondents than `min_group_size` are withheld (a notice says
-    which); when that leaves none, `NothingToReport`."""
+    which); when that leaves none, `NothingToReport`. Each phase absorbs `capacity`
+    person-months of work."""
     from .roadmap import build_roadmaps, small_groups
 
     run = _Run(say)
@@ -554,7 +557,7 @@ def plan_roadmaps(
     q = loaded.questionnaire
     lang = language(q, lang)
     goals = targets(q, target, targets_file)
-    roadmaps = build_roadmaps(result, loaded, goals, min_group_size)
+    roadmaps = build_roadmaps(result, loaded, goals, min_group_size, capacity)
     run.withhold(
         small_groups(result, min_group_size), min_group_size, len(roadmaps), "organization"
     )
@@ -588,7 +591,8 @@ def write_reports(
 
         check_cjk_font(lang)
     k = options.min_group_size
-    roadmaps = build_roadmaps(result, loaded, targets(q, options.target, options.targets_file), k)
+    goals = targets(q, options.target, options.targets_file)
+    roadmaps = build_roadmaps(result, loaded, goals, k, options.capacity)
     withheld = small_groups(result, k)
     organizations = len(roadmaps) + len(withheld)
     output = options.output
@@ -739,7 +743,7 @@ def write_unit_reports(
     jobs, keys = [], []
     for organization, unit, part in units:
         result = score(part, by="organization")
-        (roadmap,) = build_roadmaps(result, part, goals, k)
+        (roadmap,) = build_roadmaps(result, part, goals, k, options.capacity)
         report = build_report(result, part, roadmap, lang, day, k)
         jobs.append((report, attachment_for(result, roadmap), folder, options.fmt, options.variant))
         keys.append((organization, latest, unit, lang))

@@ -4,7 +4,7 @@ Every `import` in dtassess is read with `ast`: at the top of a module, inside fu
 under `if TYPE_CHECKING:` alike, relative or absolute, since a cycle through a function's
 import is still a cycle for a reader and for the next refactoring. The stages, lowest first:
 
-    ground floor   errors, files, resources, pools, labels, privacy (and the root package, for
+    ground floor   errors, files, resources, pools, labels, defaults (and the root package, for
                    __version__)
     inputs         dtassess/inputs/      files read, checked and located
     scoring        dtassess/scoring/     numbers from a ResponseSet
@@ -38,7 +38,7 @@ GROUND = {
     "dtassess.resources",
     "dtassess.pools",
     "dtassess.labels",
-    "dtassess.privacy",
+    "dtassess.defaults",
 }
 USE_CASES = {"dtassess.archive", "dtassess.pipeline"}
 FRONT_ENDS = {

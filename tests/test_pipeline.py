@@ -196,19 +196,7 @@ def test_docs_api_lists_exactly_the_public_names_in_their_order():
     assert documented_names() == dtassess.__all__
 
 
-# roadmap.py is being reworked elsewhere; its build_roadmaps docstring opens with two lines.
-RUNS_ON = {"build_roadmaps"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="first line runs on"))
-        if n in RUNS_ON
-        else n
-        for n in dtassess.__all__[1:]
-    ],
-)
+@pytest.mark.parametrize("name", dtassess.__all__[1:])
 def test_every_public_name_says_what_it_is_in_one_line(name):
     """help(dtassess.NAME) opens with one line, a whole sentence, the name's own (a dataclass
     without a docstring gets its signature as one, which says nothing)."""

@@ -342,7 +342,7 @@ def test_the_shared_factory_builds_what_it_is_asked_for(make_questionnaire):
             question("p.tools", "multi", options=tools),
             choice_question("p.way", {"a": 0, "b": 1}),
         ],
-        actions=[action("p.draft", reach=2)],
+        actions=[action("p.draft", reach=2, moves={"p.quality": 2, "p.tools": ["mfa"]})],
     )
     other = dimension("o", dimensions=[dimension("o.x", [level_question("o.x.q")])])
     path = make_questionnaire("f.yaml", qid="f", version="2.0", dimensions=[plan, other],
@@ -355,4 +355,5 @@ def test_the_shared_factory_builds_what_it_is_asked_for(make_questionnaire):
     ]  # fmt: skip
     assert model.question("p.quality").when is not None
     assert [a.id for a in model.node("p").actions] == ["p.draft"]
+    assert model.node("p").actions[0].moves == (("p.quality", 2), ("p.tools", ("mfa",)))
     assert len(model.scale) == 5 and check_questionnaire_text(questionnaire_text(), "t")[0]

@@ -29,6 +29,21 @@ AGGREGATES = ("mean", "min", "geomean")
 UNANSWERED_POLICIES = ("exclude", "zero")
 EFFORTS = IMPACTS = ("low", "medium", "high")
 HORIZONS = ("short", "medium", "long")
+ACTION_FIELDS = {
+    "id",
+    "reach",
+    "title",
+    "description",
+    "effort",
+    "impact",
+    "horizon",
+    "initiative",
+    "moves",
+    "when",
+    "requires",
+    "person_months",
+    "duration_months",
+}
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 QUESTIONNAIRE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Answers use "na" for "not applicable"; an option may not take that value.
@@ -109,7 +124,27 @@ class Action:
     description: Text | None
     effort: str
     impact: str
-    horizon: str
+    horizon: str | None  # "not before this phase"; None: no constraint
+    # What the action changes in the answers, in each question's own terms, as written
+    # (docs/questionnaire-format.md): (question id, value) pairs; a multi's values as a tuple.
+    moves: tuple[tuple[str, Any], ...] = ()
+    when: conditions.Condition | None = None  # proposed only when this holds for the group
+    requires: tuple[str, ...] = ()  # prerequisite action ids
+    initiative: str | None = None
+    person_months: float | None = None  # overrides the effort size's default
+    duration_months: float | None = None
+
+
+@dataclass(frozen=True)
+class Initiative:
+    """A handful of related actions under one owner, with a KPI tied to a question or dimension."""
+
+    id: str
+    title: Text
+    owner: Text
+    kpi_node: str
+    kpi_text: Text
+    summary: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +191,7 @@ class Questionnaire:
     aggregate: str = "mean"
     path: str = ""
     hash: str = ""
+    initiatives: tuple[Initiative, ...] = ()
     _questions: dict[str, Question] = field(default_factory=dict, repr=False, compare=False)
     _nodes: dict[str, Dimension] = field(default_factory=dict, repr=False, compare=False)
     # Derived data (the engine's compiled arrays) memoised per questionnaire object.
@@ -200,6 +236,11 @@ class Questionnaire:
         if node_id == "overall":
             return localize(translations("questionnaire", "overall"), lang or self.locales[0])
         return localize(self._nodes[node_id].title, lang or self.locales[0])
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        """Every catalogue action, in document order."""
+        return tuple(a for dim in self._nodes.values() for a in dim.actions)
 
     def level_for(self, score: float) -> Level | None:
         """The highest level whose start is not above `score` (None for no score)."""
@@ -319,6 +360,7 @@ class _Builder:
 
     def __init__(self, marked: Marked, path: str) -> None:
         self.m = marked
+        self.action_places: dict[str, tuple] = {}  # action id -> its path, for later checks
         self.path = path
         self.problems: list[Problem] = []
         self.locales: tuple[str, ...] = ("zh", "en")
@@ -522,6 +564,7 @@ class _Builder:
                 "aggregate",
                 "scale",
                 "dimensions",
+                "initiatives",
             },
             what,
         )
@@ -568,6 +611,7 @@ class _Builder:
                     dim = self.dimension(raw, ("dimensions", i), parent=None, depth=1)
                     if dim is not None:
                         dimensions.append(dim)
+        initiatives = self.initiatives(root)
         model = None
         if qid and title is not None and scale and dimensions and version is not _MISSING:
             model = Questionnaire(
@@ -583,8 +627,10 @@ class _Builder:
                 aggregate=aggregate,
                 path=self.path,
                 hash=content_hash(self.m.data),
+                initiatives=initiatives,
             )
             self.check_conditions(model)
+            self.check_actions(model, "initiatives" in root)
         return model
 
     def score_range(self, root: dict) -> tuple[float, float]:
@@ -815,7 +861,9 @@ class _Builder:
             unit=unit,
         )
 
-    def when(self, data: dict, where: tuple, what: str) -> conditions.Condition | None:
+    def when(
+        self, data: dict, where: tuple, what: str, code: str = "Q010"
+    ) -> conditions.Condition | None:
         value = self.get(data, where, "when", what)
         if value is _MISSING or value is None:
             return None
@@ -830,7 +878,7 @@ class _Builder:
         except conditions.ConditionError as exc:
             line, col = self.when_column(here, exc.column)
             self.problems.append(
-                Problem("Q010", f"{what}: when: {exc.message}", self.path, line, col)
+                Problem(code, f"{what}: when: {exc.message}", self.path, line, col)
             )
             return None
 
@@ -999,12 +1047,7 @@ class _Builder:
             return None
         aid = self.ident(data, where, "action")
         what = f"action '{aid or '?'}'"
-        self.known_fields(
-            data,
-            where,
-            {"id", "reach", "title", "description", "effort", "impact", "horizon"},
-            what,
-        )
+        self.known_fields(data, where, ACTION_FIELDS, what)
         reach = self.get(data, where, "reach", what, required=True)
         if (
             reach is not _MISSING
@@ -1022,12 +1065,244 @@ class _Builder:
         description = self.text(data, where, "description", what, required=False)
         effort = self.choice(data, where, "effort", what, EFFORTS, required=True)
         impact = self.choice(data, where, "impact", what, IMPACTS, required=True)
-        horizon = self.choice(data, where, "horizon", what, HORIZONS, required=True)
-        if aid is None or dimension is None or None in (title, effort, impact, horizon):
+        horizon = self.choice(data, where, "horizon", what, HORIZONS)
+        moves = self.moves(data, where, what)
+        when = self.when(data, where, what, code="Q024")
+        requires = self.requires(data, where, what)
+        initiative = self.get(data, where, "initiative", what)
+        if initiative is _MISSING:
+            initiative = None
+        elif not isinstance(initiative, str):
+            self.error(
+                "Q002", (*where, "initiative"), f"{what}: initiative must be an initiative's id"
+            )
+            initiative = None
+        person_months = self.amount(data, where, "person_months", what)
+        duration_months = self.amount(data, where, "duration_months", what)
+        if aid is None or dimension is None or None in (title, effort, impact) or reach is _MISSING:
             return None
-        if reach is _MISSING:
+        self.action_places[aid] = where
+        return Action(
+            aid,
+            dimension,
+            int(reach),
+            title,
+            description,
+            effort,
+            impact,
+            horizon,
+            moves,
+            when,
+            requires,
+            initiative,
+            person_months,
+            duration_months,
+        )
+
+    def moves(self, data: dict, where: tuple, what: str) -> tuple[tuple[str, Any], ...]:
+        """The moves as written; whether each names a question and a valid answer to it is
+        checked once every question is known (`check_actions`)."""
+        raw = self.get(data, where, "moves", what)
+        if raw is _MISSING:
+            return ()
+        if not isinstance(raw, dict) or not raw:
+            self.error(
+                "Q022",
+                (*where, "moves"),
+                f"{what}: moves must map question ids to the answer the action brings, e.g. "
+                f"{{security.incident.plan: 3}}; got {_type_name(raw)}",
+            )
+            return ()
+        found = []
+        for qid, value in raw.items():
+            if not isinstance(qid, str):
+                self.error(
+                    "Q022", (*where, "moves", qid), f"{what}: moves: {qid!r} is not a question id"
+                )
+                continue
+            found.append((qid, tuple(value) if isinstance(value, list) else value))
+        return tuple(found)
+
+    def requires(self, data: dict, where: tuple, what: str) -> tuple[str, ...]:
+        raw = self.get(data, where, "requires", what)
+        if raw is _MISSING:
+            return ()
+        if isinstance(raw, str):
+            raw = [raw]
+        if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+            self.error(
+                "Q002",
+                (*where, "requires"),
+                f"{what}: requires must be a list of action ids, got {_type_name(raw)}",
+            )
+            return ()
+        return tuple(dict.fromkeys(raw))
+
+    def amount(self, data: dict, where: tuple, name: str, what: str) -> float | None:
+        """person_months and duration_months: a finite number above zero."""
+        value = self.get(data, where, name, what)
+        if value is _MISSING:
             return None
-        return Action(aid, dimension, int(reach), title, description, effort, impact, horizon)
+        if not _is_number(value) or not math.isfinite(value) or not value > 0:
+            self.error(
+                "Q028",
+                (*where, name),
+                f"{what}: {name} must be a finite number above 0 (months), got {_type_name(value)}",
+            )
+            return None
+        return float(value)
+
+    def initiatives(self, root: dict) -> tuple[Initiative, ...]:
+        raw = self.list_of(root, (), "initiatives", "questionnaire")
+        found: list[Initiative] = []
+        for i, item in enumerate(raw):
+            where = ("initiatives", i)
+            data = self.mapping(item, where, "initiative")
+            if not data:
+                continue
+            iid = self.ident(data, where, "initiative")
+            what = f"initiative '{iid or '?'}'"
+            self.known_fields(data, where, {"id", "title", "owner", "kpi", "summary"}, what)
+            title = self.text(data, where, "title", what)
+            owner = self.text(data, where, "owner", what)
+            summary = self.text(data, where, "summary", what, required=False)
+            kpi = self.get(data, where, "kpi", what, required=True)
+            node, text = None, None
+            if kpi is not _MISSING:
+                kpi = self.mapping(kpi, (*where, "kpi"), f"{what}: kpi")
+                self.known_fields(kpi, (*where, "kpi"), {"node", "text"}, f"{what}: kpi")
+                node = self.get(kpi, (*where, "kpi"), "node", f"{what}: kpi", required=True)
+                text = self.text(kpi, (*where, "kpi"), "text", f"{what}: kpi")
+                if node is _MISSING:
+                    node = None
+                elif not isinstance(node, str):
+                    self.error(
+                        "Q002",
+                        (*where, "kpi", "node"),
+                        f"{what}: kpi.node must be a question or dimension id",
+                    )
+                    node = None
+            if iid is None or node is None or text is None or None in (title, owner):
+                continue
+            found.append(Initiative(iid, title, owner, node, text, summary))
+        return tuple(found)
+
+    # -- the actions catalogue across the whole questionnaire
+
+    def check_actions(self, model: Questionnaire, listed: bool) -> None:
+        """Moves, conditions, prerequisites and initiatives name what exists (Q022-Q029)."""
+        actions = {a.id: a for a in model.actions}
+        initiatives = {i.id for i in model.initiatives}
+        for index, item in enumerate(model.initiatives):
+            node = item.kpi_node
+            if node != OVERALL and node not in model._nodes and not model.has_question(node):
+                known = [*model._nodes, *model._questions]
+                self.error(
+                    "Q027",
+                    ("initiatives", index, "kpi", "node"),
+                    f"initiative '{item.id}': kpi.node '{node}' is neither a "
+                    f"question nor a dimension{did_you_mean(node, known)}",
+                )
+        unprojected: list[str] = []
+        for action in actions.values():
+            where = self.action_places[action.id]
+            what = f"action '{action.id}'"
+            self.check_moves(model, action, where, what)
+            if not action.moves:
+                unprojected.append(action.id)
+            if action.when is not None:
+                self.check_action_when(model, action, where, what)
+            for i, rid in enumerate(action.requires):
+                if rid not in actions:
+                    self.error(
+                        "Q025",
+                        (*where, "requires", i),
+                        f"{what}: requires unknown action '{rid}'{did_you_mean(rid, actions)}",
+                    )
+            self.check_initiative(action, where, what, initiatives, listed)
+        edges = {a.id: [r for r in a.requires if r in actions] for a in actions.values()}
+        reported: set[str] = set()
+        for aid, cycle in _cycle_members(edges).items():
+            if reported & set(cycle):
+                continue
+            reported.update(cycle)
+            self.error(
+                "Q026",
+                (*self.action_places[aid], "requires"),
+                f"action '{aid}': prerequisites form a cycle ({' -> '.join(cycle)}); an action "
+                "cannot wait for itself",
+            )
+        if unprojected:
+            first = self.action_places[unprojected[0]]
+            self.warn(
+                "Q029",
+                (*first, "id"),
+                f"{len(unprojected)} action(s) have no 'moves' (first: '{unprojected[0]}'): the "
+                "roadmap lists them but cannot project what they change; give each action the "
+                "answers it brings (docs/questionnaire-format.md)",
+            )
+
+    def check_moves(self, model: Questionnaire, action: Action, where: tuple, what: str) -> None:
+        for qid, value in action.moves:
+            if not model.has_question(qid):
+                hint = did_you_mean(qid, model._questions)
+                if not hint and qid in model._nodes:
+                    hint = " (that is a dimension; moves name questions)"
+                self.error(
+                    "Q022",
+                    (*where, "moves", qid),
+                    f"{what}: moves names unknown question '{qid}'{hint}",
+                    key=True,
+                )
+                continue
+            reason = move_problem(model.question(qid), value)
+            if reason:
+                self.error("Q023", (*where, "moves", qid), f"{what}: moves {qid}: {reason}")
+
+    def check_action_when(self, model, action: Action, where: tuple, what: str) -> None:
+        here = (*where, "when")
+        if action.when is None:
+            return
+        for name, offset in zip(action.when.names, action.when.name_columns, strict=True):
+            if model.has_question(name):
+                continue
+            line, col = self.when_column(here, offset)
+            hint = did_you_mean(name, model._questions)
+            if not hint and name in model._nodes:
+                hint = " (that is a dimension; conditions compare answers to questions)"
+            self.problems.append(
+                Problem(
+                    "Q024",
+                    f"{what}: when names unknown question '{name}'{hint}",
+                    self.path,
+                    line,
+                    col,
+                )
+            )
+
+    def check_initiative(self, action, where, what, initiatives: set[str], listed: bool) -> None:
+        if action.initiative is None:
+            if listed:
+                self.error(
+                    "Q027",
+                    (*where, "id"),
+                    f"{what}: the questionnaire lists initiatives, so every action names one "
+                    f"(initiative: {next(iter(initiatives), 'ID')})",
+                )
+        elif not listed:
+            self.error(
+                "Q027",
+                (*where, "initiative"),
+                f"{what}: initiative '{action.initiative}' given, but the questionnaire has no "
+                "top-level 'initiatives:' list",
+            )
+        elif action.initiative not in initiatives:
+            self.error(
+                "Q027",
+                (*where, "initiative"),
+                f"{what}: unknown initiative '{action.initiative}'"
+                f"{did_you_mean(action.initiative, initiatives)}",
+            )
 
     # -- skip logic across the whole questionnaire
 
@@ -1088,6 +1363,41 @@ class _Builder:
                             col,
                         )
                     )
+
+
+def move_problem(question: Question, value: Any) -> str | None:
+    """Why `value` cannot be what an action brings to `question` (None when it can): the answer
+    a response file could give, in the question's own terms, never 'na'."""
+    if isinstance(value, str) and value.strip().lower() == conditions.NA:
+        return "'na' (not applicable) is not something an action brings"
+    kind = question.type
+    if kind == "text":
+        return "a text question is not scored, so an action cannot move it"
+    if kind == "number":
+        if not _is_number(value) or not math.isfinite(value):
+            return f"expected a number, got {_type_name(value)}"
+        if (question.min is not None and value < question.min) or (
+            question.max is not None and value > question.max
+        ):
+            return f"{value:g} is outside the question's min and max"
+        return None
+    if kind == "boolean":
+        if isinstance(value, bool) or value in ("yes", "no"):
+            return None
+        return f'expected "yes" or "no", got {_type_name(value)}'
+    items = value if isinstance(value, tuple) else (value,)
+    if kind != "multi" and isinstance(value, tuple | dict):
+        return f"expected one option, got {_type_name(value)}"
+    if not items:
+        return "expected the options the action adds, got an empty list"
+    for item in items:
+        opt = None if isinstance(item, bool | dict | list) else question.match(item)
+        if opt is None:
+            values = ", ".join(repr(o.value) for o in question.options)
+            return f"{_type_name(item)} is not an option (options: {values})"
+        if opt.exclusive:
+            return f"option {opt.value!r} excludes the others, so no action adds it"
+    return None
 
 
 def _cycle_members(edges: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..defaults import MIN_GROUP_SIZE
 from ..inputs.questionnaire import Questionnaire, localize
 from ..labels import by_language
-from ..privacy import MIN_GROUP_SIZE
 from .report import Organization, RadarAxis, finish_document, plain, source_files
 
 if TYPE_CHECKING:

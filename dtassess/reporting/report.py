@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import __version__
+from ..defaults import MIN_GROUP_SIZE
 from ..inputs.questionnaire import Questionnaire, localize
 from ..labels import by_language
-from ..privacy import MIN_GROUP_SIZE
 from ..roadmap import PHASES, Roadmap
 
 if TYPE_CHECKING:
@@ -148,8 +148,11 @@ class ActionRow:
     reach_name: str
     effort: str
     impact: str
-    phase: int
+    phase: int | None  # None: does not fit in the 36 months at the roadmap's capacity
     priority: float
+    start_month: float | None = None  # months from the plan's start (a fraction of a month)
+    finish_month: float | None = None
+    quick_win: bool = False
 
 
 @dataclass(frozen=True)
@@ -431,22 +434,19 @@ def build_report(
     def node_entry(node_id: str) -> NodeScore:
         return NodeScore(**node_fields(node_id))
 
-    gaps = {g.id: g for g in roadmap.dimensions}
-    targets_by_top = {}
-    for top in q.dimensions:
-        inside = [gaps[d.id].target for d in top.walk() if d.id in gaps]
-        targets_by_top[top.id] = max(inside) if inside else None
+    # Each node's own target, derived as every other's (docs/roadmap.md), never its children's max.
+    targets_by_top = {top.id: roadmap.targets.get(top.id) for top in q.dimensions}
 
     dimensions = []
     for top in q.dimensions:
         subdimensions = []
         for sub in top.dimensions:
-            gap = gaps.get(sub.id)
+            sub_target = roadmap.targets.get(sub.id)
             subdimensions.append(
                 SubdimensionRow(
                     **node_fields(sub.id),
-                    target=gap.target if gap else None,
-                    target_name=level_name(gap.target if gap else None),
+                    target=sub_target,
+                    target_name=level_name(sub_target),
                     aggregate=sub.aggregate,
                 )
             )
@@ -610,6 +610,9 @@ def _action(
         impact=words[action.impact],
         phase=action.phase,
         priority=round(action.priority, 4),
+        start_month=action.start_month,
+        finish_month=action.finish_month,
+        quick_win=action.quick_win,
     )
 
 
