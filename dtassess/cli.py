@@ -263,6 +263,17 @@ OutputOpt = Annotated[
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
 
 
+# The default 24 is roadmap.CAPACITY, the library's (not imported here: --help stays fast).
+CapacityOpt = Annotated[
+    float,
+    typer.Option(
+        "--capacity",
+        min=0.5,
+        max=10000,
+        help="Person-months of work each roadmap phase can absorb (docs/roadmap.md, Phases).",
+        metavar="PM",
+    ),
+]
 # The default 3 is roadmap.MIN_GROUP_SIZE, the library's (not imported here: --help stays fast).
 MinGroupSizeOpt = Annotated[
     int,
@@ -671,6 +682,7 @@ def roadmap(
     org_name: OrgNameOpt = None,
     period: PeriodOpt = None,
     min_group_size: MinGroupSizeOpt = 3,
+    capacity: CapacityOpt = 24.0,
 ) -> None:
     """Turn scores into prioritised, phased actions per organization (docs/roadmap.md)."""
     from .inputs.exports import ExportOptions
@@ -681,12 +693,12 @@ def roadmap(
     q = loaded.questionnaire
     language = _lang(q, lang)
     targets = _targets(q, target, targets_file)
-    roadmaps = build_roadmaps(result, loaded, targets, min_group_size)
+    roadmaps = build_roadmaps(result, loaded, targets, min_group_size, capacity)
     _withhold(small_groups(result, min_group_size), min_group_size, len(roadmaps))
     if output_format is RoadmapFormat.json:
         import json
 
-        doc = {"format": "dtassess.roadmap/1", "roadmaps": [r.to_dict() for r in roadmaps]}
+        doc = {"format": "dtassess.roadmap/2", "roadmaps": [r.to_dict() for r in roadmaps]}
         _write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", output, force)
         return
     from .reporting.output import print_roadmap
@@ -776,6 +788,7 @@ def report(
         ),
     ] = False,
     min_group_size: MinGroupSizeOpt = 3,
+    capacity: CapacityOpt = 24.0,
     archive: Annotated[
         Path | None,
         typer.Option(
@@ -826,6 +839,7 @@ def report(
         variant=pdf_variant,
         force=force,
         min_group_size=min_group_size,
+        capacity=capacity,
         archive=archive,
         resamples=resamples,
         seed=seed,

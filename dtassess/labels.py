@@ -198,6 +198,9 @@ ZH: dict[str, Any] = {
         "medium": "中",
         "high": "高",
         "none": "各维度均已达到目标，无需新增行动。",
+        "unprojected": "行动目录未说明各行动改变哪些答案（moves），以下得分预测不计入这些行动。",
+        "later": "按每阶段 {capacity:g} 人月的能力，36 个月内排不下的行动：{count} 项",
+        "quick_win": "速赢",
     },
     # `dtassess survey` prompts and messages (survey.py)
     "survey": {
@@ -450,6 +453,11 @@ EN: dict[str, Any] = {
         "medium": "medium",
         "high": "high",
         "none": "Every dimension is at its target; no new actions.",
+        "unprojected": "The catalogue does not say which answers its actions change (moves): "
+        "the projected scores below do not count them.",
+        "later": "Actions that do not fit in 36 months at {capacity:g} person-months a phase: "
+        "{count}",
+        "quick_win": "quick win",
     },
     # `dtassess survey` prompts and messages (survey.py)
     "survey": {

@@ -55,6 +55,7 @@ class ReportOptions:
     variant: str | None = None  # PDF variant: pdf/a-3b, pdf/ua-1 ...
     force: bool = False  # replace files that exist
     min_group_size: int = 3  # withhold groups of fewer respondents
+    capacity: float = 24.0  # person-months each roadmap phase can absorb (roadmap.CAPACITY)
     archive: Path | None = None  # annual: earlier periods from this archive
     resamples: int = 1000  # annual: bootstrap resamples for intervals (0: none)
     seed: int = 0  # annual: seed of the resampling
@@ -404,7 +405,8 @@ def write_reports(
 
         check_cjk_font(lang)
     k = options.min_group_size
-    roadmaps = build_roadmaps(result, loaded, targets(q, options.target, options.targets_file), k)
+    goals = targets(q, options.target, options.targets_file)
+    roadmaps = build_roadmaps(result, loaded, goals, k, options.capacity)
     withheld = small_groups(result, k)
     organizations = len(roadmaps) + len(withheld)
     output = options.output
@@ -555,7 +557,7 @@ def write_unit_reports(
     jobs, keys = [], []
     for organization, unit, part in units:
         result = score(part, by="organization")
-        (roadmap,) = build_roadmaps(result, part, goals, k)
+        (roadmap,) = build_roadmaps(result, part, goals, k, options.capacity)
         report = build_report(result, part, roadmap, lang, day, k)
         jobs.append((report, attachment_for(result, roadmap), folder, options.fmt, options.variant))
         keys.append((organization, latest, unit, lang))

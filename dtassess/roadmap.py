@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from .errors import DtassessError, Problem, did_you_mean
-from .inputs.questionnaire import Action, Dimension, Questionnaire
+from .inputs.conditions import NA
+from .inputs.questionnaire import Action, Dimension, Question, Questionnaire
 
 if TYPE_CHECKING:
     from .inputs.responses import ResponseSet
@@ -137,6 +139,13 @@ def load_targets(path: str | Path, q: Questionnaire) -> Targets:
 
 # --------------------------------------------------------------------------- the plan
 
+# Defaults by effort size (docs/roadmap.md): person-months of work and calendar months.
+PERSON_MONTHS = {"low": 1.0, "medium": 3.0, "high": 8.0}
+DURATION_MONTHS = {"low": 2.0, "medium": 4.0, "high": 9.0}
+# Person-months of work each phase can absorb (`--capacity`): about two people's time for a
+# year, what a county-level IT centre can give besides running its systems (docs/roadmap.md).
+CAPACITY = 24.0
+
 
 @dataclass
 class PlannedAction:
@@ -147,9 +156,19 @@ class PlannedAction:
     description: dict[str, str] | None
     effort: str
     impact: str
-    horizon: str
+    horizon: str | None
     priority: float
-    phase: int
+    phase: int | None  # None: does not fit in the 36 months at this capacity
+    merged: list[str] = field(default_factory=list)  # catalogue ids this action stands for
+    moves: dict[str, Any] = field(default_factory=dict)
+    requires: list[str] = field(default_factory=list)  # planned actions it waits for
+    initiative: str | None = None
+    person_months: float = 0.0
+    duration_months: float = 0.0
+    start_month: float | None = None
+    finish_month: float | None = None
+    quick_win: bool = False
+    beyond_target: bool = False  # a step to the level after the target (phase 3)
 
 
 @dataclass
@@ -174,6 +193,7 @@ class Phase:
     months: tuple[int, int]
     actions: list[PlannedAction]
     projection: dict[str, dict[str, Any]]  # node -> {"score", "level"} once the phase is done
+    person_months: float = 0.0
 
 
 @dataclass
@@ -184,6 +204,13 @@ class Roadmap:
     dimensions: list[DimensionGap]
     phases: list[Phase]
     findings: dict[str, list[dict[str, Any]]]
+    targets: dict[str, int] = field(default_factory=dict)  # node -> target level
+    outcomes: list[dict[str, Any]] = field(default_factory=list)  # targets reached or missed
+    later: list[PlannedAction] = field(default_factory=list)  # beyond 36 months at capacity
+    not_proposed: list[dict[str, Any]] = field(default_factory=list)
+    initiatives: list[dict[str, Any]] = field(default_factory=list)
+    capacity: float = CAPACITY
+    projected: bool = True  # False: no catalogue moves (or no answers), the scores stay put
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))
@@ -224,64 +251,167 @@ def priority(share: float, gap_levels: int, action: Action) -> float:
     return share * gap_levels * LEVEL_VALUE[action.impact] / LEVEL_VALUE[action.effort]
 
 
-def plan(
+def target_levels(
     q: Questionnaire, current: dict[str, dict[str, Any]], targets: Targets
-) -> tuple[list[DimensionGap], list[PlannedAction]]:
-    """Gaps and phased actions for every dimension that has a catalogue."""
-    gaps: list[DimensionGap] = []
-    actions: list[PlannedAction] = []
+) -> dict[str, int]:
+    """Every node's target: each from its own current level as shown (docs/roadmap.md)."""
+    top = q.scale[-1].level
+    found = {
+        dim.id: targets.for_dimension(q, dim, current[dim.id]["level"] or 1) for dim in q.nodes
+    }
+    now = current["overall"]["level"] or 1
+    found["overall"] = targets.everywhere if targets.everywhere is not None else min(now + 1, top)
+    return found
+
+
+def _candidates(q, current, goals) -> list[tuple[Action, float, int, bool]]:
+    """(action, share, gap, beyond target) for the catalogue actions between each dimension's
+    current level and its target, and those one level past the target."""
+    top = q.scale[-1].level
+    found = []
     for dim in q.nodes:
         if not dim.actions:
             continue
-        now = current[dim.id]
-        level = now["level"] or 1
-        target = targets.for_dimension(q, dim, level)
+        level = current[dim.id]["level"] or 1
+        target = goals[dim.id]
         gap = max(0, target - level)
-        start = next(lv.min for lv in q.scale if lv.level == target)
-        score = now["score"]
         share = _share_of_overall(q, dim)
-        chosen = sorted(
-            (a for a in dim.actions if level < a.reach <= target),
-            key=lambda a: (a.reach, -priority(share, gap, a), a.id),
-        )
-        planned: list[PlannedAction] = []
-        for action in chosen:
-            earliest = PHASE_OF_HORIZON[action.horizon]
-            # Never before an action of a lower level in the same dimension.
-            floor = max((p.phase for p in planned if p.reach < action.reach), default=1)
-            planned.append(
-                PlannedAction(
-                    id=action.id,
-                    dimension=dim.id,
-                    reach=action.reach,
-                    title=action.title,
-                    description=action.description,
-                    effort=action.effort,
-                    impact=action.impact,
-                    horizon=action.horizon,
-                    priority=priority(share, gap, action),
-                    phase=max(earliest, floor),
-                )
-            )
-        actions.extend(planned)
-        gaps.append(
-            DimensionGap(
-                id=dim.id,
-                title=dim.title,
-                parent=dim.parent,
-                depth=dim.depth,
-                score=score,
-                level=now["level"],
-                target=target,
-                gap_levels=gap,
-                gap_score=0.0 if score is None else max(0.0, start - score),
-                weight_share=share,
-                actions=[p.id for p in planned],
-            )
+        beyond = max(target, level) + 1
+        for action in dim.actions:
+            if level < action.reach <= target:
+                found.append((action, share, gap, False))
+            elif action.reach == beyond <= top:
+                found.append((action, share, max(gap, 1), True))
+    return found
+
+
+def plan(
+    q: Questionnaire,
+    current: dict[str, dict[str, Any]],
+    targets: Targets,
+    answers: Any = None,
+    capacity: float = CAPACITY,
+) -> tuple[list[DimensionGap], list[PlannedAction], list[dict[str, Any]]]:
+    """Gaps, the scheduled actions (phase None: beyond 36 months) and the catalogue actions not
+    proposed, with why, for every dimension that has a catalogue (docs/roadmap.md)."""
+    goals = target_levels(q, current, targets)
+    chosen, not_proposed = [], []
+    for action, share, gap, beyond in _candidates(q, current, goals):
+        why = None if answers is None else why_not_proposed(q, action, answers)
+        if why:
+            not_proposed.append({"id": action.id, "dimension": action.dimension, "reason": why})
+        else:
+            chosen.append(_planned(action, share, gap, beyond))
+    actions = merge_duplicates(chosen)
+    schedule(q, actions, capacity)
+    gaps = [_gap(q, dim, current, goals, actions) for dim in q.nodes if dim.actions]
+    return gaps, actions, not_proposed
+
+
+def _planned(action: Action, share: float, gap: int, beyond: bool) -> PlannedAction:
+    return PlannedAction(
+        id=action.id,
+        dimension=action.dimension,
+        reach=action.reach,
+        title=action.title,
+        description=action.description,
+        effort=action.effort,
+        impact=action.impact,
+        horizon=action.horizon,
+        priority=priority(share, gap, action),
+        phase=None,
+        merged=[action.id],
+        moves={qid: (list(v) if isinstance(v, tuple) else v) for qid, v in action.moves},
+        requires=list(action.requires),
+        initiative=action.initiative,
+        person_months=action.person_months or PERSON_MONTHS[action.effort],
+        duration_months=action.duration_months or DURATION_MONTHS[action.effort],
+        beyond_target=beyond,
+    )
+
+
+def _gap(q, dim, current, goals, actions) -> DimensionGap:
+    now = current[dim.id]
+    level = now["level"] or 1
+    target = goals[dim.id]
+    start = next(lv.min for lv in q.scale if lv.level == target)
+    score = now["score"]
+    return DimensionGap(
+        id=dim.id,
+        title=dim.title,
+        parent=dim.parent,
+        depth=dim.depth,
+        score=score,
+        level=now["level"],
+        target=target,
+        gap_levels=max(0, target - level),
+        gap_score=0.0 if score is None else max(0.0, start - score),
+        weight_share=_share_of_overall(q, dim),
+        actions=[
+            a.id
+            for a in sorted(actions, key=lambda a: (a.reach, -a.priority, a.id))
+            if a.dimension == dim.id and not a.beyond_target
+        ],
+    )
+
+
+def schedule(q: Questionnaire, actions: list[PlannedAction], capacity: float) -> None:
+    """Give each action a phase and a start month (docs/roadmap.md, "Phases"): quick wins
+    first, then by priority; an action starts once its prerequisites are done, no earlier than
+    its horizon's phase, and when the phase's capacity has room; each phase works through its
+    queue at capacity / months person-months a month, which staggers the starts."""
+    by_id = {a.id: a for a in actions}
+    for action in actions:
+        # Lower levels of the same dimension come first; prerequisites outside the plan (their
+        # result already shows, or their dimension needs no work) count as done.
+        same = [b.id for b in actions if b.dimension == action.dimension and b.reach < action.reach]
+        action.requires = list(dict.fromkeys([r for r in action.requires if r in by_id] + same))
+        action.quick_win = (
+            action.person_months <= PERSON_MONTHS["low"]
+            and action.impact == "high"
+            and not action.requires
+            and not action.beyond_target
         )
     order = {dim.id: i for i, dim in enumerate(q.nodes)}
-    actions.sort(key=lambda a: (a.phase, -a.priority, order[a.dimension], a.reach, a.id))
-    return gaps, actions
+    queue = sorted(
+        actions,
+        key=lambda a: (
+            not a.quick_win,
+            a.beyond_target,
+            -a.priority,
+            order[a.dimension],
+            a.reach,
+            a.id,
+        ),
+    )
+    used = {p["phase"]: 0.0 for p in PHASES}
+    done: set[str] = set()
+    while queue:
+        action = next((a for a in queue if all(r in done for r in a.requires)), queue[0])
+        queue.remove(action)
+        done.add(action.id)
+        _place(action, by_id, used, capacity)
+
+
+def _place(action: PlannedAction, by_id, used: dict[int, float], capacity: float) -> None:
+    waits = [by_id[r] for r in action.requires]
+    if any(w.phase is None for w in waits):
+        return  # a prerequisite does not fit: neither does this
+    ready = max((w.finish_month for w in waits), default=0.0)
+    earliest = 3 if action.beyond_target or action.horizon == "long" else 1
+    earliest = max(earliest, PHASE_OF_HORIZON.get(action.horizon or "short", 1))
+    for p in PHASES:
+        number, (low, high) = p["phase"], p["months"]
+        if number < earliest:
+            continue
+        room = used[number] == 0 or used[number] + action.person_months <= capacity + 1e-9
+        queued = low + min(1.0, used[number] / capacity) * (high - low)
+        start = max(float(low), queued, ready)
+        if room and start < high:
+            action.phase, action.start_month = number, start
+            action.finish_month = start + action.duration_months
+            used[number] += action.person_months
+            return
 
 
 def project(
@@ -289,62 +419,197 @@ def project(
     current: dict[str, dict[str, Any]],
     actions: list[PlannedAction],
     done_by_phase: int,
+    rescore: Any = None,
 ) -> dict[str, dict[str, Any]]:
-    """Score and level of every node once the actions of phases 1..done_by_phase are done."""
-    low, high = q.score_range
-    projected: dict[str, float | None] = {}
-    done = {a.id for a in actions if a.phase <= done_by_phase}
+    """Score and level of every node once the actions of phases 1..done_by_phase are done: the
+    group's answers with those actions' moves, scored again by the scoring engine (`rescore`,
+    see `Rescorer`). Without answers the scores stay where they are."""
+    done = [a for a in actions if a.phase is not None and a.phase <= done_by_phase]
+    if rescore is None or not any(a.moves for a in done):
+        return {node: dict(value) for node, value in current.items()}
+    return rescore(done)
 
-    def start_of(level: int) -> float:
-        return next(lv.min for lv in q.scale if lv.level == level)
 
-    def visit(dim: Dimension) -> float | None:
-        for child in dim.dimensions:
-            visit(child)
-        now = current[dim.id]["score"]
-        if dim.actions:
-            level = current[dim.id]["level"] or 1
-            reached = level
-            for k in range(level + 1, q.scale[-1].level + 1):
-                needed = [a.id for a in actions if a.dimension == dim.id and a.reach == k]
-                if not needed or not all(a in done for a in needed):
-                    break
-                reached = k
-            value = now if reached == level else max(now or low, start_of(reached))
-        else:
-            value = _moved_with_children(dim.dimensions, dim.aggregate, now, current, projected)
-        projected[dim.id] = value
-        return value
+# --------------------------------------------------------------------------- moves and re-scoring
 
-    for top in q.dimensions:
-        visit(top)
-    overall_now = current["overall"]["score"]
-    projected["overall"] = _moved_with_children(
-        q.dimensions, q.aggregate, overall_now, current, projected
-    )
-    result = {}
-    for node, value in projected.items():
-        level = q.level_for(value) if value is not None else None
-        result[node] = {
-            "score": None if value is None else min(high, value),
-            "level": level.level if level else None,
+
+def canonical_move(question: Question, value: Any) -> Any:
+    """A move's value as the answers hold it (an option's value, "yes"/"no", a tuple of options,
+    a float); the questionnaire check has made sure it is one."""
+    if question.type == "boolean":
+        return ("yes" if value else "no") if isinstance(value, bool) else value
+    if question.type == "number":
+        return float(value)
+    if question.type == "multi":
+        items = value if isinstance(value, tuple | list) else (value,)
+        return tuple(question.match(v).value for v in items)
+    return question.match(value).value
+
+
+def _answer_score(question: Question, value: Any) -> float | None:
+    """The 0-1 score of one answer, None when there is none (unanswered, na, unknown)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == NA:
+        return None
+    if question.type == "number":
+        if not question.bands:
+            return float(value)  # unscored: more counts as better, for the comparison only
+        score = None
+        for band in question.bands:
+            if value >= band.min:
+                score = band.score
+        return score if score is not None else 0.0
+    option = question.match(value)
+    return None if option is None else option.score
+
+
+def better_answer(question: Question, old: Any, move: Any, fill: bool = True) -> Any:
+    """The better of a respondent's answer and a move (docs/roadmap.md, "Projection"): never
+    lower; a multi answer gains the move's options (an exclusive one such as "none" gives way);
+    an answer of "not applicable" stays; an unanswered question takes the move only when `fill`
+    (the questionnaire counts unanswered questions as zero: elsewhere they are outside the
+    score, and filling one in could lower it)."""
+    if isinstance(old, str) and old == NA:
+        return old
+    unanswered = old is None or (isinstance(old, float) and math.isnan(old))
+    if unanswered and not fill:
+        return old
+    if question.type == "multi":
+        if unanswered:
+            return move
+        kept = [v for v in old if not (question.match(v) and question.match(v).exclusive)]
+        union = set(kept) | set(move)
+        return tuple(o.value for o in question.options if o.value in union)
+    if unanswered:
+        return move
+    before, after = _answer_score(question, old), _answer_score(question, move)
+    return move if before is None or (after is not None and after > before) else old
+
+
+def moved_answers(q: Questionnaire, answers: Any, actions: list) -> Any:
+    """A copy of `answers` (one row per respondent) with the moves of `actions` applied."""
+    moved = answers.copy()
+    fill = q.unanswered == "zero"
+    for action in actions:
+        for qid, value in _moves_of(action):
+            if qid not in moved.columns:
+                moved[qid] = pd.Series([None] * len(moved), index=moved.index, dtype=object)
+            question = q.question(qid)
+            move = canonical_move(question, value)
+            column = moved[qid].astype(object)
+            moved[qid] = [better_answer(question, old, move, fill) for old in column]
+    return moved
+
+
+def _moves_of(action) -> list[tuple[str, Any]]:
+    moves = action.moves
+    return list(moves.items()) if isinstance(moves, dict) else list(moves)
+
+
+def _same(a: Any, b: Any) -> bool:
+    missing_a = a is None or (isinstance(a, float) and math.isnan(a))
+    missing_b = b is None or (isinstance(b, float) and math.isnan(b))
+    if missing_a or missing_b:
+        return missing_a and missing_b
+    return a == b
+
+
+def why_not_proposed(q: Questionnaire, action: Action, answers: Any) -> str | None:
+    """ "condition" when the action's `when` does not hold for at least half of the group,
+    "already_shown" when none of its moves would change any answer; None: proposed."""
+    n = len(answers)
+    if action.when is not None and n:
+        columns = {
+            name: answers[name].to_numpy(dtype=object)
+            for name in action.when.names
+            if name in answers
         }
+        holds = action.when.evaluate(columns, n)
+        if 2 * int(holds.sum()) < n:
+            return "condition"
+    if not action.moves or not n:
+        return None
+    fill = q.unanswered == "zero"
+    for qid, value in action.moves:
+        question = q.question(qid)
+        move = canonical_move(question, value)
+        before = answers[qid].tolist() if qid in answers else [None] * n
+        if any(not _same(old, better_answer(question, old, move, fill)) for old in before):
+            return None
+    return "already_shown"
+
+
+def merge_duplicates(actions: list[PlannedAction]) -> list[PlannedAction]:
+    """Actions with the same moves are one action: the first (in catalogue order) stands for
+    them all, keeps their ids in `merged`, and takes over their prerequisites."""
+    kept: dict[Any, PlannedAction] = {}
+    alias: dict[str, str] = {}
+    result = []
+    for action in actions:
+        key = _moves_key(action.moves)
+        first = kept.get(key) if key else None
+        if first is None:
+            if key:
+                kept[key] = action
+            result.append(action)
+            continue
+        first.merged.append(action.id)
+        first.requires.extend(r for r in action.requires if r not in first.requires)
+        alias[action.id] = first.id
+    for action in result:
+        action.requires = [
+            r for r in dict.fromkeys(alias.get(r, r) for r in action.requires) if r != action.id
+        ]
     return result
 
 
-def _moved_with_children(children, rule, now, current, projected) -> float | None:
-    """A node without a catalogue moves with its sub-dimensions (docs/roadmap.md)."""
-    if now is None:
+def _moves_key(moves: dict[str, Any]) -> Any:
+    if not moves:
         return None
-    scored = [c for c in children if current[c.id]["score"] is not None]
-    if not scored:
-        return now
-    if rule == "min":
-        before = min(current[c.id]["score"] for c in scored)
-        after = min(projected[c.id] for c in scored)
-        return now + (after - before)
-    total = sum(c.weight for c in scored)
-    return now + sum(c.weight * (projected[c.id] - current[c.id]["score"]) for c in scored) / total
+    return tuple(sorted((k, repr(v)) for k, v in moves.items()))
+
+
+class Rescorer:
+    """The group's answers scored again, by the scoring engine itself, with the moves of the
+    actions done; memoised by the set of actions."""
+
+    def __init__(self, q: Questionnaire, group: ResponseSet, statistic: str = "mean") -> None:
+        self.q, self.group, self.statistic = q, group, statistic
+        self.seen: dict[frozenset[str], dict[str, dict[str, Any]]] = {}
+
+    def __call__(self, done: list[PlannedAction]) -> dict[str, dict[str, Any]]:
+        key = frozenset(a.id for a in done)
+        if key not in self.seen:
+            self.seen[key] = self.scores(moved_answers(self.q, self.group.answers, done))
+        return self.seen[key]
+
+    def scores(self, answers: Any) -> dict[str, dict[str, Any]]:
+        """Each respondent scored by the engine, then the group's statistic per node as the
+        engine's group table takes it (a group-by over one group: the same sums, to the bit)."""
+        from .scoring.engine import levels_of, score_respondents
+
+        per = score_respondents(self.q, answers).score
+        grouped = per.groupby(np.zeros(len(per), dtype=np.int64), sort=False)
+        values = (grouped.median() if self.statistic == "median" else grouped.mean()).iloc[0]
+        scores = values.to_numpy(dtype=float)
+        levels = levels_of(self.q, scores)
+        return {
+            node: {
+                "score": None if math.isnan(value) else float(value),
+                "level": int(level) or None,
+            }
+            for node, value, level in zip(values.index, scores, levels, strict=True)
+        }
+
+
+def current_of(table: Any) -> dict[str, dict[str, Any]]:
+    """One group's rows of a score table as node -> {"score", "level"}."""
+    return {
+        row.node: {
+            "score": None if math.isnan(row.score) else float(row.score),
+            "level": int(row.level) or None,
+        }
+        for row in table.itertuples(index=False)
+    }
 
 
 # --------------------------------------------------------------------------- findings
@@ -436,29 +701,172 @@ def _extremes(question, values) -> dict[str, Any]:
 
 
 def phased_plan(
-    q: Questionnaire, table: Any, targets: Targets
+    q: Questionnaire,
+    table: Any,
+    targets: Targets,
+    group: ResponseSet | None = None,
+    capacity: float = CAPACITY,
+    statistic: str = "mean",
 ) -> tuple[dict[str, dict[str, Any]], list[DimensionGap], list[Phase]]:
     """One group's rows of a score table (one per node) as its current scores and levels, its
-    gaps and its actions in phases, each with where it leads."""
-    current = {
-        row.node: {
-            "score": None if math.isnan(row.score) else float(row.score),
-            "level": int(row.level) or None,
-        }
-        for row in table.itertuples(index=False)
-    }
-    gaps, actions = plan(q, current, targets)
-    phases = [
-        Phase(
-            phase=p["phase"],
-            horizon=p["horizon"],
-            months=p["months"],
-            actions=[a for a in actions if a.phase == p["phase"]],
-            projection=project(q, current, actions, p["phase"]),
+    gaps and its actions in phases, each with where it leads (re-scored from `group`'s answers
+    when given; see `plan_group` for everything else the roadmap holds)."""
+    found = plan_group(q, table, targets, group, capacity, statistic)
+    return found["current"], found["dimensions"], found["phases"]
+
+
+def plan_group(
+    q: Questionnaire,
+    table: Any,
+    targets: Targets,
+    group: ResponseSet | None = None,
+    capacity: float = CAPACITY,
+    statistic: str = "mean",
+) -> dict[str, Any]:
+    """The whole plan of one group: current, targets, gaps, phases, what fits later, what is not
+    proposed, and which targets the plan reaches or misses."""
+    current = current_of(table)
+    answers = group.answers if group is not None else None
+    gaps, actions, not_proposed = plan(q, current, targets, answers, capacity)
+    rescore = Rescorer(q, group, statistic) if group is not None else None
+    order = {dim.id: i for i, dim in enumerate(q.nodes)}
+    phases = []
+    for p in PHASES:
+        inside = [a for a in actions if a.phase == p["phase"]]
+        inside.sort(
+            key=lambda a: (
+                not a.quick_win,
+                a.start_month,
+                -a.priority,
+                order[a.dimension],
+                a.reach,
+                a.id,
+            )
         )
-        for p in PHASES
+        phases.append(
+            Phase(
+                phase=p["phase"],
+                horizon=p["horizon"],
+                months=p["months"],
+                actions=inside,
+                projection=project(q, current, actions, p["phase"], rescore),
+                person_months=sum(a.person_months for a in inside),
+            )
+        )
+    goals = target_levels(q, current, targets)
+    later = [a for a in actions if a.phase is None]
+    return {
+        "current": current,
+        "dimensions": gaps,
+        "phases": phases,
+        "targets": goals,
+        "later": later,
+        "not_proposed": not_proposed,
+        "outcomes": outcomes(q, current, goals, phases, later, not_proposed),
+        "projected": rescore is not None and any(a.moves for a in actions),
+    }
+
+
+def outcomes(q, current, goals, phases, later, not_proposed) -> list[dict[str, Any]]:
+    """For every node below its target: the phase that reaches it, or why the plan misses it."""
+    found = []
+    planned = [a for p in phases for a in p.actions]
+    for node in ("overall", *(d.id for d in q.nodes)):
+        level = current[node]["level"] or 1
+        target = goals[node]
+        if level >= target:
+            continue
+        reached = next(
+            (p.phase for p in phases if (p.projection[node]["level"] or 1) >= target), None
+        )
+        entry = {"node": node, "level": current[node]["level"], "target": target}
+        entry["reached_in_phase"] = reached
+        entry["final_level"] = phases[-1].projection[node]["level"]
+        entry["reason"] = None if reached else _why_missed(q, node, level, target, planned, later)
+        found.append(entry)
+    return found
+
+
+def _why_missed(q, node, level, target, planned, later) -> str:
+    inside = {d.id for d in q.nodes} if node == "overall" else {d.id for d in q.node(node).walk()}
+    catalogue = [
+        a
+        for d in inside
+        for a in q.node(d).actions
+        if level < a.reach <= target or node == "overall"
     ]
-    return current, gaps, phases
+    if not catalogue:
+        return "no_actions"  # the catalogue says nothing of these levels
+    mine = [a for a in planned if a.dimension in inside]
+    if any(a.dimension in inside for a in later):
+        return "capacity"  # actions that would help do not fit in 36 months
+    if mine and not any(a.moves for a in mine):
+        return "no_moves"  # the catalogue's actions do not say what they change
+    return "not_far_enough"  # the planned moves do not lift the answers far enough
+
+
+def initiatives(
+    q: Questionnaire,
+    actions: list[PlannedAction],
+    goals: dict[str, int],
+    group: ResponseSet | None,
+) -> list[dict[str, Any]]:
+    """The proposed actions grouped by initiative (docs/roadmap.md, "Initiatives")."""
+    owner_of = {a.id: a.initiative for a in actions}
+    for a in actions:
+        for merged in a.merged:
+            owner_of.setdefault(merged, a.initiative)
+    found = []
+    for item in q.initiatives:
+        mine = [a for a in actions if a.initiative == item.id]
+        if not mine:
+            continue
+        node = item.kpi_node
+        dim = q.question(node).dimension if q.has_question(node) else node
+        depends = {owner_of.get(r) for a in mine for r in a.requires} - {item.id, None}
+        moved = list(dict.fromkeys(qid for a in mine for qid in a.moves))
+        found.append(
+            {
+                "id": item.id,
+                "title": item.title,
+                "owner": item.owner,
+                "summary": item.summary,
+                "kpi": {"node": node, "target": goals.get(dim), "text": item.kpi_text},
+                "actions": [a.id for a in mine],
+                "milestones": {
+                    str(p["phase"]): [a.id for a in mine if a.phase == p["phase"]] for p in PHASES
+                },
+                "later": [a.id for a in mine if a.phase is None],
+                "dependencies": sorted(depends),
+                "person_months": sum(a.person_months for a in mine),
+                "evidence": _evidence(q, moved, group),
+            }
+        )
+    return found
+
+
+def _evidence(q: Questionnaire, questions: list[str], group: ResponseSet | None) -> list[dict]:
+    """The typical answer and the quoted notes on each moved question. Notes are quoted without
+    who wrote them: a roadmap is only built for groups of --min-group-size or more."""
+    if group is None:
+        return []
+    found = []
+    for qid in questions:
+        question = q.question(qid)
+        values = group.answers.get(qid, [])
+        notes = group.notes[group.notes["question"] == qid] if len(group.notes) else group.notes
+        found.append(
+            {
+                "question": qid,
+                "text": question.text,
+                "typical": _typical_choice(question, values),
+                "notes": [
+                    {"note": row.note, "evidence": list(row.evidence or ())}
+                    for row in notes.itertuples(index=False)
+                ],
+            }
+        )
+    return found
 
 
 # The smallest group a roadmap or report shows, as `dtassess score --min-group-size` (3): the
@@ -524,12 +932,18 @@ def build_roadmaps(
     responses: ResponseSet,
     targets: Targets | None = None,
     min_group_size: int = MIN_GROUP_SIZE,
+    capacity: float = CAPACITY,
 ) -> list[Roadmap]:
     """One roadmap per organization and period of an `by="organization"` result, except for
     organizations of fewer than `min_group_size` respondents (`small_groups` lists them): as
-    `dtassess roadmap`, the API shows no group that small unless asked (`min_group_size=1`)."""
+    `dtassess roadmap`, the API shows no group that small unless asked (`min_group_size=1`).
+    `capacity` is the person-months each phase can absorb (docs/roadmap.md)."""
+    from .inputs.responses import subset
+
     if result.by != "organization":
         raise ValueError("roadmaps are built from scores grouped by organization")
+    if not (isinstance(capacity, int | float) and math.isfinite(capacity) and capacity > 0):
+        raise ValueError("capacity must be a finite number of person-months above 0")
     q = result.questionnaire
     targets = targets or Targets()
     roadmaps = []
@@ -537,9 +951,11 @@ def build_roadmaps(
     for (org, period), table in result.table.groupby(["organization", "period"], sort=False):
         if int(table["respondents"].iloc[0]) < min_group_size:
             continue
-        current, gaps, phases = phased_plan(q, table, targets)
         mask = (meta["organization"].fillna("") == org) & (meta["period"].fillna("") == period)
         rows = np.flatnonzero(mask.to_numpy())
+        group_responses = subset(responses, rows)
+        found_plan = plan_group(q, table, targets, group_responses, capacity, result.statistic)
+        current = found_plan["current"]
         found = findings(q, responses, rows)
         found["strongest"] = _strongest(q, current)
         group = {
@@ -548,7 +964,24 @@ def build_roadmaps(
             "period": period or None,
             "respondents": int(table["respondents"].iloc[0]),
         }
-        roadmaps.append(Roadmap(q.ref, group, current, gaps, phases, found))
+        planned = [a for p in found_plan["phases"] for a in p.actions] + found_plan["later"]
+        roadmaps.append(
+            Roadmap(
+                q.ref,
+                group,
+                current,
+                found_plan["dimensions"],
+                found_plan["phases"],
+                found,
+                targets=found_plan["targets"],
+                outcomes=found_plan["outcomes"],
+                later=found_plan["later"],
+                not_proposed=found_plan["not_proposed"],
+                initiatives=initiatives(q, planned, found_plan["targets"], group_responses),
+                capacity=float(capacity),
+                projected=found_plan["projected"],
+            )
+        )
     return roadmaps
 
 

@@ -48,7 +48,11 @@ def test_version():
 def test_validate_the_bundled_questionnaire_as_a_subprocess():
     result = run("validate", ROOT / "questionnaires" / "gov-dt.yaml")
     assert result.returncode == 0, result.stderr
-    assert "0 error(s)" in result.stderr and result.stdout == ""
+    assert "0 error(s)" in result.stderr
+    # Q029 (actions without moves) until the catalogue gives every action its moves.
+    assert all(
+        "warning: " in line and "have no 'moves'" in line for line in result.stdout.splitlines()
+    )
 
 
 def test_validate_responses_json_format(write):

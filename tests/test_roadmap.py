@@ -30,7 +30,9 @@ def test_default_target_is_one_level_up():
     rm = roadmap_for([{"a.x.q": 2, "b.y.q": 5}])
     targets = {g.id: (g.level, g.target, g.gap_levels) for g in rm.dimensions}
     assert targets == {"a.x": (2, 3, 1), "b.y": (5, 5, 0)}
-    assert [a.id for a in rm.actions] == ["a.x.r3a", "a.x.r3b"]
+    assert [a.id for a in rm.actions if not a.beyond_target] == ["a.x.r3a", "a.x.r3b"]
+    # and the step to the level after next, in phase 3
+    assert [(a.id, a.phase) for a in rm.actions if a.beyond_target] == [("a.x.r4", 3)]
 
 
 def test_actions_between_current_and_target_lower_levels_first():
@@ -58,17 +60,13 @@ def test_priority_orders_actions_within_a_phase():
     assert r2.priority == pytest.approx(0.75 * 3 * 3 / 1)
 
 
-def test_projection_credits_a_level_only_when_all_its_actions_are_done():
+def test_without_moves_the_projection_stays_and_the_roadmap_says_why():
     rm = roadmap_for([{"a.x.q": 1, "b.y.q": 2}], parse_targets("4", Q))
-    after = [p.projection for p in rm.phases]
-    assert after[0]["a.x"]["level"] == 2  # r2 done; r3b (long) still open
-    assert after[0]["a.x"]["score"] == pytest.approx(20)
-    assert after[1]["b.y"]["level"] == 4 and after[1]["b.y"]["score"] == pytest.approx(60)
-    assert after[2]["a.x"]["level"] == 4
-    # parents move with their sub-dimensions; overall with the areas (weights 3 and 1)
-    assert after[2]["a"]["score"] == pytest.approx(60)
-    assert after[2]["overall"]["score"] == pytest.approx((3 * 60 + 1 * 60) / 4)
-    assert rm.current["overall"]["score"] == pytest.approx((3 * 0 + 25) / 4)
+    assert not rm.projected
+    for phase in rm.phases:
+        assert phase.projection == rm.current
+    missed = {o["node"]: o["reason"] for o in rm.outcomes}
+    assert missed["a.x"] == "no_moves" and missed["b.y"] == "no_moves"
 
 
 def test_per_dimension_targets_inherit_and_override():
@@ -116,7 +114,7 @@ def test_roadmap_json_for_the_sample_county():
     result = cli("roadmap", SAMPLES, "--format", "json", "--target", "security=4")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert doc["format"] == "dtassess.roadmap/1" and len(doc["roadmaps"]) == 1
+    assert doc["format"] == "dtassess.roadmap/2" and len(doc["roadmaps"]) == 1
     rm = doc["roadmaps"][0]
     assert rm["group"]["organization"] == "qingshan"
     for dim in rm["dimensions"]:

@@ -425,9 +425,11 @@ def print_roadmap(roadmap: Any, q: Questionnaire, console: Console, lang: str) -
     # A Text, not markup: a name such as "[/bold]" is shown as it is, never parsed.
     title = markup_text(f"{localize(q.title, lang)} · {heading}")
     console.print(Text(title, style="bold"), highlight=False)
-    if not roadmap.actions:
+    if not roadmap.actions and not roadmap.later:
         console.print(words["none"])
         return
+    if not roadmap.projected:
+        console.print(words["unprojected"], highlight=False)
     for phase in roadmap.phases:
         if not phase.actions:
             continue
@@ -440,8 +442,9 @@ def print_roadmap(roadmap: Any, q: Questionnaire, console: Console, lang: str) -
         table.add_column(words["effort"], no_wrap=True)
         table.add_column(words["impact"], no_wrap=True)
         for action in phase.actions:
+            star = f" ({words['quick_win']})" if action.quick_win else ""
             table.add_row(
-                markup_text(localize(action.title, lang)),
+                markup_text(localize(action.title, lang)) + star,
                 markup_text(q.title_of(action.dimension, lang)),
                 f"{action.reach} {names.get(action.reach, '')}",
                 words[action.effort],
@@ -457,3 +460,6 @@ def print_roadmap(roadmap: Any, q: Questionnaire, console: Console, lang: str) -
             else f"{words['after']}: —",
             highlight=False,
         )
+    if roadmap.later:
+        text = words["later"].format(capacity=roadmap.capacity, count=len(roadmap.later))
+        console.print(text, highlight=False)

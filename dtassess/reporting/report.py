@@ -115,11 +115,8 @@ def build_report(
             "sd": _num(row["sd"]),
         }
 
-    gaps = {g.id: g for g in roadmap.dimensions}
-    targets_by_top = {}
-    for top in q.dimensions:
-        inside = [gaps[d.id].target for d in top.walk() if d.id in gaps]
-        targets_by_top[top.id] = max(inside) if inside else None
+    # Each node's own target, derived as every other's (docs/roadmap.md), never its children's max.
+    targets_by_top = {top.id: roadmap.targets.get(top.id) for top in q.dimensions}
 
     dimensions = []
     for top in q.dimensions:
@@ -131,9 +128,9 @@ def build_report(
         entry["subdimensions"] = []
         for sub in top.dimensions:
             sub_entry = node_entry(sub.id)
-            gap = gaps.get(sub.id)
-            sub_entry["target"] = gap.target if gap else None
-            sub_entry["target_name"] = level_name(gap.target if gap else None)
+            sub_target = roadmap.targets.get(sub.id)
+            sub_entry["target"] = sub_target
+            sub_entry["target_name"] = level_name(sub_target)
             sub_entry["aggregate"] = sub.aggregate
             entry["subdimensions"].append(sub_entry)
         entry["questions"] = _question_rows(q, responses, rows, top, lang)
@@ -286,6 +283,9 @@ def _action(q: Questionnaire, action, lang: str, level_name) -> dict[str, Any]:
         "impact": words[action.impact],
         "phase": action.phase,
         "priority": round(action.priority, 4),
+        "start_month": action.start_month,
+        "finish_month": action.finish_month,
+        "quick_win": action.quick_win,
     }
 
 

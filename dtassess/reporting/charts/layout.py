@@ -438,7 +438,7 @@ def _timeline_place(
     pad, size, row_h = 4.0, 11.5, 19.0
     placed, previous = [], None
     for number, title, cells in rows:
-        phase_id = id(cells[0][0]) if cells and not grouped else None
+        phase_id = cells[0][0].get("phase", id(cells[0][0])) if cells and not grouped else None
         base = y + row_h / 2 + size * 0.36
         texts = [Label(pad, base, number, 10, "dtc-muted")] if number else []
         tx = pad + number_w if number else pad
@@ -481,6 +481,15 @@ def _timeline_legend(
     return swatches, legend, y
 
 
+def _span(phase: Mapping[str, Any], action: Mapping[str, Any], end: float) -> Mapping[str, Any]:
+    """The phase with the action's own months when the roadmap scheduled it (start to finish,
+    cut at the timeline's end), so that the bars show the sequence; else the phase."""
+    start, finish = action.get("start_month"), action.get("finish_month")
+    if not isinstance(start, int | float) or not isinstance(finish, int | float):
+        return phase
+    return {**phase, "months": (float(start), min(float(finish), end))}
+
+
 def _timeline_rows(
     phases: Sequence[Mapping[str, Any]],
     actions: list[tuple[Mapping[str, Any], Mapping[str, Any]]],
@@ -490,9 +499,11 @@ def _timeline_rows(
     the number of its actions in each phase when `grouped`."""
     rows: list[tuple[str, str, list[tuple[Mapping[str, Any], int]]]] = []
     if not grouped:
+        end = max(float(p["months"][1]) for p in phases)
         for p in phases:
             for k, a in enumerate(p.get("actions", []), start=1):
-                rows.append((f"{p.get('phase', '')}.{k}", str(a.get("title", "")), [(p, 0)]))
+                span = _span(p, a, end)
+                rows.append((f"{p.get('phase', '')}.{k}", str(a.get("title", "")), [(span, 0)]))
         return rows
     order: list[str] = []
     counts: dict[str, dict[int, int]] = {}
