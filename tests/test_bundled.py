@@ -110,11 +110,14 @@ def test_actions_on_questions_behind_a_fact_question_share_its_condition():
         "culture.collaboration.joint_services": "culture.collaboration.has_services",
         "security.compliance.crypto": "security.compliance.highest_grade",
     }
+    moved = set()
     for a in ACTIONS:
         for qid, _ in a.moves:
             if qid in gated:
+                moved.add(qid)
                 assert a.when is not None, a.id
                 assert gated[qid] in a.when.names or qid in a.when.names, a.id
+    assert moved == set(gated)
 
 
 def test_prerequisites_come_at_the_same_level_or_below():
