@@ -274,3 +274,16 @@ def test_the_pdf_prints_key_messages_and_initiatives(tmp_path, lang, expected):
     text = "".join("\n".join(p.extract_text() or "" for p in PdfReader(out).pages).split())
     for phrase in expected:
         assert "".join(phrase.split()) in text, phrase
+
+
+def test_the_html_ranks_each_organisation_among_its_peers(tmp_path):
+    people = [("org", None, R0)] * 3 + [("p1", None, R1)] * 3
+    folder = _write_answers(tmp_path / "answers", people)
+    out = tmp_path / "reports"
+    run = cli("report", folder, "-q", DATA / "roadmap_moves.yaml", "--format", "html",
+              "--lang", "en", "-o", out)  # fmt: skip
+    assert run.exit_code == 0, run.output
+    html = (out / "org-2026-en.html").read_text("utf-8")
+    assert "Among the other organisations of the period" in html
+    assert '<td class="num">2 / 2</td>' in html
+    assert "2 organisations (each of 3 respondents or more)" in html

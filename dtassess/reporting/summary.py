@@ -10,9 +10,9 @@ the rules that choose a message, and when it is left out, are plain code a test 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..inputs.questionnaire import Questionnaire, localize
 from ..roadmap import PHASES, Roadmap
@@ -20,9 +20,28 @@ from ..roadmap import PHASES, Roadmap
 if TYPE_CHECKING:
     from ..inputs.responses import ResponseSet
     from ..scoring.scores import ScoreResult
-    from .report import ActionRow, DimensionRow, Findings
 
 LevelName = Callable[[int | None], str]
+
+
+class ActionLike(Protocol):
+    """What these parts read of the report's action rows (report.ActionRow), named here so
+    that this module, which report.py imports, imports nothing back from it."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def dimension(self) -> str: ...
+
+    @property
+    def start_month(self) -> float | None: ...
+
+    @property
+    def quick_win(self) -> bool: ...
 
 
 # --------------------------------------------------------------------------- the model's parts
@@ -87,7 +106,7 @@ class InitiativeBlock:
     dependencies: list[str]
     person_months: float
     evidence: list[EvidenceItem]
-    actions: list[ActionRow]
+    actions: list[ActionLike]
 
 
 @dataclass(frozen=True)
@@ -195,7 +214,7 @@ def initiative_blocks(
     lang: str,
     words: dict[str, Any],
     level_name: LevelName,
-    rows_of: dict[str, ActionRow],
+    rows_of: Mapping[str, ActionLike],
     answer_of: Callable[[str], str],
 ) -> list[InitiativeBlock]:
     """The roadmap's initiatives in words (docs/roadmap.md, "Initiatives"); [] without any."""
@@ -250,8 +269,8 @@ def initiative_blocks(
 
 
 def key_messages(
-    dimensions: Sequence[DimensionRow],
-    findings: Findings,
+    dimensions: Sequence[Any],
+    findings: Any,
     phases: Sequence[Any],
     outcomes: Sequence[OutcomeRow],
     overall: Any,
@@ -278,7 +297,7 @@ def _score(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
-def _weakest_area(dimensions: Sequence[DimensionRow], words: dict[str, Any]) -> KeyMessage | None:
+def _weakest_area(dimensions: Sequence[Any], words: dict[str, Any]) -> KeyMessage | None:
     """The top dimension of the lowest score (ties: questionnaire order), with its two
     lowest-scoring questions (ties: questionnaire order)."""
     scored = [d for d in dimensions if d.score is not None]
@@ -295,7 +314,7 @@ def _weakest_area(dimensions: Sequence[DimensionRow], words: dict[str, Any]) -> 
     return KeyMessage("weakest", text)
 
 
-def _largest_disagreement(findings: Findings, words: dict[str, Any]) -> KeyMessage | None:
+def _largest_disagreement(findings: Any, words: dict[str, Any]) -> KeyMessage | None:
     """The question of the largest spread (the findings list them largest first); none when no
     question's spread reaches the findings' bar."""
     if not findings.disagreements:
@@ -322,7 +341,7 @@ def _quickest_win(phases: Sequence[Any], words: dict[str, Any]) -> KeyMessage | 
 
 
 def _largest_risk(
-    dimensions: Sequence[DimensionRow], outcomes: Sequence[OutcomeRow], words: dict[str, Any]
+    dimensions: Sequence[Any], outcomes: Sequence[OutcomeRow], words: dict[str, Any]
 ) -> KeyMessage | None:
     """A target the plan misses (overall first, then the top dimensions, then the rest); else
     the lowest sub-dimension outside the weakest area (the first message names that area)."""
