@@ -484,7 +484,9 @@ EN: dict[str, Any] = {
             "points: the first {count} actions of the unit's roadmap for its weakest slipped "
             "dimension."
         ),
-        "next_steps_none": "No unit's level fell and no score fell by more than {threshold:g} points.",
+        "next_steps_none": (
+            "No unit's level fell and no score fell by more than {threshold:g} points."
+        ),
         "next_steps_small": (
             "{count} unit(s) with fewer than {k} respondents are not shown on their own and get "
             "no unit-level actions."

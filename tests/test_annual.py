@@ -67,7 +67,8 @@ def test_english_annual_report(reports):
         assert words in text, words
     assert HIDDEN not in text
     flat = " ".join(text.split())
-    for words in ("target level reached", "level not raised", "Next steps", "Slipped Overall", "Focus Data privacy and security",
+    for words in ("target level reached", "level not raised", "Next steps", "Slipped Overall",
+                  "Focus Data privacy and security",
                   "not whether an action was carried out",
                   "1 unit(s) with fewer than 3 respondents are not shown on their own and get "
                   "no unit-level actions"):  # fmt: skip

@@ -189,3 +189,13 @@ def test_the_review_says_how_far_each_dimensions_score_moved(models):
 
 def model_title(model, node: str) -> str:
     return QUESTIONNAIRE.title_of(node, model.lang)
+
+
+def test_when_no_unit_slipped_the_section_says_so(models):
+    for lang, model in models.items():
+        calm = dataclasses.replace(
+            model, next_steps=dataclasses.replace(model.next_steps, units=[], withheld=0)
+        )
+        text = rendered(calm)
+        assert WORDS[lang]["next_steps"] in text
+        assert WORDS[lang]["next_steps_none"].format(threshold=5.0) in text
