@@ -95,6 +95,55 @@ ZH: dict[str, Any] = {
         "phase_1": "近期（0–6个月）",
         "phase_2": "中期（6–18个月）",
         "phase_3": "远期（18–36个月）",
+        # key messages, initiatives, outcomes, heat map, peers (reporting/summary.py)
+        "key_messages": "关键结论",
+        "list_sep": "、",
+        "km_weakest": "最薄弱的领域是{area}，得分 {score}（{level}）",
+        "km_weakest_why": "，主要因为：{questions}。",
+        "km_disagreement": "受访者分歧最大的是“{question}”，标准差 {sd}",
+        "km_disagreement_range": "，回答从“{lowest}”到“{highest}”。",
+        "km_quick_win": "最快见效的是“{action}”（{dimension}），第 {month} 个月即可启动。",
+        "km_risk_low": "风险最大的是{node}，得分仅 {score}（{level}）。",
+        "km_plan": (
+            "第 {number} 阶段完成后（第 {month} 个月），总体得分由 {before}（{before_level}）升至 "
+            "{after}（{after_level}）。"
+        ),
+        "km_plan_flat": (
+            "第 {number} 阶段完成后（第 {month} 个月），总体得分仍为 {before}（{before_level}）。"
+        ),
+        "outcomes": "目标能否达成",
+        "outcome_reached": "{node}在第 {number} 阶段（第 {month} 个月前）达到{target}。",
+        "outcome_missed": "{node}在 36 个月内达不到{target}（止于{final}）：{why}。",
+        "reason_no_actions": "行动库中没有这一等级的行动",
+        "reason_capacity": "所需行动超出每阶段的投入能力，留待以后",
+        "reason_no_moves": "计划中的行动未说明会改变哪些回答，无法测算",
+        "reason_not_far_enough": "计划中的行动提升幅度不够",
+        "not_projected": "行动库未说明各行动会改变哪些回答，各阶段得分无法重新测算，保持现状。",
+        "later": "留待以后（36 个月内投入能力不足）",
+        "quick_win": "速赢",
+        "initiatives": "重点任务",
+        "owner": "牵头",
+        "kpi": "考核指标",
+        "kpi_reaches": "{node}达到{target}",
+        "kpi_sep": "；",
+        "quoted": "“{}”",
+        "milestones": "里程碑",
+        "starts": "第 {month} 个月启动",
+        "dependencies": "依赖",
+        "person_months": "投入",
+        "pm_unit": "人月",
+        "typical": "典型回答",
+        "initiative_evidence": "依据",
+        "initiative_actions": "行动明细",
+        "heatmap": "各单位分领域得分",
+        "heatmap_hidden": "{count} 个单位受访者少于 {k} 人，不单独列出（保护填写人）。",
+        "peers": "与同期其他机构比较",
+        "peer_rank": "排名",
+        "percentile": "百分位",
+        "peers_note": (
+            "共 {count} 个机构（每个不少于 {k} 名受访者）；"
+            "排名 1 为最高；百分位为得分低于本机构的机构所占比例。暂未给出排名的置信区间。"
+        ),
     },
     # the report's method section, one paragraph each
     "formulas": [
@@ -406,6 +455,71 @@ EN: dict[str, Any] = {
         "phase_1": "Near term (0-6 months)",
         "phase_2": "Medium term (6-18 months)",
         "phase_3": "Long term (18-36 months)",
+        # key messages, initiatives, outcomes, heat map, peers (reporting/summary.py)
+        "key_messages": "Key messages",
+        "list_sep": ", ",
+        "km_weakest": "The weakest area is {area} at {score} ({level})",
+        "km_weakest_why": ", held down most by: {questions}.",
+        "km_disagreement": "Respondents disagree most on “{question}”, standard deviation {sd}",
+        "km_disagreement_range": ", with answers from “{lowest}” to “{highest}”.",
+        "km_quick_win": (
+            "The quickest win is “{action}” ({dimension}), which can start in month {month}."
+        ),
+        "km_risk_low": "The largest risk is {node}, at only {score} ({level}).",
+        "km_plan": (
+            "After phase {number} (month {month}) the overall score rises from {before} "
+            "({before_level}) to {after} ({after_level})."
+        ),
+        "km_plan_flat": (
+            "After phase {number} (month {month}) the overall score stays at {before} "
+            "({before_level})."
+        ),
+        "outcomes": "Will the targets be reached?",
+        "outcome_reached": "{node} reaches {target} in phase {number} (by month {month}).",
+        "outcome_missed": (
+            "{node} does not reach {target} within 36 months (ends at {final}): {why}."
+        ),
+        "reason_no_actions": "the catalogue has no action for these levels",
+        "reason_capacity": (
+            "the actions it needs do not fit the capacity per phase and are left for later"
+        ),
+        "reason_no_moves": (
+            "the planned actions do not say which answers they change, so they cannot be projected"
+        ),
+        "reason_not_far_enough": "the planned actions do not lift the answers far enough",
+        "not_projected": (
+            "The catalogue does not say which answers its actions change: the scores cannot be "
+            "re-scored per phase and stay as they are."
+        ),
+        "later": "Later (does not fit in 36 months at this capacity)",
+        "quick_win": "Quick win",
+        "initiatives": "Initiatives",
+        "owner": "Owner",
+        "kpi": "KPI",
+        "kpi_reaches": "{node} reaches {target}",
+        "kpi_sep": "; ",
+        "quoted": "“{}”",
+        "milestones": "Milestones",
+        "starts": "starts month {month}",
+        "dependencies": "Depends on",
+        "person_months": "Effort",
+        "pm_unit": "person-months",
+        "typical": "Typical answer",
+        "initiative_evidence": "Evidence",
+        "initiative_actions": "Actions in detail",
+        "heatmap": "Units by area",
+        "heatmap_hidden": (
+            "{count} unit(s) with fewer than {k} respondents are not shown (to protect who "
+            "answered)."
+        ),
+        "peers": "Among the other organisations of the period",
+        "peer_rank": "Rank",
+        "percentile": "Percentile",
+        "peers_note": (
+            "{count} organisations (each of {k} respondents or more); rank 1 is the highest; the "
+            "percentile is the share of organisations scoring below this one. No intervals are "
+            "given for the ranks yet."
+        ),
     },
     # the report's method section, one paragraph each
     "formulas": [

@@ -17,7 +17,7 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,6 +26,18 @@ from ..defaults import MIN_GROUP_SIZE
 from ..inputs.questionnaire import Questionnaire, localize
 from ..labels import by_language
 from ..roadmap import PHASES, Roadmap
+from .summary import (
+    HeatMap,
+    InitiativeBlock,
+    KeyMessage,
+    OutcomeRow,
+    Peers,
+    heat_map,
+    initiative_blocks,
+    key_messages,
+    outcome_rows,
+    peers,
+)
 
 if TYPE_CHECKING:
     from ..inputs.responses import ResponseSet
@@ -227,10 +239,17 @@ class Phase:
 
 @dataclass(frozen=True)
 class RoadmapSection:
-    """The roadmap's phases and how many actions they hold."""
+    """The roadmap's phases and how many actions they hold; its initiatives (empty when the
+    questionnaire lists none), each target reached or missed (`outcomes`), the actions that do
+    not fit in 36 months (`later`), and whether the catalogue's moves were re-scored
+    (`projected`)."""
 
     phases: list[Phase]
     actions: int
+    initiatives: list[InitiativeBlock] = field(default_factory=list)
+    outcomes: list[OutcomeRow] = field(default_factory=list)
+    later: list[ActionRow] = field(default_factory=list)
+    projected: bool = True
 
 
 @dataclass(frozen=True)
@@ -309,6 +328,9 @@ class ReportModel:
     roadmap: RoadmapSection
     methodology: Methodology
     provenance: Provenance
+    key_messages: list[KeyMessage] = field(default_factory=list)
+    heatmap: HeatMap | None = None
+    peers: Peers | None = None
 
 
 class _Titled(Protocol):
@@ -506,6 +528,9 @@ def build_report(
     roles = Counter(meta["role"].iloc[rows].fillna("—").tolist())
     by_unit, small_units = _listed(units, min_group_size)
     by_role, small_roles = _listed(roles, min_group_size)
+    overall = node_entry("overall")
+    findings = _findings(roadmap, lang)
+    section = _roadmap_section(q, roadmap, responses, rows, phases, lang, level_name)
     return ReportModel(
         lang=lang,
         labels=words,
@@ -522,7 +547,7 @@ def build_report(
             title=localize(q.title, lang),
             hash=q.hash,
         ),
-        overall=node_entry("overall"),
+        overall=overall,
         respondents=group["respondents"],
         summary=Summary(
             strengths=strengths,
@@ -538,8 +563,8 @@ def build_report(
             for top in q.dimensions
         ],
         dimensions=dimensions,
-        findings=_findings(roadmap, lang),
-        roadmap=RoadmapSection(phases=phases, actions=sum(len(p.actions) for p in phases)),
+        findings=findings,
+        roadmap=section,
         methodology=Methodology(
             scale=[
                 ScaleLevel(
@@ -580,6 +605,30 @@ def build_report(
             names_withheld=min_group_size > 1,
             tool=f"dtassess {__version__}",
         ),
+        key_messages=key_messages(dimensions, findings, phases, section.outcomes, overall, words),
+        heatmap=heat_map(q, responses, rows, lang, min_group_size),
+        peers=peers(result, roadmap, lang, min_group_size),
+    )
+
+
+def _roadmap_section(q, roadmap, responses, rows, phases, lang, level_name) -> RoadmapSection:
+    """The phases with the initiatives, the outcomes and `later` in the report's language."""
+    words = LABELS.get(lang, LABELS["en"])
+    later = [_action(q, a, lang, level_name) for a in roadmap.later]
+    rows_of = {a.id: a for p in phases for a in p.actions} | {a.id: a for a in later}
+    subset = responses.answers.iloc[rows]
+
+    def answer_of(question_id: str) -> str:
+        values = [v for v in subset[question_id].tolist() if v is not None]
+        return _answer_in_words(q.question(question_id), values, lang)
+
+    return RoadmapSection(
+        phases=phases,
+        actions=sum(len(p.actions) for p in phases),
+        initiatives=initiative_blocks(q, roadmap, lang, words, level_name, rows_of, answer_of),
+        outcomes=outcome_rows(q, roadmap, lang, words, level_name),
+        later=later,
+        projected=roadmap.projected,
     )
 
 
@@ -784,6 +833,7 @@ def charts_for(
     return {
         "radar": charts.radar(plain(model.radar), score_range, rings, words, palette=palette),
         "timeline": charts.timeline(plain(model.roadmap.phases), words, palette=palette),
+        "heatmap": _heatmap_chart(model, score_range, palette),
         "bars": {
             dim.id: charts.bars(
                 plain(dim.subdimensions),
@@ -795,6 +845,20 @@ def charts_for(
             for dim in model.dimensions
         },
     }
+
+
+def _heatmap_chart(
+    model: ReportModel, score_range: tuple[float, float], palette: dict[str, str] | None
+) -> str:
+    """The units x areas heat map, drawn when two or more units are shown ("" otherwise)."""
+    from . import charts
+
+    heat = model.heatmap
+    if heat is None or len(heat.units) < 2:
+        return ""
+    return charts.heatmap(
+        heat.units, heat.dimensions, heat.scores, score_range, model.labels, palette=palette
+    )
 
 
 def finish_document(

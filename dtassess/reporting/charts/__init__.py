@@ -38,11 +38,27 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .layout import _number, bars_layout, radar_layout, timeline_layout, trend_layout
-from .svg import DEFAULT_PALETTE, bars_svg, radar_svg, timeline_svg, trend_svg
+from .layout import (
+    _number,
+    bars_layout,
+    heatmap_layout,
+    radar_layout,
+    timeline_layout,
+    trend_layout,
+)
+from .svg import DEFAULT_PALETTE, bars_svg, heatmap_svg, radar_svg, timeline_svg, trend_svg
 from .text import _score, text_width, wrap
 
-__all__ = ["DEFAULT_PALETTE", "bars", "radar", "text_width", "timeline", "trend", "wrap"]
+__all__ = [
+    "DEFAULT_PALETTE",
+    "bars",
+    "heatmap",
+    "radar",
+    "text_width",
+    "timeline",
+    "trend",
+    "wrap",
+]
 
 
 def radar(
@@ -167,6 +183,34 @@ def trend(
     return trend_svg(
         layout, describe(f"{name} ({' → '.join(names)})" if name else "", parts), palette
     )
+
+
+def heatmap(
+    units: Sequence[str],
+    dimensions: Sequence[str],
+    scores: Sequence[Sequence[float | None]],
+    score_range: Sequence[float],
+    labels: Mapping[str, str] | None = None,
+    *,
+    palette: Mapping[str, str] | None = None,
+) -> str:
+    """A heat map of units (rows) by areas (columns): each cell shaded by its score and the
+    score printed in it. `scores[r][k]` is unit r's score in area k (None: no score). Label
+    "heatmap" names the chart; its alternative text says every unit's scores. No unit or no
+    area gives "".
+    """
+    if not units or not dimensions:
+        return ""
+    layout = heatmap_layout(units, dimensions, scores, score_range)
+    parts = [
+        f"{unit} "
+        + ", ".join(
+            f"{dim} {_score(_number(value))}" for dim, value in zip(dimensions, row, strict=False)
+        )
+        for unit, row in zip(units, scores, strict=False)
+    ]
+    name = str((labels or {}).get("heatmap", ""))
+    return heatmap_svg(layout, describe(name, parts), palette)
 
 
 def describe(name: str, parts: Sequence[str]) -> str:

@@ -779,3 +779,85 @@ def _number(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
+
+
+# --------------------------------------------------------------------------------------------
+# Heat map
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """One unit's score in one area: its box, how dark it is (0-1) and its printed score."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    shade: float  # fill opacity of the primary colour, from the score's place in the range
+    value: Label
+
+
+@dataclass
+class HeatMapLayout:
+    columns: list[list[Label]]  # each area's title, wrapped above its column
+    rows: list[list[Label]]  # each unit's name, wrapped left of its row
+    cells: list[HeatCell]
+    grid_bottom: float
+    box: Box
+
+
+def heatmap_layout(
+    units: Sequence[str],
+    dimensions: Sequence[str],
+    scores: Sequence[Sequence[float | None]],
+    score_range: Sequence[float],
+) -> HeatMapLayout:
+    """Where the units' rows, the areas' columns and every cell of the heat map go. A cell is
+    the primary colour at an opacity between 0.08 and 0.9 by where its score lies in the score
+    range, its score printed in it (light on dark cells); a missing score is an empty cell."""
+    lo, hi = float(score_range[0]), float(score_range[1])
+    span = (hi - lo) or 1.0
+    width, pad, size, line = 640.0, 4.0, 11.0, 14.0
+    left = min(max([text_width(str(u), size) for u in units] + [40.0]) + 8, 180.0)
+    x0 = pad + left
+    column = (width - pad - x0) / max(len(dimensions), 1)
+    heads = [wrap(str(d), size, column - 8, 3, bold=True) for d in dimensions]
+    head_height = max([len(h) for h in heads] + [1]) * line + 6
+    columns = [
+        [
+            Label(x0 + column * (k + 0.5), pad + size + line * i, text, size, "dtc-label", "middle")
+            for i, text in enumerate(head)
+        ]
+        for k, head in enumerate(heads)
+    ]
+    top = pad + head_height
+    row_height = 2 * line + 6
+    rows, cells = [], []
+    for r, unit in enumerate(units):
+        y = top + r * row_height
+        names = wrap(str(unit), size, left - 8, 2)
+        first = y + row_height / 2 - (len(names) - 1) * line / 2 + size * 0.36
+        rows.append(
+            [Label(pad, first + line * i, text, size, "dtc-text") for i, text in enumerate(names)]
+        )
+        for k in range(len(dimensions)):
+            value = _number(scores[r][k]) if k < len(scores[r]) else None
+            share = 0.0 if value is None else min(max((value - lo) / span, 0.0), 1.0)
+            shade = 0.0 if value is None else round(0.08 + 0.82 * share, 3)
+            cls = "dtc-on-bar" if shade > 0.5 else "dtc-score"
+            x = x0 + column * k
+            cells.append(
+                HeatCell(
+                    x=x + 1,
+                    y=y + 1,
+                    width=column - 2,
+                    height=row_height - 2,
+                    shade=shade,
+                    value=Label(
+                        x + column / 2, y + row_height / 2 + 4, _score(value), 12.0, cls, "middle"
+                    ),
+                )
+            )
+    bottom = top + len(units) * row_height
+    return HeatMapLayout(columns, rows, cells, bottom, Box(0, 0, width, bottom + pad))

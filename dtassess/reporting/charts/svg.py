@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from .layout import (
     BarsLayout,
+    HeatMapLayout,
     Label,
     Point,
     RadarLayout,
@@ -382,3 +383,22 @@ def _trend_labels(layout: TrendLayout) -> list[str]:
             y = base + (len(r.title) - 1) * line
             body.append(_text(sx + 5 + r.note_x, y, r.note, 10.0, "dtc-muted"))
     return body
+
+
+def heatmap_svg(layout: HeatMapLayout, name: str, palette: Mapping[str, str] | None) -> str:
+    """The heat map: the areas' titles, then per unit its name and a shaded cell per area
+    with the score in it; an empty cell (no score) is outlined only."""
+    body = [label(text) for head in layout.columns for text in head]
+    for row in layout.rows:
+        body += [label(text) for text in row]
+    for cell in layout.cells:
+        place = (
+            f'x="{_n(cell.x)}" y="{_n(cell.y)}" width="{_n(cell.width)}" height="{_n(cell.height)}"'
+        )
+        if cell.shade:
+            body.append(f'<rect {place} class="dtc-bar" fill-opacity="{cell.shade:g}"/>')
+        else:
+            body.append(f'<rect {place} class="dtc-grid"/>')
+        body.append(label(cell.value))
+    box = layout.box
+    return _svg("heatmap", box.width, 0, box.height, name, body, palette)
