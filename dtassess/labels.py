@@ -115,6 +115,9 @@ ZH: dict[str, Any] = {
             "下表列出各维度与目标等级的差距，最薄弱的题目列在其后。"
         ),
         "unprojected": "目录中的行动未说明会改变哪些回答，预计得分未计入这些行动。",
+        "no_matching_actions": (
+            "行动目录中没有能缩小这些差距的行动。下表列出各维度与目标等级的差距。"
+        ),
         "gaps_to_target": "各维度与目标的差距",
         "points_to_target": "距目标（分）",
         "weakest_questions": "最薄弱的题目",
@@ -452,6 +455,10 @@ EN: dict[str, Any] = {
         "unprojected": (
             "The catalogue's actions do not say which answers they change: the projected scores "
             "do not count them."
+        ),
+        "no_matching_actions": (
+            "The catalogue has no action for these gaps. The table gives each dimension's gap "
+            "to its target level."
         ),
         "gaps_to_target": "Gaps to target by dimension",
         "points_to_target": "Points to target",
