@@ -148,7 +148,7 @@ ZH: dict[str, Any] = {
         "movers": "进步与退步",
         "improvements": "进步最大",
         "declines": "退步最大",
-        "review": "上期路线图落实情况",
+        "review": "上期路线图目标对照",
         "unit_pages": "单位简况",
         "highlights": "要点",
         "hl_top": "得分最高",
@@ -178,10 +178,31 @@ ZH: dict[str, Any] = {
         "reach": "目标等级",
         "level_then": "上期等级",
         "level_now": "本期等级",
-        "status": "落实情况",
-        "reached": "已达到",
-        "progress": "有进展",
-        "not_yet": "尚未达到",
+        "status": "等级对照",
+        "reached": "已达到目标等级",
+        "progress": "等级提升，未达目标",
+        "not_yet": "等级未提升",
+        "score_now": "本期得分",
+        "review_note": (
+            "本表只对照各行动所属维度的等级和得分：问卷答案能说明目标等级是否达到、得分变化"
+            "多少，不能说明行动是否已经实施。"
+        ),
+        "next_steps": "下一步工作建议",
+        "next_steps_intro": (
+            "等级下降或得分下降超过 {threshold:g} 分的单位，按其最弱的下滑维度列出单位路线图的"
+            "前 {count} 项行动。"
+        ),
+        "next_steps_none": "没有单位等级下降或得分下降超过 {threshold:g} 分。",
+        "next_steps_small": (
+            "{count} 个单位受访者少于 {k} 人，不单独列示，也不提出单位层面的行动建议。"
+        ),
+        "next_steps_unit_small": "该单位受访者少于 {k} 人，不提出单位层面的行动建议。",
+        "next_steps_no_actions": "单位路线图未对该维度提出行动。",
+        "slipped": "下滑",
+        "focus": "重点维度",
+        "when": "阶段 {phase} · 第 {start}–{finish} 个月",
+        "when_later": "36 个月内排不下",
+        "quick_win": "速赢",
         "no_previous": "只有一期数据，暂无变化和趋势。",
         "no_roadmap": "没有上期数据，无法对照上期路线图。",
         "small_units": "{count} 个单位受访者少于 {k} 人，只计入全机关合计，不单独列示。",
@@ -495,7 +516,7 @@ EN: dict[str, Any] = {
         "movers": "Improvements and declines",
         "improvements": "Largest improvements",
         "declines": "Largest declines",
-        "review": "Last period's roadmap",
+        "review": "Last period's roadmap: targets and levels",
         "unit_pages": "Unit profiles",
         "highlights": "Highlights",
         "hl_top": "Highest score",
@@ -526,10 +547,38 @@ EN: dict[str, Any] = {
         "reach": "Target level",
         "level_then": "Level then",
         "level_now": "Level now",
-        "status": "Status",
-        "reached": "reached",
-        "progress": "progress",
-        "not_yet": "not yet",
+        "status": "Levels compared",
+        "reached": "target level reached",
+        "progress": "level up, target not reached",
+        "not_yet": "level not raised",
+        "score_now": "Score now",
+        "review_note": (
+            "This table compares the level and score of each action's dimension only: the "
+            "answers show whether a target level was reached and how far scores moved, not "
+            "whether an action was carried out."
+        ),
+        "next_steps": "Next steps",
+        "next_steps_intro": (
+            "For each unit whose level fell or whose score fell by more than {threshold:g} "
+            "points: the first {count} actions of the unit's roadmap for its weakest slipped "
+            "dimension."
+        ),
+        "next_steps_none": (
+            "No unit's level fell and no score fell by more than {threshold:g} points."
+        ),
+        "next_steps_small": (
+            "{count} unit(s) with fewer than {k} respondents are not shown on their own and get "
+            "no unit-level actions."
+        ),
+        "next_steps_unit_small": (
+            "Fewer than {k} respondents in this unit: no unit-level actions are proposed."
+        ),
+        "next_steps_no_actions": "The unit's roadmap proposes no action for this dimension.",
+        "slipped": "Slipped",
+        "focus": "Focus",
+        "when": "phase {phase} · months {start}–{finish}",
+        "when_later": "does not fit in 36 months",
+        "quick_win": "quick win",
         "no_previous": "One period only: no changes or trends yet.",
         "no_roadmap": "No earlier period: no roadmap to review.",
         "small_units": (

@@ -168,6 +168,7 @@ class PlannedAction:
     finish_month: float | None = None
     quick_win: bool = False
     beyond_target: bool = False  # a step to the level after the target (phase 3)
+    catch_up: bool = False  # a prerequisite below the dimension's level the answers lack
 
 
 @dataclass
@@ -303,12 +304,40 @@ def plan(
             not_proposed.append({"id": action.id, "dimension": action.dimension, "reason": why})
         else:
             chosen.append(_planned(action, share, gap, beyond))
+    if answers is not None:
+        chosen += _catch_up(q, current, goals, chosen, not_proposed, answers)
     actions = merge_duplicates(chosen)
     schedule(q, actions, capacity)
     # Without any catalogue the gaps are still what the reader needs: every dimension's.
     listed = [d for d in q.nodes if d.actions] or list(q.nodes)
     gaps = [_gap(q, dim, current, goals, actions) for dim in listed]
     return gaps, actions, not_proposed
+
+
+def _catch_up(q, current, goals, chosen, not_proposed, answers) -> list[PlannedAction]:
+    """The prerequisites of planned actions that lie at or below their dimension's level but
+    whose result at least half of the respondents' answers do not show yet (a ledger of adopted
+    tasks needs the task table most respondents lack): planned too, so that no step stands on a
+    missing one."""
+    catalogue = {a.id: a for a in q.actions}
+    settled = {a.id for a in chosen} | {entry["id"] for entry in not_proposed}
+    waiting = [r for a in chosen for r in a.requires]
+    found = []
+    while waiting:
+        rid = waiting.pop(0)
+        if rid in settled or rid not in catalogue:
+            continue
+        settled.add(rid)
+        action = catalogue[rid]
+        if why_not_proposed(q, action, answers) or 2 * _lacking(q, action, answers) < len(answers):
+            continue  # most respondents already show its result (or it does not apply): done
+        dim = q.node(action.dimension)
+        gap = max(1, goals[dim.id] - (current[dim.id]["level"] or 1))
+        step = _planned(action, _share_of_overall(q, dim), gap, False)
+        step.catch_up = True
+        found.append(step)
+        waiting.extend(action.requires)
+    return found
 
 
 def _planned(action: Action, share: float, gap: int, beyond: bool) -> PlannedAction:
@@ -546,6 +575,19 @@ def why_not_proposed(q: Questionnaire, action: Action, answers: Any) -> str | No
         if any(not _same(old, better_answer(question, old, move, fill)) for old in before):
             return None
     return "already_shown"
+
+
+def _lacking(q: Questionnaire, action: Action, answers: Any) -> int:
+    """How many respondents' answers at least one of the action's moves would change."""
+    fill = q.unanswered == "zero"
+    changed = [False] * len(answers)
+    for qid, value in action.moves:
+        question = q.question(qid)
+        move = canonical_move(question, value)
+        before = answers[qid].tolist() if qid in answers else [None] * len(answers)
+        for i, old in enumerate(before):
+            changed[i] = changed[i] or not _same(old, better_answer(question, old, move, fill))
+    return sum(changed)
 
 
 def merge_duplicates(actions: list[PlannedAction]) -> list[PlannedAction]:

@@ -42,7 +42,7 @@ def reports(tmp_path_factory) -> dict[str, Path]:
 def test_chinese_annual_report(reports):
     text = text_of(reports["zh"])
     for words in ("数字化转型年度评估报告 2026", "青山县人民政府", "各单位情况", "得分趋势",
-                  "进步最大", "退步最大", "上期路线图落实情况", "单位简况", "评估方法",
+                  "进步最大", "退步最大", "上期路线图目标对照", "单位简况", "评估方法",
                   "县卫生健康局", "县财政局", "+23.9", "−12.6", "1 个单位受访者少于 3 人",
                   "置信区间"):  # fmt: skip
         assert words in text, words
@@ -50,15 +50,29 @@ def test_chinese_annual_report(reports):
     assert HIDDEN not in text
     # the notes of the finance bureau's respondents explain its decline
     assert "应急演练未开展" in text.replace("\n", "")
+    # the review says what the levels show, never that actions were carried out
+    assert "落实情况" not in text
+    flat = text.replace("\n", "")
+    for words in ("已达到目标等级", "等级未提升", "不能说明行动是否已经实施", "下一步工作建议",
+                  "县财政局 · 下滑 总体", "重点维度 数据隐私与安全",
+                  "1 个单位受访者少于 3 人，不单独列示，也不提出单位层面的行动建议"):  # fmt: skip
+        assert words in flat, words
 
 
 def test_english_annual_report(reports):
     text = text_of(reports["en"])
     for words in ("Annual digital transformation assessment 2026", "Units", "Scores over time",
-                  "Largest improvements", "Largest declines", "Last period's roadmap",
-                  "Unit profiles", "reached", "not yet"):  # fmt: skip
+                  "Largest improvements", "Largest declines",
+                  "Last period's roadmap: targets and levels", "Unit profiles"):  # fmt: skip
         assert words in text, words
     assert HIDDEN not in text
+    flat = " ".join(text.split())
+    for words in ("target level reached", "level not raised", "Next steps", "Slipped Overall",
+                  "Focus Data privacy and security",
+                  "not whether an action was carried out",
+                  "1 unit(s) with fewer than 3 respondents are not shown on their own and get "
+                  "no unit-level actions"):  # fmt: skip
+        assert words in flat, words
 
 
 def test_the_numbers_match_scoring_and_travel_inside_the_pdf(reports):

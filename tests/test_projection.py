@@ -332,3 +332,22 @@ def test_the_timeline_draws_each_action_from_its_start_to_its_finish():
     assert [month(x) for x in spans] == pytest.approx([0, 4, 3, 7, 30, 36, 18, 36])
     # a rule between the phases, none between actions of one phase
     assert [r.separated for r in layout.rows] == [False, False, True, False]
+
+
+def test_a_missing_prerequisite_below_the_dimensions_level_is_planned_first():
+    """The sample county's strategy.vision is at level 3, but most respondents answer level 2 on
+    alignment: the level-4 uptake ledger must not stand on the task table they lack."""
+    from conftest import SAMPLES
+
+    from dtassess.inputs.responses import load_responses
+
+    loaded = load_responses([SAMPLES])
+    (rm,) = build_roadmaps(score(loaded), loaded)
+    planned = {a.id: a for p in rm.phases for a in p.actions}
+    ledger = planned["strategy.vision.a4_uptake_ledger"]
+    table = planned["strategy.vision.a3_alignment"]
+    assert table.catch_up and not ledger.catch_up
+    assert "strategy.vision.a3_alignment" in ledger.requires
+    assert table.finish_month <= ledger.start_month
+    # A prerequisite most respondents already show counts as done: the plan is not pulled in.
+    assert "strategy.vision.a2_plan" not in planned

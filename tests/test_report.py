@@ -61,7 +61,7 @@ def test_english_report_says_what_each_section_says(demo):
     for area in ("Strategy and planning", "Data privacy and security"):
         assert area in text
     assert "Managed" in text and "Defined" in text
-    assert "Adopt rules on innovation" in text
+    assert "Adopt rules that reward innovation" in text
 
 
 def test_page_counts_and_metadata(demo):

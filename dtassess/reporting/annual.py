@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,11 @@ if TYPE_CHECKING:
 MOVERS = 3  # improvements and declines shown
 DRIVERS = 2  # questions shown for each
 NOTES_PER_UNIT = 3
+# A unit "slipped" when a level fell or a score fell by more than this share of the score range
+# (5 points on 0-100); a smaller fall shows in the tables but calls for no actions of its own
+# (docs/report.md, "Next steps").
+SLIP_SHARE = 0.05
+NEXT_ACTIONS = 3  # the unit roadmap's first actions listed for the dimension it slipped on
 
 # The texts live in dtassess/labels.py with every other language\'s; the name stays for readers.
 WORDS = by_language("annual")
@@ -177,8 +182,10 @@ class Movers:
 
 @dataclass(frozen=True)
 class ReviewRow:
-    """An action of last period's roadmap against the level reached: `status` reached,
-    progress or not_yet."""
+    """An action of last period's roadmap against the level its dimension reached: `status`
+    reached (the target level), progress (a level up, short of it) or not_yet (no level up),
+    and how the dimension's score moved. What the answers show, not whether the action was
+    carried out: the data cannot know that."""
 
     phase: int
     number: str
@@ -190,6 +197,60 @@ class ReviewRow:
     level_now: str
     status: str
     status_text: str
+    score_then: float | None = None
+    score_now: float | None = None
+    change: float | None = None
+
+
+@dataclass(frozen=True)
+class Slip:
+    """A node of a unit in the latest period against the unit's previous period."""
+
+    id: str
+    title: str
+    score: float | None
+    change: float | None
+    level_then: str
+    level_now: str
+    level_fell: bool
+
+
+@dataclass(frozen=True)
+class NextAction:
+    """One of the first actions of a unit's own roadmap for the dimension it slipped on."""
+
+    number: str  # phase.position, as the unit's own roadmap report numbers it
+    title: str
+    dimension: str
+    reach_name: str
+    phase: int | None  # None: does not fit in 36 months
+    start_month: int | None
+    finish_month: int | None
+    quick_win: bool
+
+
+@dataclass(frozen=True)
+class NextSteps:
+    """What a unit that slipped does next: the nodes that slipped, the weakest slipped dimension
+    (`focus`) and its first roadmap actions, or why there are none (`why`: small, no_actions)."""
+
+    unit: str
+    slipped: list[Slip]
+    focus: Slip | None
+    actions: list[NextAction]
+    why: str | None = None
+
+
+@dataclass(frozen=True)
+class NextStepsSection:
+    """The agency summary's next steps: a `NextSteps` per unit that slipped, the score fall
+    (`threshold`, points) that counts as slipping without a level falling, and how many units
+    are too small to be named or given unit-level actions (`withheld`)."""
+
+    units: list[NextSteps]
+    threshold: float
+    actions: int
+    withheld: int
 
 
 @dataclass(frozen=True)
@@ -245,6 +306,7 @@ class UnitPage:
     weakest: UnitNode | None
     notes: list[UnitNote]
     has_previous: bool
+    next_steps: NextSteps | None = None
 
 
 @dataclass(frozen=True)
@@ -309,6 +371,7 @@ class AnnualModel:
     series: list[TrendSeries]
     movers: Movers
     review: list[ReviewRow]
+    next_steps: NextStepsSection
     unit_pages: list[UnitPage]
     scores: dict[str, list[dict[str, Any]]]
     uncertainty: UncertaintyNote | None
@@ -443,6 +506,17 @@ def build_annual(
         _unit_page(q, unit_rows, unit, latest, previous, responses, organization, lang, level_names)
         for unit in shown
     ]
+    low, high = q.score_range
+    threshold = round(SLIP_SHARE * (high - low), 6)
+    steps = {}
+    for unit in shown if previous else ():
+        found = _next_steps(
+            q, unit_rows, unit, latest, responses, organization, lang, level_names,
+            threshold, targets, units.min_group_size,
+        )  # fmt: skip
+        if found is not None:
+            steps[unit] = found
+    pages = [replace(page, next_steps=steps.get(page.unit)) for page in pages]
     meta = responses.meta
     in_org = meta["organization"] == organization
     return AnnualModel(
@@ -469,6 +543,12 @@ def build_annual(
         series=series,
         movers=movers,
         review=review,
+        next_steps=NextStepsSection(
+            units=list(steps.values()),
+            threshold=threshold,
+            actions=NEXT_ACTIONS,
+            withheld=len(hidden_units),
+        ),
         unit_pages=pages,
         scores=_full_scores(agency, units, organization),
         uncertainty=None
@@ -680,6 +760,7 @@ def _movers(q, unit_rows, latest, shown, drivers, lang) -> Movers:
 def _review(q, roadmap, now, level_names, lang, words) -> list[ReviewRow]:
     """Last period's roadmap actions of its first two phases against the levels reached."""
     current = {row.node: int(row.level) or None for row in now.itertuples(index=False)}
+    scores = {row.node: _num(row.score) for row in now.itertuples(index=False)}
     found = []
     for phase in roadmap.phases:
         if phase.phase > 2:
@@ -687,6 +768,8 @@ def _review(q, roadmap, now, level_names, lang, words) -> list[ReviewRow]:
         for k, action in enumerate(phase.actions, start=1):
             then = roadmap.current.get(action.dimension, {}).get("level")
             reached = current.get(action.dimension)
+            score_then = _num(roadmap.current.get(action.dimension, {}).get("score"))
+            score_now = scores.get(action.dimension)
             if reached is not None and reached >= action.reach:
                 status = "reached"
             elif reached is not None and then is not None and reached > then:
@@ -705,6 +788,11 @@ def _review(q, roadmap, now, level_names, lang, words) -> list[ReviewRow]:
                     level_now=level_names.get(reached, "—") if reached else "—",
                     status=status,
                     status_text=words[status],
+                    score_then=score_then,
+                    score_now=score_now,
+                    change=None
+                    if score_then is None or score_now is None
+                    else _num(score_now - score_then),
                 )
             )
     return found
@@ -774,6 +862,119 @@ def _unit_page(
         notes=notes,
         has_previous=previous is not None,
     )
+
+
+def _slip(q, rows, node, latest, lang, level_names, threshold) -> Slip | None:
+    """The node of a unit's `rows` (every period) in the latest period, with the level it had
+    in the unit's previous period; None when the node has no score or no earlier one."""
+    now = rows[(rows["period"] == latest) & (rows["node"] == node)]
+    if now.empty or pd.isna(now["score"].iloc[0]):
+        return None
+    row = now.iloc[0]
+    change = _num(row.get("change"))
+    before = rows[(rows["period"] == row.get("previous_period")) & (rows["node"] == node)]
+    level_now = int(row["level"]) or None
+    level_then = (int(before["level"].iloc[0]) or None) if not before.empty else None
+    return Slip(
+        id=node,
+        title=q.title_of(node, lang),
+        score=_num(row["score"]),
+        change=change,
+        level_then=level_names.get(level_then, "—") if level_then else "—",
+        level_now=level_names.get(level_now, "—") if level_now else "—",
+        level_fell=bool(level_then and level_now and level_now < level_then),
+    )
+
+
+def _slipped(slip: Slip | None, threshold: float) -> bool:
+    """A level fell, or the score fell by more than the threshold."""
+    if slip is None or slip.change is None:
+        return False
+    return slip.level_fell or slip.change < -threshold
+
+
+def _next_steps(
+    q, unit_rows, unit, latest, responses, organization, lang, level_names, threshold,
+    targets, min_group_size,
+) -> NextSteps | None:  # fmt: skip
+    """A unit's next steps when its overall level or a top dimension's slipped (None when not):
+    the weakest slipped dimension and the first actions its own roadmap gives for it."""
+    rows = unit_rows[unit_rows["unit"] == unit]
+    nodes = {
+        node: _slip(q, rows, node, latest, lang, level_names, threshold)
+        for node in ("overall", *(d.id for d in q.dimensions))
+    }
+    slipped = [s for s in nodes.values() if s is not None and _slipped(s, threshold)]
+    if not slipped:
+        return None
+    # The weakest dimension that slipped; when only the overall did, the weakest that fell.
+    dims = [s for s in slipped if s.id != "overall"] or [
+        s for s in nodes.values() if s is not None and s.id != "overall" and (s.change or 0) < 0
+    ]
+    focus = min(
+        dims, key=lambda s: (s.score if s.score is not None else math.inf, s.id), default=None
+    )
+    roadmap, size = _unit_roadmap(q, responses, organization, unit, latest, targets, min_group_size)
+    if roadmap is None:
+        # No roadmap for fewer than min_group_size; none either without latest answers here.
+        why = "small" if 0 < size < min_group_size else "no_actions"
+        return NextSteps(unit=unit, slipped=slipped, focus=focus, actions=[], why=why)
+    actions = _first_actions(q, roadmap, focus.id, lang, level_names) if focus else []
+    return NextSteps(
+        unit=unit,
+        slipped=slipped,
+        focus=focus,
+        actions=actions,
+        why=None if actions else "no_actions",
+    )
+
+
+def _unit_roadmap(q, responses, organization, unit, latest, targets, min_group_size):
+    """The roadmap of one unit's latest answers (roadmap.build_roadmaps, which builds none for
+    fewer than `min_group_size` respondents), and how many respondents it had."""
+    from ..inputs.responses import subset
+    from ..roadmap import build_roadmaps
+    from ..scoring.scores import score
+
+    meta = responses.meta
+    mask = (
+        (meta["organization"].fillna("") == organization)
+        & (meta["unit"].fillna("") == unit)
+        & (meta["period"].fillna("") == latest)
+    )
+    rows = np.flatnonzero(mask.to_numpy())
+    if len(rows) == 0:
+        return None, 0
+    part = subset(responses, rows)
+    # Scored as an organization of its own: the roadmap engine plans for organizations.
+    result = score(part, by="organization", min_group_size=min_group_size)
+    found = build_roadmaps(result, part, targets, min_group_size)
+    return (found[0] if found else None), len(rows)
+
+
+def _first_actions(q, roadmap, dimension: str, lang: str, level_names) -> list[NextAction]:
+    """The roadmap's first actions (in phase order, then what does not fit) on `dimension` or
+    a node under it, numbered as the unit's own roadmap report numbers them."""
+    inside = {d.id for d in q.node(dimension).walk()}
+    numbered = [
+        (f"{phase.phase}.{k}", action)
+        for phase in roadmap.phases
+        for k, action in enumerate(phase.actions, start=1)
+    ] + [("—", action) for action in roadmap.later]
+    return [
+        NextAction(
+            number=number,
+            title=localize(action.title, lang),
+            dimension=q.title_of(action.dimension, lang),
+            reach_name=level_names.get(action.reach, ""),
+            phase=action.phase,
+            start_month=None if action.start_month is None else math.floor(action.start_month),
+            finish_month=None if action.finish_month is None else math.ceil(action.finish_month),
+            quick_win=action.quick_win,
+        )
+        for number, action in numbered
+        if action.dimension in inside
+    ][:NEXT_ACTIONS]
 
 
 # --------------------------------------------------------------------------- building and rendering
@@ -983,7 +1184,16 @@ def render_annual(
     html = render_html(model, drawn, folder, "annual.html.j2")
     numbers = {
         k: plain(getattr(model, k))
-        for k in ("organization", "periods", "summary", "units", "movers", "review", "scores")
+        for k in (
+            "organization",
+            "periods",
+            "summary",
+            "units",
+            "movers",
+            "review",
+            "next_steps",
+            "scores",
+        )
     }
     data = json.dumps(numbers, ensure_ascii=False, indent=1).encode()
     attachment = (ANNUAL_ATTACHMENT, data, "dtassess annual report numbers (JSON)")
