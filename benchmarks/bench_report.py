@@ -42,6 +42,7 @@ from generate import write_response_files
 from pypdf import PdfReader
 
 import dtassess
+from dtassess.pipeline import DEFAULT_INTERVALS
 from dtassess.reporting import render as rd
 from dtassess.reporting.documents import render_many, render_report
 from dtassess.reporting.render import render_pdf
@@ -121,7 +122,7 @@ def staged_report(lang: str) -> StagedRun:
     laps.lap("roadmap", "roadmap")
     # (c) report model, attachment, charts, HTML; then render_pdf's checks before WeasyPrint
     folder = template_dir()
-    model = build_report(result, loaded, roadmap, lang, DATE)
+    model = build_report(result, loaded, roadmap, lang, DATE, uncertainty=DEFAULT_INTERVALS)
     laps.lap("html", "model")
     attachment = attachment_for(result, roadmap)
     laps.lap("html", "attachment")
@@ -273,7 +274,7 @@ def throughput_section(args: argparse.Namespace, work: Path) -> bool:
     lang = q.locales[0]
     jobs = [
         (
-            build_report(result, loaded, r, lang, DATE),
+            build_report(result, loaded, r, lang, DATE, uncertainty=DEFAULT_INTERVALS),
             attachment_for(result, r),
             folder,
             "pdf",

@@ -744,13 +744,11 @@ def report(
         typer.Option(
             "--resamples",
             min=0,
-            help="--annual: bootstrap resamples for score intervals (0: none).",
+            help="Bootstrap resamples for score intervals (0: none).",
             metavar="N",
         ),
     ] = 1000,
-    seed: Annotated[
-        int, typer.Option("--seed", help="--annual: seed of the resampling.", metavar="S")
-    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the resampling.", metavar="S")] = 0,
     version_map: VersionMapOpt = None,
     mapping: MappingOpt = None,
     encoding: EncodingOpt = None,

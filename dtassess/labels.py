@@ -144,6 +144,32 @@ ZH: dict[str, Any] = {
             "共 {count} 个机构（每个不少于 {k} 名受访者）；"
             "排名 1 为最高；百分位为得分低于本机构的机构所占比例。暂未给出排名的置信区间。"
         ),
+        # reliability beside the scores, gaps without a catalogue (reporting/reliability.py)
+        "reliability": "得分与可靠性",
+        "interval": "{level}% 区间",
+        "answered": "作答人数",
+        "caveats": "说明",
+        "interval_note": (
+            "区间：对受访者有放回重抽样并将各权重在 ±{spread}% 内随机浮动，重复 {resamples} 次"
+            "（随机种子 {seed}）所得得分的中间 {level}%。受访者少于 10 人时区间偏窄，应视为不确"
+            "定性的下限。"
+        ),
+        "thresholds": (
+            "可靠性标记：作答人数少于受访者的 {answered:.0%}、覆盖率低于 {coverage:.0%}、"
+            "受访者一致度 rWG 低于 {agreement:.2f}（意见分歧较大）或题目内部一致性 Cronbach's α "
+            "低于 {consistency:.2f} 时，在得分旁加注标记并在表下说明。"
+        ),
+        "no_catalogue": (
+            "本问卷未附行动目录，报告无法提出具体行动，也无法预测得分变化。"
+            "下表列出各维度与目标等级的差距，最薄弱的题目列在其后。"
+        ),
+        "unprojected": "目录中的行动未说明会改变哪些回答，预计得分未计入这些行动。",
+        "no_matching_actions": (
+            "行动目录中没有能缩小这些差距的行动。下表列出各维度与目标等级的差距。"
+        ),
+        "gaps_to_target": "各维度与目标的差距",
+        "points_to_target": "距目标（分）",
+        "weakest_questions": "最薄弱的题目",
     },
     # the report's method section, one paragraph each
     "formulas": [
@@ -153,11 +179,11 @@ ZH: dict[str, Any] = {
         ),
         (
             "维度得分为其题目和子维度得分的加权平均（或按问卷规定取最低值、加权几何平均）；不"
-            "适用、未作答和因跳题未显示的题目不计入分母。"
+            "适用和因跳题未显示的题目不计入分母，{unanswered}。"
         ),
         (
-            "得分换算为0–100分，按成熟度等级的起始分确定等级；覆盖率为已作答题目占应答题目的加"
-            "权比例。"
+            "得分换算为 {low:g}–{high:g} 分，按成熟度等级的起始分确定等级；覆盖率为已作答题目占应"
+            "答题目的加权比例。"
         ),
         "单位和机构的得分为其受访者得分的平均值，并给出人数和标准差。",
     ],
@@ -281,6 +307,16 @@ ZH: dict[str, Any] = {
         "unprojected": "行动目录未说明各行动改变哪些答案（moves），以下得分预测不计入这些行动。",
         "later": "按每阶段 {capacity:g} 人月的能力，36 个月内排不下的行动：{count} 项",
         "quick_win": "速赢",
+        "no_catalogue": (
+            "问卷未附行动目录，无法提出具体行动。各维度与目标的差距和最薄弱的题目如下："
+        ),
+        "no_actions": "行动目录中没有能缩小以下差距的行动：",
+        "gaps": "与目标的差距",
+        "score": "得分",
+        "level": "等级",
+        "target": "目标",
+        "to_target": "距目标（分）",
+        "weakest": "最薄弱的题目（得分，题目）",
     },
     # `dtassess survey` prompts and messages (survey.py)
     "survey": {
@@ -335,6 +371,16 @@ ZH: dict[str, Any] = {
     },
     # words a questionnaire does not write itself: the overall node, a yes/no question's options
     "questionnaire": {"overall": "总体", "yes": "是", "no": "否"},
+    # a score's caveats in plain words (reporting/reliability.py); the policy of unanswered
+    # questions as the method section states it
+    "reliability": {
+        "few_answers": "作答较少：{of} 名受访者中 {n} 人作答",
+        "low_coverage": "覆盖率低：只回答了 {share:.0%} 的适用题目",
+        "low_agreement": "受访者意见分歧较大（rWG {rwg:.2f}）",
+        "low_consistency": "题目之间一致性低（α {alpha:.2f}）",
+        "unanswered_exclude": "未作答的题目不计入分母",
+        "unanswered_zero": "未作答的题目按 0 分计入",
+    },
     # `dtassess` 在标准错误上的提示（问题信息除外）；命令行目前以英文输出（docs/cli.md）
     "cli": {
         "wrote": "已写入 {path}",
@@ -520,6 +566,38 @@ EN: dict[str, Any] = {
             "percentile is the share of organisations scoring below this one. No intervals are "
             "given for the ranks yet."
         ),
+        # reliability beside the scores, gaps without a catalogue (reporting/reliability.py)
+        "reliability": "Scores and reliability",
+        "interval": "{level}% interval",
+        "answered": "Answered",
+        "caveats": "Notes",
+        "interval_note": (
+            "Interval: the middle {level}% of the scores of {resamples} replicates that resample "
+            "the respondents with replacement and vary every weight within ±{spread}% (seed "
+            "{seed}). With fewer than 10 respondents read it as a lower bound on the uncertainty."
+        ),
+        "thresholds": (
+            "Reliability marks: a score is marked and explained below its table when fewer than "
+            "{answered:.0%} of the respondents answered, coverage is below {coverage:.0%}, "
+            "agreement among respondents (rWG) is below {agreement:.2f}, or the consistency of its "
+            "questions (Cronbach's alpha) is below {consistency:.2f}."
+        ),
+        "no_catalogue": (
+            "This questionnaire has no catalogue of actions: the report cannot propose actions "
+            "or project scores. The table gives each dimension's gap to its target level; the "
+            "weakest questions follow."
+        ),
+        "unprojected": (
+            "The catalogue's actions do not say which answers they change: the projected scores "
+            "do not count them."
+        ),
+        "no_matching_actions": (
+            "The catalogue has no action for these gaps. The table gives each dimension's gap "
+            "to its target level."
+        ),
+        "gaps_to_target": "Gaps to target by dimension",
+        "points_to_target": "Points to target",
+        "weakest_questions": "Weakest questions",
     },
     # the report's method section, one paragraph each
     "formulas": [
@@ -530,10 +608,11 @@ EN: dict[str, Any] = {
         (
             "A dimension's score is the weighted mean of its questions and sub-dimensions "
             "(or, where the questionnaire says so, their minimum or weighted geometric "
-            "mean); not-applicable, unanswered and skipped questions leave the denominator."
+            "mean); not-applicable and skipped questions leave the denominator, {unanswered}."
         ),
         (
-            "Scores are reported on 0-100 and a level is where the score falls on the scale; "
+            "Scores are reported on {low:g}-{high:g} and a level is where the score falls on the "
+            "scale; "
             "coverage is the weighted share of applicable questions that were answered."
         ),
         (
@@ -680,6 +759,15 @@ EN: dict[str, Any] = {
         "later": "Actions that do not fit in 36 months at {capacity:g} person-months a phase: "
         "{count}",
         "quick_win": "quick win",
+        "no_catalogue": "The questionnaire has no catalogue of actions: no actions can be "
+        "proposed. The gaps to target and the weakest questions:",
+        "no_actions": "The catalogue has no action for these gaps:",
+        "gaps": "Gaps to target",
+        "score": "Score",
+        "level": "Level",
+        "target": "Target",
+        "to_target": "Points to target",
+        "weakest": "Weakest questions (score, question)",
     },
     # `dtassess survey` prompts and messages (survey.py)
     "survey": {
@@ -741,6 +829,16 @@ EN: dict[str, Any] = {
     },
     # words a questionnaire does not write itself: the overall node, a yes/no question's options
     "questionnaire": {"overall": "Overall", "yes": "Yes", "no": "No"},
+    # a score's caveats in plain words (reporting/reliability.py); the policy of unanswered
+    # questions as the method section states it
+    "reliability": {
+        "few_answers": "few answers: {n} of {of} respondents answered",
+        "low_coverage": "low coverage: {share:.0%} of the applicable questions answered",
+        "low_agreement": "respondents disagree (rWG {rwg:.2f})",
+        "low_consistency": "its questions do not hang together (alpha {alpha:.2f})",
+        "unanswered_exclude": "unanswered questions leave the denominator",
+        "unanswered_zero": "unanswered questions count as zero",
+    },
     # what `dtassess` says on stderr besides problems (cli.py, pipeline.py's notices); the CLI
     # speaks English whatever --lang gives the reports (docs/cli.md), this is the one source
     "cli": {

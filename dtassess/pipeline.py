@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 Say = Callable[[Problem | str], None]
 Progress = Callable[[int, int], None]
 
-# The annual report's intervals: 90%, respondents resampled and weights perturbed by ±20%.
+# Reports' score intervals: 90%, respondents resampled and weights perturbed by ±20%.
 DEFAULT_INTERVALS = {"resamples": 1000, "level": 0.9, "weight_spread": 0.2, "seed": 0}
 
 # The notices' words (dtassess/labels.py, area cli): English, as the CLI speaks (docs/cli.md).
@@ -67,7 +67,7 @@ class ReportOptions:
     min_group_size: int = MIN_GROUP_SIZE  # withhold groups of fewer respondents
     capacity: float = CAPACITY  # person-months each roadmap phase can absorb
     archive: Path | None = None  # annual: earlier periods from this archive
-    resamples: int = 1000  # annual: bootstrap resamples for intervals (0: none)
+    resamples: int = 1000  # bootstrap resamples for score intervals (0: none)
     seed: int = 0  # annual: seed of the resampling
     version_map: Path | None = None  # compare periods answered with two versions
     exports: ExportOptions | None = None  # how to read online-form exports among the inputs
@@ -616,7 +616,7 @@ def write_reports(
     refuse_existing(_files_of(paths), options.force)  # before the work, not after it
     jobs = [
         (
-            build_report(result, loaded, r, lang, day, k),
+            build_report(result, loaded, r, lang, day, k, _interval_options(options)),
             attachment_for(result, r),
             folder,
             options.fmt,
@@ -668,6 +668,13 @@ def _report_inputs(
     return loaded, older, lang, folder
 
 
+def _interval_options(options: ReportOptions) -> dict[str, Any] | None:
+    """The score intervals' options of a report (None: `--resamples 0`, no intervals)."""
+    if not options.resamples:
+        return None
+    return {**DEFAULT_INTERVALS, "resamples": options.resamples, "seed": options.seed}
+
+
 def write_annual_reports(
     responses: Sequence[Path],
     options: ReportOptions,
@@ -684,9 +691,7 @@ def write_annual_reports(
     run = _Run(say)
     loaded, older, lang, folder = _report_inputs(run, responses, options, progress)
     q = loaded.questionnaire
-    uncertainty = None
-    if options.resamples:
-        uncertainty = {**DEFAULT_INTERVALS, "resamples": options.resamples, "seed": options.seed}
+    uncertainty = _interval_options(options)
     models = annual_models(
         loaded,
         older,
@@ -744,7 +749,7 @@ def write_unit_reports(
     for organization, unit, part in units:
         result = score(part, by="organization")
         (roadmap,) = build_roadmaps(result, part, goals, k, options.capacity)
-        report = build_report(result, part, roadmap, lang, day, k)
+        report = build_report(result, part, roadmap, lang, day, k, _interval_options(options))
         jobs.append((report, attachment_for(result, roadmap), folder, options.fmt, options.variant))
         keys.append((organization, latest, unit, lang))
     stems = ["-".join(str(p) for p in key if p) for key in keys]
@@ -803,7 +808,7 @@ def write_demo(
     jobs: list[Job] = []
     paths: list[Path] = []
     for lang in q.locales:
-        model = build_report(result, loaded, roadmap, lang, day)
+        model = build_report(result, loaded, roadmap, lang, day, uncertainty=DEFAULT_INTERVALS)
         for fmt in ("pdf", "html"):
             jobs.append((model, attachment, folder, fmt, None))
             paths.append(output / f"qingshan-{lang}.{fmt}")

@@ -211,6 +211,7 @@ class Roadmap:
     initiatives: list[dict[str, Any]] = field(default_factory=list)
     capacity: float = CAPACITY
     projected: bool = True  # False: no catalogue moves (or no answers), the scores stay put
+    catalogue: bool = True  # False: the questionnaire has no actions at all (docs/roadmap.md)
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))
@@ -293,7 +294,8 @@ def plan(
     capacity: float = CAPACITY,
 ) -> tuple[list[DimensionGap], list[PlannedAction], list[dict[str, Any]]]:
     """Gaps, the scheduled actions (phase None: beyond 36 months) and the catalogue actions not
-    proposed, with why, for every dimension that has a catalogue (docs/roadmap.md)."""
+    proposed, with why, for every dimension that has a catalogue, or for every dimension when
+    the questionnaire has none (docs/roadmap.md)."""
     goals = target_levels(q, current, targets)
     chosen, not_proposed = [], []
     for action, share, gap, beyond in _candidates(q, current, goals):
@@ -306,7 +308,9 @@ def plan(
         chosen += _catch_up(q, current, goals, chosen, not_proposed, answers)
     actions = merge_duplicates(chosen)
     schedule(q, actions, capacity)
-    gaps = [_gap(q, dim, current, goals, actions) for dim in q.nodes if dim.actions]
+    # Without any catalogue the gaps are still what the reader needs: every dimension's.
+    listed = [d for d in q.nodes if d.actions] or list(q.nodes)
+    gaps = [_gap(q, dim, current, goals, actions) for dim in listed]
     return gaps, actions, not_proposed
 
 
@@ -1050,6 +1054,7 @@ def build_roadmaps(
                 initiatives=initiatives(q, planned, found_plan["targets"], group_responses),
                 capacity=float(capacity),
                 projected=found_plan["projected"],
+                catalogue=any(d.actions for d in q.nodes),
             )
         )
     return roadmaps

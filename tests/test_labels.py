@@ -31,6 +31,7 @@ READERS = {
     "reporting/report.py": ({"LABELS": "report", "FORMULAS": "formulas"}, "report"),
     "reporting/annual.py": ({"WORDS": "annual"}, "annual"),
     "reporting/output.py": ({"LABELS": "tables", "ROADMAP_WORDS": "roadmap"}, None),
+    "reporting/reliability.py": ({"WORDS": "reliability"}, "reliability"),
     "survey.py": ({"WORDS": "survey"}, "survey"),
     "cli.py": ({"MESSAGES": "cli"}, None),
     "pipeline.py": ({"MESSAGES": "cli"}, None),

@@ -426,7 +426,7 @@ def print_roadmap(roadmap: Any, q: Questionnaire, console: Console, lang: str) -
     title = markup_text(f"{localize(q.title, lang)} · {heading}")
     console.print(Text(title, style="bold"), highlight=False)
     if not roadmap.actions and not roadmap.later:
-        console.print(words["none"])
+        _print_gaps(roadmap, q, console, lang)
         return
     if not roadmap.projected:
         console.print(words["unprojected"], highlight=False)
@@ -463,3 +463,41 @@ def print_roadmap(roadmap: Any, q: Questionnaire, console: Console, lang: str) -
     if roadmap.later:
         text = words["later"].format(capacity=roadmap.capacity, count=len(roadmap.later))
         console.print(text, highlight=False)
+
+
+def _print_gaps(roadmap: Any, q: Questionnaire, console: Console, lang: str) -> None:
+    """A roadmap without actions: "nothing to do" only when every dimension is at its target;
+    otherwise why there are no actions, the gaps by top dimension and the weakest questions."""
+    from rich.table import Table
+    from rich.text import Text
+
+    words = ROADMAP_WORDS.get(lang, ROADMAP_WORDS["en"])
+    names = {lv.level: localize(lv.name, lang) for lv in q.scale}
+    gaps = [g for g in roadmap.dimensions if g.depth == 1 and g.gap_levels > 0]
+    if not gaps:
+        console.print(words["none"])
+        return
+    console.print(words["no_catalogue" if not roadmap.catalogue else "no_actions"], highlight=False)
+    table = Table(title=words["gaps"], title_justify="left")
+    table.add_column(words["dimension"], overflow="fold")
+    table.add_column(words["score"], justify="right", no_wrap=True)
+    table.add_column(words["level"], no_wrap=True)
+    table.add_column(words["target"], no_wrap=True)
+    table.add_column(words["to_target"], justify="right", no_wrap=True)
+    for gap in gaps:
+        table.add_row(
+            markup_text(localize(gap.title, lang)),
+            "—" if gap.score is None else f"{gap.score:.1f}",
+            f"{gap.level} {names.get(gap.level, '')}" if gap.level else "—",
+            f"{gap.target} {names.get(gap.target, '')}",
+            f"{gap.gap_score:.1f}",
+        )
+    console.print(table)
+    weakest = roadmap.findings.get("weakest") or []
+    if weakest:
+        low, high = q.score_range
+        console.print(Text(words["weakest"], style="bold"), highlight=False)
+        for entry in weakest:
+            score = low + entry["score"] * (high - low)
+            text = markup_text(localize(entry["text"], lang))
+            console.print(Text(f"  {score:.1f}  {text}"), highlight=False)

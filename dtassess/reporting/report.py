@@ -26,6 +26,7 @@ from ..defaults import MIN_GROUP_SIZE
 from ..inputs.questionnaire import Questionnaire, localize
 from ..labels import by_language
 from ..roadmap import PHASES, Roadmap
+from .reliability import ANSWERED_MIN, COVERAGE_MIN, Caveat, caveats
 from .summary import (
     HeatMap,
     InitiativeBlock,
@@ -77,7 +78,8 @@ class QuestionnaireRef:
 @dataclass(frozen=True)
 class NodeScore:
     """One node of the dimension tree (or `overall`) for the report's group, scores rounded to
-    one decimal, coverage to three."""
+    one decimal, coverage to three; `low` and `high` its score interval (None without one),
+    `caveats` why to read it with care (reporting/reliability.py)."""
 
     id: str
     title: str
@@ -88,6 +90,9 @@ class NodeScore:
     coverage: float | None
     n: int
     sd: float | None
+    low: float | None
+    high: float | None
+    caveats: list[Caveat]
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,8 @@ class SubdimensionRow(NodeScore):
 
 @dataclass(frozen=True)
 class QuestionRow:
-    """One question: the typical answer in words, the mean score (0-100) and the spread."""
+    """One question: the typical answer in words, the mean score and the spread, on the
+    questionnaire's score range."""
 
     id: str
     dimension: str
@@ -238,18 +244,32 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """A top dimension below its target: its score, level and the points to the target's start."""
+
+    title: str
+    score: float | None
+    level_name: str
+    target_name: str
+    points: float
+
+
+@dataclass(frozen=True)
 class RoadmapSection:
     """The roadmap's phases and how many actions they hold; its initiatives (empty when the
     questionnaire lists none), each target reached or missed (`outcomes`), the actions that do
-    not fit in 36 months (`later`), and whether the catalogue's moves were re-scored
-    (`projected`)."""
+    not fit in 36 months (`later`); `catalogue` False when the questionnaire has no actions at
+    all, `projected` False when its actions say nothing of the answers they change; `gaps` the
+    top dimensions below their target."""
 
     phases: list[Phase]
     actions: int
     initiatives: list[InitiativeBlock] = field(default_factory=list)
     outcomes: list[OutcomeRow] = field(default_factory=list)
     later: list[ActionRow] = field(default_factory=list)
+    catalogue: bool = True
     projected: bool = True
+    gaps: list[Gap] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -287,6 +307,19 @@ class Methodology:
     small_roles: int
     min_group_size: int
     score_range: list[float]
+    unanswered: str = "exclude"  # the questionnaire's policy, stated in `formulas`
+    reliability: list[str] = field(default_factory=list)  # the marks' thresholds, the intervals
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """How the report shows reliability: the heading of the interval column ("" when no
+    intervals were made) and the intervals' resampling options."""
+
+    interval_label: str
+    level: int | None
+    resamples: int
+    seed: int | None
 
 
 @dataclass(frozen=True)
@@ -328,6 +361,7 @@ class ReportModel:
     roadmap: RoadmapSection
     methodology: Methodology
     provenance: Provenance
+    reliability: Reliability
     key_messages: list[KeyMessage] = field(default_factory=list)
     heatmap: HeatMap | None = None
     peers: Peers | None = None
@@ -400,12 +434,15 @@ def build_report(
     lang: str,
     date: dt.date,
     min_group_size: int = MIN_GROUP_SIZE,
+    uncertainty: dict[str, Any] | None = None,
 ) -> ReportModel:
     """The model of one organisation's report in one language.
 
     As `dtassess report`, it refuses (ValueError) an organisation of fewer than
     `min_group_size` respondents, lists no unit or role of fewer, and quotes a note with its
     unit and role only where that many respondents share them (docs/report.md, Small groups).
+    `uncertainty` holds the options of `uncertainty.intervals` (resamples, level,
+    weight_spread, seed) for the score intervals; None, or 0 resamples, leaves them out.
     """
     q = result.questionnaire
     words = LABELS.get(lang, LABELS["en"])
@@ -421,6 +458,7 @@ def build_report(
     )
     rows = [i for i, keep in enumerate(mask.to_numpy()) if keep]
     current = roadmap.current
+    spans = _intervals(responses, rows, uncertainty)
 
     def level_name(level: int | None) -> str:
         if not level:
@@ -441,6 +479,7 @@ def build_report(
             & (table["period"] == (group["period"] or ""))
         ].iloc[0]
         level = int(row["level"]) or None
+        low, high = spans.get(node_id, (None, None))
         return {
             "id": node_id,
             "title": q.title_of(node_id, lang),
@@ -451,6 +490,9 @@ def build_report(
             "coverage": _num(row["coverage"], 3),
             "n": int(row["n"]),
             "sd": _num(row["sd"]),
+            "low": _num(low),
+            "high": _num(high),
+            "caveats": caveats(row.to_dict(), group["respondents"], lang),
         }
 
     def node_entry(node_id: str) -> NodeScore:
@@ -529,7 +571,7 @@ def build_report(
     by_unit, small_units = _listed(units, min_group_size)
     by_role, small_roles = _listed(roles, min_group_size)
     overall = node_entry("overall")
-    findings = _findings(roadmap, lang)
+    findings = _findings(q, roadmap, lang)
     section = _roadmap_section(q, roadmap, responses, rows, phases, lang, level_name)
     return ReportModel(
         lang=lang,
@@ -585,13 +627,15 @@ def build_report(
                 )
                 for d in q.nodes
             ],
-            formulas=FORMULAS.get(lang, FORMULAS["en"]),
+            formulas=_formulas(q, lang),
             by_unit=by_unit,
             by_role=by_role,
             small_units=small_units,
             small_roles=small_roles,
             min_group_size=min_group_size,
             score_range=list(q.score_range),
+            unanswered=q.unanswered,
+            reliability=_reliability_notes(words, uncertainty if spans else None),
         ),
         provenance=Provenance(
             questionnaire=q.ref,
@@ -605,6 +649,7 @@ def build_report(
             names_withheld=min_group_size > 1,
             tool=f"dtassess {__version__}",
         ),
+        reliability=_reliability(words, uncertainty if spans else None),
         key_messages=key_messages(dimensions, findings, phases, section.outcomes, overall, words),
         heatmap=heat_map(q, responses, rows, lang, min_group_size),
         peers=peers(result, roadmap, lang, min_group_size),
@@ -628,8 +673,105 @@ def _roadmap_section(q, roadmap, responses, rows, phases, lang, level_name) -> R
         initiatives=initiative_blocks(q, roadmap, lang, words, level_name, rows_of, answer_of),
         outcomes=outcome_rows(q, roadmap, lang, words, level_name),
         later=later,
+        catalogue=roadmap.catalogue,
         projected=roadmap.projected,
+        gaps=_gaps(roadmap, lang, level_name),
     )
+
+
+def _intervals(
+    responses: ResponseSet, rows: list[int], options: dict[str, Any] | None
+) -> dict[str, tuple[float, float]]:
+    """node -> (low, high) of the report's group (docs/report.md, Reliability); {} when no
+    resamples are asked for."""
+    if not options or not options.get("resamples"):
+        return {}
+    from ..inputs.responses import subset
+    from ..scoring.uncertainty import intervals
+
+    found = intervals(
+        subset(responses, rows),
+        by="organization",
+        resamples=options["resamples"],
+        level=options.get("level", 0.9),
+        weight_spread=options.get("weight_spread", 0.2),
+        seed=options.get("seed", 0),
+    ).table
+    return {
+        row.node: (row.low, row.high)
+        for row in found.itertuples(index=False)
+        if not (_num(row.low) is None or _num(row.high) is None)
+    }
+
+
+def _reliability(words: dict[str, Any], options: dict[str, Any] | None) -> Reliability:
+    if options is None:
+        return Reliability(interval_label="", level=None, resamples=0, seed=None)
+    level = round(100 * options.get("level", 0.9))
+    return Reliability(
+        interval_label=words["interval"].format(level=level),
+        level=level,
+        resamples=int(options["resamples"]),
+        seed=options.get("seed", 0),
+    )
+
+
+def _reliability_notes(words: dict[str, Any], options: dict[str, Any] | None) -> list[str]:
+    """The method section's words on the reliability marks and, when made, the intervals."""
+    from ..scoring.engine import AGREEMENT_MIN, CONSISTENCY_MIN
+
+    notes = [
+        words["thresholds"].format(
+            answered=ANSWERED_MIN,
+            coverage=COVERAGE_MIN,
+            agreement=AGREEMENT_MIN,
+            consistency=CONSISTENCY_MIN,
+        )
+    ]
+    if options is not None:
+        notes.append(
+            words["interval_note"].format(
+                level=round(100 * options.get("level", 0.9)),
+                resamples=options["resamples"],
+                spread=round(100 * options.get("weight_spread", 0.2)),
+                seed=options.get("seed", 0),
+            )
+        )
+    return notes
+
+
+def _formulas(q: Questionnaire, lang: str) -> list[str]:
+    """The method section's paragraphs with the questionnaire's own score range and its policy
+    for unanswered questions (exclude or zero), in words."""
+    policy = by_language("reliability")
+    words = policy.get(lang, policy["en"])
+    low, high = q.score_range
+    unanswered = words[f"unanswered_{q.unanswered}"]
+    return [
+        text.format(low=low, high=high, unanswered=unanswered)
+        for text in FORMULAS.get(lang, FORMULAS["en"])
+    ]
+
+
+def _gaps(roadmap: Roadmap, lang: str, level_name: Callable[[int | None], str]) -> list[Gap]:
+    """The top dimensions below their target, as the roadmap measured them."""
+    return [
+        Gap(
+            title=localize(g.title, lang),
+            score=_num(g.score),
+            level_name=level_name(g.level),
+            target_name=level_name(g.target),
+            points=_num(g.gap_score) or 0.0,
+        )
+        for g in roadmap.dimensions
+        if g.depth == 1 and g.gap_levels > 0
+    ]
+
+
+def _on_range(q: Questionnaire, share: float) -> float:
+    """A 0-1 question score on the questionnaire's score range (0-3 for a 0-3 questionnaire)."""
+    low, high = q.score_range
+    return low + share * (high - low)
 
 
 def _listed(counts: Counter, min_group_size: int) -> tuple[list[tuple[str, int]], int]:
@@ -682,8 +824,8 @@ def _question_rows(q, responses, rows, top, lang) -> list[QuestionRow]:
                 j = scored.index(question)
                 valid = matrix.valid[:, j] > 0
                 scores = matrix.scores[valid, j]
-                score = _num(scores.mean() * 100) if len(scores) else None
-                spread = _spread(scores) if len(scores) > 1 else ""
+                score = _num(_on_range(q, scores.mean())) if len(scores) else None
+                spread = _spread(scores, q.score_range) if len(scores) > 1 else ""
             out.append(
                 QuestionRow(
                     id=question.id,
@@ -699,10 +841,14 @@ def _question_rows(q, responses, rows, top, lang) -> list[QuestionRow]:
     return out
 
 
-def _spread(scores) -> str:
+def _spread(scores, score_range: Sequence[float] = (0.0, 100.0)) -> str:
     """The lowest and highest score respondents gave a question, "25–60"; one number, "25",
-    when they agree (a range whose ends are equal is no range)."""
-    low, high = _num(scores.min() * 100, 0), _num(scores.max() * 100, 0)
+    when they agree (a range whose ends are equal is no range). Whole numbers on a range of
+    100 points, one decimal on a narrower one (0-3: "0.5–2")."""
+    bottom, top = score_range
+    digits = 0 if top - bottom >= 10 else 1
+    low = _num(bottom + scores.min() * (top - bottom), digits)
+    high = _num(bottom + scores.max() * (top - bottom), digits)
     return f"{low:g}" if low == high else f"{low:g}–{high:g}"
 
 
@@ -780,14 +926,14 @@ def _attributions(meta, rows, min_group_size: int) -> dict[int, dict[str, str]]:
     return found
 
 
-def _findings(roadmap: Roadmap, lang: str) -> Findings:
+def _findings(q: Questionnaire, roadmap: Roadmap, lang: str) -> Findings:
     def text(entry: dict | None) -> str | None:
         return None if entry is None else localize(entry["label"], lang)
 
     weakest = [
         WeakFinding(
             text=localize(f["text"], lang),
-            score=_num(f["score"] * 100),
+            score=_num(_on_range(q, f["score"])),
             weight_share=_num(f["weight_share"] * 100),
             chosen=text(f["chosen"]),
             next=text(f["next"]),
@@ -797,7 +943,7 @@ def _findings(roadmap: Roadmap, lang: str) -> Findings:
     disagreements = [
         Disagreement(
             text=localize(f["text"], lang),
-            sd=_num(f["sd"] * 100),
+            sd=_num(f["sd"] * (q.score_range[1] - q.score_range[0])),
             lowest=text(f.get("lowest")),
             highest=text(f.get("highest")),
         )
