@@ -546,7 +546,7 @@ EN: dict[str, Any] = {
         "kpi_sep": "; ",
         "quoted": "“{}”",
         "milestones": "Milestones",
-        "starts": "starts month {month}",
+        "starts": "starts in month {month}",
         "dependencies": "Depends on",
         "person_months": "Effort",
         "pm_unit": "person-months",

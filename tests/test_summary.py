@@ -109,7 +109,7 @@ def test_the_quickest_win_is_the_earliest_quick_win_and_none_without_one(model_f
     ]
     win = summary._quickest_win(phases, words)
     assert win is not None and win.kind == "quick_win"
-    assert win.text == "The quickest win is “early” (D), which can start in month 0.5."
+    assert win.text == "The quickest win is “early” (D), which can start in month 1."
     assert summary._quickest_win([SimpleNamespace(actions=[_action("a", 0, False)])], words) is None
 
 

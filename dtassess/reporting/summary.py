@@ -389,7 +389,9 @@ def _plan_result(
 
 
 def _month(value: float | None) -> str:
-    return "0" if value is None else f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+    """The month an action starts in, for people: counted from 1 (a start at 5.2 months into the
+    plan is in month 6), as the milestones print it."""
+    return "1" if value is None else str(math.floor(value) + 1)
 
 
 # --------------------------------------------------------------------------- units and peers
