@@ -6,6 +6,9 @@
 - `render`: HTML to PDF (WeasyPrint, imported only when a PDF is made) or self-contained HTML;
   attachments read back from PDFs.
 - `readback`: the results a PDF report carries, checked against the JSON schema.
+- `summary`: the executive summary's key messages, the initiatives and outcomes in words, the
+  heat map of units and the organisation's place among its peers; `report` builds on it.
+- `reliability`: the caveats (few answers, low coverage, agreement, consistency) beside a score.
 - `report`: the organisation report's model, and its rendering.
 - `annual`: the annual report's model (units, periods, intervals) and its rendering; it builds
   on `report`'s pieces.
