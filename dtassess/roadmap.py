@@ -777,21 +777,6 @@ def _as_number(value: Any) -> float | None:
 # --------------------------------------------------------------------------- one call
 
 
-def phased_plan(
-    q: Questionnaire,
-    table: Any,
-    targets: Targets,
-    group: ResponseSet | None = None,
-    capacity: float = CAPACITY,
-    statistic: str = "mean",
-) -> tuple[dict[str, dict[str, Any]], list[DimensionGap], list[Phase]]:
-    """One group's rows of a score table (one per node) as its current scores and levels, its
-    gaps and its actions in phases, each with where it leads (re-scored from `group`'s answers
-    when given; see `plan_group` for everything else the roadmap holds)."""
-    found = plan_group(q, table, targets, group, capacity, statistic)
-    return found["current"], found["dimensions"], found["phases"]
-
-
 def plan_group(
     q: Questionnaire,
     table: Any,

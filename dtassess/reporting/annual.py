@@ -984,11 +984,11 @@ ANNUAL_ATTACHMENT = "dtassess-annual.json"
 
 def previous_roadmap(q: Questionnaire, rows: pd.DataFrame, targets: Targets | None = None):
     """The roadmap the previous period's agency scores gave (without its findings)."""
-    from ..roadmap import Roadmap, Targets, phased_plan
+    from ..roadmap import Roadmap, Targets, plan_group
 
-    current, gaps, phases = phased_plan(q, rows, targets or Targets())
+    found = plan_group(q, rows, targets or Targets())
     group = {"organization": rows["organization"].iloc[0], "period": rows["period"].iloc[0]}
-    return Roadmap(q.ref, group, current, gaps, phases, {})
+    return Roadmap(q.ref, group, found["current"], found["dimensions"], found["phases"], {})
 
 
 def annual_models(
