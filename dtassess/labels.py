@@ -236,6 +236,7 @@ ZH: dict[str, Any] = {
         "reached": "已达到目标等级",
         "progress": "等级提升，未达目标",
         "not_yet": "等级未提升",
+        "held": "上期已在该等级",
         "score_now": "本期得分",
         "review_note": (
             "本表只对照各行动所属维度的等级和得分：问卷答案能说明目标等级是否达到、得分变化"
@@ -676,6 +677,7 @@ EN: dict[str, Any] = {
         "reached": "target level reached",
         "progress": "level up, target not reached",
         "not_yet": "level not raised",
+        "held": "level already held",
         "score_now": "Score now",
         "review_note": (
             "This table compares the level and score of each action's dimension only: the "
