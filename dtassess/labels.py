@@ -142,7 +142,12 @@ ZH: dict[str, Any] = {
         "percentile": "百分位",
         "peers_note": (
             "共 {count} 个机构（每个不少于 {k} 名受访者）；"
-            "排名 1 为最高；百分位为得分低于本机构的机构所占比例。暂未给出排名的置信区间。"
+            "排名 1 为最高；百分位为得分低于本机构的机构所占比例。"
+        ),
+        "peers_interval_note": (
+            "括号内为得分的 {level}% 区间和排名范围：对各机构的受访者分别有放回重抽样并浮动权重，"
+            "重复 {resamples} 次（随机种子 {seed}），每次将所有机构一并重新排名；排名范围为这些"
+            "排名的中间 {level}%（最好至最差）。范围跨越多个名次时，相邻名次之间的差别不宜解读。"
         ),
         # reliability beside the scores, gaps without a catalogue (reporting/reliability.py)
         "reliability": "得分与可靠性",
@@ -231,6 +236,7 @@ ZH: dict[str, Any] = {
         "reached": "已达到目标等级",
         "progress": "等级提升，未达目标",
         "not_yet": "等级未提升",
+        "held": "上期已在该等级",
         "score_now": "本期得分",
         "review_note": (
             "本表只对照各行动所属维度的等级和得分：问卷答案能说明目标等级是否达到、得分变化"
@@ -563,8 +569,14 @@ EN: dict[str, Any] = {
         "percentile": "Percentile",
         "peers_note": (
             "{count} organisations (each of {k} respondents or more); rank 1 is the highest; the "
-            "percentile is the share of organisations scoring below this one. No intervals are "
-            "given for the ranks yet."
+            "percentile is the share of organisations scoring below this one."
+        ),
+        "peers_interval_note": (
+            "In brackets, the score's {level}% interval and the rank range: {resamples} "
+            "replicates (seed {seed}) resample each organisation's respondents and vary the "
+            "weights, and rank all the organisations again each time; the range is the middle "
+            "{level}% of those ranks (best to worst). Where it spans several ranks, the order of "
+            "neighbouring ranks should not be read into."
         ),
         # reliability beside the scores, gaps without a catalogue (reporting/reliability.py)
         "reliability": "Scores and reliability",
@@ -665,6 +677,7 @@ EN: dict[str, Any] = {
         "reached": "target level reached",
         "progress": "level up, target not reached",
         "not_yet": "level not raised",
+        "held": "level already held",
         "score_now": "Score now",
         "review_note": (
             "This table compares the level and score of each action's dimension only: the "

@@ -9,6 +9,8 @@ import html as htmllib
 import re
 
 import pytest
+import yaml
+from conftest import DATA
 
 from dtassess.inputs.loading import load_inputs
 from dtassess.inputs.questionnaire import localize
@@ -157,14 +159,14 @@ CLAIMS = ("落实", "已实施", "已完成", "implemented", "carried out", "com
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_review_never_claims_implementation(models, lang):
     words = WORDS[lang]
-    for key in ("review", "status", "reached", "progress", "not_yet"):
+    for key in ("review", "status", "reached", "progress", "not_yet", "held"):
         assert not any(claim in words[key].lower() for claim in CLAIMS), (key, words[key])
     # every status is about levels, which is what the answers show
-    for key in ("reached", "progress", "not_yet"):
+    for key in ("reached", "progress", "not_yet", "held"):
         assert ("等级" if lang == "zh" else "level") in words[key]
     model = models[lang]
     assert {r.status_text for r in model.review} <= {
-        words[k] for k in ("reached", "progress", "not_yet")
+        words[k] for k in ("reached", "progress", "not_yet", "held")
     }
     text = rendered(model)
     assert "落实情况" not in text and words["review"] in text and words["review_note"] in text
@@ -199,3 +201,59 @@ def test_when_no_unit_slipped_the_section_says_so(models):
         text = rendered(calm)
         assert WORDS[lang]["next_steps"] in text
         assert WORDS[lang]["next_steps_none"].format(threshold=5.0) in text
+
+
+# --------------------------------------------------------------------------- last period's plan
+
+
+MOVES = DATA / "roadmap_moves.yaml"
+# 2025: every respondent already holds drills (the result of a.x.r3, whose `when` is
+# "a.x.drill != 'yes'"), yet a.x stands at level 2, so a plan from the scores alone proposes it.
+DRILLED = {"a.x.q": 1, "a.x.drill": "yes", "a.x.covers": ["none"], "b.y.q": 2}
+LATER = {"a.x.q": 3, "a.x.drill": "yes", "a.x.covers": ["backup"], "b.y.q": 3}
+
+
+def _two_periods(folder):
+    folder.mkdir()
+    for period, answers in (("2025", DRILLED), ("2026", LATER)):
+        for i in range(3):
+            doc = {
+                "questionnaire": "roadmap-moves@1.0",
+                "organization": {"id": "org", "name": "青山县"},
+                "period": period,
+                "respondent": {"id": f"r{i}"},
+                "answers": answers,
+            }
+            text = yaml.safe_dump(doc, allow_unicode=True)
+            (folder / f"{period}-r{i}.yaml").write_text(text, "utf-8")
+    return load_inputs(sorted(folder.iterdir()), MOVES)
+
+
+def _planned(roadmap) -> set[str]:
+    return {a.id for p in roadmap.phases for a in p.actions}
+
+
+def test_last_periods_roadmap_is_planned_from_that_periods_answers(tmp_path):
+    responses = _two_periods(tmp_path / "answers")
+    q = responses.questionnaire
+    rows = score_periods(responses, (), "organization", "mean", 1).table
+    then = rows[rows["period"] == "2025"]
+    group = annual._period_group(responses, "org", "2025")
+    assert group is not None and len(group.answers) == 3
+    # From the scores alone the drill is proposed though every answer shows drills held.
+    assert "a.x.r3" in _planned(annual.previous_roadmap(q, then))
+    planned = _planned(annual.previous_roadmap(q, then, None, group))
+    assert "a.x.r3" not in planned and "a.x.r3_again" in planned
+    (model,) = annual_models(responses, lang="en", date=DATE, min_group_size=1)
+    titles = {r.title for r in model.review}
+    assert "Hold a drill" not in titles and "Hold a drill (again)" in titles
+
+
+def test_a_missing_step_below_the_level_then_is_not_called_reached(models):
+    # Last period's own answers plan missing steps below a dimension's level then (catch_up):
+    # the level cannot show them, so the review says the level was already held.
+    level_of = {localize(lv.name, "en"): lv.level for lv in QUESTIONNAIRE.scale}
+    review = models["en"].review
+    assert any(r.status == "held" for r in review)
+    for row in review:
+        assert (row.status == "held") == (level_of.get(row.level_then, 0) >= row.reach)

@@ -34,13 +34,13 @@ def model_for(tmp_path):
     written as files (the report hashes them); the first respondent writes `notes`."""
     made = iter(range(1000))
 
-    def build(people, lang="en", k=1, targets=None, notes=None):
+    def build(people, lang="en", k=1, targets=None, notes=None, uncertainty=None):
         folder = _write_answers(tmp_path / f"answers{next(made)}", people, notes)
         responses = load_responses(sorted(folder.iterdir()), Q)
         result = score(responses)
         roadmaps = build_roadmaps(result, responses, targets, k)
         roadmap = next(r for r in roadmaps if r.group["organization"] == "org")
-        return build_report(result, responses, roadmap, lang, DAY, k)
+        return build_report(result, responses, roadmap, lang, DAY, k, uncertainty)
 
     return build
 
@@ -233,6 +233,42 @@ def test_peers_rank_the_organisation_among_the_large_enough_ones(model_for):
     overall = peers.rows[0]
     assert (overall.title, overall.rank, overall.of, overall.percentile) == ("Overall", 2, 2, 0)
     assert model_for(EXAMPLE).peers is None  # one organisation: no peers
+    assert peers.resamples == 0 and overall.low is None and overall.rank_low is None
+
+
+# Four organisations whose respondents differ, so that the replicates move scores and ranks.
+CLOSE = {**R0, "a.x.q": 2}
+PEOPLE = (
+    [("org", None, a) for a in (R0, R1, CLOSE)]
+    + [("p1", None, a) for a in (R1, R0, R1)]
+    + [("p2", None, a) for a in (R0, CLOSE, R0)]
+    + [("p3", None, a) for a in (R1, R1, CLOSE)]
+)
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_peer_rows_carry_the_score_interval_and_a_rank_range_around_the_rank(model_for, seed):
+    options = {"resamples": 200, "seed": seed}
+    model = model_for(PEOPLE, k=3, uncertainty=options)
+    peers = model.peers
+    assert peers is not None and peers.organizations == 4 and peers.resamples == 200
+    for row in peers.rows:
+        assert row.score is not None and row.rank is not None
+        assert row.low is not None and row.high is not None and row.low <= row.high
+        assert row.rank_low is not None and row.rank_high is not None
+        assert 1 <= row.rank_low <= row.rank <= row.rank_high <= row.of
+    # Someone's rank is uncertain among four close organisations: a range, not one rank.
+    assert any(r.rank_low != r.rank_high for r in peers.rows)
+    # One draw: the page shows one interval for the organisation's score, not two.
+    assert (peers.rows[0].low, peers.rows[0].high) == (model.overall.low, model.overall.high)
+    again = model_for(PEOPLE, k=3, uncertainty=options).peers
+    assert again == peers  # the same seed, the same intervals
+
+
+def test_no_resamples_no_peer_intervals(model_for):
+    peers = model_for(PEOPLE, k=3, uncertainty={"resamples": 0}).peers
+    assert peers is not None and peers.resamples == 0
+    assert all(r.low is r.high is r.rank_low is r.rank_high is None for r in peers.rows)
 
 
 # --------------------------------------------------------------------------- the PDF
@@ -287,3 +323,9 @@ def test_the_html_ranks_each_organisation_among_its_peers(tmp_path):
     assert "Among the other organisations of the period" in html
     assert '<td class="num">2 / 2</td>' in html
     assert "2 organisations (each of 3 respondents or more)" in html
+    assert "rank all the organisations again each time" in html  # how to read the ranges
+    run = cli("report", folder, "-q", DATA / "roadmap_moves.yaml", "--format", "html",
+              "--lang", "en", "-o", out, "--resamples", "0", "--force")  # fmt: skip
+    assert run.exit_code == 0, run.output
+    html = (out / "org-2026-en.html").read_text("utf-8")
+    assert "rank all the organisations again each time" not in html

@@ -183,9 +183,10 @@ class Movers:
 @dataclass(frozen=True)
 class ReviewRow:
     """An action of last period's roadmap against the level its dimension reached: `status`
-    reached (the target level), progress (a level up, short of it) or not_yet (no level up),
-    and how the dimension's score moved. What the answers show, not whether the action was
-    carried out: the data cannot know that."""
+    reached (the target level), progress (a level up, short of it), not_yet (no level up) or
+    held (a missing step below the level the dimension already stood at then, which levels
+    cannot show), and how the dimension's score moved. What the answers show, not whether the
+    action was carried out: the data cannot know that."""
 
     phase: int
     number: str
@@ -770,7 +771,10 @@ def _review(q, roadmap, now, level_names, lang, words) -> list[ReviewRow]:
             reached = current.get(action.dimension)
             score_then = _num(roadmap.current.get(action.dimension, {}).get("score"))
             score_now = scores.get(action.dimension)
-            if reached is not None and reached >= action.reach:
+            if then is not None and then >= action.reach:
+                # A missing step planned below the level then (catch_up): levels cannot show it.
+                status = "held"
+            elif reached is not None and reached >= action.reach:
                 status = "reached"
             elif reached is not None and then is not None and reached > then:
                 status = "progress"
@@ -982,13 +986,21 @@ def _first_actions(q, roadmap, dimension: str, lang: str, level_names) -> list[N
 ANNUAL_ATTACHMENT = "dtassess-annual.json"
 
 
-def previous_roadmap(q: Questionnaire, rows: pd.DataFrame, targets: Targets | None = None):
-    """The roadmap the previous period's agency scores gave (without its findings)."""
+def previous_roadmap(
+    q: Questionnaire,
+    rows: pd.DataFrame,
+    targets: Targets | None = None,
+    group: ResponseSet | None = None,
+):
+    """The roadmap the previous period's agency scores gave (without its findings). With
+    `group`, that period's responses of the agency on `q`, it is the plan those answers gave:
+    no action whose result they already show, and phases projected by re-scoring them
+    (docs/roadmap.md); without, it plans from the scores alone."""
     from ..roadmap import Roadmap, Targets, plan_group
 
-    found = plan_group(q, rows, targets or Targets())
-    group = {"organization": rows["organization"].iloc[0], "period": rows["period"].iloc[0]}
-    return Roadmap(q.ref, group, found["current"], found["dimensions"], found["phases"], {})
+    found = plan_group(q, rows, targets or Targets(), group=group)
+    keys = {"organization": rows["organization"].iloc[0], "period": rows["period"].iloc[0]}
+    return Roadmap(q.ref, keys, found["current"], found["dimensions"], found["phases"], {})
 
 
 def annual_models(
@@ -1029,7 +1041,9 @@ def annual_models(
         ]
         roadmap = None
         if len(periods) > 1:
-            roadmap = previous_roadmap(q, rows[rows["period"] == periods[-2]], targets)
+            then = periods[-2]
+            group = _period_group(current, organization, then)
+            roadmap = previous_roadmap(q, rows[rows["period"] == then], targets, group)
         models.append(
             build_annual(
                 agency,
@@ -1051,6 +1065,18 @@ def annual_models(
             )
         )
     return models
+
+
+def _period_group(responses: ResponseSet, organization: str, period: str) -> ResponseSet | None:
+    """The organisation's responses of `period` among `responses` (the current questionnaire's),
+    or None when that period was answered with an older version: its answers carry another
+    version's question ids, so its roadmap plans from its scores alone."""
+    from ..inputs.responses import subset
+
+    meta = responses.meta
+    mask = (meta["organization"].fillna("") == organization) & (meta["period"].fillna("") == period)
+    rows = [i for i, keep in enumerate(mask.to_numpy()) if keep]
+    return subset(responses, rows) if rows else None
 
 
 def _period_sizes(current: ResponseSet, older: Sequence = ()) -> dict[str, dict[str, int]]:

@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -37,6 +37,7 @@ from .summary import (
     initiative_blocks,
     key_messages,
     outcome_rows,
+    peer_intervals,
     peers,
 )
 
@@ -458,7 +459,10 @@ def build_report(
     )
     rows = [i for i, keep in enumerate(mask.to_numpy()) if keep]
     current = roadmap.current
-    spans = _intervals(responses, rows, uncertainty)
+    # With peers, one draw gives the peers' ranges and the organisation's own intervals, so
+    # that the page never shows two intervals for one score (docs/report.md, Peers).
+    shared = peer_intervals(result, responses, roadmap, min_group_size, uncertainty)
+    spans = _shared_spans(shared) or _intervals(responses, rows, uncertainty)
 
     def level_name(level: int | None) -> str:
         if not level:
@@ -652,7 +656,14 @@ def build_report(
         reliability=_reliability(words, uncertainty if spans else None),
         key_messages=key_messages(dimensions, findings, phases, section.outcomes, overall, words),
         heatmap=heat_map(q, responses, rows, lang, min_group_size),
-        peers=peers(result, roadmap, lang, min_group_size),
+        peers=peers(
+            result,
+            roadmap,
+            lang,
+            min_group_size,
+            shared,
+            int((uncertainty or {}).get("resamples", 0)),
+        ),
     )
 
 
@@ -701,6 +712,17 @@ def _intervals(
         row.node: (row.low, row.high)
         for row in found.itertuples(index=False)
         if not (_num(row.low) is None or _num(row.high) is None)
+    }
+
+
+def _shared_spans(
+    shared: Mapping[str, tuple[Any, Any, Any, Any]],
+) -> dict[str, tuple[float, float]]:
+    """The organisation's (low, high) per node out of `summary.peer_intervals`."""
+    return {
+        node: (low, high)
+        for node, (low, high, _, _) in shared.items()
+        if not (_num(low) is None or _num(high) is None)
     }
 
 

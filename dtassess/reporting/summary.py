@@ -140,13 +140,19 @@ class HeatMap:
 @dataclass(frozen=True)
 class PeerRow:
     """The organisation's place in one area (or overall): rank of `of` (1 = highest) and the
-    share of the peers it scores above, in percent."""
+    share of the peers it scores above, in percent. With resamples, the score's interval
+    (`low`-`high`) and the ranks the replicates give it (`rank_low` best, `rank_high` worst),
+    drawn for all the peers at once (docs/report.md, Peers); None without."""
 
     title: str
     score: float | None
     rank: int | None
     of: int
     percentile: float | None
+    low: float | None = None
+    high: float | None = None
+    rank_low: int | None = None
+    rank_high: int | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,7 @@ class Peers:
     organizations: int
     rows: list[PeerRow]
     hidden: int
+    resamples: int = 0  # 0: no intervals
 
 
 # --------------------------------------------------------------------------- where the plan leads
@@ -436,21 +443,25 @@ def heat_map(
     )
 
 
-def peers(result: ScoreResult, roadmap: Roadmap, lang: str, min_group_size: int) -> Peers | None:
+def peers(
+    result: ScoreResult,
+    roadmap: Roadmap,
+    lang: str,
+    min_group_size: int,
+    spans: Mapping[str, tuple[Any, Any, Any, Any]] | None = None,
+    resamples: int = 0,
+) -> Peers | None:
     """The organisation's rank among the organisations of its period in `result` that have
-    `min_group_size` respondents or more, overall and per top dimension; None with no peer."""
-    if result.by != "organization":
+    `min_group_size` respondents or more, overall and per top dimension; None with no peer.
+    With `spans` (`peer_intervals`, drawn with `resamples` replicates) each row also holds the
+    score's interval and the rank range of the replicates."""
+    ranked = _ranked(result, roadmap, min_group_size)
+    if ranked is None:
         return None
+    here, organizations, hidden = ranked
     q = result.questionnaire
     group = roadmap.group
-    table = result.table
-    period = table["period"] == (group["period"] or "")
-    big = table["respondents"] >= min_group_size
-    here = table[period & big]
-    organizations = sorted(set(here["organization"]))
-    if group["organization"] not in organizations or len(organizations) < 2:
-        return None
-    hidden = len(set(table[period & ~big]["organization"]))
+    spans = spans or {}
     found = []
     for node in ("overall", *(d.id for d in q.dimensions)):
         scores = here[here["node"] == node].set_index("organization")["score"].dropna()
@@ -468,9 +479,83 @@ def peers(result: ScoreResult, roadmap: Roadmap, lang: str, min_group_size: int)
                 rank=rank,
                 of=len(scores),
                 percentile=None if share is None else round(share, 0),
+                **_spans(spans.get(node), rank),
             )
         )
-    return Peers(organizations=len(organizations), rows=found, hidden=hidden)
+    return Peers(
+        organizations=len(organizations),
+        rows=found,
+        hidden=hidden,
+        resamples=resamples if spans else 0,
+    )
+
+
+def _ranked(result: ScoreResult, roadmap: Roadmap, min_group_size: int) -> Any:
+    """(the period's rows of the ranked organisations, their ids, how many were too small), or
+    None when the organisation has no peer to be ranked among."""
+    if result.by != "organization":
+        return None
+    group = roadmap.group
+    table = result.table
+    period = table["period"] == (group["period"] or "")
+    big = table["respondents"] >= min_group_size
+    here = table[period & big]
+    organizations = sorted(set(here["organization"]))
+    if group["organization"] not in organizations or len(organizations) < 2:
+        return None
+    return here, organizations, len(set(table[period & ~big]["organization"]))
+
+
+def peer_intervals(
+    result: ScoreResult,
+    responses: ResponseSet,
+    roadmap: Roadmap,
+    min_group_size: int,
+    options: Mapping[str, Any] | None,
+) -> dict[str, tuple[Any, Any, Any, Any]]:
+    """node -> (low, high, rank_low, rank_high) of the organisation, from one run of
+    `uncertainty.intervals` over the ranked organisations of its period (so that every
+    replicate ranks them all on the same draw); {} without resamples or peers."""
+    ranked = _ranked(result, roadmap, min_group_size)
+    if ranked is None or not options or not options.get("resamples"):
+        return {}
+    from ..inputs.responses import subset
+    from ..scoring.uncertainty import intervals
+
+    organizations, group = ranked[1], roadmap.group
+    meta = responses.meta
+    keep = meta["organization"].fillna("").isin(organizations) & (
+        meta["period"].fillna("") == (group["period"] or "")
+    )
+    found = intervals(
+        subset(responses, [i for i, k in enumerate(keep.to_numpy()) if k]),
+        by="organization",
+        resamples=options["resamples"],
+        level=options.get("level", 0.9),
+        weight_spread=options.get("weight_spread", 0.2),
+        seed=options.get("seed", 0),
+    ).table
+    own = found[found["organization"] == group["organization"]]
+    return {
+        row.node: (row.low, row.high, row.rank_low, row.rank_high)
+        for row in own.itertuples(index=False)
+    }
+
+
+def _spans(span: tuple[Any, Any, Any, Any] | None, rank: int) -> dict[str, Any]:
+    """A peer row's interval fields. The rank range is widened to hold the rank itself: a
+    percentile of the replicates' ranks can miss it when the scores lie close together."""
+    if span is None:
+        return {}
+    low, high, best, worst = (_rounded(v) for v in span)
+    if best is None or worst is None:
+        return {"low": low, "high": high}
+    return {
+        "low": low,
+        "high": high,
+        "rank_low": min(int(best), rank),
+        "rank_high": max(int(worst), rank),
+    }
 
 
 def _rounded(value: Any) -> float | None:
