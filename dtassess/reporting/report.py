@@ -667,7 +667,7 @@ def _roadmap_section(q, roadmap, responses, rows, phases, lang, level_name) -> R
         values = [v for v in subset[question_id].tolist() if v is not None]
         return _answer_in_words(q.question(question_id), values, lang)
 
-    score_of = _typical_scores(q, subset) if roadmap.initiatives else {}.get
+    score_of = _typical_scores(q, subset) if roadmap.initiatives else None
 
     return RoadmapSection(
         phases=phases,
