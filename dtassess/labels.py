@@ -134,6 +134,8 @@ ZH: dict[str, Any] = {
         "pm_unit": "人月",
         "typical": "典型回答",
         "initiative_evidence": "依据",
+        "evidence_more_notes": "该题另有 {n} 条备注，见维度章节。",
+        "evidence_more_questions": "另有 {n} 道题的依据见各维度章节。",
         "initiative_actions": "行动明细",
         "heatmap": "各单位分领域得分",
         "heatmap_hidden": "{count} 个单位受访者少于 {k} 人，不单独列出（保护填写人）。",
@@ -558,6 +560,8 @@ EN: dict[str, Any] = {
         "pm_unit": "person-months",
         "typical": "Typical answer",
         "initiative_evidence": "Evidence",
+        "evidence_more_notes": "More notes on this question: {n}, in its dimension's chapter.",
+        "evidence_more_questions": "More questions these actions move: {n}, in their chapters.",
         "initiative_actions": "Actions in detail",
         "heatmap": "Units by area",
         "heatmap_hidden": (

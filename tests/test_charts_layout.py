@@ -15,6 +15,7 @@ import pytest
 
 from dtassess.reporting import charts
 from dtassess.reporting.charts.layout import (
+    STAR_RADIUS,
     Box,
     Cell,
     Label,
@@ -179,15 +180,17 @@ def test_every_label_is_escaped(kind: str) -> None:
 
 # SHA-256 of each chart above drawn with a plain title. Taken from the charts before layout and
 # markup were split, and taken again when the charts gained a <title> (their accessible name and
-# PDF/UA alternative text) and the previous-period mark's style: nothing else changed then (the
-# elements compared one by one). The charts promise the same bytes for the same model; change
-# these only with a change to the charts that is meant to show.
+# PDF/UA alternative text) and the previous-period mark's style, and when the timeline gained the
+# quick-win star's style (the charts above have no quick win: the style rule is the whole
+# change): nothing else changed then (the elements compared one by one). The charts promise the
+# same bytes for the same model; change these only with a change to the charts that is meant to
+# show.
 DIGESTS = {
-    "radar": "c3a8af7da70cabbb01974392955371eb9f1b4718383a305f41dab9a06a8ec8af",
-    "bars": "e10b603b77f117aa07fdba683977455988233d0fb863fab39e89963012f77118",
-    "timeline": "d0e76ce3a87be7d80e07f9706da53b0dcaf1247b64353c5b4f8a17e536dd60bb",
-    "timeline-grouped": "d0fa3442399475faedd17d0cfe7d87971c2a9473094fb1fd07b2a88d8910300f",
-    "trend": "6997dd6f166c4b7cdbce8380c8623e53ee97dab81f8847d6c6876208120cb759",
+    "radar": "dae33b5cc0e4912518ffd3ef7e37bd5d9d96351fd9b84b255ed86266d93b2b52",
+    "bars": "8ba1e82de06d031dd67c74e9fc82cc0effb8b05d708bce558a184950ca0ffea8",
+    "timeline": "4e575a60b584cb6924913b52bae5b7c8c039a203956ad03099aaf2559a7aa944",
+    "timeline-grouped": "35f4573eefa669e56ff0b1d8b04283b580d0f1e2a648ee0b6d01481a506de21e",
+    "trend": "c87504518f30399a685137927229d6d757dba1d658434ab965ec2e0e50d0c5f3",
 }
 
 
@@ -195,6 +198,44 @@ DIGESTS = {
 def test_bytes_are_pinned(kind: str) -> None:
     svg = ALL_CHARTS[kind]("数据 & data")
     assert hashlib.sha256(svg.encode()).hexdigest() == DIGESTS[kind]
+
+
+def test_a_quick_win_has_a_star_beside_its_bar_in_the_legend_and_the_alt_text() -> None:
+    phases = [
+        {
+            "phase": 1,
+            "label": "Start",
+            "months": [0, 6],
+            "actions": [
+                {"title": "Drill", "quick_win": True, "start_month": 0, "finish_month": 2},
+                {"title": "Plan", "start_month": 0, "finish_month": 6},
+            ],
+        },
+        {"phase": 2, "label": "Grow", "months": [6, 36], "actions": []},
+    ]
+    labels = {"quick_win": "Quick win", "timeline": "Timeline"}
+    layout = timeline_layout(phases, labels, 40)
+    first, second = layout.rows
+    win, plain = first.cells[0], second.cells[0]
+    # The star sits just after the bar (which ends 1.5 before month 2), centred on the row.
+    assert win.star == (pytest.approx(win.x + win.width + 1.5 + STAR_RADIUS + 1), 53.5)
+    assert first.top + first.height / 2 == 53.5
+    assert plain.star is None
+    # In the legend after the phases, on their line.
+    assert layout.star_label is not None and layout.star_label.text == "Quick win"
+    assert layout.star is not None and layout.star[1] == layout.swatches[-1][1] - 3.5
+    assert layout.star[0] > layout.legend[-1].x
+    svg = charts.timeline(phases, labels)
+    root = ET.fromstring(svg)
+    stars = [p for p in root.iter(f"{SVG}polygon") if p.get("class") == "dtc-quick-win"]
+    assert len(stars) == 2  # the legend's and the bar's
+    assert root.get("aria-label") == "Timeline: Start: 2; Grow: 0; Quick win (★): Drill"
+    # A bar that ends at the timeline's end gets its star before it; none when grouped.
+    phases[0]["actions"][0]["finish_month"] = 36
+    late = timeline_layout(phases, labels, 40).rows[0].cells[0]
+    assert late.star is not None and late.star[0] == pytest.approx(late.x - 1.5 - STAR_RADIUS - 1)
+    grouped = timeline_layout(phases, labels, 1)
+    assert grouped.star is None and all(c.star is None for r in grouped.rows for c in r.cells)
 
 
 def test_timeline_titles_wrap_instead_of_being_cut() -> None:

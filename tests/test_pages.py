@@ -131,6 +131,18 @@ def test_the_html_report_has_a_phone_layout(html_report: str) -> None:
     assert "table.questions tr { grid-template-columns: 1fr auto auto; }" in rules
 
 
+def test_the_reliability_table_is_a_block_per_row_on_a_phone(html_report: str) -> None:
+    # Six columns do not fit 390 px: like the other long tables, each row becomes a block (the
+    # dimension, its numbers under it, the caveats) instead of scrolling sideways.
+    assert '<table class="reliability">' in html_report
+    phone = "".join(
+        re.findall(r"@media screen and \(max-width: 640px\) \{(.*?)\n\}", html_report, re.S)
+    )
+    assert "table.reliability { overflow-x: visible; }" in phone
+    assert "table.reliability > * { display: block; }" in phone
+    assert re.search(r"table\.reliability tr \{[^}]*display: flex;[^}]*flex-wrap: wrap;", phone)
+
+
 def test_the_two_reports_share_one_footer() -> None:
     from dtassess.labels import EN, ZH
 

@@ -159,6 +159,48 @@ def test_initiatives_in_words_with_milestones_dependencies_and_evidence(model_fo
     assert [a.id for a in response.actions] == ["a.x.r3", "a.x.r4"]
 
 
+def _moved(qid, notes=0):
+    """An evidence entry of the roadmap: a moved question and its notes."""
+    return {
+        "question": qid,
+        "text": {"en": qid},
+        "typical": None,
+        "notes": [{"note": f"{qid} note {i}", "evidence": []} for i in range(notes)],
+    }
+
+
+def test_an_initiative_shows_the_three_questions_furthest_below_its_target(model_for):
+    words = model_for(EXAMPLE).labels
+    item = {
+        "id": "i",
+        "title": {"en": "I"},
+        "owner": {"en": "IT"},
+        "kpi": {"node": "a.x", "target": 3, "text": None},
+        "milestones": {},
+        "later": [],
+        "dependencies": [],
+        "person_months": 1,
+        "actions": [],
+        "evidence": [
+            _moved("a.x.q"),
+            _moved("a.x.drill"),
+            _moved("a.x.covers"),
+            _moved("b.y.q", 3),
+        ],
+    }
+    typical = {"b.y.q": 0.1, "a.x.drill": 0.5, "a.x.covers": 0.5, "a.x.q": None}
+    [block] = summary.initiative_blocks(
+        Q, SimpleNamespace(initiatives=[item]), "en", words, str, {}, str, typical.get
+    )
+    # Lowest typical score first (furthest below the one target), ties in the questionnaire's
+    # order, a question without a score last: a.x.q is left out and counted.
+    assert [e.question for e in block.evidence] == ["b.y.q", "a.x.drill", "a.x.covers"]
+    assert block.more_evidence == 1
+    # At most two notes quoted per question, the rest counted.
+    assert [n.note for n in block.evidence[0].notes] == ["b.y.q note 0", "b.y.q note 1"]
+    assert [e.more_notes for e in block.evidence] == [1, 0, 0]
+
+
 def test_outcomes_say_where_each_target_is_reached(model_for):
     model = model_for(EXAMPLE)
     texts = [o.text for o in model.roadmap.outcomes]

@@ -678,16 +678,33 @@ def _roadmap_section(q, roadmap, responses, rows, phases, lang, level_name) -> R
         values = [v for v in subset[question_id].tolist() if v is not None]
         return _answer_in_words(q.question(question_id), values, lang)
 
+    score_of = _typical_scores(q, subset) if roadmap.initiatives else None
+
     return RoadmapSection(
         phases=phases,
         actions=sum(len(p.actions) for p in phases),
-        initiatives=initiative_blocks(q, roadmap, lang, words, level_name, rows_of, answer_of),
+        initiatives=initiative_blocks(
+            q, roadmap, lang, words, level_name, rows_of, answer_of, score_of
+        ),
         outcomes=outcome_rows(q, roadmap, lang, words, level_name),
         later=later,
         catalogue=roadmap.catalogue,
         projected=roadmap.projected,
         gaps=_gaps(roadmap, lang, level_name),
     )
+
+
+def _typical_scores(q: Questionnaire, answers) -> Callable[[str], float | None]:
+    """question id -> the typical respondent's score on it (0-1), the lower median like the
+    typical answer's; None for a question without scored answers."""
+    from ..scoring.engine import answer_matrix
+
+    matrix = answer_matrix(q, answers.reset_index(drop=True))
+    found: dict[str, float | None] = {}
+    for j, question in enumerate(x for x in q.questions if x.is_scored):
+        scores = sorted(matrix.scores[matrix.valid[:, j] > 0, j].tolist())
+        found[question.id] = scores[(len(scores) - 1) // 2] if scores else None
+    return lambda question_id: found.get(question_id)
 
 
 def _intervals(

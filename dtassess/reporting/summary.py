@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 
 LevelName = Callable[[int | None], str]
 
+# An initiative's evidence on the page (docs/report.md, "Initiatives"): the questions whose
+# typical answer lies furthest below the KPI's target, each with its first notes. The dimension
+# chapters list every question's typical answer and notes; the block says how many more there are.
+EVIDENCE_QUESTIONS = 3
+EVIDENCE_NOTES = 2
+
 
 class ActionLike(Protocol):
     """What these parts read of the report's action rows (report.ActionRow), named here so
@@ -89,6 +95,7 @@ class EvidenceItem:
     question: str
     typical: str
     notes: list[EvidenceNote]
+    more_notes: int = 0  # notes on this question not quoted here (the dimension chapter has them)
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,7 @@ class InitiativeBlock:
     person_months: float
     evidence: list[EvidenceItem]
     actions: list[ActionLike]
+    more_evidence: int = 0  # moved questions not shown here (the dimension chapters have them)
 
 
 @dataclass(frozen=True)
@@ -223,6 +231,7 @@ def initiative_blocks(
     level_name: LevelName,
     rows_of: Mapping[str, ActionLike],
     answer_of: Callable[[str], str],
+    score_of: Callable[[str], float | None] | None = None,
 ) -> list[InitiativeBlock]:
     """The roadmap's initiatives in words (docs/roadmap.md, "Initiatives"); [] without any."""
     titles = {i["id"]: localize(i["title"], lang) for i in roadmap.initiatives}
@@ -246,13 +255,18 @@ def initiative_blocks(
             ]
             if steps:
                 milestones.append(Milestone(p["phase"], words[f"phase_{p['phase']}"], steps))
+        shown, more = furthest_below(q, item["evidence"], score_of or (lambda _: None))
         evidence = [
             EvidenceItem(
                 question=localize(e["text"], lang),
                 typical=answer_of(e["question"]),
-                notes=[EvidenceNote(n["note"], list(n["evidence"])) for n in e["notes"]],
+                notes=[
+                    EvidenceNote(n["note"], list(n["evidence"]))
+                    for n in e["notes"][:EVIDENCE_NOTES]
+                ],
+                more_notes=max(0, len(e["notes"]) - EVIDENCE_NOTES),
             )
-            for e in item["evidence"]
+            for e in shown
         ]
         blocks.append(
             InitiativeBlock(
@@ -267,9 +281,30 @@ def initiative_blocks(
                 person_months=round(float(item["person_months"]), 1),
                 evidence=evidence,
                 actions=[rows_of[i] for i in item["actions"] if i in rows_of],
+                more_evidence=more,
             )
         )
     return blocks
+
+
+def furthest_below(
+    q: Questionnaire,
+    evidence: Sequence[dict[str, Any]],
+    score_of: Callable[[str], float | None],
+    limit: int = EVIDENCE_QUESTIONS,
+) -> tuple[list[dict[str, Any]], int]:
+    """The `limit` evidence entries whose typical score (`score_of`) is lowest, and how many are
+    left out. The KPI's target is one level for the whole initiative, so the lowest typical
+    answer lies furthest below it. Equal scores keep the questionnaire's order; a question
+    without a score (a text question, no answers) comes after every scored one."""
+    order = {x.id: i for i, x in enumerate(q.questions)}
+
+    def key(entry: dict[str, Any]) -> tuple[bool, float, int]:
+        score = score_of(entry["question"])
+        return (score is None, score if score is not None else 0.0, order[entry["question"]])
+
+    ranked = sorted(evidence, key=key)
+    return ranked[:limit], max(0, len(ranked) - limit)
 
 
 # --------------------------------------------------------------------------- key messages

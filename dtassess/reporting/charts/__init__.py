@@ -132,15 +132,21 @@ def timeline(
 
     `phases` are the report model's roadmap phases ("phase", "label", "months" [start, end],
     "actions" with "title" and "dimension"). Rows are the actions, numbered phase.n as in the
-    roadmap tables; with more than `max_rows` actions the rows become the dimensions instead,
-    each bar showing how many actions the phase has for that dimension. The phase legend sits
+    roadmap tables; an action with "quick_win" true gets a star beside its bar, in the legend
+    and in the alternative text (labels' "quick_win" names it); with more than `max_rows`
+    actions the rows become the dimensions instead, each bar showing how many actions the phase
+    has for that dimension (no stars: a row is no longer one action). The phase legend sits
     above the chart (a 6-month column is too narrow for a phase name). Labels used: "months",
-    "none", "timeline".
+    "none", "quick_win", "timeline".
     """
     if not phases:
         return ""
     layout = timeline_layout(phases, labels, max_rows)
     parts = [f"{p.get('label', '')}: {len(p.get('actions', []))}" for p in phases]
+    if layout.star is not None:  # the alternative text names what the stars mark
+        wins = [a for p in phases for a in p.get("actions", []) if a.get("quick_win")]
+        titles = ", ".join(str(a.get("title", "")) for a in wins)
+        parts.append(f"{labels.get('quick_win', '')} (★): {titles}")
     return timeline_svg(layout, describe(str(labels.get("timeline", "")), parts), palette)
 
 

@@ -348,12 +348,14 @@ def _bar_row(
 
 @dataclass(frozen=True)
 class Cell:
-    """A bar in a timeline row: left, width, phase class number, and the count drawn on it."""
+    """A bar in a timeline row: left, width, phase class number, and the count drawn on it;
+    `star` is the centre of the quick-win mark beside it (None for other actions)."""
 
     x: float
     width: float
     phase: int
     count: Label | None
+    star: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -379,12 +381,17 @@ class TimelineLayout:
     pad: float
     right: float  # right end of the rules
     box: Box
+    star: tuple[float, float] | None = None  # the quick-win legend's mark, when one is drawn
+    star_label: Label | None = None
 
 
 def phase_class(phase: Mapping[str, Any]) -> int:
     number = phase.get("phase", 1)
     return number if isinstance(number, int) and 1 <= number <= 3 else 3
 
+
+#: The quick-win mark's outer radius: a star beside the action's bar.
+STAR_RADIUS = 5.0
 
 #: A timeline title wraps onto this many lines at most (then ends in an ellipsis).
 TIMELINE_TITLE_LINES = 3
@@ -410,7 +417,9 @@ def timeline_layout(
     def xpos(month: float) -> float:
         return x0 + (x1 - x0) * float(month) / end
 
-    swatches, legend, y = _timeline_legend(phases, width, pad)
+    wins = not grouped and any(a.get("quick_win") for _, a in actions)
+    star_text = str(labels.get("quick_win", "")) if wins else ""
+    swatches, legend, y, star = _timeline_legend(phases, width, pad, star_text)
     axis_y = y + 24
     step = 6 if end <= 48 else 12
     months = _ticks(end, step)
@@ -418,7 +427,9 @@ def timeline_layout(
     axis += [Label(xpos(m), axis_y, f"{m:g}", 9.5, "dtc-muted", "middle") for m in months]
     top_rows = axis_y + 8
     rows = _timeline_rows(phases, actions, grouped)
-    placed, y = _timeline_place(rows, grouped, top_rows, x0 - 10, number_w, xpos)
+    placed, y = _timeline_place(
+        rows, grouped, top_rows, x0 - 10, number_w, xpos, x1 if star else None
+    )
     total = max(y - top_rows, row_h)
     columns = []
     for k, p in enumerate(phases):
@@ -447,6 +458,8 @@ def timeline_layout(
         pad,
         x1,
         Box(0, 0, width, y + pad),
+        star[0] if star else None,
+        star[1] if star else None,
     )
 
 
@@ -457,10 +470,12 @@ def _timeline_place(
     right: float,
     number_w: float,
     xpos: Callable[[float], float],
+    end: float | None = None,
 ) -> tuple[list[TimelineRow], float]:
     """The rows from `y` down: number and title (wrapped to end at `right`, a row growing by a
     line for each extra line, so that no title is cut), a bar per phase (with its count when
-    `grouped`), centred on the row; and the bottom of the last row."""
+    `grouped`), centred on the row, a quick win's star after its bar (before it when the bar
+    ends within a star of `end`; no stars without `end`); and the bottom of the last row."""
     pad, size, row_h, line = 4.0, 11.5, 19.0, 14.0
     placed, previous = [], None
     for number, title, cells in rows:
@@ -479,7 +494,11 @@ def _timeline_place(
             on_bar = Label(
                 (a + b) / 2, y + height / 2 + 3.6, str(count), 10, "dtc-on-bar", "middle"
             )
-            bars.append(Cell(a + 1.5, b - a - 3, phase_class(p), on_bar if grouped else None))
+            star = None
+            if p.get("quick_win") and end is not None:
+                sx = b + STAR_RADIUS + 1 if b + 2 * STAR_RADIUS + 1 <= end else a - STAR_RADIUS - 1
+                star = (sx, y + height / 2)
+            bars.append(Cell(a + 1.5, b - a - 3, phase_class(p), on_bar if grouped else None, star))
         separated = previous is not None and phase_id != previous
         placed.append(TimelineRow(y, separated, texts, bars, height))
         previous = phase_id
@@ -496,10 +515,13 @@ def _ticks(end: float, step: int) -> list[int]:
 
 
 def _timeline_legend(
-    phases: Sequence[Mapping[str, Any]], width: float, pad: float
-) -> tuple[list[tuple[float, float, int]], list[Label], float]:
-    """A swatch and the label of every phase, wrapped onto as many lines as needed; and the
-    baseline of the last line."""
+    phases: Sequence[Mapping[str, Any]], width: float, pad: float, quick_win: str = ""
+) -> tuple[
+    list[tuple[float, float, int]], list[Label], float, tuple[tuple[float, float], Label] | None
+]:
+    """A swatch and the label of every phase, wrapped onto as many lines as needed, then the
+    quick-win star and its label when `quick_win` names it; and the baseline of the last
+    line."""
     lsize, y, x = 11.0, 12.0, pad
     swatches, legend = [], []
     for p in phases:
@@ -511,7 +533,14 @@ def _timeline_legend(
         swatches.append((x, y, phase_class(p)))
         legend.append(Label(x + 16, y, label, lsize, "dtc-text"))
         x += need
-    return swatches, legend, y
+    star = None
+    if quick_win:
+        need = 16 + text_width(quick_win, lsize)
+        if x + need > width - pad and x > pad:
+            x = pad
+            y += 17
+        star = ((x + 5.5, y - 3.5), Label(x + 16, y, quick_win, lsize, "dtc-text"))
+    return swatches, legend, y, star
 
 
 def _span(phase: Mapping[str, Any], action: Mapping[str, Any], end: float) -> Mapping[str, Any]:
@@ -536,6 +565,8 @@ def _timeline_rows(
         for p in phases:
             for k, a in enumerate(p.get("actions", []), start=1):
                 span = _span(p, a, end)
+                if a.get("quick_win"):
+                    span = {**span, "quick_win": True}
                 rows.append((f"{p.get('phase', '')}.{k}", str(a.get("title", "")), [(span, 0)]))
         return rows
     order: list[str] = []

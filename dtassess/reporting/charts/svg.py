@@ -4,10 +4,12 @@ XML-escapes it; coordinates are written with `_n` (two decimals at most)."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 
 from .layout import (
+    STAR_RADIUS,
     BarsLayout,
     HeatMapLayout,
     Label,
@@ -87,6 +89,7 @@ _RULES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (".dtc-phase-1", (("fill", "@phase-1"),)),
     (".dtc-phase-2", (("fill", "@phase-2"),)),
     (".dtc-phase-3", (("fill", "@phase-3"),)),
+    (".dtc-quick-win", (("fill", "@accent"), ("stroke", "@ink"), ("stroke-width", "0.6"))),
     # Trend lines: the emphasised (agency-wide) line, then eight stroke styles for the others,
     # told apart by colour, dash pattern and filled or open dots (also in black and white).
     (".dtc-score", (("fill", "@ink"), ("font-weight", "bold"))),
@@ -277,9 +280,24 @@ def _previous_mark(x: float, mid: float) -> str:
     return f'<polygon points="{_points(points)}" class="dtc-previous"/>'
 
 
+def _star(centre: tuple[float, float], r: float = STAR_RADIUS) -> str:
+    """A quick win's mark: a five-pointed star, told from the bars by its shape, not only its
+    colour (in black and white too)."""
+    cx, cy = centre
+    points = [
+        (
+            cx + (r if k % 2 == 0 else r * 0.45) * math.sin(math.pi * k / 5),
+            cy - (r if k % 2 == 0 else r * 0.45) * math.cos(math.pi * k / 5),
+        )
+        for k in range(10)
+    ]
+    return f'<polygon points="{_points(points)}" class="dtc-quick-win"/>'
+
+
 def timeline_svg(layout: TimelineLayout, name: str, palette: Mapping[str, str] | None) -> str:
-    """The timeline: phase legend, month axis, shaded phase columns, month lines, and per row
-    its number, title and bars, with a rule between phases and at the end."""
+    """The timeline: phase legend (with the quick-win star when one is drawn), month axis,
+    shaded phase columns, month lines, and per row its number, title and bars, a star beside a
+    quick win's bar, with a rule between phases and at the end."""
     body: list[str] = []
     for (x, y, phase), text in zip(layout.swatches, layout.legend, strict=True):
         body.append(
@@ -287,6 +305,8 @@ def timeline_svg(layout: TimelineLayout, name: str, palette: Mapping[str, str] |
             f'class="dtc-phase-{phase}"/>'
         )
         body.append(label(text))
+    if layout.star is not None and layout.star_label is not None:
+        body += [_star(layout.star), label(layout.star_label)]
     body += [label(value) for value in layout.axis]
     top, total = layout.top_rows, layout.total
     for a, b, shaded, none in layout.columns:
@@ -311,6 +331,8 @@ def timeline_svg(layout: TimelineLayout, name: str, palette: Mapping[str, str] |
             )
             if cell.count is not None:
                 body.append(label(cell.count))
+            if cell.star is not None:
+                body.append(_star(cell.star))
     body.append(_line(pad, layout.bottom, right, layout.bottom, "dtc-sep"))
     return _svg("timeline", layout.box.width, 0, layout.box.height, name, body, palette)
 
