@@ -65,7 +65,9 @@ def test_english_report_says_what_each_section_says(demo):
 
 
 def test_page_counts_and_metadata(demo):
-    for lang, low, high in (("zh", 15, 35), ("en", 15, 40)):
+    # The roadmap chapter holds the initiatives (owner, KPI, milestones, evidence) and the
+    # actions in detail since issue 14: the demo is 36 pages in Chinese, 41 in English.
+    for lang, low, high in (("zh", 15, 40), ("en", 15, 45)):
         reader = PdfReader(demo / f"qingshan-{lang}.pdf")
         assert low <= len(reader.pages) <= high
         assert reader.trailer["/Root"]["/Lang"] == lang
