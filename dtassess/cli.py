@@ -735,7 +735,8 @@ def report(
         Path | None,
         typer.Option(
             "--archive",
-            help="--annual: take earlier periods from this archive (docs/archive.md).",
+            help="--annual: take earlier periods from this archive; else rank each "
+            "organisation also among the archive's of its period (docs/archive.md).",
             metavar="ARCHIVE",
         ),
     ] = None,

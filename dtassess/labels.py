@@ -146,6 +146,7 @@ ZH: dict[str, Any] = {
             "共 {count} 个机构（每个不少于 {k} 名受访者）；"
             "排名 1 为最高；百分位为得分低于本机构的机构所占比例。"
         ),
+        "peers_sources": "{count} 个机构：{given} 个来自输入，{archived} 个来自归档。",
         "peers_interval_note": (
             "括号内为得分的 {level}% 区间和排名范围：对各机构的受访者分别有放回重抽样并浮动权重，"
             "重复 {resamples} 次（随机种子 {seed}），每次将所有机构一并重新排名；排名范围为这些"
@@ -574,6 +575,9 @@ EN: dict[str, Any] = {
         "peers_note": (
             "{count} organisations (each of {k} respondents or more); rank 1 is the highest; the "
             "percentile is the share of organisations scoring below this one."
+        ),
+        "peers_sources": (
+            "{count} organisations: {given} from the input, {archived} from the archive."
         ),
         "peers_interval_note": (
             "In brackets, the score's {level}% interval and the rank range: {resamples} "

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .inputs.questionnaire import Questionnaire
     from .inputs.responses import ResponseSet
     from .reporting.documents import Job
+    from .reporting.summary import PeerPool
     from .roadmap import Roadmap
     from .scoring.distributed import DistributedResult
     from .scoring.scores import ScoreResult
@@ -614,9 +615,10 @@ def write_reports(
         names = report_names(roadmaps, lang, options.fmt)
         paths = [inside(output, name) for name in names]
     refuse_existing(_files_of(paths), options.force)  # before the work, not after it
+    pool = _peer_pool(run, loaded, options.archive)
     jobs = [
         (
-            build_report(result, loaded, r, lang, day, k, _interval_options(options)),
+            build_report(result, loaded, r, lang, day, k, _interval_options(options), pool),
             attachment_for(result, r),
             folder,
             options.fmt,
@@ -625,6 +627,40 @@ def write_reports(
         for r in roadmaps
     ]
     return _write_all(run, paths, render_many(jobs), options.force)
+
+
+def _peer_pool(run: _Run, loaded: ResponseSet, archive: Path | None) -> PeerPool | None:
+    """The input's organisations with the archive's of the same periods, for the peers of a
+    roadmap report (docs/report.md, Peers); None without an archive.
+
+    As the annual report takes a period given as responses from the responses, an
+    organisation given as responses for a period is taken from them: its archived answers of
+    that period are left out. The archive's small organisations stay in the pool; `peers`
+    neither ranks nor counts them, as it does the input's."""
+    if archive is None:
+        return None
+    from .archive import archived_periods, load_archive
+    from .inputs.responses import concat_sets, subset
+    from .reporting.summary import PeerPool
+    from .scoring.scores import score
+
+    meta = loaded.meta
+    given = set(zip(meta["organization"].fillna(""), meta["period"].fillna(""), strict=True))
+    periods = {period for _, period in given}
+    wanted = [p for p in archived_periods(archive) if p in periods]
+    if not wanted:
+        return None
+    archived = load_archive(archive, wanted, loaded.questionnaire)
+    run.problems(archived.problems)
+    old = archived.meta
+    keys = zip(old["organization"].fillna(""), old["period"].fillna(""), strict=True)
+    keep = [i for i, key in enumerate(keys) if key not in given]
+    others = subset(archived, keep)
+    union = concat_sets(loaded.questionnaire, [loaded, others])
+    pairs = zip(
+        others.meta["organization"].fillna(""), others.meta["period"].fillna(""), strict=True
+    )
+    return PeerPool(score(union, by="organization"), union, frozenset(pairs))
 
 
 def _periods_loaded(

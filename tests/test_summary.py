@@ -316,13 +316,13 @@ def test_no_resamples_no_peer_intervals(model_for):
 # --------------------------------------------------------------------------- the PDF
 
 
-def _write_answers(folder, people, notes=None):
+def _write_answers(folder, people, notes=None, period="2026"):
     folder.mkdir()
     for i, (org, unit, answers) in enumerate(people):
         doc = {
             "questionnaire": Q.ref,
             "organization": {"id": org, "name": "青山县"},
-            "period": "2026",
+            "period": period,
             "respondent": {"id": f"r{i}"},
             "answers": {k: list(v) if isinstance(v, tuple) else v for k, v in answers.items()},
         }
@@ -371,3 +371,86 @@ def test_the_html_ranks_each_organisation_among_its_peers(tmp_path):
     assert run.exit_code == 0, run.output
     html = (out / "org-2026-en.html").read_text("utf-8")
     assert "rank all the organisations again each time" not in html
+
+
+# --------------------------------------------------------------------------- peers from the archive
+
+
+def _archived(tmp_path, people, period="2026"):
+    """An archive made with `dtassess archive add` from `people`'s answers of `period`."""
+    folder = _write_answers(tmp_path / f"archived-{period}", people, period=period)
+    archive = tmp_path / "archive"
+    added = cli("archive", "add", folder, "--to", archive, "-q", DATA / "roadmap_moves.yaml")
+    assert added.exit_code == 0, added.output
+    return archive
+
+
+def _html(tmp_path, name, *options, lang="en"):
+    """The HTML report of "org" (3 respondents answering R0) with `options`."""
+    folder = tmp_path / "input"
+    if not folder.exists():
+        _write_answers(folder, [("org", None, R0)] * 3)
+    out = tmp_path / f"{name}.html"
+    run = cli("report", folder, "-q", DATA / "roadmap_moves.yaml", "--format", "html",
+              "--lang", lang, "--date", "2026-01-01", "-o", out, *options)  # fmt: skip
+    assert run.exit_code == 0, run.output
+    return out.read_text("utf-8")
+
+
+def _peer_row(html):
+    """The peers table's overall row: the score shown and the rank of N."""
+    table = html.split('<table class="compact peers">')[1].split("</table>")[0]
+    cells = table.split("<tbody>")[1].split("</tr>")[0].split("<td")
+    score = cells[2].split('<span class="strong">')[1].split("<")[0]
+    return score, cells[3].split(">", 1)[1].split("<")[0].strip()
+
+
+# The archive holds p1 (3 respondents), p2 (2) and org itself with other answers (R1).
+ARCHIVED = [("p1", None, R1)] * 3 + [("p2", None, R1)] * 2 + [("org", None, R1)] * 3
+
+
+@pytest.mark.parametrize(
+    ("k", "rank", "note"),
+    [
+        ("3", "2 / 2", "the percentile is the share of organisations scoring below this one."
+                       " 2 organisations: 1 from the input, 1 from the archive."),
+        ("2", "3 / 3", "the percentile is the share of organisations scoring below this one."
+                       " 3 organisations: 1 from the input, 2 from the archive."),
+    ],
+)  # fmt: skip
+def test_archive_peers_rank_the_input_among_the_archived_organisations(tmp_path, k, rank, note):
+    archive = _archived(tmp_path, ARCHIVED)
+    alone = _html(tmp_path, "alone", "--min-group-size", k)
+    assert "Among the other organisations of the period" not in alone  # no peer in the input
+    html = _html(tmp_path, "ranked", "--min-group-size", k, "--archive", archive)
+    score, shown = _peer_row(html)
+    assert shown == rank and note in html
+    # The input's answers win: org is ranked on its own three R0 answers, not the archived R1,
+    # as it is when p1's answers are given as input.
+    both = _write_answers(tmp_path / "both", [("org", None, R0)] * 3 + [("p1", None, R1)] * 3)
+    run = cli("report", both, "-q", DATA / "roadmap_moves.yaml", "--format", "html",
+              "--lang", "en", "-o", tmp_path / "both-out")  # fmt: skip
+    assert run.exit_code == 0, run.output
+    given = (tmp_path / "both-out" / "org-2026-en.html").read_text("utf-8")
+    assert score == _peer_row(given)[0]
+
+
+def test_archive_peers_note_in_chinese(tmp_path):
+    archive = _archived(tmp_path, ARCHIVED)
+    html = _html(tmp_path, "zh", "--min-group-size", "3", "--archive", archive, lang="zh")
+    assert "与同期其他机构比较" in html
+    assert "2 个机构：1 个来自输入，1 个来自归档。" in html
+
+
+@pytest.mark.parametrize(
+    ("people", "period"),
+    [
+        ([("org", None, R1)] * 3, "2026"),  # only org itself: the input's answers win
+        ([("p1", None, R1)] * 3, "2025"),  # another period: no peer of 2026
+        ([("p1", None, R1)] * 2, "2026"),  # a peer too small to rank
+    ],
+)
+def test_archive_without_peers_changes_nothing(tmp_path, people, period):
+    archive = _archived(tmp_path, people, period)
+    alone = _html(tmp_path, "alone")
+    assert _html(tmp_path, "with", "--archive", archive) == alone

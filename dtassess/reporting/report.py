@@ -32,6 +32,7 @@ from .summary import (
     InitiativeBlock,
     KeyMessage,
     OutcomeRow,
+    PeerPool,
     Peers,
     heat_map,
     initiative_blocks,
@@ -436,6 +437,7 @@ def build_report(
     date: dt.date,
     min_group_size: int = MIN_GROUP_SIZE,
     uncertainty: dict[str, Any] | None = None,
+    pool: PeerPool | None = None,
 ) -> ReportModel:
     """The model of one organisation's report in one language.
 
@@ -444,8 +446,10 @@ def build_report(
     unit and role only where that many respondents share them (docs/report.md, Small groups).
     `uncertainty` holds the options of `uncertainty.intervals` (resamples, level,
     weight_spread, seed) for the score intervals; None, or 0 resamples, leaves them out.
+    `pool` ranks it among the input's and the archive's organisations (None: the input's).
     """
     q = result.questionnaire
+    ranked_in = pool or PeerPool(result, responses, frozenset())
     words = LABELS.get(lang, LABELS["en"])
     group = roadmap.group
     if group["respondents"] < min_group_size:
@@ -461,7 +465,9 @@ def build_report(
     current = roadmap.current
     # With peers, one draw gives the peers' ranges and the organisation's own intervals, so
     # that the page never shows two intervals for one score (docs/report.md, Peers).
-    shared = peer_intervals(result, responses, roadmap, min_group_size, uncertainty)
+    shared = peer_intervals(
+        ranked_in.result, ranked_in.responses, roadmap, min_group_size, uncertainty
+    )
     spans = _shared_spans(shared) or _intervals(responses, rows, uncertainty)
 
     def level_name(level: int | None) -> str:
@@ -657,12 +663,13 @@ def build_report(
         key_messages=key_messages(dimensions, findings, phases, section.outcomes, overall, words),
         heatmap=heat_map(q, responses, rows, lang, min_group_size),
         peers=peers(
-            result,
+            ranked_in.result,
             roadmap,
             lang,
             min_group_size,
             shared,
             int((uncertainty or {}).get("resamples", 0)),
+            ranked_in.archived,
         ),
     )
 

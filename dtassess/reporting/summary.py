@@ -10,7 +10,7 @@ the rules that choose a message, and when it is left out, are plain code a test 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -165,13 +165,15 @@ class PeerRow:
 
 @dataclass(frozen=True)
 class Peers:
-    """The organisation among the organisations of the same period in the input, each of
-    `min_group_size` respondents or more (`hidden` counts the smaller ones)."""
+    """The organisation among the organisations of the same period in the input (and, with
+    `--archive`, the archive's), each of `min_group_size` respondents or more (`hidden` counts
+    the smaller ones); `from_archive` of the `organizations` ranked came from the archive."""
 
     organizations: int
     rows: list[PeerRow]
     hidden: int
     resamples: int = 0  # 0: no intervals
+    from_archive: int = 0
 
 
 # --------------------------------------------------------------------------- where the plan leads
@@ -485,11 +487,13 @@ def peers(
     min_group_size: int,
     spans: Mapping[str, tuple[Any, Any, Any, Any]] | None = None,
     resamples: int = 0,
+    archived: Collection[tuple[str, str]] = (),
 ) -> Peers | None:
     """The organisation's rank among the organisations of its period in `result` that have
     `min_group_size` respondents or more, overall and per top dimension; None with no peer.
     With `spans` (`peer_intervals`, drawn with `resamples` replicates) each row also holds the
-    score's interval and the rank range of the replicates."""
+    score's interval and the rank range of the replicates. `archived` holds the (organisation,
+    period) pairs whose answers came from the archive (`PeerPool`), counted apart in the note."""
     ranked = _ranked(result, roadmap, min_group_size)
     if ranked is None:
         return None
@@ -522,7 +526,20 @@ def peers(
         rows=found,
         hidden=hidden,
         resamples=resamples if spans else 0,
+        from_archive=sum((o, group["period"] or "") in archived for o in organizations),
     )
+
+
+@dataclass(frozen=True)
+class PeerPool:
+    """The organisations a report is ranked among when they are not only the input's: the
+    input's and the archive's answers of the same periods (`dtassess report --archive`), scored
+    by organisation; `archived` holds the (organisation, period) pairs taken from the archive
+    (docs/report.md, Peers)."""
+
+    result: ScoreResult
+    responses: ResponseSet
+    archived: frozenset[tuple[str, str]]
 
 
 def _ranked(result: ScoreResult, roadmap: Roadmap, min_group_size: int) -> Any:
