@@ -578,6 +578,7 @@ def write_reports(
     from .files import inside, refuse_existing
     from .reporting.documents import render_many
     from .reporting.report import attachment_for, build_report, report_names
+    from .reporting.summary import PeerPool
     from .reporting.templating import template_dir
     from .roadmap import build_roadmaps, small_groups
 
@@ -615,7 +616,8 @@ def write_reports(
         names = report_names(roadmaps, lang, options.fmt)
         paths = [inside(output, name) for name in names]
     refuse_existing(_files_of(paths), options.force)  # before the work, not after it
-    pool = _peer_pool(run, loaded, options.archive)
+    # One pool for every report of the run: its peers' resampling is drawn once per period.
+    pool = _peer_pool(run, loaded, options.archive) or PeerPool(result, loaded, frozenset())
     jobs = [
         (
             build_report(result, loaded, r, lang, day, k, _interval_options(options), pool),

@@ -567,14 +567,7 @@ def why_not_proposed(q: Questionnaire, action: Action, answers: Any) -> str | No
             return "condition"
     if not action.moves or not n:
         return None
-    fill = q.unanswered == "zero"
-    for qid, value in action.moves:
-        question = q.question(qid)
-        move = canonical_move(question, value)
-        before = answers[qid].tolist() if qid in answers else [None] * n
-        if any(not _same(old, better_answer(question, old, move, fill)) for old in before):
-            return None
-    return "already_shown"
+    return None if _lacking(q, action, answers) else "already_shown"
 
 
 def _lacking(q: Questionnaire, action: Action, answers: Any) -> int:

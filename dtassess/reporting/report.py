@@ -466,7 +466,7 @@ def build_report(
     # With peers, one draw gives the peers' ranges and the organisation's own intervals, so
     # that the page never shows two intervals for one score (docs/report.md, Peers).
     shared = peer_intervals(
-        ranked_in.result, ranked_in.responses, roadmap, min_group_size, uncertainty
+        ranked_in.result, ranked_in.responses, roadmap, min_group_size, uncertainty, ranked_in.drawn
     )
     spans = _shared_spans(shared) or _intervals(responses, rows, uncertainty)
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..inputs.questionnaire import Questionnaire, localize
 from ..roadmap import PHASES, Roadmap
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..inputs.responses import ResponseSet
     from ..scoring.scores import ScoreResult
 
@@ -540,6 +542,9 @@ class PeerPool:
     result: ScoreResult
     responses: ResponseSet
     archived: frozenset[tuple[str, str]]
+    # One resampling run gives every ranked organisation of a period its intervals: kept here
+    # so that the reports of a run share it instead of drawing it once per organisation.
+    drawn: dict[Any, pd.DataFrame] = field(default_factory=dict, compare=False, repr=False)
 
 
 def _ranked(result: ScoreResult, roadmap: Roadmap, min_group_size: int) -> Any:
@@ -564,10 +569,12 @@ def peer_intervals(
     roadmap: Roadmap,
     min_group_size: int,
     options: Mapping[str, Any] | None,
+    drawn: dict[Any, pd.DataFrame] | None = None,
 ) -> dict[str, tuple[Any, Any, Any, Any]]:
     """node -> (low, high, rank_low, rank_high) of the organisation, from one run of
     `uncertainty.intervals` over the ranked organisations of its period (so that every
-    replicate ranks them all on the same draw); {} without resamples or peers."""
+    replicate ranks them all on the same draw); {} without resamples or peers. `drawn`
+    (`PeerPool.drawn`) keeps each period's run for the other organisations' reports."""
     ranked = _ranked(result, roadmap, min_group_size)
     if ranked is None or not options or not options.get("resamples"):
         return {}
@@ -575,18 +582,30 @@ def peer_intervals(
     from ..scoring.uncertainty import intervals
 
     organizations, group = ranked[1], roadmap.group
-    meta = responses.meta
-    keep = meta["organization"].fillna("").isin(organizations) & (
-        meta["period"].fillna("") == (group["period"] or "")
+    settings = (
+        options["resamples"],
+        options.get("level", 0.9),
+        options.get("weight_spread", 0.2),
+        options.get("seed", 0),
     )
-    found = intervals(
-        subset(responses, [i for i, k in enumerate(keep.to_numpy()) if k]),
-        by="organization",
-        resamples=options["resamples"],
-        level=options.get("level", 0.9),
-        weight_spread=options.get("weight_spread", 0.2),
-        seed=options.get("seed", 0),
-    ).table
+    key = (group["period"] or "", tuple(organizations), settings)
+    found = drawn.get(key) if drawn is not None else None
+    if found is None:
+        meta = responses.meta
+        keep = meta["organization"].fillna("").isin(organizations) & (
+            meta["period"].fillna("") == (group["period"] or "")
+        )
+        resamples, level, spread, seed = settings
+        found = intervals(
+            subset(responses, [i for i, k in enumerate(keep.to_numpy()) if k]),
+            by="organization",
+            resamples=resamples,
+            level=level,
+            weight_spread=spread,
+            seed=seed,
+        ).table
+        if drawn is not None:
+            drawn[key] = found
     own = found[found["organization"] == group["organization"]]
     return {
         row.node: (row.low, row.high, row.rank_low, row.rank_high)
