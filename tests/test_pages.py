@@ -61,6 +61,21 @@ def structure(pdf: Path) -> list:
     return found
 
 
+def page_texts(pdf: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(pdf).pages]
+
+
+def test_the_executive_summary_is_one_page_with_its_first_phase(ua_pdf: Path) -> None:
+    # The first phase used to sit below the radar and spill onto a page of its own (27% full).
+    texts = page_texts(ua_pdf)
+    start = next(i for i, t in enumerate(texts) if "执行摘要" in t and "关键结论" in t)
+    assert "第一阶段行动" in texts[start]
+    # the running header names the chapter: the next page belongs to the next one
+    assert "执行摘要" not in texts[start + 1]
+
+
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler's pdftoppm")
 def test_nothing_is_inked_past_the_right_margin(ua_pdf: Path, tmp_path: Path) -> None:
     # The boxes beside "受访者选择" (what the next level asks for) once ran 14 mm into the
