@@ -641,7 +641,7 @@ def _peer_pool(run: _Run, loaded: ResponseSet, archive: Path | None) -> PeerPool
     neither ranks nor counts them, as it does the input's."""
     if archive is None:
         return None
-    from .archive import archived_periods, load_archive
+    from .archive import load_archive
     from .inputs.responses import concat_sets, subset
     from .reporting.summary import PeerPool
     from .scoring.scores import score
@@ -649,7 +649,7 @@ def _peer_pool(run: _Run, loaded: ResponseSet, archive: Path | None) -> PeerPool
     meta = loaded.meta
     given = set(zip(meta["organization"].fillna(""), meta["period"].fillna(""), strict=True))
     periods = {period for _, period in given}
-    wanted = [p for p in archived_periods(archive) if p in periods]
+    wanted = _comparable_periods(run, archive, periods, loaded.questionnaire)
     if not wanted:
         return None
     archived = load_archive(archive, wanted, loaded.questionnaire)
@@ -663,6 +663,47 @@ def _peer_pool(run: _Run, loaded: ResponseSet, archive: Path | None) -> PeerPool
         others.meta["organization"].fillna(""), others.meta["period"].fillna(""), strict=True
     )
     return PeerPool(score(union, by="organization"), union, frozenset(pairs))
+
+
+def _comparable_periods(run: _Run, archive: Path, periods: set[str], q) -> list[str]:
+    """The archive's periods that can rank the input's organisations: those of the input's
+    periods scored with the same questionnaire (same content hash). A warning says why the
+    archive adds no peers, or which periods it leaves out, rather than a silent drop."""
+    from .archive import archive_contents
+
+    held = archive_contents(archive)
+    shown = ", ".join(sorted(periods)) or "none"
+    same = [info for info in held if info["period"] in periods]
+    if not same:
+        listed = ", ".join(info["period"] for info in held) or "none"
+        run.problems(
+            [
+                Problem(
+                    "A005",
+                    f"the archive holds none of the responses' periods ({shown}; it holds: "
+                    f"{listed}), so it adds no peers",
+                    str(archive),
+                    severity="warning",
+                )
+            ]
+        )
+        return []
+    other = [info for info in same if info["questionnaire_hash"] != q.hash]
+    if other:
+        used = ", ".join(f"{i['period']}: {i['questionnaire']}" for i in other)
+        run.problems(
+            [
+                Problem(
+                    "A003",
+                    f"the archive's period(s) {used} were scored with another version of the "
+                    f"questionnaire than the responses ({q.ref}); their organisations are not "
+                    "ranked as peers",
+                    str(archive),
+                    severity="warning",
+                )
+            ]
+        )
+    return [info["period"] for info in same if info["questionnaire_hash"] == q.hash]
 
 
 def _periods_loaded(

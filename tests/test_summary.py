@@ -454,3 +454,33 @@ def test_archive_without_peers_changes_nothing(tmp_path, people, period):
     archive = _archived(tmp_path, people, period)
     alone = _html(tmp_path, "alone")
     assert _html(tmp_path, "with", "--archive", archive) == alone
+
+
+def test_an_archive_without_the_inputs_period_says_so(tmp_path):
+    archive = _archived(tmp_path, [("p1", None, R1)] * 3, "2025")
+    folder = _write_answers(tmp_path / "input", [("org", None, R0)] * 3)
+    run = cli("report", folder, "-q", DATA / "roadmap_moves.yaml", "--format", "html",
+              "-o", tmp_path / "out.html", "--archive", archive)  # fmt: skip
+    assert run.exit_code == 0, run.output
+    assert f"{archive}: warning: the archive holds none of the responses' periods (2026; it " \
+           "holds: 2025), so it adds no peers" in " ".join(run.output.split())  # fmt: skip
+
+
+def test_an_archive_of_another_questionnaire_version_ranks_no_peers(tmp_path):
+    # The archive's 2026 was scored with an edited copy of the questionnaire: its scores are not
+    # comparable, so its organisations are left out of the ranking, with a warning.
+    edited = tmp_path / "edited.yaml"
+    text = (DATA / "roadmap_moves.yaml").read_text("utf-8")
+    edited.write_text(text.replace('version: "1"', 'version: "2"', 1), "utf-8")
+    folder = _write_answers(tmp_path / "archived", [("p1", None, R1)] * 3)
+    archive = tmp_path / "archive"
+    added = cli("archive", "add", folder, "--to", archive, "-q", edited)
+    assert added.exit_code == 0, added.output
+    alone = _html(tmp_path, "alone")
+    input_folder = tmp_path / "input"
+    out = tmp_path / "with.html"
+    run = cli("report", input_folder, "-q", DATA / "roadmap_moves.yaml", "--format", "html",
+              "--lang", "en", "--date", "2026-01-01", "-o", out, "--archive", archive)  # fmt: skip
+    assert run.exit_code == 0, run.output
+    assert "scored with another version of the questionnaire than the responses" in run.output
+    assert out.read_text("utf-8") == alone
