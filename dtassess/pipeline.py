@@ -779,6 +779,7 @@ def write_annual_reports(
         min_group_size=options.min_group_size,
         targets=targets(q, options.target, options.targets_file),
         uncertainty=uncertainty,
+        capacity=options.capacity,
     )
     small = small_organizations(loaded, older, options.min_group_size)
     output = options.output

@@ -10,7 +10,7 @@ import re
 
 import pytest
 import yaml
-from conftest import DATA
+from conftest import DATA, cli
 
 from dtassess.inputs.loading import load_inputs
 from dtassess.inputs.questionnaire import localize
@@ -139,7 +139,7 @@ def test_a_unit_below_the_bar_gets_no_unit_level_actions_and_its_page_says_so(re
     rows = score_periods(responses, [], "unit", "mean", 3).table
     level_names = {lv.level: localize(lv.name, "zh") for lv in q.scale}
     found = annual._next_steps(
-        q, rows, FINANCE, "2026", responses, "qingshan", "zh", level_names, 5.0, None, 10
+        q, rows, FINANCE, "2026", responses, "qingshan", "zh", level_names, 5.0, None, 10, 24
     )
     assert found.why == "small" and found.actions == [] and found.focus.id == "security"
     pages = [
@@ -257,3 +257,25 @@ def test_a_missing_step_below_the_level_then_is_not_called_reached(models):
     assert any(r.status == "held" for r in review)
     for row in review:
         assert (row.status == "held") == (level_of.get(row.level_then, 0) >= row.reach)
+
+
+def test_capacity_plans_the_next_steps_and_the_reviewed_roadmap(responses, models):
+    # Each phase absorbing half a person-month, the actions of every roadmap move out of the
+    # phases: the slipped unit's first actions and the reviewed plan follow the option.
+    (tight,) = annual_models(responses, lang="en", date=DATE, capacity=0.5)
+    wide = {s.unit: s for s in models["en"].next_steps.units}[FINANCE]
+    narrow = {s.unit: s for s in tight.next_steps.units}[FINANCE]
+    assert any(a.phase in (1, 2, 3) for a in wide.actions)
+    assert [a.phase for a in narrow.actions] != [a.phase for a in wide.actions]
+    assert len(tight.review) < len(models["en"].review)
+
+
+def test_report_annual_takes_capacity(tmp_path):
+    outs = []
+    for capacity in ("24", "0.5"):
+        out = tmp_path / f"annual-{capacity}.html"
+        result = cli("report", "--annual", annual_sample_dir(), "--format", "html", "--lang",
+                     "en", "--date", "2026-11-25", "-o", out, "--capacity", capacity)  # fmt: skip
+        assert result.exit_code == 0, result.output
+        outs.append(out.read_text("utf-8"))
+    assert outs[0] != outs[1]

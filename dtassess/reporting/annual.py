@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..defaults import MIN_GROUP_SIZE
+from ..defaults import CAPACITY, MIN_GROUP_SIZE
 from ..inputs.questionnaire import Questionnaire, localize
 from ..labels import by_language
 from .report import Organization, RadarAxis, finish_document, plain, source_files
@@ -403,6 +403,7 @@ def build_annual(
     comparable: tuple[ResponseSet, set[str]] | None = None,
     targets: Targets | None = None,
     withheld_periods: list[str] = (),  # type: ignore[assignment]
+    capacity: float = CAPACITY,
 ) -> AnnualModel:
     """The model of one organization's annual report in one language.
 
@@ -410,7 +411,8 @@ def build_annual(
     `periods.score_periods`), each withholding its groups of fewer than `min_group_size`
     respondents (`withheld_periods` names the agency's). `previous_roadmap` is the roadmap built
     from the previous period's agency scores, `intervals` the unit intervals of
-    `uncertainty.intervals` for the latest period.
+    `uncertainty.intervals` for the latest period. A slipped unit's next steps come from a
+    roadmap whose phases each absorb `capacity` person-months, as `dtassess roadmap --capacity`.
     """
     q = agency.questionnaire
     words = WORDS.get(lang, WORDS["en"])
@@ -513,7 +515,7 @@ def build_annual(
     for unit in shown if previous else ():
         found = _next_steps(
             q, unit_rows, unit, latest, responses, organization, lang, level_names,
-            threshold, targets, units.min_group_size,
+            threshold, targets, units.min_group_size, capacity,
         )  # fmt: skip
         if found is not None:
             steps[unit] = found
@@ -899,7 +901,7 @@ def _slipped(slip: Slip | None, threshold: float) -> bool:
 
 def _next_steps(
     q, unit_rows, unit, latest, responses, organization, lang, level_names, threshold,
-    targets, min_group_size,
+    targets, min_group_size, capacity,
 ) -> NextSteps | None:  # fmt: skip
     """A unit's next steps when its overall level or a top dimension's slipped (None when not):
     the weakest slipped dimension and the first actions its own roadmap gives for it."""
@@ -918,7 +920,9 @@ def _next_steps(
     focus = min(
         dims, key=lambda s: (s.score if s.score is not None else math.inf, s.id), default=None
     )
-    roadmap, size = _unit_roadmap(q, responses, organization, unit, latest, targets, min_group_size)
+    roadmap, size = _unit_roadmap(
+        q, responses, organization, unit, latest, targets, min_group_size, capacity
+    )
     if roadmap is None:
         # No roadmap for fewer than min_group_size; none either without latest answers here.
         why = "small" if 0 < size < min_group_size else "no_actions"
@@ -933,7 +937,7 @@ def _next_steps(
     )
 
 
-def _unit_roadmap(q, responses, organization, unit, latest, targets, min_group_size):
+def _unit_roadmap(q, responses, organization, unit, latest, targets, min_group_size, capacity):
     """The roadmap of one unit's latest answers (roadmap.build_roadmaps, which builds none for
     fewer than `min_group_size` respondents), and how many respondents it had."""
     from ..inputs.responses import subset
@@ -952,7 +956,7 @@ def _unit_roadmap(q, responses, organization, unit, latest, targets, min_group_s
     part = subset(responses, rows)
     # Scored as an organization of its own: the roadmap engine plans for organizations.
     result = score(part, by="organization", min_group_size=min_group_size)
-    found = build_roadmaps(result, part, targets, min_group_size)
+    found = build_roadmaps(result, part, targets, min_group_size, capacity)
     return (found[0] if found else None), len(rows)
 
 
@@ -991,6 +995,7 @@ def previous_roadmap(
     rows: pd.DataFrame,
     targets: Targets | None = None,
     group: ResponseSet | None = None,
+    capacity: float = CAPACITY,
 ):
     """The roadmap the previous period's agency scores gave (without its findings). With
     `group`, that period's responses of the agency on `q`, it is the plan those answers gave:
@@ -998,7 +1003,7 @@ def previous_roadmap(
     (docs/roadmap.md); without, it plans from the scores alone."""
     from ..roadmap import Roadmap, Targets, plan_group
 
-    found = plan_group(q, rows, targets or Targets(), group=group)
+    found = plan_group(q, rows, targets or Targets(), group=group, capacity=capacity)
     keys = {"organization": rows["organization"].iloc[0], "period": rows["period"].iloc[0]}
     return Roadmap(q.ref, keys, found["current"], found["dimensions"], found["phases"], {})
 
@@ -1012,6 +1017,7 @@ def annual_models(
     min_group_size: int = MIN_GROUP_SIZE,
     targets: Targets | None = None,
     uncertainty: dict[str, Any] | None = None,
+    capacity: float = CAPACITY,
 ) -> list[AnnualModel]:
     """One annual report model per organization in the responses, except those of fewer than
     `min_group_size` respondents in their latest period (`small_organizations` lists them); as
@@ -1019,6 +1025,8 @@ def annual_models(
 
     `uncertainty`, when given, holds the options of `uncertainty.intervals` (resamples, level,
     weight_spread, seed) for the units of the latest period; None leaves intervals out.
+    `capacity` is the person-months each roadmap phase absorbs, for the previous period's
+    roadmap under review and the next steps of units that slipped.
     """
     from ..scoring.periods import comparable_responses, score_periods
 
@@ -1043,7 +1051,9 @@ def annual_models(
         if len(periods) > 1:
             then = periods[-2]
             group = _period_group(current, organization, then)
-            roadmap = previous_roadmap(q, rows[rows["period"] == then], targets, group)
+            roadmap = previous_roadmap(
+                q, rows[rows["period"] == then], targets, group, capacity=capacity
+            )
         models.append(
             build_annual(
                 agency,
@@ -1062,6 +1072,7 @@ def annual_models(
                 withheld_periods=[
                     p for p, n in sizes.get(organization, {}).items() if n < min_group_size
                 ],
+                capacity=capacity,
             )
         )
     return models
