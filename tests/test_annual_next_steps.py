@@ -279,3 +279,13 @@ def test_report_annual_takes_capacity(tmp_path):
         assert result.exit_code == 0, result.output
         outs.append(out.read_text("utf-8"))
     assert outs[0] != outs[1]
+
+
+def test_every_review_status_has_its_own_colour(models):
+    # "Already held" is neither the plan's success nor its failure: it gets a colour of its own.
+    css = (template_dir(None) / "annual.css").read_text("utf-8")
+    html = render_annual(models["en"], template_dir(None), "html").decode()
+    shown = set(re.findall(r'class="status status-(\w+)"', html))
+    assert "held" in shown
+    for status in ("reached", "progress", "not_yet", "held"):
+        assert re.search(rf"\.status-{status} \{{ color: [^;]+; \}}", css), status

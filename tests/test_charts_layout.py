@@ -180,17 +180,17 @@ def test_every_label_is_escaped(kind: str) -> None:
 
 # SHA-256 of each chart above drawn with a plain title. Taken from the charts before layout and
 # markup were split, and taken again when the charts gained a <title> (their accessible name and
-# PDF/UA alternative text) and the previous-period mark's style, and when the timeline gained the
-# quick-win star's style (the charts above have no quick win: the style rule is the whole
-# change): nothing else changed then (the elements compared one by one). The charts promise the
-# same bytes for the same model; change these only with a change to the charts that is meant to
-# show.
+# PDF/UA alternative text) and the previous-period mark's style, when the timeline gained the
+# quick-win star's style, and when the grouped timeline's star gained its halo's style (the
+# charts above have no quick win: the style rule is the whole change each time): nothing else
+# changed then (the elements compared one by one). The charts promise the same bytes for the
+# same model; change these only with a change to the charts that is meant to show.
 DIGESTS = {
-    "radar": "dae33b5cc0e4912518ffd3ef7e37bd5d9d96351fd9b84b255ed86266d93b2b52",
-    "bars": "8ba1e82de06d031dd67c74e9fc82cc0effb8b05d708bce558a184950ca0ffea8",
-    "timeline": "4e575a60b584cb6924913b52bae5b7c8c039a203956ad03099aaf2559a7aa944",
-    "timeline-grouped": "35f4573eefa669e56ff0b1d8b04283b580d0f1e2a648ee0b6d01481a506de21e",
-    "trend": "c87504518f30399a685137927229d6d757dba1d658434ab965ec2e0e50d0c5f3",
+    "radar": "4bc31f53c51a527f5d5e915a4e60ad69d939fc6ad65e722ef9717350fda20447",
+    "bars": "8199bafbfbb1797937d04b8c89ae4be61c72a7152505ca924bd63f1dbc5fbc36",
+    "timeline": "1185d4281a9b4022ceae29c781a8519f599134196e238311242187391232959b",
+    "timeline-grouped": "1de54651edcd364c9d5762f0a9664daa44e34bd7e0c1c7c8b891647c50e62da8",
+    "trend": "10f4185052627a08c7002da7f55da584e18e64db4df7350374fad347c6f3d000",
 }
 
 
@@ -230,12 +230,43 @@ def test_a_quick_win_has_a_star_beside_its_bar_in_the_legend_and_the_alt_text() 
     stars = [p for p in root.iter(f"{SVG}polygon") if p.get("class") == "dtc-quick-win"]
     assert len(stars) == 2  # the legend's and the bar's
     assert root.get("aria-label") == "Timeline: Start: 2; Grow: 0; Quick win (★): Drill"
-    # A bar that ends at the timeline's end gets its star before it; none when grouped.
+    # A bar that ends at the timeline's end gets its star before it.
     phases[0]["actions"][0]["finish_month"] = 36
     late = timeline_layout(phases, labels, 40).rows[0].cells[0]
     assert late.star is not None and late.star[0] == pytest.approx(late.x - 1.5 - STAR_RADIUS - 1)
-    grouped = timeline_layout(phases, labels, 1)
-    assert grouped.star is None and all(c.star is None for r in grouped.rows for c in r.cells)
+
+
+def test_a_grouped_timeline_stars_the_phase_bar_that_holds_a_quick_win() -> None:
+    # Grouped by dimension, a row's phases abut: the star sits inside the start of the bar of
+    # the phase holding the quick win, on a paper halo, and the legend explains it.
+    phases = [
+        {
+            "phase": 1,
+            "label": "Start",
+            "months": [0, 6],
+            "actions": [
+                {"title": "Drill", "dimension": "Security", "quick_win": True},
+                {"title": "Plan", "dimension": "Strategy"},
+            ],
+        },
+        {
+            "phase": 2,
+            "label": "Grow",
+            "months": [6, 36],
+            "actions": [{"title": "Audit", "dimension": "Security"}],
+        },
+    ]
+    labels = {"quick_win": "Quick win", "timeline": "Timeline"}
+    layout = timeline_layout(phases, labels, 1)
+    security, strategy = layout.rows
+    start, grow = security.cells
+    assert start.star == (pytest.approx(start.x + STAR_RADIUS + 2), security.top + 9.5)
+    assert grow.star is None and strategy.cells[0].star is None
+    assert layout.star is not None and layout.star_label.text == "Quick win"
+    root = ET.fromstring(charts.timeline(phases, labels, max_rows=1))
+    classes = [p.get("class") for p in root.iter(f"{SVG}polygon")]
+    assert classes.count("dtc-quick-win") == 2 and classes.count("dtc-star-halo") == 1
+    assert root.get("aria-label").endswith("Quick win (★): Drill")
 
 
 def test_timeline_titles_wrap_instead_of_being_cut() -> None:

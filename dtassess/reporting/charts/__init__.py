@@ -135,9 +135,9 @@ def timeline(
     roadmap tables; an action with "quick_win" true gets a star beside its bar, in the legend
     and in the alternative text (labels' "quick_win" names it); with more than `max_rows`
     actions the rows become the dimensions instead, each bar showing how many actions the phase
-    has for that dimension (no stars: a row is no longer one action). The phase legend sits
-    above the chart (a 6-month column is too narrow for a phase name). Labels used: "months",
-    "none", "quick_win", "timeline".
+    has for that dimension, with a star inside it when one of them is a quick win. The phase
+    legend sits above the chart (a 6-month column is too narrow for a phase name). Labels used:
+    "months", "none", "quick_win", "timeline".
     """
     if not phases:
         return ""

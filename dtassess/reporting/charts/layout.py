@@ -417,7 +417,7 @@ def timeline_layout(
     def xpos(month: float) -> float:
         return x0 + (x1 - x0) * float(month) / end
 
-    wins = not grouped and any(a.get("quick_win") for _, a in actions)
+    wins = any(a.get("quick_win") for _, a in actions)
     star_text = str(labels.get("quick_win", "")) if wins else ""
     swatches, legend, y, star = _timeline_legend(phases, width, pad, star_text)
     axis_y = y + 24
@@ -475,7 +475,8 @@ def _timeline_place(
     """The rows from `y` down: number and title (wrapped to end at `right`, a row growing by a
     line for each extra line, so that no title is cut), a bar per phase (with its count when
     `grouped`), centred on the row, a quick win's star after its bar (before it when the bar
-    ends within a star of `end`; no stars without `end`); and the bottom of the last row."""
+    ends within a star of `end`; inside the start of a grouped bar that holds a quick win; no
+    stars without `end`); and the bottom of the last row."""
     pad, size, row_h, line = 4.0, 11.5, 19.0, 14.0
     placed, previous = [], None
     for number, title, cells in rows:
@@ -496,7 +497,12 @@ def _timeline_place(
             )
             star = None
             if p.get("quick_win") and end is not None:
-                sx = b + STAR_RADIUS + 1 if b + 2 * STAR_RADIUS + 1 <= end else a - STAR_RADIUS - 1
+                if grouped:  # a dimension's phases abut: the star goes inside the bar's start
+                    sx = a + 1.5 + STAR_RADIUS + 2
+                elif b + 2 * STAR_RADIUS + 1 <= end:
+                    sx = b + STAR_RADIUS + 1
+                else:
+                    sx = a - STAR_RADIUS - 1
                 star = (sx, y + height / 2)
             bars.append(Cell(a + 1.5, b - a - 3, phase_class(p), on_bar if grouped else None, star))
         separated = previous is not None and phase_id != previous
@@ -558,7 +564,8 @@ def _timeline_rows(
     grouped: bool,
 ) -> list[tuple[str, str, list[tuple[Mapping[str, Any], int]]]]:
     """(number, title, [(phase, count)]) per row: one per action, or one per dimension with
-    the number of its actions in each phase when `grouped`."""
+    the number of its actions in each phase when `grouped` (the phase marked "quick_win" when
+    one of them is a quick win)."""
     rows: list[tuple[str, str, list[tuple[Mapping[str, Any], int]]]] = []
     if not grouped:
         end = max(float(p["months"][1]) for p in phases)
@@ -571,14 +578,22 @@ def _timeline_rows(
         return rows
     order: list[str] = []
     counts: dict[str, dict[int, int]] = {}
+    wins: set[tuple[str, int]] = set()
     for p, a in actions:
         name = str(a.get("dimension", ""))
         if name not in counts:
             order.append(name)
             counts[name] = {}
         counts[name][id(p)] = counts[name].get(id(p), 0) + 1
+        if a.get("quick_win"):
+            wins.add((name, id(p)))
     for name in order:
-        rows.append(("", name, [(p, counts[name][id(p)]) for p in phases if id(p) in counts[name]]))
+        cells = [
+            ({**p, "quick_win": True} if (name, id(p)) in wins else p, counts[name][id(p)])
+            for p in phases
+            if id(p) in counts[name]
+        ]
+        rows.append(("", name, cells))
     return rows
 
 

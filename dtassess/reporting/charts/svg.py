@@ -90,6 +90,7 @@ _RULES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (".dtc-phase-2", (("fill", "@phase-2"),)),
     (".dtc-phase-3", (("fill", "@phase-3"),)),
     (".dtc-quick-win", (("fill", "@accent"), ("stroke", "@ink"), ("stroke-width", "0.6"))),
+    (".dtc-star-halo", (("fill", "@paper"),)),
     # Trend lines: the emphasised (agency-wide) line, then eight stroke styles for the others,
     # told apart by colour, dash pattern and filled or open dots (also in black and white).
     (".dtc-score", (("fill", "@ink"), ("font-weight", "bold"))),
@@ -280,7 +281,7 @@ def _previous_mark(x: float, mid: float) -> str:
     return f'<polygon points="{_points(points)}" class="dtc-previous"/>'
 
 
-def _star(centre: tuple[float, float], r: float = STAR_RADIUS) -> str:
+def _star(centre: tuple[float, float], r: float = STAR_RADIUS, css: str = "dtc-quick-win") -> str:
     """A quick win's mark: a five-pointed star, told from the bars by its shape, not only its
     colour (in black and white too)."""
     cx, cy = centre
@@ -291,7 +292,7 @@ def _star(centre: tuple[float, float], r: float = STAR_RADIUS) -> str:
         )
         for k in range(10)
     ]
-    return f'<polygon points="{_points(points)}" class="dtc-quick-win"/>'
+    return f'<polygon points="{_points(points)}" class="{css}"/>'
 
 
 def timeline_svg(layout: TimelineLayout, name: str, palette: Mapping[str, str] | None) -> str:
@@ -332,6 +333,8 @@ def timeline_svg(layout: TimelineLayout, name: str, palette: Mapping[str, str] |
             if cell.count is not None:
                 body.append(label(cell.count))
             if cell.star is not None:
+                if cell.count is not None:  # inside a bar: a paper halo keeps it legible
+                    body.append(_star(cell.star, STAR_RADIUS + 1.6, "dtc-star-halo"))
                 body.append(_star(cell.star))
     body.append(_line(pad, layout.bottom, right, layout.bottom, "dtc-sep"))
     return _svg("timeline", layout.box.width, 0, layout.box.height, name, body, palette)
