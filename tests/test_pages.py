@@ -77,6 +77,25 @@ def test_the_executive_summary_is_one_page_with_its_first_phase(ua_pdf: Path) ->
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler's pdftoppm")
+def test_no_page_but_the_last_is_left_nearly_empty(ua_pdf: Path, tmp_path: Path) -> None:
+    # Chapters that each started a page left their spill-overs on pages a sixth to a third full
+    # (four in this report). How far down each page's body (between the running header and the
+    # footer) the ink reaches, as a share of the body's height.
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-gray", "-r", "30", ua_pdf, tmp_path / "p"], check=True)
+    filled = {}
+    for page in sorted(tmp_path.glob("p-*.pgm")):
+        pixels = np.asarray(Image.open(page))
+        height = pixels.shape[0]
+        body = pixels[int(height * 0.06) : int(height * 0.90)]
+        ink = np.flatnonzero((body < 200).any(axis=1))
+        filled[page.name] = (ink.max() + 1) / len(body) if len(ink) else 0.0
+    sparse = {name: round(share, 2) for name, share in list(filled.items())[:-1] if share < 0.4}
+    assert sparse == {}
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler's pdftoppm")
 def test_nothing_is_inked_past_the_right_margin(ua_pdf: Path, tmp_path: Path) -> None:
     # The boxes beside "受访者选择" (what the next level asks for) once ran 14 mm into the
     # margin: a table 100% wide plus a 6 mm indent. Every page, every ink pixel is checked.
