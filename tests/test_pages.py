@@ -95,6 +95,22 @@ def test_no_page_but_the_last_is_left_nearly_empty(ua_pdf: Path, tmp_path: Path)
     assert sparse == {}
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler's pdftotext")
+def test_a_chapter_number_is_never_left_at_a_pages_foot(ua_pdf: Path) -> None:
+    # Chapters start mid-page: "08" was once left above the footer, its title on the next page.
+    text = subprocess.run(
+        ["pdftotext", "-layout", ua_pdf, "-"], check=True, capture_output=True, text=True
+    ).stdout
+    numbers = 0
+    for page in text.split("\f"):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        for k, line in enumerate(lines):
+            if re.fullmatch(r"0\d", line):
+                numbers += 1
+                assert k + 1 < len(lines) and not re.search(r"第 \d+ 页", lines[k + 1]), line
+    assert numbers == 9  # the summary, four dimensions, findings, roadmap, methodology, provenance
+
+
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler's pdftoppm")
 def test_nothing_is_inked_past_the_right_margin(ua_pdf: Path, tmp_path: Path) -> None:
     # The boxes beside "受访者选择" (what the next level asks for) once ran 14 mm into the
