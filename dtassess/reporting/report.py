@@ -173,6 +173,8 @@ class ActionRow:
     start_month: float | None = None  # months from the plan's start (a fraction of a month)
     finish_month: float | None = None
     quick_win: bool = False
+    person_months: float = 0.0  # the work it takes, as the plan counts it against capacity
+    duration_months: float = 0.0  # how long it runs once started
 
 
 @dataclass(frozen=True)
@@ -850,6 +852,8 @@ def _action(
         start_month=action.start_month,
         finish_month=action.finish_month,
         quick_win=action.quick_win,
+        person_months=action.person_months,
+        duration_months=action.duration_months,
     )
 
 
