@@ -442,3 +442,22 @@ def write_files(items: Sequence[tuple[str | Path, str | bytes]], force: bool = F
 def write_atomic(path: str | Path, data: str | bytes, force: bool = False) -> Path:
     """Write one file atomically: the old file or the new one, never half of one."""
     return write_files([(path, data)], force)[0]
+
+
+def remove_outputs(paths: Sequence[str | Path]) -> list[Path]:
+    """Remove the outputs of a run that failed, so that none of an earlier run stays to be read
+    as this run's (`score --junit FILE` ..., docs/ci.md); return those removed.
+
+    Only a regular file or a symbolic link (the link itself, never what it names) goes; a
+    directory, FIFO or device is never touched. One that cannot be removed is left: the run's
+    own error says what went wrong."""
+    removed = []
+    for path in map(Path, paths):
+        try:
+            info = os.lstat(path)
+            if stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode):
+                os.unlink(path)
+                removed.append(path)
+        except OSError:
+            continue
+    return removed

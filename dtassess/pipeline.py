@@ -420,6 +420,10 @@ class Assessment:
     language: str
     problems: list[Problem] = field(default_factory=list)  # warnings met on the way
     notices: list[str] = field(default_factory=list)  # questions left out, groups withheld
+    drops: list | None = None  # the --fail-on-drop checks (None without them)
+    nodes: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # the nodes of bars, of drops
+    started: dt.datetime | None = None  # when the run began (UTC), for JUnit's timestamp
+    seconds: float = 0.0  # how long reading and scoring took, for JUnit's time
 
 
 def assess(
@@ -437,15 +441,22 @@ def assess(
     partitions: int | None = None,
     say: Say | None = None,
     progress: Progress | None = None,
+    *,
+    fail_on_drop: str | None = None,
 ) -> Assessment:
     """Score responses (or read back PDF reports' scores) as `dtassess score` does.
 
     Engine "pandas" scores here, periods compared; "dask" on a Dask cluster (docs/
     distributed.md). `fail_under` bars (overall=60,security=50) are checked into
-    `Assessment.checks`; what to do when one is missed is the caller's."""
+    `Assessment.checks`, `fail_on_drop` limits (security=5: at most 5 points lower than the
+    group's previous period) into `Assessment.drops`; what to do when one is missed is the
+    caller's."""
+    import time
+
     from .inputs.distinct import distinct_files
     from .scoring.engine import GROUPINGS
 
+    started, clock = _started(), time.perf_counter()
     run = _Run(say)
     q = questionnaire_or_none(questionnaire)
     pdfs = [p for p in responses if p.suffix.lower() == ".pdf"]
@@ -501,6 +512,11 @@ def assess(
         from .scoring.thresholds import parse_bars
 
         bars = parse_bars(fail_under, q)
+    drops = None
+    if fail_on_drop:
+        from .scoring.thresholds import parse_drops
+
+        drops = parse_drops(fail_on_drop, q)
     if result is None:
         from .scoring.periods import score_periods
 
@@ -516,7 +532,58 @@ def assess(
         from .scoring.thresholds import check_bars
 
         checks = check_bars(result.table, bars, list(GROUPINGS[by]))
-    return Assessment(result, checks, lang, run.done.problems, run.done.notices)
+    found = Assessment(result, checks, lang, run.done.problems, run.done.notices)
+    if drops is not None:
+        from .scoring.thresholds import check_drops
+
+        source = "--engine dask" if engine == "dask" else "reports" if pdfs else None
+        _periods_to_compare(result, source)
+        found.drops = check_drops(result.table, drops, list(GROUPINGS[by]))
+    found.nodes = (tuple(bars or ()), tuple(drops or ()))
+    found.started, found.seconds = started, _elapsed(clock)
+    return found
+
+
+def _periods_to_compare(result: ScoreResult, source: str | None) -> None:
+    """--fail-on-drop compares periods: refuse results that have none to compare (U003)."""
+    if result.periods:
+        return
+    if source == "reports":
+        why = "PDF reports carry one period's scores each; score the response files instead"
+    elif source:
+        why = f"{source} does not compare periods; use --engine pandas"
+    else:
+        from .scoring.periods import ordered_periods
+
+        found = ordered_periods(result.meta["period"]) if "period" in result.meta else []
+        held = f"only the period {found[0]}" if found else "no period"
+        why = (
+            f"the responses hold {held}; give the previous period's responses too "
+            "(e.g. answers/2025 answers/2026)"
+        )
+    text = f"--fail-on-drop compares each group with its previous period: {why}"
+    raise DtassessError(Problem("U003", text))
+
+
+def _started() -> dt.datetime:
+    """When a run began, in UTC; SOURCE_DATE_EPOCH (reproducible builds) fixes it."""
+    import os
+
+    fixed = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if fixed.isdigit():
+        return dt.datetime.fromtimestamp(int(fixed), dt.UTC)
+    return dt.datetime.now(dt.UTC)
+
+
+def _elapsed(clock: float) -> float:
+    """Seconds since `clock`; 0 under SOURCE_DATE_EPOCH, so that the same inputs give the same
+    bytes."""
+    import os
+    import time
+
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit():
+        return 0.0
+    return time.perf_counter() - clock
 
 
 # --------------------------------------------------------------------------- roadmaps
