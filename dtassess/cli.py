@@ -416,7 +416,8 @@ def validate(
         if codequality is not None:
             from .reporting import ci
 
-            _write_owned([(codequality, ci.to_code_quality(ci.findings(found.problems)))])
+            report = ci.to_code_quality(ci.findings(found.problems))
+            _write_owned([(codequality, report)], False, [codequality])
     problems = found.problems
     errors = found.errors
     if output_format is CheckFormat.json:
@@ -570,7 +571,7 @@ def score(
             files.insert(0, (output, _render(output_format, done)))
         elif output_format is not ScoreFormat.table:
             main = _render(output_format, done)
-        _write_owned(files)
+        _write_owned(files, force, [path for _, path in _formats(owned)])
     if main is not None:
         _to_stdout(main)
     elif output is None or _is_stdout(output):
@@ -693,14 +694,14 @@ class _owned:
             _stderr().print(MESSAGES["removed_stale"].format(path=path), markup=False)
 
 
-def _write_owned(files: list[tuple[Path, Any]]) -> None:
-    """Outputs of one run, all or none; the owned ones replaced without --force (-o was
-    checked before the run)."""
+def _write_owned(files: list[tuple[Path, Any]], force: bool, owned: list[Path]) -> None:
+    """Outputs of one run, all or none: the `owned` ones replaced without --force, -o only
+    with it (checked before the run too, and again as it is written: a concurrent run)."""
     if not files:
         return
     from .files import write_files
 
-    write_files(files, force=True)
+    write_files(files, force, owned)
     if not _state.get("quiet"):
         _wrote([path for path, _ in files])
 

@@ -212,6 +212,15 @@ def test_o_without_force_is_never_removed_and_a_directory_is_never_touched(tmp_p
     result = cli("score", SAMPLES, "--junit", folder)
     assert result.exit_code == 2 and "is a directory" in result.stderr  # F012
     assert folder.is_dir()
+    # a failed run removes a link to a file (the link only), never a link to a device
+    device, linked, kept = tmp_path / "null", tmp_path / "linked.xml", tmp_path / "kept.xml"
+    device.symlink_to("/dev/null")
+    kept.write_text("keep\n", encoding="utf-8")
+    linked.symlink_to(kept)
+    result = cli("score", SAMPLES, "--fail-under", "overall:30", "--junit", device,
+                 "--json", linked)  # fmt: skip
+    assert result.exit_code == 2
+    assert device.is_symlink() and not linked.exists() and kept.read_text("utf-8") == "keep\n"
 
 
 @pytest.mark.parametrize(

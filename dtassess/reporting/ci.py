@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..errors import visible
 from ..inputs.questionnaire import localize
 from .output import _full, _key_fields, markup_text
 
@@ -385,7 +386,10 @@ def findings(
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A command's message: one line (GitHub's own escapes), no control character a log
+    viewer would act on (shown as `\\x1b`, as in every message)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(text)
 
 
 def _escape_property(text: str) -> str:
