@@ -490,6 +490,15 @@ def score(
         ),
     ] = None,
     codequality: CodeQualityOpt = None,
+    archive: Annotated[
+        Path | None,
+        typer.Option(
+            "--archive",
+            help="Also score the archive's earlier periods, so that changes and --fail-on-drop "
+            "compare with them (docs/archive.md).",
+            metavar="ARCHIVE",
+        ),
+    ] = None,
     min_group_size: MinGroupSizeOpt = MIN_GROUP_SIZE,
     lang: LangOpt = None,
     quiet: QuietOpt = False,
@@ -563,6 +572,7 @@ def score(
                 responses, questionnaire, by.value, statistic.value, min_group_size, lang,
                 fail_under, version_map, ExportOptions(encoding, mapping, org, org_name, period),
                 engine.value, scheduler, partitions, say, progress, fail_on_drop=fail_on_drop,
+                archive=archive,
             )  # fmt: skip
         _state["quiet"] = quiet
         files = [(path, _render(fmt, done)) for fmt, path in _formats(owned)]

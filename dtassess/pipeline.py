@@ -443,6 +443,7 @@ def assess(
     progress: Progress | None = None,
     *,
     fail_on_drop: str | None = None,
+    archive: Path | None = None,
 ) -> Assessment:
     """Score responses (or read back PDF reports' scores) as `dtassess score` does.
 
@@ -450,7 +451,8 @@ def assess(
     distributed.md). `fail_under` bars (overall=60,security=50) are checked into
     `Assessment.checks`, `fail_on_drop` limits (security=5: at most 5 points lower than the
     group's previous period) into `Assessment.drops`; what to do when one is missed is the
-    caller's."""
+    caller's. `archive` adds the archive's earlier periods (as `report --annual --archive`
+    does), for changes and drops without last year's files."""
     import time
 
     from .inputs.distinct import distinct_files
@@ -462,6 +464,15 @@ def assess(
     pdfs = [p for p in responses if p.suffix.lower() == ".pdf"]
     loaded = older = None
     result: ScoreResult | None
+    if archive is not None and (engine == "dask" or pdfs):
+        with_what = "--engine dask" if engine == "dask" else "PDF reports"
+        raise DtassessError(
+            Problem(
+                "U001",
+                f"--archive with {with_what}: the archive's periods join responses scored here; "
+                "score the response files, with --engine pandas",
+            )
+        )
     if engine == "dask":
         # The paths given; files inside a dataset folder are listed by the workers.
         responses, repeated = distinct_files(list(responses))
@@ -502,6 +513,8 @@ def assess(
 
         loaded, older = load_periods(list(responses), q, exports, version_map, progress)
         run.problems(loaded.problems + [p for s, _ in older for p in s.problems])
+        if archive is not None:
+            loaded = _with_archived(run, loaded, archive)
         result = None
         q = loaded.questionnaire
     if result is not None:
@@ -737,22 +750,28 @@ def _periods_loaded(
 ):
     """Responses of every period, with earlier periods from an archive, and older versions."""
     from .inputs.loading import load_periods
-    from .inputs.responses import concat_sets
 
     q = questionnaire_or_none(options.questionnaire)
     loaded, older = load_periods(list(responses), q, options.exports, options.version_map, progress)
     run.problems(loaded.problems + [p for s, _ in older for p in s.problems])
     if options.archive is not None:
-        from .archive import archived_periods, load_archive
-
-        # A period given as responses replaces the same period in the archive.
-        given = set(loaded.meta["period"].fillna(""))
-        wanted = [p for p in archived_periods(options.archive) if p not in given]
-        if wanted:
-            earlier = load_archive(options.archive, wanted, loaded.questionnaire)
-            run.problems(earlier.problems)
-            loaded = concat_sets(loaded.questionnaire, [earlier, loaded])
+        loaded = _with_archived(run, loaded, options.archive)
     return loaded, older
+
+
+def _with_archived(run: _Run, loaded: ResponseSet, archive: Path) -> ResponseSet:
+    """The responses and, before them, the archive's periods they do not give: a period given
+    as responses replaces the same period in the archive."""
+    from .archive import archived_periods, load_archive
+    from .inputs.responses import concat_sets
+
+    given = set(loaded.meta["period"].fillna(""))
+    wanted = [p for p in archived_periods(archive) if p not in given]
+    if not wanted:
+        return loaded
+    earlier = load_archive(archive, wanted, loaded.questionnaire)
+    run.problems(earlier.problems)
+    return concat_sets(loaded.questionnaire, [earlier, loaded])
 
 
 def _report_inputs(

@@ -375,3 +375,17 @@ def test_a_bad_drop_spec_exits_2(periods, spec, code, words):
     with pytest.raises(DtassessError) as caught:
         pipeline.assess([given], fail_on_drop=spec)
     assert [p.code for p in caught.value.problems] == [code]
+
+
+def test_the_previous_period_can_come_from_the_archive(periods, tmp_path):
+    archive = tmp_path / "archive"
+    added = cli("archive", "add", periods / "2025", "--to", archive)
+    assert added.exit_code == 0, added.output
+    args = ("--fail-on-drop", "security=5", "--format", "json")
+    from_files = cli("score", periods, *args)
+    from_archive = cli("score", periods / "2026", "--archive", archive, *args)
+    assert from_archive.exit_code == from_files.exit_code == 1, from_archive.output
+    assert json.loads(from_archive.stdout)["drops"] == json.loads(from_files.stdout)["drops"]
+    with pytest.raises(DtassessError) as caught:
+        pipeline.assess([periods / "2026"], engine="dask", archive=archive, questionnaire="gov-dt")
+    assert [p.code for p in caught.value.problems] == ["U001"]
