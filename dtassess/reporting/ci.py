@@ -288,7 +288,7 @@ def to_markdown(
     shown = [g for g in groups if not g.withheld]
     missed = [c for c in checks or () if not c.passed] + [d for d in drops or () if not d.passed]
     lines = [f"## dtassess: {md(localize(q.title, lang))} · {md(q.ref)}", ""]
-    lines += [_verdict(checks, drops, missed, shown, groups), ""]
+    lines += [_verdict(checks, drops, missed, shown), ""]
     if checks is not None and checks:
         lines += ["| group | node | score | bar | |", "| --- | --- | ---: | ---: | --- |"]
         for check in checks:
@@ -338,7 +338,6 @@ def _verdict(
     drops: Sequence[Drop] | None,
     missed: list,
     shown: list[Group],
-    groups: list[Group],
 ) -> str:
     if checks is None and drops is None:
         return f"{len(shown)} group(s) scored; no bars given."

@@ -45,8 +45,10 @@ def parse_bars(spec: str, q: Questionnaire) -> dict[str, float]:
 
 
 def parse_drops(spec: str, q: Questionnaire) -> dict[str, float]:
-    """`--fail-on-drop security=5,overall=3` -> {"security": 5.0, "overall": 3.0}: the points a
-    node may fall since its previous period (0 up to the width of the score range)."""
+    """`--fail-on-drop security=5,overall=3` -> {"security": 5.0, "overall": 3.0}.
+
+    The points a node may fall since its previous period, 0 up to the width of the score
+    range."""
     low, high = q.score_range
     return _parse_pairs(
         spec, q, ("--fail-on-drop", "POINTS", "drop", "range of drops"), 0, high - low, "security=5"
