@@ -410,7 +410,7 @@ def validate(
 
     Exit 0 when valid (warnings allowed), 1 when invalid, 2 when a file cannot be read.
     """
-    _own_outputs({"--codequality": codequality}, None)
+    _own_outputs({"--codequality": codequality}, None, files)
     with _owned([codequality]):
         found = pipeline.validate_files(files, responses, questionnaire)
         if codequality is not None:
@@ -543,7 +543,7 @@ def score(
 
     owned = {"--junit": junit, "--json": json_file, "--markdown": markdown,
              "--codequality": codequality}  # fmt: skip
-    _own_outputs(owned, output)
+    _own_outputs(owned, output, responses)
     if output_format is ScoreFormat.parquet:
         if output is None:
             raise DtassessError(
@@ -662,8 +662,10 @@ def _to_stdout(data: str | bytes) -> None:
         sys.stdout.flush()
 
 
-def _own_outputs(owned: dict[str, Path | None], output: Path | None) -> None:
-    """Refuse, before any work, an owned output on standard output or given twice."""
+def _own_outputs(owned: dict[str, Path | None], output: Path | None, inputs: list[Path]) -> None:
+    """Refuse, before any work, an owned output on standard output, given twice, or among the
+    inputs: a run would replace an input, or remove it when it fails (U001)."""
+    given = [Path(os.path.abspath(p)) for p in inputs]
     seen: dict[Path, str] = {}
     if output is not None and not _is_stdout(output):
         seen[Path(os.path.abspath(output))] = "-o"
@@ -681,6 +683,14 @@ def _own_outputs(owned: dict[str, Path | None], output: Path | None) -> None:
         if where in seen:
             raise DtassessError(
                 Problem("U001", f"{seen[where]} and {option} both name {path}; give each its own")
+            )
+        if any(where == p or where.is_relative_to(p) for p in given):
+            raise DtassessError(
+                Problem(
+                    "U001",
+                    f"{option} {path} is among the inputs (a later run would read it, and a "
+                    "failed run removes it); write the results outside the inputs",
+                )
             )
         seen[where] = option
 

@@ -229,14 +229,19 @@ def test_o_without_force_is_never_removed_and_a_directory_is_never_touched(tmp_p
         (("--junit", "-"), "--junit -: standard output carries --format's output"),
         (("--junit", "x.xml", "--json", "./x.xml"), "--junit and --json both name"),
         (("-o", "x.xml", "--junit", "x.xml"), "-o and --junit both name"),
+        (("--json", "r/s.json"), "--json r/s.json is among the inputs"),
+        (("--junit", "r/01.yaml"), "--junit r/01.yaml is among the inputs"),
     ],
 )
 def test_owned_outputs_are_files_of_their_own(tmp_path, monkeypatch, args, code_words):
     monkeypatch.chdir(tmp_path)
-    result = cli("score", SAMPLES, *args)
+    shutil.copytree(SAMPLES, tmp_path / "r")
+    (tmp_path / "r" / "01.yaml").write_text("mine\n", encoding="utf-8")
+    result = cli("score", "r", "r/01.yaml", *args)
     assert result.exit_code == 2
     assert code_words in result.stderr
-    assert not (tmp_path / "x.xml").exists()
+    assert not (tmp_path / "x.xml").exists() and not (tmp_path / "r" / "s.json").exists()
+    assert (tmp_path / "r" / "01.yaml").read_text("utf-8") == "mine\n"
 
 
 def test_markdown_escapes_names_from_the_responses(tmp_path):
