@@ -56,6 +56,8 @@ _EXPORTS = {
     "intervals": "scoring.uncertainty",
     "parse_bars": "scoring.thresholds",
     "check_bars": "scoring.thresholds",
+    "parse_drops": "scoring.thresholds",
+    "check_drops": "scoring.thresholds",
     "score_dask": "scoring.distributed",
     # roadmap
     "parse_targets": "roadmap",
@@ -65,6 +67,8 @@ _EXPORTS = {
     "build_report": "reporting.report",
     "render_report": "reporting.documents",
     "to_json_dict": "reporting.output",
+    "to_junit": "reporting.ci",
+    "to_markdown": "reporting.ci",
     # the archive
     "add_to_archive": "archive",
     "load_archive": "archive",

@@ -181,11 +181,14 @@ class ScoreFormat(StrEnum):
     csv = "csv"
     parquet = "parquet"
     junit = "junit"
+    markdown = "markdown"
+    github = "github"
 
 
 class CheckFormat(StrEnum):
     text = "text"
     json = "json"
+    github = "github"
 
 
 class Engine(StrEnum):
@@ -296,6 +299,15 @@ QuietOpt = Annotated[
     bool, typer.Option("--quiet", help="No progress bar and no 'wrote ...' messages.")
 ]
 
+CodeQualityOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--codequality",
+        help="Also write a GitLab code-quality report (JSON) to FILE (docs/ci.md).",
+        metavar="FILE",
+    ),
+]
+
 
 class _Progress:
     """A progress bar on stderr while files load; silent when stderr is not a terminal."""
@@ -385,23 +397,40 @@ def validate(
     ] = False,
     questionnaire: QuestionnaireOpt = None,
     output_format: Annotated[
-        CheckFormat, typer.Option("--format", help="text: one problem a line; json: a list.")
+        CheckFormat,
+        typer.Option(
+            "--format",
+            help="text: one problem a line, its code last; json: a list; github: GitHub "
+            "Actions annotations (docs/ci.md).",
+        ),
     ] = CheckFormat.text,
+    codequality: CodeQualityOpt = None,
 ) -> None:
     """Check questionnaires (or response files) and print every problem with its place.
 
     Exit 0 when valid (warnings allowed), 1 when invalid, 2 when a file cannot be read.
     """
-    found = pipeline.validate_files(files, responses, questionnaire)
+    _own_outputs({"--codequality": codequality}, None, files)
+    with _owned([codequality]):
+        found = pipeline.validate_files(files, responses, questionnaire)
+        if codequality is not None:
+            from .reporting import ci
+
+            report = ci.to_code_quality(ci.findings(found.problems))
+            _write_owned([(codequality, report)], False, [codequality])
     problems = found.problems
     errors = found.errors
     if output_format is CheckFormat.json:
         import json
 
         typer.echo(json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2))
+    elif output_format is CheckFormat.github:
+        from .reporting import ci
+
+        sys.stdout.write(ci.to_github(ci.findings(problems)))
     else:
         for problem in problems:
-            typer.echo(problem.format())
+            typer.echo(problem.format(code=True))
     warnings = len(problems) - len(errors)
     summary = MESSAGES["checked"].format(files=found.checked, errors=len(errors), warnings=warnings)
     _stderr().print(summary, style="red" if errors else "green", markup=False)
@@ -431,6 +460,43 @@ def score(
             "--fail-under",
             help="Bars like overall=60,security=50; exit 1 if any group scores below one.",
             metavar="SPEC",
+        ),
+    ] = None,
+    fail_on_drop: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on-drop",
+            help="Drops like security=5; exit 1 if a group's score fell by more points since "
+            "its previous period (give the responses of both periods).",
+            metavar="SPEC",
+        ),
+    ] = None,
+    junit: Annotated[
+        Path | None,
+        typer.Option(
+            "--junit", help="Also write JUnit XML to FILE, from the same run.", metavar="FILE"
+        ),
+    ] = None,
+    json_file: Annotated[
+        Path | None,
+        typer.Option("--json", help="Also write JSON to FILE, from the same run.", metavar="FILE"),
+    ] = None,
+    markdown: Annotated[
+        Path | None,
+        typer.Option(
+            "--markdown",
+            help='Also write a Markdown summary to FILE (e.g. "$GITHUB_STEP_SUMMARY").',
+            metavar="FILE",
+        ),
+    ] = None,
+    codequality: CodeQualityOpt = None,
+    archive: Annotated[
+        Path | None,
+        typer.Option(
+            "--archive",
+            help="Also score the archive's earlier periods, so that changes and --fail-on-drop "
+            "compare with them (docs/archive.md).",
+            metavar="ARCHIVE",
         ),
     ] = None,
     min_group_size: MinGroupSizeOpt = MIN_GROUP_SIZE,
@@ -475,6 +541,9 @@ def score(
     """
     from .inputs.exports import ExportOptions
 
+    owned = {"--junit": junit, "--json": json_file, "--markdown": markdown,
+             "--codequality": codequality}  # fmt: skip
+    _own_outputs(owned, output, responses)
     if output_format is ScoreFormat.parquet:
         if output is None:
             raise DtassessError(
@@ -491,49 +560,170 @@ def score(
         bar.close()  # the files are read: the bar goes before the warnings
         _say(item)
 
-    with bar as progress:
-        done = pipeline.assess(
-            responses, questionnaire, by.value, statistic.value, min_group_size, lang,
-            fail_under, version_map, ExportOptions(encoding, mapping, org, org_name, period),
-            engine.value, scheduler, partitions, say, progress,
-        )  # fmt: skip
-    result, checks, language = done.result, done.checks, done.language
-    _state["quiet"] = quiet
-    _emit(result, output_format, output, force, language, checks)
-    if checks is not None:
-        failed = [c for c in checks if not c.passed]
-        err = _stderr()
-        for check in failed:
+    # A failed run removes these files, and -o's with --force: no earlier run's results stay
+    # to be uploaded as this run's (docs/ci.md, Outputs of one run).
+    with _owned([*owned.values(), output if force and not _is_stdout(output) else None]):
+        if output is not None and not _is_stdout(output):
+            from .files import refuse_existing
+
+            refuse_existing([output], force)  # before the work, not after it
+        with bar as progress:
+            done = pipeline.assess(
+                responses, questionnaire, by.value, statistic.value, min_group_size, lang,
+                fail_under, version_map, ExportOptions(encoding, mapping, org, org_name, period),
+                engine.value, scheduler, partitions, say, progress, fail_on_drop=fail_on_drop,
+                archive=archive,
+            )  # fmt: skip
+        _state["quiet"] = quiet
+        files = [(path, _render(fmt, done)) for fmt, path in _formats(owned)]
+        main: str | bytes | None = None
+        if output is not None and not _is_stdout(output):
+            files.insert(0, (output, _render(output_format, done)))
+        elif output_format is not ScoreFormat.table:
+            main = _render(output_format, done)
+        _write_owned(files, force, [path for _, path in _formats(owned)])
+    if main is not None:
+        _to_stdout(main)
+    elif output is None or _is_stdout(output):
+        from .reporting.output import print_table
+
+        print_table(done.result, _stdout(), done.language)
+    _verdict(done, min_group_size, quiet)
+
+
+def _verdict(done: pipeline.Assessment, min_group_size: int, quiet: bool) -> None:
+    """Exit 1 when a bar was missed or a score dropped too far, or when nothing was checked."""
+    checks, drops, result = done.checks, done.drops, done.result
+    err = _stderr()
+    failed = False
+    for check in checks or ():
+        if not check.passed:
             err.print(MESSAGES["below_bar"].format(bar=check.describe()), style="red", markup=False)
-        if failed:
-            raise typer.Exit(int(ExitCode.INVALID))
-        if not checks:
-            # A bar that checked nothing is not a bar that was met.
-            text = MESSAGES["nothing_checked"].format(count=result.withheld, k=min_group_size)
-            err.print(text, style="red", markup=False)
-            raise typer.Exit(int(ExitCode.INVALID))
-        if not quiet:
-            err.print(MESSAGES["bars_met"].format(count=len(checks)), style="green")
+            failed = True
+    for drop in drops or ():
+        if not drop.passed:
+            err.print(MESSAGES["dropped"].format(drop=drop.describe()), style="red", markup=False)
+            failed = True
+    if failed:
+        raise typer.Exit(int(ExitCode.INVALID))
+    if checks is not None and not checks:
+        # A bar that checked nothing is not a bar that was met.
+        text = MESSAGES["nothing_checked"].format(count=result.withheld, k=min_group_size)
+        err.print(text, style="red", markup=False)
+        raise typer.Exit(int(ExitCode.INVALID))
+    if drops is not None and not any(d.compared for d in drops):
+        err.print(MESSAGES["nothing_compared"], style="red", markup=False)
+        raise typer.Exit(int(ExitCode.INVALID))
+    if checks and not quiet:
+        err.print(MESSAGES["bars_met"].format(count=len(checks)), style="green")
 
 
-def _emit(result, output_format, output, force, language, checks) -> None:
+# The files `score` writes beside its main output: the option, the format written there.
+_OWNED_FORMATS = {"--junit": "junit", "--json": "json", "--markdown": "markdown",
+                  "--codequality": "codequality"}  # fmt: skip
+
+
+def _formats(owned: dict[str, Path | None]) -> list[tuple[str, Path]]:
+    return [(_OWNED_FORMATS[opt], path) for opt, path in owned.items() if path is not None]
+
+
+def _render(output_format: ScoreFormat | str, done: pipeline.Assessment) -> str | bytes:
+    """One output of a scoring run, as text (bytes for Parquet)."""
+    from .reporting import ci
     from .reporting import output as out
 
-    if output_format is ScoreFormat.table:
-        if output is None or _is_stdout(output):
-            out.print_table(result, _stdout(), language)
-            return
-        text = _console_text(lambda console: out.print_table(result, console, language))
-    elif output_format is ScoreFormat.json:
-        text = out.to_json(result, checks)
-    elif output_format is ScoreFormat.junit:
-        text = out.to_junit(result, checks, language)
-    elif output_format is ScoreFormat.parquet:
-        _write_bytes(out.to_parquet(result, language), output, force)
-        return
+    result, checks, drops, language = done.result, done.checks, done.drops, done.language
+    fmt = str(output_format)
+    if fmt == "table":
+        return _console_text(lambda console: out.print_table(result, console, language))
+    if fmt == "json":
+        return out.to_json(result, checks, drops)
+    if fmt == "junit":
+        return ci.to_junit(result, checks, drops, done.started, done.seconds, done.nodes)
+    if fmt == "parquet":
+        return out.to_parquet(result, language)
+    if fmt == "markdown":
+        return ci.to_markdown(result, checks, drops, language)
+    found = ci.findings(done.problems, checks, drops, ci.group_sources(result))
+    if fmt == "github":
+        return ci.to_github(found)
+    if fmt == "codequality":
+        return ci.to_code_quality(found)
+    return out.to_csv(result, language)
+
+
+def _to_stdout(data: str | bytes) -> None:
+    if isinstance(data, bytes):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
     else:
-        text = out.to_csv(result, language)
-    _write_text(text, output, force)
+        sys.stdout.write(data)
+        sys.stdout.flush()
+
+
+def _own_outputs(owned: dict[str, Path | None], output: Path | None, inputs: list[Path]) -> None:
+    """Refuse, before any work, an owned output on standard output, given twice, or among the
+    inputs: a run would replace an input, or remove it when it fails (U001)."""
+    given = [Path(os.path.abspath(p)) for p in inputs]
+    seen: dict[Path, str] = {}
+    if output is not None and not _is_stdout(output):
+        seen[Path(os.path.abspath(output))] = "-o"
+    for option, path in owned.items():
+        if path is None:
+            continue
+        if _is_stdout(path):
+            raise DtassessError(
+                Problem(
+                    "F016",
+                    f"{option} -: standard output carries --format's output; give {option} a file",
+                )
+            )
+        where = Path(os.path.abspath(path))
+        if where in seen:
+            raise DtassessError(
+                Problem("U001", f"{seen[where]} and {option} both name {path}; give each its own")
+            )
+        if any(where == p or where.is_relative_to(p) for p in given):
+            raise DtassessError(
+                Problem(
+                    "U001",
+                    f"{option} {path} is among the inputs (a later run would read it, and a "
+                    "failed run removes it); write the results outside the inputs",
+                )
+            )
+        seen[where] = option
+
+
+class _owned:
+    """Remove the given outputs when the run fails (an error, Ctrl-C, a bug), never when it
+    ends with a verdict (exit 0 or 1): an earlier run's file would pass for this run's."""
+
+    def __init__(self, paths: list[Path | None]) -> None:
+        self.paths = [p for p in paths if p is not None]
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type | None, *rest: object) -> None:
+        if kind is None or issubclass(kind, typer.Exit | typer.Abort):
+            return
+        from .files import remove_outputs
+
+        for path in remove_outputs(self.paths):
+            _stderr().print(MESSAGES["removed_stale"].format(path=path), markup=False)
+
+
+def _write_owned(files: list[tuple[Path, Any]], force: bool, owned: list[Path]) -> None:
+    """Outputs of one run, all or none: the `owned` ones replaced without --force, -o only
+    with it (checked before the run too, and again as it is written: a concurrent run)."""
+    if not files:
+        return
+    from .files import write_files
+
+    write_files(files, force, owned)
+    if not _state.get("quiet"):
+        _wrote([path for path, _ in files])
 
 
 def _is_stdout(output: Path | None) -> bool:

@@ -124,6 +124,7 @@ CATALOGUE: dict[str, str] = {
     "D003": "inputs changed during a Dask job",
     "U001": "options that cannot be given together",
     "U002": "an option that needs another",
+    "U003": "--fail-on-drop without periods to compare",
 }
 
 
@@ -152,14 +153,17 @@ class Problem:
                 parts.append(str(self.column))
         return ":".join(parts)
 
-    def format(self) -> str:
-        """`path:line:column: message`, the one shape every message takes.
+    def format(self, code: bool = False) -> str:
+        """`path:line:column: message`, the one shape every message takes; with `code`, the
+        problem's code follows in brackets (`... [R005]`), as `validate` prints it.
 
         Control characters from the input (a unit holding an escape sequence that clears the
         screen, a carriage return that hides the start of a line) are shown escaped."""
         prefix = "warning: " if self.severity == "warning" else ""
         place = f"{self.place}: " if self.path or self.line is not None else ""
         text = visible(f"{place}{prefix}{self.message}")
+        if code:
+            text += f" [{self.code}]"
         if self.snippet:
             text += "\n" + "\n".join(visible(line) for line in self.snippet.split("\n"))
         return text

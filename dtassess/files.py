@@ -279,8 +279,9 @@ class _Batch:
     old file, kept meanwhile as a hard link so that a failure can put it back.
     """
 
-    def __init__(self, force: bool) -> None:
+    def __init__(self, force: bool, owned: frozenset[Path] = frozenset()) -> None:
         self.force = force
+        self.owned = owned  # replaced as with force (write_files)
         self.staging: dict[Path, Path] = {}
         self.staged: list[tuple[Path, Path, int]] = []
         self.placed: list[tuple[Path, int, Path | None]] = []
@@ -324,10 +325,11 @@ class _Batch:
     def commit(self) -> None:
         for target, staged, inode in sorted(self.staged, key=lambda item: str(item[0])):
             self.current = target
-            problem = _existing(target, self.force)
+            force = self.force or target in self.owned
+            problem = _existing(target, force)
             if problem is not None:
                 raise DtassessError(problem)
-            if self.force:
+            if force:
                 backup = self._keep(target, staged)
                 os.replace(staged, target)
                 self.placed.append((target, inode, backup))
@@ -413,17 +415,24 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_files(items: Sequence[tuple[str | Path, str | bytes]], force: bool = False) -> list[Path]:
+def write_files(
+    items: Sequence[tuple[str | Path, str | bytes]],
+    force: bool = False,
+    owned: Sequence[str | Path] = (),
+) -> list[Path]:
     """Write every `(path, data)` or none of them.
 
-    Nothing is replaced unless `force`; a directory, FIFO or device never is (F012). A symbolic
+    Nothing is replaced unless `force`, or the path is among `owned` (outputs the command owns,
+    such as `score --junit FILE`); a directory, FIFO or device never is (F012). A symbolic
     link at a path counts as the file it names; with `force` the link itself is replaced, never
     written through. A full disk or a read-only folder is F013 (exit 2), and whatever this call
     had put in place is removed again: the old files are what remains.
     """
     targets = [Path(path) for path, _ in items]
-    refuse_existing(targets, force)
-    batch = _Batch(force)
+    mine = frozenset(Path(path) for path in owned)
+    refuse_existing([t for t in targets if t not in mine], force)
+    refuse_existing([t for t in targets if t in mine], True)
+    batch = _Batch(force, mine)
     try:
         for target, (_, data) in zip(targets, items, strict=True):
             batch.stage(target, data)
@@ -442,3 +451,24 @@ def write_files(items: Sequence[tuple[str | Path, str | bytes]], force: bool = F
 def write_atomic(path: str | Path, data: str | bytes, force: bool = False) -> Path:
     """Write one file atomically: the old file or the new one, never half of one."""
     return write_files([(path, data)], force)[0]
+
+
+def remove_outputs(paths: Sequence[str | Path]) -> list[Path]:
+    """Remove the outputs of a run that failed, so that none of an earlier run stays to be read
+    as this run's (`score --junit FILE` ..., docs/ci.md); return those removed.
+
+    Only a regular file goes, or a symbolic link to one or to nothing (the link itself, never
+    what it names); a directory, FIFO or device, or a link to one, is never touched. One that
+    cannot be removed is left: the run's own error says what went wrong."""
+    removed = []
+    for path in map(Path, paths):
+        try:
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode) and os.path.exists(path):
+                info = os.stat(path)  # a link counts as what it names
+            if stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode):
+                os.unlink(path)
+                removed.append(path)
+        except OSError:
+            continue
+    return removed

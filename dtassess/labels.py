@@ -411,6 +411,12 @@ ZH: dict[str, Any] = {
             "（--min-group-size 1 可检查它们；--by organization 可合并更多受访者）"
         ),
         "bars_met": "全部 {count} 个门槛均已达到",
+        "dropped": "降幅超限：{drop}",
+        "removed_stale": "已删除 {path}：本次运行失败，不能让上次运行的结果冒充本次结果",
+        "nothing_compared": (
+            "--fail-on-drop 没有比较任何分组：没有分组在更早的时期有得分（给出上一时期的答卷，"
+            "或确认分组的 organization 和 unit 在各时期一致）"
+        ),
         "withheld": (
             "已隐去 {count} 个受访者少于 {k} 人的分组：其结果可能识别出个别受访者"
             "（--min-group-size 1 可显示）"
@@ -885,6 +891,14 @@ EN: dict[str, Any] = {
             "respondents)"
         ),
         "bars_met": "all {count} bar(s) met",
+        "dropped": "dropped too far: {drop}",
+        "removed_stale": "removed {path}: this run failed, and an earlier run's results must not "
+        "pass for its own",
+        "nothing_compared": (
+            "--fail-on-drop compared no group: none has a score in an earlier period (give the "
+            "previous period's responses, or check that each group's organization and unit are "
+            "the same in every period)"
+        ),
         "withheld": (
             "withheld {count} group(s) with fewer than {k} respondents: their results could "
             "identify individual respondents (--min-group-size 1 shows them)"

@@ -420,6 +420,10 @@ class Assessment:
     language: str
     problems: list[Problem] = field(default_factory=list)  # warnings met on the way
     notices: list[str] = field(default_factory=list)  # questions left out, groups withheld
+    drops: list | None = None  # the --fail-on-drop checks (None without them)
+    nodes: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # the nodes of bars, of drops
+    started: dt.datetime | None = None  # when the run began (UTC), for JUnit's timestamp
+    seconds: float = 0.0  # how long reading and scoring took, for JUnit's time
 
 
 def assess(
@@ -437,20 +441,38 @@ def assess(
     partitions: int | None = None,
     say: Say | None = None,
     progress: Progress | None = None,
+    *,
+    fail_on_drop: str | None = None,
+    archive: Path | None = None,
 ) -> Assessment:
     """Score responses (or read back PDF reports' scores) as `dtassess score` does.
 
     Engine "pandas" scores here, periods compared; "dask" on a Dask cluster (docs/
     distributed.md). `fail_under` bars (overall=60,security=50) are checked into
-    `Assessment.checks`; what to do when one is missed is the caller's."""
+    `Assessment.checks`, `fail_on_drop` limits (security=5: at most 5 points lower than the
+    group's previous period) into `Assessment.drops`; what to do when one is missed is the
+    caller's. `archive` adds the archive's earlier periods (as `report --annual --archive`
+    does), for changes and drops without last year's files."""
+    import time
+
     from .inputs.distinct import distinct_files
     from .scoring.engine import GROUPINGS
 
+    started, clock = _started(), time.perf_counter()
     run = _Run(say)
     q = questionnaire_or_none(questionnaire)
     pdfs = [p for p in responses if p.suffix.lower() == ".pdf"]
     loaded = older = None
     result: ScoreResult | None
+    if archive is not None and (engine == "dask" or pdfs):
+        with_what = "--engine dask" if engine == "dask" else "PDF reports"
+        raise DtassessError(
+            Problem(
+                "U001",
+                f"--archive with {with_what}: the archive's periods join responses scored here; "
+                "score the response files, with --engine pandas",
+            )
+        )
     if engine == "dask":
         # The paths given; files inside a dataset folder are listed by the workers.
         responses, repeated = distinct_files(list(responses))
@@ -491,6 +513,8 @@ def assess(
 
         loaded, older = load_periods(list(responses), q, exports, version_map, progress)
         run.problems(loaded.problems + [p for s, _ in older for p in s.problems])
+        if archive is not None:
+            loaded = _with_archived(run, loaded, archive)
         result = None
         q = loaded.questionnaire
     if result is not None:
@@ -501,6 +525,11 @@ def assess(
         from .scoring.thresholds import parse_bars
 
         bars = parse_bars(fail_under, q)
+    drops = None
+    if fail_on_drop:
+        from .scoring.thresholds import parse_drops
+
+        drops = parse_drops(fail_on_drop, q)
     if result is None:
         from .scoring.periods import score_periods
 
@@ -516,7 +545,58 @@ def assess(
         from .scoring.thresholds import check_bars
 
         checks = check_bars(result.table, bars, list(GROUPINGS[by]))
-    return Assessment(result, checks, lang, run.done.problems, run.done.notices)
+    found = Assessment(result, checks, lang, run.done.problems, run.done.notices)
+    if drops is not None:
+        from .scoring.thresholds import check_drops
+
+        source = "--engine dask" if engine == "dask" else "reports" if pdfs else None
+        _periods_to_compare(result, source)
+        found.drops = check_drops(result.table, drops, list(GROUPINGS[by]))
+    found.nodes = (tuple(bars or ()), tuple(drops or ()))
+    found.started, found.seconds = started, _elapsed(clock)
+    return found
+
+
+def _periods_to_compare(result: ScoreResult, source: str | None) -> None:
+    """--fail-on-drop compares periods: refuse results that have none to compare (U003)."""
+    if result.periods:
+        return
+    if source == "reports":
+        why = "PDF reports carry one period's scores each; score the response files instead"
+    elif source:
+        why = f"{source} does not compare periods; use --engine pandas"
+    else:
+        from .scoring.periods import ordered_periods
+
+        found = ordered_periods(result.meta["period"]) if "period" in result.meta else []
+        held = f"only the period {found[0]}" if found else "no period"
+        why = (
+            f"the responses hold {held}; give the previous period's responses too "
+            "(e.g. answers/2025 answers/2026)"
+        )
+    text = f"--fail-on-drop compares each group with its previous period: {why}"
+    raise DtassessError(Problem("U003", text))
+
+
+def _started() -> dt.datetime:
+    """When a run began, in UTC; SOURCE_DATE_EPOCH (reproducible builds) fixes it."""
+    import os
+
+    fixed = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if fixed.isdigit():
+        return dt.datetime.fromtimestamp(int(fixed), dt.UTC)
+    return dt.datetime.now(dt.UTC)
+
+
+def _elapsed(clock: float) -> float:
+    """Seconds since `clock`; 0 under SOURCE_DATE_EPOCH, so that the same inputs give the same
+    bytes."""
+    import os
+    import time
+
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit():
+        return 0.0
+    return time.perf_counter() - clock
 
 
 # --------------------------------------------------------------------------- roadmaps
@@ -711,22 +791,28 @@ def _periods_loaded(
 ):
     """Responses of every period, with earlier periods from an archive, and older versions."""
     from .inputs.loading import load_periods
-    from .inputs.responses import concat_sets
 
     q = questionnaire_or_none(options.questionnaire)
     loaded, older = load_periods(list(responses), q, options.exports, options.version_map, progress)
     run.problems(loaded.problems + [p for s, _ in older for p in s.problems])
     if options.archive is not None:
-        from .archive import archived_periods, load_archive
-
-        # A period given as responses replaces the same period in the archive.
-        given = set(loaded.meta["period"].fillna(""))
-        wanted = [p for p in archived_periods(options.archive) if p not in given]
-        if wanted:
-            earlier = load_archive(options.archive, wanted, loaded.questionnaire)
-            run.problems(earlier.problems)
-            loaded = concat_sets(loaded.questionnaire, [earlier, loaded])
+        loaded = _with_archived(run, loaded, options.archive)
     return loaded, older
+
+
+def _with_archived(run: _Run, loaded: ResponseSet, archive: Path) -> ResponseSet:
+    """The responses and, before them, the archive's periods they do not give: a period given
+    as responses replaces the same period in the archive."""
+    from .archive import archived_periods, load_archive
+    from .inputs.responses import concat_sets
+
+    given = set(loaded.meta["period"].fillna(""))
+    wanted = [p for p in archived_periods(archive) if p not in given]
+    if not wanted:
+        return loaded
+    earlier = load_archive(archive, wanted, loaded.questionnaire)
+    run.problems(earlier.problems)
+    return concat_sets(loaded.questionnaire, [earlier, loaded])
 
 
 def _report_inputs(

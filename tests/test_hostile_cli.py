@@ -108,6 +108,7 @@ def test_a_closed_pipe_keeps_a_failed_bar_failing(tmp_path):
 )
 def test_dash_is_standard_output(tmp_path, monkeypatch, args):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1798761600")  # JUnit's run time and duration fixed
     plain = cli(*args)
     dashed = cli(*args, "-o", "-")
     assert dashed.exit_code == plain.exit_code == 0, dashed.stderr

@@ -1,6 +1,8 @@
 """Stage 4, reporting: scores and roadmaps turned into what people and programs read.
 
-- `output`: machine outputs (JSON, CSV, XML) and the terminal's tables.
+- `output`: machine outputs (JSON, CSV, Parquet) and the terminal's tables.
+- `ci`: what CI systems read (JUnit XML, a Markdown job summary, GitHub workflow commands, a
+  GitLab code-quality report), from one scoring run; builds on `output`.
 - `charts`: the report's SVG charts, drawn by hand.
 - `templating`: report templates and brand files, rendered with Jinja2 to HTML.
 - `render`: HTML to PDF (WeasyPrint, imported only when a PDF is made) or self-contained HTML;

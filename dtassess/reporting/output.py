@@ -3,7 +3,7 @@
 All three are drawn from the same long table that `engine.group_scores` returns, so they cannot
 disagree. Machine outputs (JSON, CSV, Parquet) carry every number at full double precision, so
 that two engines or a published framework's own figures can be compared exactly; only the terminal
-table and JUnit messages round, for people.
+table rounds, for people (and the CI outputs' messages, reporting/ci.py).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ..scoring.scores import ScoreResult
-    from ..scoring.thresholds import Check
+    from ..scoring.thresholds import Check, Drop
 
 SCHEMA_ID = "dtassess.scores/1"
 DECIMALS = 4  # for people: the terminal table's numbers (machine outputs are never rounded)
@@ -103,7 +103,9 @@ def _flags(row: Any) -> list[str]:
     return [name for name in FLAGS if bool(getattr(row, name, False))]
 
 
-def to_json_dict(result: ScoreResult, checks: list[Check] | None = None) -> dict[str, Any]:
+def to_json_dict(
+    result: ScoreResult, checks: list[Check] | None = None, drops: list[Drop] | None = None
+) -> dict[str, Any]:
     """The documented JSON document (schema: dtassess/schemas/scores.schema.json)."""
     keys = _key_fields(result)
     groups: list[dict[str, Any]] = []
@@ -155,6 +157,19 @@ def to_json_dict(result: ScoreResult, checks: list[Check] | None = None) -> dict
             }
             for c in checks
         ]
+    if drops is not None:
+        doc["drops"] = [
+            {
+                "group": d.group,
+                "node": d.node,
+                "max_drop": d.limit,
+                "score": _full(d.score),
+                "previous_period": d.previous_period,
+                "change": _full(d.change),
+                "passed": d.passed,
+            }
+            for d in drops
+        ]
     return doc
 
 
@@ -168,8 +183,10 @@ def _changes(result: ScoreResult, row: Any) -> dict[str, Any]:
     return found
 
 
-def to_json(result: ScoreResult, checks: list[Check] | None = None) -> str:
-    return json.dumps(to_json_dict(result, checks), ensure_ascii=False, indent=2) + "\n"
+def to_json(
+    result: ScoreResult, checks: list[Check] | None = None, drops: list[Drop] | None = None
+) -> str:
+    return json.dumps(to_json_dict(result, checks, drops), ensure_ascii=False, indent=2) + "\n"
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -283,43 +300,6 @@ def markup_text(text: str) -> str:
     Used for the JUnit file and for every HTML (and so PDF) report (docs/report.md).
     """
     return _NOT_FOR_MARKUP.sub("", text)
-
-
-def to_junit(result: ScoreResult, checks: list[Check] | None, lang: str) -> str:
-    """JUnit XML: one test case per group and --fail-under bar, so CI shows which failed.
-
-    Without bars, one passing test case per group records that it was scored.
-    """
-    from xml.etree import ElementTree as ET
-
-    q = result.questionnaire
-    suite = ET.Element("testsuite", name=f"dtassess {q.ref}")
-    failures = 0
-    if checks is None:
-        for rows in _groups(result):
-            first = rows[0]
-            group = " · ".join(
-                str(getattr(first, k)) for k in _key_fields(result) if getattr(first, k)
-            )
-            score = _num(first.score, 1)
-            case = ET.SubElement(suite, "testcase", classname=group, name="overall")
-            ET.SubElement(case, "system-out").text = f"overall {score}"
-    else:
-        for check in checks:
-            group = " · ".join(v for v in check.group.values() if v)
-            case = ET.SubElement(
-                suite, "testcase", classname=group, name=f"{check.node} >= {check.bar:g}"
-            )
-            if not check.passed:
-                failures += 1
-                failure = ET.SubElement(case, "failure", message=check.describe())
-                failure.text = check.describe()
-    suite.set("tests", str(len(suite)))
-    suite.set("failures", str(failures))
-    suite.set("errors", "0")
-    ET.indent(suite)
-    # ElementTree writes control characters as they are, which no XML parser accepts.
-    return markup_text(ET.tostring(suite, encoding="unicode", xml_declaration=True)) + "\n"
 
 
 def _fmt(value: Any) -> str:
