@@ -31,6 +31,9 @@ ENV_PREFIX = "DTASSESS_"
 ENV_FILE = "DTASSESS_CONFIG"
 # A settings file is a few lines; anything near this is not one (and TOML parsing is linear).
 LIMIT = 1 << 20
+# Arrays and inline tables nested deeper than this are refused before parsing: Python's TOML
+# parser recurses once per level and would run out of stack (the YAML files' limit, too).
+DEPTH = 100
 # What one run means, not a standing choice: replacing files, resuming, the date of a report.
 NOT_SETTINGS = frozenset({"output", "force", "replace", "resume", "date", "help"})
 
@@ -134,6 +137,11 @@ def _from_file(
     raw = read_bytes(path, LIMIT)
     try:
         text = raw.decode("utf-8")
+        deep = _too_deep(text)
+        if deep is not None:
+            message = f"arrays and tables nested more than {DEPTH} levels deep"
+            problems.append(Problem("C001", message, str(path), *deep))
+            return []
         data = tomllib.loads(text)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
@@ -141,6 +149,10 @@ def _from_file(
         return []
     except tomllib.TOMLDecodeError as exc:
         problems.append(_syntax(path, str(exc), text))
+        return []
+    except RecursionError:
+        message = f"arrays and tables nested more than {DEPTH} levels deep"
+        problems.append(Problem("C001", message, str(path)))
         return []
     table: Any = data
     prefix: tuple[str, ...] = ()
@@ -246,6 +258,39 @@ def _locate(text: str, section: tuple[str, ...], key: str) -> tuple[int, int]:
         if found and current == section and key in found.groups()[1:]:
             return number, len(found.group(1)) + 1
     return header
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """(line, column) where brackets and braces outside strings first nest past DEPTH; a
+    multi-line string is not followed, so its brackets may count: `_from_file` also catches
+    the parser's own recursion limit."""
+    depth = 0
+    quote = ""
+    line, start = 1, 0
+    escaped = False
+    for index, char in enumerate(text):
+        if char == "\n":
+            line, start = line + 1, index + 1
+            if quote in ('"', "'", "#"):
+                quote = ""  # a comment or one-line string ends with its line
+        elif quote:
+            if escaped:
+                escaped = False
+            elif char == "\\" and quote == '"':
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            quote = "#"  # a comment: to the end of the line
+        elif char in "[{":
+            depth += 1
+            if depth > DEPTH:
+                return line, index - start + 1
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return None
 
 
 def _syntax(path: Path, message: str, text: str) -> Problem:

@@ -112,6 +112,9 @@ BAD_FILES = [
     ('[archive.ad]\nto = "a"\n', "C002", 1, 1, "did you mean 'add'"),
     ('[report]\noutput = "r.pdf"\n', "C002", 2, 1, "command line of each run"),
     ("force = true\n", "C002", 1, 1, "command line of each run"),
+    # hostile: nesting that would exhaust the parser's stack, refused before parsing it
+    ("x = " + "[" * 101 + "]" * 101 + "\n", "C001", 1, 105, "nested more than 100 levels"),
+    ("# [[\nx = " + "{a = " * 101 + "1" + "}" * 101, "C001", 2, 505, "nested more than 100"),
 ]
 
 
@@ -132,6 +135,19 @@ def test_a_bad_settings_file_is_refused_at_its_place(office, tmp_path, text, cod
     assert result.exit_code == 2
     place = f"{path}:{line}" + (f":{column}" if column else "")
     assert result.stderr.startswith(place + ": "), result.stderr
+
+
+def test_nesting_hidden_in_multi_line_strings_is_caught_when_parsed(office, tmp_path):
+    """Brackets in a multi-line string may hide nesting from the count before parsing; the
+    parser's own recursion limit is then caught: C001, never an internal error."""
+    office('x = """\n' + "]" * 10 + '\n"""\ny = ' + "[" * 50 + '"""\n' + "]" * 60 + '\n""",'
+           + "[" * 3000 + "]" * 3050 + "\n")  # fmt: skip
+    result = cli("config")
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == f"{tmp_path / 'dtassess.toml'}: arrays and tables nested more than 100 levels deep\n"
+    )
 
 
 def test_a_settings_file_that_is_not_text_or_too_large(office, tmp_path):
