@@ -164,6 +164,7 @@ def _from_file(
             problems.append(Problem("C003", "[tool.dtassess] must be a table", str(path), *where))
             return []
     places = _Places(path, text, prefix)
+    shared: list[Setting] = []  # top-level keys, which a command's own table overrides
     found: list[Setting] = []
     every = {name for opts in tree.values() for name in opts}
     groups = {name.split()[0] for name in tree if " " in name}
@@ -178,12 +179,12 @@ def _from_file(
             missed: list[Problem] = []
             for command, opts in tree.items():
                 if name in opts:
-                    found += _setting(command, opts[name], name, value, place, missed)
+                    shared += _setting(command, opts[name], name, value, place, missed)
             if missed and len(missed) == sum(name in opts for opts in tree.values()):
                 problems.append(missed[0])
         else:
             problems.append(_unknown(key, every | set(tree) | groups, places.of((), key)))
-    return [s for s in found if s is not None]
+    return shared + found
 
 
 def _command_table(
@@ -219,7 +220,7 @@ def _command_table(
 def _unknown(
     key: str, known: set[str], place: tuple[str, int, int], what: str = "setting", command=""
 ) -> Problem:
-    if key.replace("_", "-") in NOT_SETTINGS:
+    if key.replace("_", "-") in NOT_SETTINGS | {"restart"}:
         message = f"'{shorten(key)}' is given on the command line of each run, not in a file"
         return Problem("C002", message, *place)
     scope = f" of 'dtassess {command}'" if command else ""

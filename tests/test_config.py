@@ -81,6 +81,13 @@ def test_a_pyproject_without_the_table_is_passed_over(office, tmp_path):
     assert shown()["questionnaires, report, roadmap, score, survey", "lang"]["value"] == "en"
 
 
+def test_a_commands_table_wins_over_the_top_level_wherever_written(office):
+    office("score = {min-group-size = 1}\nmin-group-size = 5\n")
+    rows = shown()
+    assert rows["score", "min-group-size"]["value"] == "1"
+    assert rows["report, roadmap", "min-group-size"]["value"] == "5"
+
+
 def test_a_shared_key_sets_the_commands_whose_option_takes_its_value(office):
     office('format = "csv"\n')
     rows = shown()
