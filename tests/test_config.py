@@ -166,6 +166,17 @@ def test_a_settings_file_that_is_not_text_or_too_large(office, tmp_path):
     assert result.exit_code == 2 and "up to 1,048,576 bytes" in result.stderr
 
 
+def test_a_settings_file_that_is_a_fifo_is_never_waited_for(office, tmp_path, monkeypatch):
+    os.mkfifo(tmp_path / "dtassess.toml")
+    assert shown() == {}  # not a regular file: not a settings file, looked past
+    monkeypatch.setenv("DTASSESS_CONFIG", str(tmp_path / "dtassess.toml"))
+    result = cli("config")
+    assert result.exit_code == 2 and "not a regular file" in result.stderr, result.stderr
+    monkeypatch.setenv("DTASSESS_CONFIG", str(tmp_path / "missing.toml"))
+    result = cli("config")
+    assert result.exit_code == 2 and str(tmp_path / "missing.toml") in result.stderr
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "words"),
     [
