@@ -258,6 +258,7 @@ QuestionnaireOpt = Annotated[
         help="Questionnaire file or bundled id (gov-dt, gov-dt@1.0). "
         "Default: the one the responses name.",
         metavar="QUESTIONNAIRE",
+        autocompletion=lambda incomplete: _bundled_ids(incomplete),
     ),
 ]
 ResponsesArg = Annotated[
@@ -309,7 +310,11 @@ PeriodOpt = Annotated[
 GovDtOpt = Annotated[
     str,
     typer.Option(
-        "-q", "--questionnaire", help="Questionnaire file or bundled id.", metavar="QUESTIONNAIRE"
+        "-q",
+        "--questionnaire",
+        help="Questionnaire file or bundled id.",
+        metavar="QUESTIONNAIRE",
+        autocompletion=lambda incomplete: _bundled_ids(incomplete),
     ),
 ]
 LangOpt = Annotated[
@@ -318,8 +323,18 @@ LangOpt = Annotated[
         "--lang",
         help="Language of titles: zh or en (default: the questionnaire's first).",
         metavar="LANG",
+        autocompletion=lambda incomplete: [x for x in ("zh", "en") if x.startswith(incomplete)],
     ),
 ]
+
+
+def _bundled_ids(incomplete: str) -> list[str]:
+    """Shell completion of -q: the bundled ids that fit (none: the shell offers files)."""
+    from .resources import bundled_questionnaire_refs
+
+    return [ref for ref in bundled_questionnaire_refs() if ref.startswith(incomplete)]
+
+
 OutputOpt = Annotated[
     Path | None,
     typer.Option(

@@ -252,6 +252,8 @@ def test_help_names_values_in_words_and_cites_no_source_file(command):
     ("shell", "env", "expected"),
     [
         ("bash", {"COMP_WORDS": "dtassess score --by ", "COMP_CWORD": "3"}, "respondent\nunit\n"),
+        ("bash", {"COMP_WORDS": "dtassess report --lang ", "COMP_CWORD": "3"}, "zh\nen\n"),
+        ("bash", {"COMP_WORDS": "dtassess survey -q gov", "COMP_CWORD": "3"}, "gov-dt\n"),
         ("zsh", {"_TYPER_COMPLETE_ARGS": "dtassess sco"}, '"score":"Score responses'),
         (
             "fish",
