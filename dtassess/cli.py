@@ -28,7 +28,7 @@ from typing import Annotated, Any
 
 import typer
 
-from . import __version__, pipeline
+from . import __version__, extras, pipeline
 from .defaults import CAPACITY, MIN_GROUP_SIZE
 from .errors import DtassessError, ExitCode, Problem
 from .labels import labels
@@ -37,10 +37,49 @@ app = typer.Typer(
     name="dtassess",
     help="Measure a government agency's digital-transformation maturity and say what to do next.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _help_in_words() -> None:
+    """--help names values in words, each option's metavar (FILE, LANG), and the choices of a
+    choice: typer 0.29 shows Python types instead (`<list[Path]>`, `<str>`, `<bool>` beside
+    every switch, `{RESPONSE}...` in the usage line). An option without a metavar shows its
+    name in capitals; a switch, nothing; an argument, nothing beside its name. (Older typer
+    shows words already, and has none of these classes' methods to change.)"""
+    from typer import core
+
+    option = getattr(core, "TyperOption", None)
+    argument = getattr(core, "TyperArgument", None)
+    if option is None or argument is None or not hasattr(option, "display_type_rich"):
+        return
+    typed = option.display_type_rich
+
+    def option_words(self: Any, ctx: Any) -> str | None:
+        if self.metavar is not None:
+            return self.metavar
+        if self.is_flag or self.count:
+            return None
+        if getattr(getattr(self, "type_descriptor", None), "is_choice", False):
+            return typed(self, ctx)
+        return (self.name or "value").upper().replace("_", "-")
+
+    def argument_words(self: Any, ctx: Any) -> str | None:
+        return None
+
+    def argument_usage(self: Any) -> str:
+        name = self.display_name_raw + ("..." if self.nargs != 1 else "")
+        return name if self.required else f"[{name}]"
+
+    option.display_type_rich = option_words
+    argument.display_type_rich = argument_words
+    if hasattr(argument, "_usage_display_name"):
+        argument._usage_display_name = argument_usage
+
+
+_help_in_words()
 
 _state: dict[str, bool] = {"debug": False, "quiet": False}
 
@@ -131,6 +170,11 @@ def _handled(command: Callable[..., Any]) -> Callable[..., Any]:
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:
+            # an extra's module, reached by a command that did not check for it first (C006)
+            missing = extras.problem_for(exc) if isinstance(exc, ImportError) else None
+            if missing is not None:
+                report_problems([missing])
+                raise typer.Exit(int(ExitCode.BAD_INPUT)) from None
             if isinstance(exc, BrokenPipeError) and _stdout_gone():
                 # `dtassess ... | head` read what it wanted: no error, and nothing to say.
                 _to_devnull(sys.stdout)
@@ -152,6 +196,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -162,6 +207,17 @@ def main_options(
 ) -> None:
     _state["debug"] = debug
     _state["quiet"] = False
+    if ctx.invoked_subcommand != "help" and not ctx.resilient_parsing:
+        # dtassess.toml and DTASSESS_* as the commands' defaults (docs/config.md)
+        ctx.default_map = _handled(_load_settings)(ctx).default_map()
+
+
+def _load_settings(ctx: Any) -> Any:
+    from .config import load
+
+    settings = load(ctx.command)
+    ctx.meta["dtassess.settings"] = settings
+    return settings
 
 
 class Grouping(StrEnum):
@@ -205,6 +261,7 @@ QuestionnaireOpt = Annotated[
         help="Questionnaire file or bundled id (gov-dt, gov-dt@1.0). "
         "Default: the one the responses name.",
         metavar="QUESTIONNAIRE",
+        autocompletion=lambda incomplete: _bundled_ids(incomplete),
     ),
 ]
 ResponsesArg = Annotated[
@@ -228,44 +285,66 @@ MappingOpt = Annotated[
     typer.Option(
         "--mapping",
         help="What the exports' columns and answers mean, where headers do not say it "
-        "(docs/import.md).",
+        "(dtassess help import).",
         metavar="MAP.yaml",
     ),
 ]
 OrgOpt = Annotated[
-    str | None, typer.Option("--org", help="Organization id, when no column gives it.")
+    str | None,
+    typer.Option("--org", help="Organization id, when no column gives it.", metavar="ID"),
 ]
 OrgNameOpt = Annotated[
-    str | None, typer.Option("--org-name", help="Organization name, when no column gives it.")
+    str | None,
+    typer.Option("--org-name", help="Organization name, when no column gives it.", metavar="NAME"),
 ]
 VersionMapOpt = Annotated[
     Path | None,
     typer.Option(
         "--version-map",
         help="Compare periods answered with two versions of the questionnaire "
-        "(docs/scoring.md, Periods).",
+        "(dtassess help periods).",
         metavar="MAP.yaml",
     ),
 ]
 PeriodOpt = Annotated[
-    str | None, typer.Option("--period", help="Period, e.g. 2026, when no column gives it.")
+    str | None,
+    typer.Option("--period", help="Period, e.g. 2026, when no column gives it.", metavar="PERIOD"),
 ]
 GovDtOpt = Annotated[
     str,
     typer.Option(
-        "-q", "--questionnaire", help="Questionnaire file or bundled id.", metavar="QUESTIONNAIRE"
+        "-q",
+        "--questionnaire",
+        help="Questionnaire file or bundled id.",
+        metavar="QUESTIONNAIRE",
+        autocompletion=lambda incomplete: _bundled_ids(incomplete),
     ),
 ]
 LangOpt = Annotated[
     str | None,
     typer.Option(
-        "--lang", help="Language of titles: zh or en (default: the questionnaire's first)."
+        "--lang",
+        help="Language of titles: zh or en (default: the questionnaire's first).",
+        metavar="LANG",
+        autocompletion=lambda incomplete: [x for x in ("zh", "en") if x.startswith(incomplete)],
     ),
 ]
+
+
+def _bundled_ids(incomplete: str) -> list[str]:
+    """Shell completion of -q: the bundled ids that fit (none: the shell offers files)."""
+    from .resources import bundled_questionnaire_refs
+
+    return [ref for ref in bundled_questionnaire_refs() if ref.startswith(incomplete)]
+
+
 OutputOpt = Annotated[
     Path | None,
     typer.Option(
-        "-o", "--output", help="Write to this file instead of standard output (- for it too)."
+        "-o",
+        "--output",
+        help="Write to this file instead of standard output (- for it too).",
+        metavar="FILE",
     ),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
@@ -279,7 +358,7 @@ CapacityOpt = Annotated[
         "--capacity",
         min=0.5,
         max=10000,
-        help="Person-months of work each roadmap phase can absorb (docs/roadmap.md, Phases).",
+        help="Person-months of work each roadmap phase can absorb (dtassess help roadmap, Phases).",
         metavar="PM",
     ),
 ]
@@ -513,7 +592,7 @@ def score(
         typer.Option(
             "--engine",
             help="Score here (pandas) or on a Dask cluster (dask: Parquet datasets and CSV "
-            "exports larger than memory; docs/distributed.md).",
+            "exports larger than memory; dtassess help distributed).",
         ),
     ] = Engine.pandas,
     scheduler: Annotated[
@@ -545,6 +624,7 @@ def score(
              "--codequality": codequality}  # fmt: skip
     _own_outputs(owned, output, responses)
     if output_format is ScoreFormat.parquet:
+        extras.require("parquet", "--format parquet")
         if output is None:
             raise DtassessError(
                 Problem(
@@ -554,6 +634,8 @@ def score(
                 )
             )
         _stdout_takes(output, binary="Parquet")
+    if engine is Engine.dask:
+        extras.require("dask", "--engine dask")
     bar = _Progress(quiet, "dask" if engine is Engine.dask else "reading")
 
     def say(item: Problem | str) -> None:
@@ -826,7 +908,7 @@ def roadmap(
     min_group_size: MinGroupSizeOpt = MIN_GROUP_SIZE,
     capacity: CapacityOpt = CAPACITY,
 ) -> None:
-    """Turn scores into prioritised, phased actions per organization (docs/roadmap.md)."""
+    """Turn scores into prioritised, phased actions per organization (dtassess help roadmap)."""
     from .inputs.exports import ExportOptions
 
     exports = ExportOptions(encoding, mapping, org, org_name, period)
@@ -875,6 +957,7 @@ def report(
             "-o",
             "--output",
             help="The report file; a folder when the responses name several organizations.",
+            metavar="OUT",
         ),
     ],
     questionnaire: QuestionnaireOpt = None,
@@ -886,7 +969,9 @@ def report(
     targets_file: TargetsFileOpt = None,
     template: Annotated[
         Path | None,
-        typer.Option("--template", help="A template folder made by 'dtassess template init'."),
+        typer.Option(
+            "--template", help="A template folder made by 'dtassess template init'.", metavar="DIR"
+        ),
     ] = None,
     date: Annotated[
         str | None,
@@ -910,7 +995,7 @@ def report(
         bool,
         typer.Option(
             "--annual",
-            help="The annual report: every unit over every period given (docs/report.md).",
+            help="The annual report: every unit over every period given (dtassess help report).",
         ),
     ] = False,
     per_unit: Annotated[
@@ -926,7 +1011,7 @@ def report(
         typer.Option(
             "--archive",
             help="--annual: take earlier periods from this archive; else rank each "
-            "organisation also among the archive's of its period (docs/archive.md).",
+            "organisation also among the archive's of its period (dtassess help archive).",
             metavar="ARCHIVE",
         ),
     ] = None,
@@ -949,6 +1034,7 @@ def report(
 ) -> None:
     """Render the PDF (or HTML) roadmap report, one per organization; --annual renders the
     annual report of every unit over several periods, --per-unit one report per unit."""
+    extras.require("report", "dtassess report")
     from .inputs.exports import ExportOptions
 
     _stdout_takes(
@@ -1021,16 +1107,27 @@ def template_init(
 @_handled
 def survey(
     output: Annotated[
-        Path, typer.Option("-o", "--output", help="The response file to write (YAML).")
+        Path,
+        typer.Option("-o", "--output", help="The response file to write (YAML).", metavar="FILE"),
     ],
     questionnaire: GovDtOpt = "gov-dt",
     lang: LangOpt = None,
-    org: Annotated[str | None, typer.Option("--org", help="Organization id.")] = None,
-    org_name: Annotated[str | None, typer.Option("--org-name", help="Organization name.")] = None,
-    unit: Annotated[str | None, typer.Option("--unit", help="Unit within it.")] = None,
-    respondent: Annotated[str | None, typer.Option("--respondent", help="Respondent id.")] = None,
-    role: Annotated[str | None, typer.Option("--role", help="Respondent's role.")] = None,
-    period: Annotated[str | None, typer.Option("--period", help="Period, e.g. 2026.")] = None,
+    org: Annotated[str | None, typer.Option("--org", help="Organization id.", metavar="ID")] = None,
+    org_name: Annotated[
+        str | None, typer.Option("--org-name", help="Organization name.", metavar="NAME")
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Unit within it.", metavar="UNIT")
+    ] = None,
+    respondent: Annotated[
+        str | None, typer.Option("--respondent", help="Respondent id.", metavar="ID")
+    ] = None,
+    role: Annotated[
+        str | None, typer.Option("--role", help="Respondent's role.", metavar="ROLE")
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="Period, e.g. 2026.", metavar="PERIOD")
+    ] = None,
     resume: Annotated[
         bool | None,
         typer.Option(
@@ -1147,7 +1244,7 @@ def list_questionnaires(lang: LangOpt = None) -> None:
 @_handled
 def demo(
     output: Annotated[
-        Path, typer.Option("-o", "--output", help="Folder for the demo reports.")
+        Path, typer.Option("-o", "--output", help="Folder for the demo reports.", metavar="DIR")
     ] = Path("dtassess-demo"),
     date: Annotated[
         str | None, typer.Option("--date", help="Report date YYYY-MM-DD.", metavar="DATE")
@@ -1156,6 +1253,7 @@ def demo(
 ) -> None:
     """Render the bundled sample county's report in Chinese and English (PDF and HTML), and
     its annual report over 2024-2026."""
+    extras.require("report", "dtassess demo")
     from .reporting.output import print_table
 
     _stdout_takes(output, many="the demo writes six reports")
@@ -1172,7 +1270,7 @@ archive_app = typer.Typer(
 app.add_typer(archive_app, name="archive")
 
 ArchiveArg = Annotated[
-    Path, typer.Argument(help="The archive folder (docs/archive.md).", metavar="ARCHIVE")
+    Path, typer.Argument(help="The archive folder (dtassess help archive).", metavar="ARCHIVE")
 ]
 
 
@@ -1211,6 +1309,7 @@ def archive_add(
     """
     from .inputs.exports import ExportOptions
 
+    extras.require("parquet", "the archive")
     exports = ExportOptions(encoding, mapping, org, org_name, period)
     bars = _Progress(quiet)
 
@@ -1241,6 +1340,7 @@ def archive_list(
     """List the archive's periods: respondents, organizations, units and questionnaire."""
     from .archive import archive_contents
 
+    extras.require("parquet", "the archive")
     periods = archive_contents(archive)
     if output_format is ArchiveListFormat.json:
         import json
@@ -1264,11 +1364,91 @@ def archive_list(
         _stderr().print(MESSAGES["archive_empty"].format(archive=archive), markup=False)
 
 
+class ConfigFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command("config")
+@_handled
+def show_config(
+    ctx: typer.Context,
+    command: Annotated[
+        str | None,
+        typer.Argument(
+            help="Show every option of this command ('score', 'archive add') with its value.",
+            metavar="COMMAND",
+        ),
+    ] = None,
+    output_format: Annotated[
+        ConfigFormat, typer.Option("--format", help="table for people, json for programs.")
+    ] = ConfigFormat.table,
+) -> None:
+    """Print the settings in effect and where each comes from: dtassess.toml (file:line),
+    a DTASSESS_* environment variable, or the default (dtassess help config)."""
+    from .config import effective
+
+    settings = ctx.meta.get("dtassess.settings") or _load_settings(ctx.find_root())
+    rows = effective(settings, ctx.find_root().command, command)
+    if output_format is ConfigFormat.json:
+        import json
+
+        doc = {"file": str(settings.file) if settings.file else None, "settings": rows}
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table("command", "option", "value", "from")
+    for column in table.columns:
+        column.overflow = "fold"
+    for row in rows:
+        source = row["source"]
+        if settings.file and source.startswith(f"{settings.file}:"):
+            source = settings.file.name + source[len(str(settings.file)) :]
+        table.add_row(row["command"], "--" + row["option"], row["value"], source)
+    file = settings.file or MESSAGES["config_no_file"]
+    _stderr().print(MESSAGES["config_file"].format(file=file), markup=False)
+    _stdout().print(table)
+
+
+@app.command("help")
+@_handled
+def help_topic(
+    topic: Annotated[
+        str | None,
+        typer.Argument(
+            help="A topic: cli, config, errors, report ... (none: list them).", metavar="TOPIC"
+        ),
+    ] = None,
+) -> None:
+    """Print a page of the documentation, which the installed package carries."""
+    from .errors import did_you_mean, shorten
+    from .resources import doc_topics
+
+    topics = doc_topics()
+    if topic is None:
+        typer.echo("\n".join(f"dtassess help {name}" for name in topics))
+        return
+    if topic not in topics:
+        known = ", ".join(topics)
+        message = f"no help topic '{shorten(topic)}'{did_you_mean(topic, topics)}; topics: {known}"
+        raise DtassessError(Problem("C004", message))
+    text = topics[topic].read_text(encoding="utf-8")
+    if sys.stdout.isatty():
+        from rich.markdown import Markdown
+
+        _stdout().print(Markdown(text))
+    else:
+        sys.stdout.write(text)
+
+
 def main() -> None:
     """Console-script entry point."""
     stdout, before = sys.stdout, _file_id(1)
     try:
-        app()
+        # one name however it was started (`python -m dtassess` too): the shell completion's
+        # variable (_DTASSESS_COMPLETE) and script are made from it
+        app(prog_name="dtassess")
     except SystemExit as exc:
         if exc.code == 1 and _closed_outside_commands(stdout, before):
             _to_devnull(stdout)

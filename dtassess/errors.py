@@ -27,7 +27,8 @@ class ExitCode(IntEnum):
 # code -> short title. Q: questionnaire, R: responses, T: thresholds and targets, P: PDF
 # rendering, F: files and references, I: imports of online-form exports, V: periods answered with
 # different questionnaire versions, A: the results archive, D: the Dask engine, U: usage (options
-# of a command that do not go together).
+# of a command that do not go together), C: settings (dtassess.toml, DTASSESS_*) and
+# optional parts (extras).
 CATALOGUE: dict[str, str] = {
     "Q001": "YAML syntax error",
     "Q002": "wrong type",
@@ -125,6 +126,12 @@ CATALOGUE: dict[str, str] = {
     "U001": "options that cannot be given together",
     "U002": "an option that needs another",
     "U003": "--fail-on-drop without periods to compare",
+    "C001": "settings file syntax error",
+    "C002": "unknown setting",
+    "C003": "setting of the wrong type or value",
+    "C004": "unknown command or help topic",
+    "C005": "environment variable that cannot be used",
+    "C006": "an optional part of dtassess is not installed",
 }
 
 

@@ -437,6 +437,8 @@ ZH: dict[str, Any] = {
         "archived_periods": "；期次：{periods}；归档 {archive}",
         "no_period_changed": "无变化",
         "archive_empty": "{archive} 尚无任何期次",
+        "config_file": "设置文件：{file}",
+        "config_no_file": "无（当前目录及其上级目录中没有 dtassess.toml）",
     },
 }
 
@@ -920,6 +922,8 @@ EN: dict[str, Any] = {
         "archived_periods": "; period(s): {periods}; archive {archive}",
         "no_period_changed": "none changed",
         "archive_empty": "{archive} holds no period yet",
+        "config_file": "settings file: {file}",
+        "config_no_file": "none (no dtassess.toml in this folder or above)",
     },
 }
 

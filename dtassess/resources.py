@@ -58,3 +58,12 @@ def sample_responses_dir() -> Path:
 def annual_sample_dir() -> Path:
     """Three years of the sample county's units (scripts/annual_sample.py), one folder a year."""
     return bundled_dir("questionnaires") / "samples-annual"
+
+
+def doc_topics() -> dict[str, Path]:
+    """`dtassess help TOPIC`: the documentation pages, by name (`cli`, `errors`, `report` ...).
+
+    The wheel carries docs/ inside the package, as it does the questionnaires, so that what
+    --help cites is there in an installed copy too."""
+    folder = bundled_dir("docs")
+    return {path.stem: path for path in sorted(folder.glob("*.md"))} if folder.is_dir() else {}

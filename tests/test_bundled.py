@@ -228,3 +228,10 @@ def test_installed_wheel_finds_its_bundled_files(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "gov-dt@1.0 5"
+    # the docs pages that --help cites are in the wheel: `dtassess help TOPIC` prints them
+    page = subprocess.run(
+        [sys.executable, "-m", "dtassess", "help", "errors"],
+        capture_output=True, text=True, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert page.returncode == 0, page.stderr
+    assert page.stdout == (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")

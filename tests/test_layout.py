@@ -39,12 +39,14 @@ GROUND = {
     "dtassess.pools",
     "dtassess.labels",
     "dtassess.defaults",
+    "dtassess.extras",
 }
 USE_CASES = {"dtassess.archive", "dtassess.pipeline"}
 FRONT_ENDS = {
     "dtassess.survey",
     "dtassess.surveyfile",
     "dtassess.cli",
+    "dtassess.config",
     "dtassess.__main__",
 }
 STAGES = ("ground", "inputs", "scoring", "roadmap", "reporting", "use cases", "front ends")

@@ -27,6 +27,7 @@ import pandas as pd
 import yaml
 
 from ..errors import DtassessError, ExitCode, Problem, shorten
+from ..extras import installed
 from .conditions import NA
 from .mapping import NUMBERING_RE, Mapping, Target, normalize
 from .questionnaire import Option, Question, Questionnaire, localize
@@ -577,8 +578,9 @@ def _plain_numbers(question: Question, raws: Any) -> list[float | None] | None:
     an Arrow array) that are plainly numbers in the question's range, each as the float that
     `cell_value` and `check_answer_coded` make of it; None for any other cell, which takes
     their way (and gets their messages). A column of amounts can hold thousands of distinct
-    numbers: judged together instead of one by one. None when there are too few to matter."""
-    if len(raws) < 64:
+    numbers: judged together instead of one by one. None when there are too few to matter, or
+    without pyarrow (a core install: one by one)."""
+    if len(raws) < 64 or not installed("pyarrow"):
         return None
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -726,7 +728,7 @@ def _texts(values: Any) -> tuple[np.ndarray, np.ndarray]:
     kind = pd.api.types.infer_dtype(values, skipna=False) if len(values) > 1000 else ""
     if kind == "integer":  # ids in a typed column
         return values.astype(np.int64).astype(str).astype(object), np.zeros(len(values), bool)
-    if kind == "string":
+    if kind == "string" and installed("pyarrow"):
         import pyarrow as pa
 
         return _arrow_texts(pa.array(values, pa.string()))
@@ -935,7 +937,10 @@ def unorganized_row(path: str, row: int) -> Problem:
 def _sources(path: str, rows: np.ndarray) -> pd.Series:
     """`export.csv:17` for every row, built without a Python loop over a million rows, and
     kept as Arrow text (a pandas string column): the same strings to whoever reads them,
-    without a million Python objects to make, hold and free."""
+    without a million Python objects to make, hold and free (without pyarrow, a core install:
+    Python strings)."""
+    if not installed("pyarrow"):
+        return pd.Series([f"{path}:{row}" for row in rows.tolist()], dtype=pd.StringDtype())
     import pyarrow as pa
     import pyarrow.compute as pc
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DtassessError, Problem, shorten
+from ..extras import installed
 from ..files import read_bytes, require_regular_file
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -131,9 +132,11 @@ class Table:
         if self.columns[col] is None and self.reader is not None:
             self.reader.read(self, col)
         column = self.columns[col]
+        if isinstance(column, np.ndarray):
+            return None
         import pyarrow as pa
 
-        if isinstance(column, np.ndarray) or not pa.types.is_string(column.type):
+        if not pa.types.is_string(column.type):
             return None
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
@@ -315,7 +318,10 @@ def _utf8(encoding: str | None) -> bool:
 def _arrow_csv(path: Path, data: Any) -> Table | None:
     """The fast reader; None when the file needs the exact one (not UTF-8, ragged rows, a
     header over several lines, blank or leading lines that Arrow would skip but a spreadsheet
-    counts as rows). `data` is the file's bytes, or a buffer of them."""
+    counts as rows). `data` is the file's bytes, or a buffer of them. None too without pyarrow
+    (a core install, without the `parquet` extra): the exact reader reads every CSV."""
+    if not installed("pyarrow"):
+        return None
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
