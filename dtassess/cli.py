@@ -382,7 +382,7 @@ CodeQualityOpt = Annotated[
     Path | None,
     typer.Option(
         "--codequality",
-        help="Also write a GitLab code-quality report (JSON) to FILE (docs/ci.md).",
+        help="Also write a GitLab code-quality report (JSON) to FILE (dtassess help ci).",
         metavar="FILE",
     ),
 ]
@@ -480,7 +480,7 @@ def validate(
         typer.Option(
             "--format",
             help="text: one problem a line, its code last; json: a list; github: GitHub "
-            "Actions annotations (docs/ci.md).",
+            "Actions annotations (dtassess help ci).",
         ),
     ] = CheckFormat.text,
     codequality: CodeQualityOpt = None,
@@ -574,7 +574,7 @@ def score(
         typer.Option(
             "--archive",
             help="Also score the archive's earlier periods, so that changes and --fail-on-drop "
-            "compare with them (docs/archive.md).",
+            "compare with them (dtassess help archive).",
             metavar="ARCHIVE",
         ),
     ] = None,

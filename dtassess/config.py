@@ -35,7 +35,14 @@ LIMIT = 1 << 20
 # parser recurses once per level and would run out of stack (the YAML files' limit, too).
 DEPTH = 100
 # What one run means, not a standing choice: replacing files, resuming, the date of a report.
-NOT_SETTINGS = frozenset({"output", "force", "replace", "resume", "date", "help"})
+# Given per run: where this run writes (-o and the outputs `score` owns: a file set once would be
+# replaced by every run in every folder), whether it may overwrite, and the run's own date.
+NOT_SETTINGS = frozenset(
+    {
+        "output", "force", "replace", "resume", "date", "help",
+        "junit", "json", "json_file", "markdown", "codequality",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

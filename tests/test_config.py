@@ -119,6 +119,8 @@ BAD_FILES = [
     ('[archive.ad]\nto = "a"\n', "C002", 1, 1, "did you mean 'add'"),
     ('[report]\noutput = "r.pdf"\n', "C002", 2, 1, "command line of each run"),
     ("force = true\n", "C002", 1, 1, "command line of each run"),
+    ('[score]\njunit = "scores.xml"\n', "C002", 2, 1, "command line of each run"),
+    ('[score]\njson = "scores.json"\n', "C002", 2, 1, "command line of each run"),
     # hostile: nesting that would exhaust the parser's stack, refused before parsing it
     ("x = " + "[" * 101 + "]" * 101 + "\n", "C001", 1, 105, "nested more than 100 levels"),
     ("# [[\nx = " + "{a = " * 101 + "1" + "}" * 101, "C001", 2, 505, "nested more than 100"),
