@@ -938,6 +938,8 @@ def import_(
         summary += MESSAGES["imported_headerless"].format(count=stats.headerless_columns)
     if stats.skipped_rows:
         summary += MESSAGES["imported_skipped"].format(count=stats.skipped_rows)
+    if stats.personal_columns:
+        summary += MESSAGES["imported_personal"].format(count=stats.personal_columns)
     _stderr().print(summary, style="yellow" if problems else "green", markup=False)
 
 

@@ -28,6 +28,7 @@ import yaml
 
 from ..errors import DtassessError, ExitCode, Problem, shorten
 from .conditions import NA
+from .headers import personal_column, profile_field
 from .mapping import NUMBERING_RE, Mapping, Target, normalize
 from .questionnaire import Option, Question, Questionnaire, localize
 from .responses import Response, ResponseSet, check_answer_coded, concat_sets
@@ -114,6 +115,8 @@ class ColumnMap:
     spare: dict[str, list[int]] = field(default_factory=dict)
     # Columns without a header: their filled cells are reported (I012), never imported.
     headerless: list[int] = field(default_factory=list)
+    # Columns of personal data the services add (IP addresses, nicknames): never imported (I016).
+    personal: list[int] = field(default_factory=list)
 
 
 def question_index(q: Questionnaire) -> dict[str, Question]:
@@ -257,7 +260,15 @@ def match_columns(
         if key in aliases:
             meta(col, *aliases[key])
             continue
-        if key in service or normalize(_without_hints(name)) in service:
+        hintless = _without_hints(name)
+        profile = profile_field(name, aliases, hintless)
+        if profile is not None:
+            meta(col, *profile)
+            continue
+        if personal_column(name, hintless):
+            found.personal.append(col)
+            continue
+        if key in service or normalize(hintless) in service:
             continue
         problems.append(
             Problem(
@@ -271,7 +282,25 @@ def match_columns(
                 severity="warning",
             )
         )
+    if found.personal:
+        problems.append(personal_columns(table, found.personal))
     return found, problems
+
+
+def personal_columns(table: Table, columns: list[int]) -> Problem:
+    """The note for columns of personal data that are dropped (I016), naming each."""
+    names = ", ".join(table.column(col) for col in columns[:8])
+    if len(columns) > 8:
+        names += f" and {len(columns) - 8} more"
+    return Problem(
+        "I016",
+        f"{names} hold personal data (IP addresses, nicknames, user ids, locations, contact "
+        "details) that scores do not need; not imported, and never written to a response file",
+        table.path,
+        1,
+        columns[0] + 1,
+        severity="warning",
+    )
 
 
 # --------------------------------------------------------------------------- reading cells
@@ -408,6 +437,7 @@ class ImportResult:
     unknown_columns: int = 0
     skipped_rows: int = 0
     headerless_columns: int = 0  # columns without a header that hold values (I012)
+    personal_columns: int = 0  # columns of personal data, dropped (I016)
 
 
 class _Reporter:
@@ -770,6 +800,7 @@ def load_export(
             table.read_plain(col)  # ids: about as many distinct values as rows
     reporter = _Reporter(table, stats)
     stats.unknown_columns += sum(p.code in ("I002", "I014") for p in found)
+    stats.personal_columns += len(columns.personal)
     found += table.problems  # cells the reader could not read (I013)
     stats.rejected_cells += len(table.problems)
     try:
@@ -974,7 +1005,13 @@ def _drop_hidden(
         answers[qid] = coded[qid].series(question)
 
 
+# Notes of what the import did as it should (personal data dropped): shown, never a reason for
+# --strict to stop.
+NOTES = ("I016",)
+
+
 def _strict(problems: list[Problem]) -> None:
+    problems = [p for p in problems if p.code not in NOTES]
     if problems:
         first = problems[0]
         raise DtassessError(

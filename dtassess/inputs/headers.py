@@ -1,0 +1,109 @@
+"""Headers that forms write in their own words: profile questions as a form asks them (您所在的部门
+（科室）, 您的职务, 所在单位名称, "Your department") recognised as the unit, role and organization;
+and the columns services add that hold personal data (昵称, 用户ID, 地理位置, IP addresses),
+recognised so that they are dropped with a note and never copied into a response file.
+
+The import (`exports.match_columns`) asks `profile_field` after the fields' own names, and
+`personal_column` before it skips the services' other columns. docs/import.md lists both.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .mapping import normalize
+
+# What a form puts around a field's name when it asks for it: 您所在的部门（科室）, 请填写您的职务,
+# "What is your job title?". Removed (after the trailing hint in brackets) before the name is
+# looked up among the fields' names; the longest first.
+_PROFILE_PREFIXES_ZH = (
+    "请填写您所在的", "请填写你所在的", "请选择您所在的", "请选择你所在的", "请填写您的",
+    "请填写你的", "请选择您的", "请选择你的", "请填写", "请选择", "您所在的", "你所在的", "您所在",
+    "你所在", "您的", "你的", "本人", "所在的", "所在",
+)  # fmt: skip
+_PROFILE_SUFFIXES_ZH = ("是什么", "是", "为", "名称全称", "全称")
+_PROFILE_PREFIXES_EN = (
+    "please enter your", "please select your", "please give your", "what is your",
+    "which is your", "which", "your", "the",
+)  # fmt: skip
+# English names a form uses beyond the fields' own (exports._meta_aliases), normalised.
+_PROFILE_EXTRA = {
+    "departmentyouworkin": "unit", "departmentdoyouworkin": "unit",
+    "departmentorunit": "unit", "departmentunit": "unit", "division": "unit",
+    "workunit": "unit", "jobtitleorposition": "role", "positiontitle": "role",
+    "rank": "role", "jobrole": "role", "organizationname": "organization_name",
+    "organisation": "organization", "organisationname": "organization_name",
+    "agency": "organization", "agencyname": "organization_name",
+    "organizationyouworkfor": "organization_name", "employer": "organization_name",
+    "nameofyourorganization": "organization_name", "nameofyourorganisation": "organization_name",
+    "whatisthenameofyourorganization": "organization_name", "nameofyouragency": "organization_name",
+    "单位全称": "organization_name", "工作单位": "organization_name",
+    "部门科室": "unit", "科室部门": "unit", "处室科室": "unit", "职务职级": "role",
+    "职务职称": "role", "岗位职务": "role", "职级": "role",
+}  # fmt: skip
+
+# Columns the services add that hold personal data: never imported, and named in a note (I016).
+PERSONAL_COLUMNS = (
+    "昵称", "微信昵称", "用户昵称", "用户ID", "用户id", "用户编号", "openid", "微信openid",
+    "地理位置", "所在地区", "IP", "IP地址", "IP属地", "来自IP", "填写者IP", "来源详情",
+    "来源渠道详情",
+    "手机号", "手机号码", "联系电话", "电话", "邮箱", "电子邮箱", "微信号", "QQ", "身份证号",
+    "email", "email address", "e-mail", "ip address", "user id", "nickname", "location",
+    "geolocation", "phone", "phone number", "referrer", "source details",
+)  # fmt: skip
+# A header that names an IP address or a location however a service words it (来自IP(省市),
+# IP地址（城市）, "Respondent IP").
+_PERSONAL_RE = re.compile(r"(?:^|[^a-z])ip(?:$|[^a-z])|ip地址|ip属地|地理位置|经纬度|openid", re.I)
+
+
+def _stripped(text: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...] = ()) -> str:
+    for prefix in prefixes:
+        if text.startswith(prefix) and len(text) > len(prefix):
+            text = text[len(prefix) :]
+            break
+    for suffix in suffixes:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)]
+            break
+    return text
+
+
+def profile_field(
+    header: str, aliases: dict[str, tuple[str, int]], hintless: str
+) -> tuple[str, int] | None:
+    """The field (and its priority) a profile question names, as a form asks it: the header
+    without its trailing hint (`hintless`: 您所在的部门（科室） -> 您所在的部门), then without
+    the words around a field's name (您所在的, 请填写, "What is your"), looked up among the
+    fields' names (`aliases`, normalised) and a few more a form uses. The hint names the field
+    too where the rest does not (部门（科室） is a unit either way)."""
+    for text in (hintless, header):
+        key = normalize(text)
+        words = unicodedata.normalize("NFKC", text).strip().casefold()
+        english = re.sub(r"[\W_]+", " ", words).strip()
+        candidates = (
+            key,
+            normalize(_stripped(key, _PROFILE_PREFIXES_ZH, _PROFILE_SUFFIXES_ZH)),
+            normalize(_stripped(english, _PROFILE_PREFIXES_EN)),
+        )
+        for candidate in candidates:
+            if candidate in aliases:
+                return aliases[candidate]
+            if candidate in _PROFILE_EXTRA:
+                return _PROFILE_EXTRA[candidate], 0
+    return None
+
+
+_PERSONAL = {normalize(name) for name in PERSONAL_COLUMNS}
+
+
+def personal_column(header: str, hintless: str) -> bool:
+    """Whether a column the services add holds personal data (a nickname, a user id, an IP
+    address, a location, a phone number, an e-mail address)."""
+    key = normalize(header)
+    if key in _PERSONAL or normalize(hintless) in _PERSONAL:
+        return True
+    if normalize(_stripped(key, _PROFILE_PREFIXES_ZH)) in _PERSONAL:
+        return True  # 您的手机号
+    # short headers only: a question may well mention an IP whitelist
+    return len(key) <= 12 and bool(_PERSONAL_RE.search(unicodedata.normalize("NFKC", header)))

@@ -1,0 +1,130 @@
+"""Friction found with real-looking exports: profile questions as forms ask them, columns of
+personal data, 问卷星's 按序号 export, labels that differ by a character, a bar on rejected
+cells, a mapping per export, and a second batch whose 序号 restarts at 1."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+from conftest import MINI, cli, run
+
+
+def _csv(path: Path, header: list[str], rows: list[list]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    return path
+
+
+def _xlsx(path: Path, header: list[str], rows: list[list]) -> Path:
+    book = openpyxl.Workbook()
+    for row in [header, *rows]:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def _documents(folder: Path) -> list[dict]:
+    return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.yaml"))]
+
+
+# --------------------------------------------------------------------------- profile questions
+
+
+@pytest.mark.parametrize(
+    "header, field, value",
+    [
+        ("您所在的部门（科室）", "unit", "办公室"),
+        ("您所在的部门", "unit", "办公室"),
+        ("3、您所在的科室：", "unit", "办公室"),
+        ("您的职务", "role", "科长"),
+        ("请填写您的职务", "role", "科长"),
+        ("您的岗位是", "role", "科长"),
+        ("所在单位名称", "organization_name", "青山县数据局"),
+        ("您所在的单位名称", "organization_name", "青山县数据局"),
+        ("Your department", "unit", "Records"),
+        ("Which department do you work in?", "unit", "Records"),
+        ("What is your job title?", "role", "Clerk"),
+        ("Your position", "role", "Clerk"),
+        ("Name of your organization", "organization_name", "Riverside"),
+        ("Organisation name", "organization_name", "Riverside"),
+    ],
+)
+def test_profile_questions_as_forms_ask_them_are_fields(tmp_path, header, field, value):
+    export = _csv(tmp_path / "e.csv", ["编号", header, "strategy.plan.exists"], [[1, value, "是"]])
+    result = cli("import", export, "-q", MINI, "--org", "qs", "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    assert "I002" not in result.stderr and "matches no question" not in result.stderr
+    (doc,) = _documents(tmp_path / "out")
+    got = {
+        "unit": doc.get("unit"),
+        "role": doc["respondent"].get("role"),
+        "organization_name": doc["organization"].get("name"),
+    }
+    assert got[field] == value
+
+
+def test_a_mapping_file_still_overrides_a_profile_header(tmp_path):
+    export = _csv(
+        tmp_path / "e.csv", ["编号", "您的职务", "strategy.plan.exists"], [[1, "x", "是"]]
+    )
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text('columns:\n  "您的职务": unit\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli("import", export, "-q", MINI, "--org", "qs", "--mapping", mapping, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    (doc,) = _documents(out)
+    assert doc["unit"] == "x" and "role" not in doc["respondent"]
+
+
+# --------------------------------------------------------------------------- personal data
+
+TENCENT = ["编号", "昵称", "用户ID", "地理位置", "开始答题时间", "strategy.plan.exists", "部门"]
+TENCENT_ROWS = [
+    [1, "小明同学", "oX7kq-8812345", "江西省南昌市红谷滩区", "2026-03-02 10:00:00", "是", "办公室"],
+    [2, "Li Lei", "oX7kq-9923456", "浙江省杭州市", "2026-03-02 10:05:00", "否", "数据局"],
+]  # fmt: skip
+WJX = ["序号", "提交答卷时间", "来源", "来源详情", "来自IP", "strategy.plan.exists", "部门"]
+WJX_ROWS = [
+    [1, "2026/3/2 10:01:05", "微信", "https://mp.weixin.qq.com/s/AbC1", "10.9.8.7(江西-南昌)",
+     "是", "办公室"],
+    [2, "2026/3/2 10:11:05", "链接", "直接访问客户端XQ9", "192.168.77.66", "否", "数据局"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name, header, rows, personal",
+    [
+        ("tencent.csv", TENCENT, TENCENT_ROWS, "column B ('昵称'), column C ('用户ID'), column D"),
+        ("wjx.xlsx", WJX, WJX_ROWS, "column D ('来源详情'), column E ('来自IP')"),
+    ],
+)
+def test_personal_data_is_dropped_with_a_note_and_never_written(
+    tmp_path, name, header, rows, personal
+):
+    write = _xlsx if name.endswith(".xlsx") else _csv
+    export = write(tmp_path / name, header, rows)
+    out = tmp_path / "out"
+    result = run("import", export, "-q", MINI, "--org", "qs", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert f"{export}:1:{header.index(personal.split(chr(39))[1]) + 1}: warning: {personal}" in (
+        result.stderr.replace("\n", " ")
+    )
+    assert "2 column(s) of personal data" in result.stderr or "3 column(s)" in result.stderr
+    written = "".join(p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file())
+    assert written.count("strategy.plan.exists") == 2
+    for row in rows:
+        for col, cell in enumerate(row):
+            if header[col] in ("昵称", "用户ID", "地理位置", "来源详情", "来自IP"):
+                for part in str(cell).replace("(", " ").replace(")", " ").split():
+                    assert part not in written, part
+
+
+def test_personal_data_does_not_stop_strict(tmp_path):
+    export = _csv(tmp_path / "t.csv", TENCENT, TENCENT_ROWS)
+    result = cli("import", export, "-q", MINI, "--org", "qs", "--strict", "-o", tmp_path / "o")
+    assert result.exit_code == 0, result.stderr
+    assert "I016" not in result.stderr and "hold personal data" in result.stderr
