@@ -918,13 +918,24 @@ def import_(
     force: Annotated[
         bool, typer.Option("--force", help="Replace response files that exist.")
     ] = False,
+    max_rejected: Annotated[
+        int | None,
+        typer.Option(
+            "--max-rejected",
+            help="Fail (exit 1, nothing written) when more than N cells are rejected.",
+            metavar="N",
+            min=0,
+        ),
+    ] = None,
 ) -> None:
     """Turn online-form exports (问卷星, 腾讯问卷 ...) into response files, one per row."""
     from .inputs.exports import ExportOptions
 
     _stdout_takes(output, many="import writes one response file per row")
     options = ExportOptions(encoding, mapping, org, org_name, period, strict)
-    done = pipeline.import_responses(exports, output, questionnaire, options, force, _say)
+    done = pipeline.import_responses(
+        exports, output, questionnaire, options, force, _say, max_rejected=max_rejected
+    )
     stats, problems = done.stats, done.problems
     summary = MESSAGES["imported"].format(
         rows=stats.rows,

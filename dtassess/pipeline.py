@@ -307,11 +307,13 @@ def import_responses(
     options: ExportOptions | None = None,
     force: bool = False,
     say: Say | None = None,
+    max_rejected: int | None = None,
 ) -> Imported:
     """Turn online-form exports into response files, one per row (`dtassess import`).
 
     Into the folder `output`, all written or none; `options.strict` stops at the first
-    problem, else each problem goes to `say` before the files are written."""
+    problem, else each problem goes to `say` before the files are written. With
+    `max_rejected`, more rejected cells than that write nothing (I017, exit 1)."""
     from .inputs.exports import ExportOptions, ImportResult, import_exports, write_responses
     from .inputs.mapping import load_mapping
     from .inputs.questionnaire import load_questionnaire
@@ -332,6 +334,10 @@ def import_responses(
         stats=stats,
     )
     run.problems(problems)  # shown before the files are written, which may fail
+    if max_rejected is not None and stats.rejected_cells > max_rejected:
+        from .inputs.batches import too_many_rejected
+
+        raise too_many_rejected(stats.rejected_cells, max_rejected, stats.rows)
     written = write_responses(responses, q, output, force=force)
     read = len(exports) - sum(p.code == "F015" for p in problems)  # each file read once
     return Imported(written, problems, stats, read)

@@ -128,3 +128,57 @@ def test_personal_data_does_not_stop_strict(tmp_path):
     result = cli("import", export, "-q", MINI, "--org", "qs", "--strict", "-o", tmp_path / "o")
     assert result.exit_code == 0, result.stderr
     assert "I016" not in result.stderr and "hold personal data" in result.stderr
+
+
+# --------------------------------------------------------------------------- near labels
+
+
+@pytest.mark.parametrize(
+    "column, cell, hint",
+    [
+        ("security.tools", "多因素认正┋异地备份", "(did you mean '多因素认证'?)"),
+        ("security.tools", "异地备分", "(did you mean '异地备份'?)"),
+        ("security.tools", "Off-site backups", "(did you mean 'Off-site backup'?)"),
+        ("strategy.plan.quality", "有路线图和分公。", "(did you mean '有路线图和分工。'?)"),
+    ],
+)
+def test_a_label_that_differs_by_a_character_gets_a_hint(tmp_path, column, cell, hint):
+    export = _csv(tmp_path / "e.csv", ["机构", column], [["a", cell]])
+    result = cli("score", export, "-q", MINI)
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith(f"{export}:2:2: warning:")]
+    assert "is not accepted" in line and hint in line
+
+
+def test_a_label_close_to_none_gets_no_hint(tmp_path):
+    export = _csv(tmp_path / "e.csv", ["机构", "security.tools"], [["a", "防火墙"], ["b", "xyz"]])
+    result = cli("score", export, "-q", MINI)
+    assert result.stderr.count("is not accepted") == 2 and "did you mean" not in result.stderr
+
+
+# --------------------------------------------------------------------------- --max-rejected
+
+BAD = [["a", "yes", "abc"], ["b", "no", "200"], ["c", "maybe", "5"]]  # three cells rejected
+
+
+@pytest.mark.parametrize(
+    "bar, status, written",
+    [(None, 0, 3), ("3", 0, 3), ("2", 1, 0), ("0", 1, 0)],
+)
+def test_max_rejected_fails_an_import_that_rejects_more(tmp_path, bar, status, written):
+    export = _csv(tmp_path / "e.csv", ["机构", "strategy.plan.exists", "security.budget"], BAD)
+    out = tmp_path / "out"
+    extra = [] if bar is None else ["--max-rejected", bar]
+    result = run("import", export, "-q", MINI, "-o", out, *extra)
+    assert result.returncode == status, result.stderr
+    assert len(list(out.glob("*.yaml"))) == written
+    if status:
+        assert f"3 cell(s) of 3 row(s) were rejected, more than --max-rejected {bar}" in (
+            result.stderr.replace("\n", " ")
+        )
+        assert f"{export}:2:3: warning: cell C2" in result.stderr  # the cells are listed first
+
+
+def test_max_rejected_is_not_negative(tmp_path):
+    export = _csv(tmp_path / "e.csv", ["机构", "strategy.plan.exists"], [["a", "yes"]])
+    result = cli("import", export, "-q", MINI, "-o", tmp_path / "o", "--max-rejected", "-1")
+    assert result.exit_code == 2

@@ -28,7 +28,7 @@ import yaml
 
 from ..errors import DtassessError, ExitCode, Problem, shorten
 from .conditions import NA
-from .headers import personal_column, profile_field
+from .headers import nearest_label, personal_column, profile_field
 from .mapping import NUMBERING_RE, Mapping, Target, normalize
 from .questionnaire import Option, Question, Questionnaire, localize
 from .responses import Response, ResponseSet, check_answer_coded, concat_sets
@@ -510,10 +510,12 @@ def _quoted(raw: Any) -> str:
     return shorten(repr(raw))
 
 
-def _rejection(q: Questionnaire, question: Question, raw: Any, reason: str | None) -> str:
+def _rejection(
+    q: Questionnaire, question: Question, raw: Any, reason: str | None, hint: str = ""
+) -> str:
     return (
-        f"question '{question.id}': {_quoted(raw)} is not accepted ({shorten(reason or '', 200)}); "
-        "expected "
+        f"question '{question.id}': {_quoted(raw)} is not accepted ({shorten(reason or '', 200)})"
+        f"{hint}; expected "
         f"{_expected(question, q.locales[0])}"
         + (", or N/A" if question.allow_na else "")
         + "; left unanswered"
@@ -573,7 +575,11 @@ def _code_question(
                 continue
             canonical, code, reason = check_answer_coded(q, question, value)
             if code is not None:
-                bad.append((k, CODES.get(code, "I004"), _rejection(q, question, raw, reason)))
+                # a hint for the first distinct values only: a column of free text in a
+                # choice question can hold a million
+                hint = nearest_label(question, raw) if code == "R005" and len(bad) < 64 else ""
+                message = _rejection(q, question, raw, reason, hint)
+                bad.append((k, CODES.get(code, "I004"), message))
                 continue
         key = (isinstance(canonical, str), canonical)
         if key not in position:

@@ -9,10 +9,12 @@ The import (`exports.match_columns`) asks `profile_field` after the fields' own 
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 
 from .mapping import normalize
+from .questionnaire import Question
 
 # What a form puts around a field's name when it asks for it: 您所在的部门（科室）, 请填写您的职务,
 # "What is your job title?". Removed (after the trailing hint in brackets) before the name is
@@ -107,3 +109,48 @@ def personal_column(header: str, hintless: str) -> bool:
         return True  # 您的手机号
     # short headers only: a question may well mention an IP whitelist
     return len(key) <= 12 and bool(_PERSONAL_RE.search(unicodedata.normalize("NFKC", header)))
+
+
+# --------------------------------------------------------------------------- near labels
+
+# Parts of a multi-choice cell, as `exports.cell_value` splits them.
+_PARTS_RE = re.compile(r"\s*[┋,，;；、|]\s*")
+
+
+def nearest_label(question: Question, raw: object) -> str:
+    """' (did you mean 'label'?)' for a cell whose text (or, for a multi question, a part of
+    it) is not an option but differs from one option's label by a character or two: a label
+    reworded on the form, a typo. '' when no label is that close, or two are."""
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    parts = _PARTS_RE.split(text) if question.type == "multi" else [text]
+    labels: dict[str, str] = {}
+    for option in question.options:
+        for label in option.label.values():
+            labels.setdefault(normalize(label), label)
+    for part in parts:
+        key = normalize(part)
+        if not key or key in labels:
+            continue
+        scored = sorted(
+            ((difflib.SequenceMatcher(None, key, k).ratio(), k) for k in labels), reverse=True
+        )
+        if not scored:
+            return ""
+        best, runner = scored[0], scored[1] if len(scored) > 1 else (0.0, "")
+        close = best[0] >= 0.75 or (len(key) >= 3 and _edits(key, best[1]) <= 1)
+        if close and best[0] > runner[0]:
+            return f" (did you mean '{labels[best[1]]}'?)"
+    return ""
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance, cut short above 2 (only 'a character or two' matters)."""
+    if abs(len(a) - len(b)) > 2:
+        return 3
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
