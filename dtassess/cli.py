@@ -951,6 +951,8 @@ def import_(
         summary += MESSAGES["imported_skipped"].format(count=stats.skipped_rows)
     if stats.personal_columns:
         summary += MESSAGES["imported_personal"].format(count=stats.personal_columns)
+    if stats.renamed_files:
+        summary += MESSAGES["imported_renamed"].format(count=stats.renamed_files)
     _stderr().print(summary, style="yellow" if problems else "green", markup=False)
 
 

@@ -338,7 +338,7 @@ def import_responses(
         from .inputs.batches import too_many_rejected
 
         raise too_many_rejected(stats.rejected_cells, max_rejected, stats.rows)
-    written = write_responses(responses, q, output, force=force)
+    written = write_responses(responses, q, output, force=force, stats=stats)
     read = len(exports) - sum(p.code == "F015" for p in problems)  # each file read once
     return Imported(written, problems, stats, read)
 

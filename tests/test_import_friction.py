@@ -5,6 +5,7 @@ cells, a mapping per export, and a second batch whose 序号 restarts at 1."""
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import openpyxl
@@ -182,3 +183,46 @@ def test_max_rejected_is_not_negative(tmp_path):
     export = _csv(tmp_path / "e.csv", ["机构", "strategy.plan.exists"], [["a", "yes"]])
     result = cli("import", export, "-q", MINI, "-o", tmp_path / "o", "--max-rejected", "-1")
     assert result.exit_code == 2
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def test_a_second_batch_whose_numbers_restart_keeps_the_first_batchs_files(tmp_path):
+    header = ["序号", "部门", "strategy.plan.exists"]
+    first = _csv(tmp_path / "batch1.csv", header, [[1, "办公室", "是"], [2, "办公室", "否"]])
+    second = _csv(tmp_path / "batch2.csv", header, [[1, "办公室", "否"], [2, "办公室", "是"]])
+    out = tmp_path / "out"
+    assert run("import", first, "-q", MINI, "--org", "qs", "-o", out).returncode == 0
+    before = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.yaml")}
+    assert len(before) == 2
+
+    result = run("import", second, "-q", MINI, "--org", "qs", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert "2 file name(s) marked with their batch" in result.stderr
+    after = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.yaml")}
+    assert len(after) == 4
+    assert all(after[name] == text for name, text in before.items())  # untouched
+    new = sorted(set(after) - set(before))
+    assert all(re.fullmatch(r"qs-1-[0-9a-f]{8}\.yaml|qs-2-[0-9a-f]{8}\.yaml", n) for n in new)
+    assert all("batch2.csv" in after[n].splitlines()[0] for n in new)
+
+    # the same export again is the same files: refused without --force, replaced with it
+    again = run("import", second, "-q", MINI, "--org", "qs", "-o", out)
+    assert again.returncode == 2
+    assert f"{out / new[0]}" in again.stderr
+    forced = run("import", second, "-q", MINI, "--org", "qs", "-o", out, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert sorted(p.name for p in out.glob("*.yaml")) == sorted(after)
+    assert all((out / name).read_text(encoding="utf-8") == text for name, text in before.items())
+
+
+def test_a_file_of_the_users_own_is_not_taken_for_another_batch(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "qs-1.yaml").write_text("# my notes\n", encoding="utf-8")
+    export = _csv(tmp_path / "e.csv", ["序号", "strategy.plan.exists"], [[1, "是"]])
+    result = cli("import", export, "-q", MINI, "--org", "qs", "-o", out)
+    assert result.exit_code == 2
+    assert f"{out / 'qs-1.yaml'}" in result.stderr
+    assert (out / "qs-1.yaml").read_text(encoding="utf-8") == "# my notes\n"

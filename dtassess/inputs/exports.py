@@ -438,6 +438,7 @@ class ImportResult:
     skipped_rows: int = 0
     headerless_columns: int = 0  # columns without a header that hold values (I012)
     personal_columns: int = 0  # columns of personal data, dropped (I016)
+    renamed_files: int = 0  # named apart from another export's files of the same name
 
 
 class _Reporter:
@@ -1202,16 +1203,26 @@ def _plain(value: Any) -> Any:
 
 
 def write_responses(
-    responses: Sequence[Response], q: Questionnaire, directory: str | Path, force: bool = False
+    responses: Sequence[Response],
+    q: Questionnaire,
+    directory: str | Path,
+    force: bool = False,
+    stats: ImportResult | None = None,
 ) -> list[Path]:
     """Write one YAML response file per response into `directory`: all of them or none.
 
-    Nothing is written when any target exists and `force` is false (F003 names each one).
+    A file imported from another export is never a target: the new file takes a name of its
+    own (batches.clear_of_other_batches; counted in `stats`). Nothing is written when any
+    target exists and `force` is false (F003 names each one).
     """
     from ..files import inside, refuse_existing, write_files
+    from .batches import clear_of_other_batches
 
     folder = Path(directory)
     targets = [inside(folder, name) for name in file_names(responses)]
+    targets, renamed = clear_of_other_batches(targets, [r.source for r in responses])
+    if stats is not None:
+        stats.renamed_files += renamed
     refuse_existing(targets, force)
     texts = [
         f"# imported by dtassess from {_one_line(response.source)}\n"
