@@ -5,6 +5,7 @@ cells, a mapping per export, and a second batch whose 序号 restarts at 1."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -226,3 +227,70 @@ def test_a_file_of_the_users_own_is_not_taken_for_another_batch(tmp_path):
     assert result.exit_code == 2
     assert f"{out / 'qs-1.yaml'}" in result.stderr
     assert (out / "qs-1.yaml").read_text(encoding="utf-8") == "# my notes\n"
+
+
+# --------------------------------------------------------------------------- 按序号
+
+NUMBERED_HEADER = ["序号", "机构", "1、是否有已印发的数字化规划？", "2、规划的质量如何？",
+                   "3、安全投入占信息化预算的百分比", "4、已部署哪些措施？【多选题】"]  # fmt: skip
+NUMBERED = [[1, "a", 1, 3, 8, "1┋2"], [2, "b", 2, "", 12, "3"], [3, "c", 1, 5, 20, "2"]]
+WORDED = [
+    [1, "a", "是", "有路线图和分工。", 8, "多因素认证┋异地备份"],
+    [2, "b", "否", "", 12, "都没有"],
+    [3, "c", "是", "每年滚动修订。", 20, "异地备份"],
+]
+
+
+def _scores(path: Path, *extra: str) -> tuple[dict, str]:
+    result = run("score", path, "-q", MINI, "--by", "respondent", "--format", "json", *extra)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout), result.stderr
+
+
+@pytest.mark.parametrize("write", [_csv, _xlsx])
+def test_a_wenjuanxing_export_by_option_number_is_recognised(tmp_path, write):
+    suffix = ".xlsx" if write is _xlsx else ".csv"
+    numbered = write(tmp_path / f"按序号{suffix}", NUMBERED_HEADER, NUMBERED)
+    worded = write(tmp_path / f"按文本{suffix}", NUMBERED_HEADER, WORDED)
+    by_number, stderr = _scores(numbered)
+    by_text, _ = _scores(worded)
+    assert f"{numbered}:1: warning: {numbered} writes answers as option numbers" in (
+        stderr.replace("\n", " ")
+    )
+    assert "is not accepted" not in stderr
+    assert by_number["groups"] == by_text["groups"]
+    out = tmp_path / "out"
+    result = run("import", numbered, "-q", MINI, "-o", out, "--strict")
+    assert result.returncode == 0, result.stderr
+    answers = {d["respondent"]["id"]: d["answers"] for d in _documents(out)}
+    assert answers["1"] == {
+        "strategy.plan.exists": "yes",
+        "strategy.plan.quality": 3,
+        "security.budget": 8,
+        "security.tools": ["mfa", "backup"],
+    }
+    assert answers["2"]["strategy.plan.exists"] == "no"
+    assert answers["2"]["security.tools"] == ["none"]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        WORDED,
+        [[1, "a", 1, 3, 8, "多因素认证"], [2, "b", 0, "", 12, "都没有"]],  # yes/no as 1/0
+        [[1, "a", 1, 3, 8, ""], [2, "b", 1, "", 12, ""]],  # nothing tells
+    ],
+)
+def test_an_export_of_text_is_not_taken_for_option_numbers(tmp_path, rows):
+    export = _csv(tmp_path / "e.csv", NUMBERED_HEADER, rows)
+    _, stderr = _scores(export)
+    assert "option numbers" not in stderr
+
+
+def test_a_mapping_that_says_as_written_is_followed(tmp_path):
+    export = _csv(tmp_path / "e.csv", NUMBERED_HEADER, NUMBERED)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("answers: as-written\n", encoding="utf-8")
+    _, stderr = _scores(export, "--mapping", str(mapping))
+    assert "option numbers" not in stderr
+    assert f"{export}:2:6: warning: cell F2: question 'security.tools'" in stderr

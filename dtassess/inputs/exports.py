@@ -13,6 +13,7 @@ one typo does not cost a whole row. The format is in docs/import.md.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import unicodedata
@@ -28,7 +29,7 @@ import yaml
 
 from ..errors import DtassessError, ExitCode, Problem, shorten
 from .conditions import NA
-from .headers import nearest_label, personal_column, profile_field
+from .headers import nearest_label, option_numbers, personal_column, profile_field
 from .mapping import NUMBERING_RE, Mapping, Target, normalize
 from .questionnaire import Option, Question, Questionnaire, localize
 from .responses import Response, ResponseSet, check_answer_coded, concat_sets
@@ -802,6 +803,8 @@ def load_export(
     stats = stats if stats is not None else ImportResult()
     table = read_table(path, encoding)
     columns, found = match_columns(table, q, mapping=mapping)
+    mapping, numbered = _numbered_answers(table, columns, mapping)
+    found += numbered
     for col in [columns.meta.get("respondent"), *columns.spare.get("respondent", [])]:
         if col is not None:
             table.read_plain(col)  # ids: about as many distinct values as rows
@@ -839,6 +842,35 @@ def load_export(
 
 
 META_FIELDS = ("organization", "organization_name", "unit", "period", "respondent", "role")
+
+
+def _numbered_answers(
+    table: Table, columns: ColumnMap, mapping: Mapping | None
+) -> tuple[Mapping | None, list[Problem]]:
+    """The mapping to read the export with: answers as option numbers, with a note (I018),
+    when its choice columns hold option numbers and none of them options' text (问卷星's
+    按序号导出, headers.option_numbers); a mapping's own `answers:` is never second-guessed."""
+    if mapping is not None and (mapping.option_numbers or mapping.answers_given):
+        return mapping, []
+    numbered, worded = option_numbers(table, columns.questions)
+    if not numbered or worded:
+        return mapping, []
+    if mapping is None:
+        mapping = Mapping(option_numbers=True)
+    else:
+        mapping = dataclasses.replace(mapping, option_numbers=True)
+    note = Problem(
+        "I018",
+        f"{table.path} writes answers as option numbers ({numbered} column(s) of choice "
+        "questions hold numbers such as 2 or 1┋3 and none an option's text: 问卷星's 按序号导出): "
+        "every choice answer is read as its option's place, 1 = the first (a yes/no question: "
+        "1 = 是, 2 = 否). If that is wrong, give a --mapping file with `answers: as-written`",
+        table.path,
+        1,
+        None,
+        severity="warning",
+    )
+    return mapping, [note]
 
 
 # The steps of `load_export` after the header is matched, also run by the Dask engine on each
@@ -1014,7 +1046,7 @@ def _drop_hidden(
 
 # Notes of what the import did as it should (personal data dropped): shown, never a reason for
 # --strict to stop.
-NOTES = ("I016",)
+NOTES = ("I016", "I018")
 
 
 def _strict(problems: list[Problem]) -> None:

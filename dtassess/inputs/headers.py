@@ -15,6 +15,7 @@ import unicodedata
 
 from .mapping import normalize
 from .questionnaire import Question
+from .tables import Table
 
 # What a form puts around a field's name when it asks for it: 您所在的部门（科室）, 请填写您的职务,
 # "What is your job title?". Removed (after the trailing hint in brackets) before the name is
@@ -154,3 +155,47 @@ def _edits(a: str, b: str) -> int:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
         previous = current
     return previous[-1]
+
+
+# --------------------------------------------------------------------------- 按序号 exports
+
+_DIGITS_RE = re.compile(r"^\d{1,3}(?:┋\d{1,3})*$")
+
+
+def _words_answer(question: Question, text: str) -> bool:
+    """Whether a cell names an option as text: its value or a label (any locale)."""
+    if question.match(text) is not None:
+        return True
+    key = normalize(text)
+    return any(normalize(label) == key for o in question.options for label in o.label.values())
+
+
+def option_numbers(table: Table, columns: dict[int, Question]) -> tuple[int, int]:
+    """How the export writes its choice answers, judged on the columns of questions whose
+    options are not numbers (single, multi, likert with words for values, yes/no): the columns
+    whose cells are option numbers (问卷星's 按序号导出: `2`, `1┋3`), and those whose cells
+    name options as text. A yes/no column of 1 and 0 is text (true/false), one with a 2 is
+    numbers (1 = 是, 2 = 否); other numbers only where they fit the options."""
+    numbered = worded = 0
+    for col, question in columns.items():
+        if question.type not in ("single", "multi", "likert", "boolean"):
+            continue
+        if all(str(o.value).isdigit() for o in question.options):
+            continue  # 1 and "1" are the same answer either way
+        texts = [
+            unicodedata.normalize("NFKC", str(v)).strip()
+            for v in table.values(col)[:200]
+            if v is not None and str(v).strip()
+        ]
+        texts = [t.removesuffix(".0") for t in texts]
+        numbers = [t for t in texts if _DIGITS_RE.match(t) and not _words_answer(question, t)]
+        fit = all(1 <= int(n) <= len(question.options) for t in numbers for n in t.split("┋"))
+        words = [t for t in texts if t not in numbers and _words_answer(question, t)]
+        if question.type == "boolean":
+            words += [t for t in texts if t == "0"]
+            numbers = [t for t in numbers if t != "1"] if not words else []
+        if numbers and fit and not words:
+            numbered += 1
+        elif words:
+            worded += 1
+    return numbered, worded
