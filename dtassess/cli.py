@@ -221,14 +221,23 @@ EncodingOpt = Annotated[
     ),
 ]
 MappingOpt = Annotated[
-    Path | None,
+    list[str] | None,
     typer.Option(
         "--mapping",
-        help="What the exports' columns and answers mean, where headers do not say it "
-        "(docs/import.md).",
-        metavar="MAP.yaml",
+        help="What the exports' columns and answers mean, where headers do not say it; "
+        "EXPORT=MAP.yaml for one export of several (docs/import.md).",
+        metavar="[EXPORT=]MAP.yaml",
     ),
 ]
+
+
+def _mapping(given: list[str] | None) -> str | list[str] | None:
+    """--mapping as the loaders take it: one file for every export, or a list (exportmaps)."""
+    if not given:
+        return None
+    return given[0] if len(given) == 1 else list(given)
+
+
 OrgOpt = Annotated[
     str | None, typer.Option("--org", help="Organization id, when no column gives it.")
 ]
@@ -491,10 +500,11 @@ def score(
         bar.close()  # the files are read: the bar goes before the warnings
         _say(item)
 
+    exports = ExportOptions(encoding, _mapping(mapping), org, org_name, period)
     with bar as progress:
         done = pipeline.assess(
             responses, questionnaire, by.value, statistic.value, min_group_size, lang,
-            fail_under, version_map, ExportOptions(encoding, mapping, org, org_name, period),
+            fail_under, version_map, exports,
             engine.value, scheduler, partitions, say, progress,
         )  # fmt: skip
     result, checks, language = done.result, done.checks, done.language
@@ -639,7 +649,7 @@ def roadmap(
     """Turn scores into prioritised, phased actions per organization (docs/roadmap.md)."""
     from .inputs.exports import ExportOptions
 
-    exports = ExportOptions(encoding, mapping, org, org_name, period)
+    exports = ExportOptions(encoding, _mapping(mapping), org, org_name, period)
     plan = pipeline.plan_roadmaps(
         responses,
         questionnaire,
@@ -785,7 +795,7 @@ def report(
         resamples=resamples,
         seed=seed,
         version_map=version_map,
-        exports=ExportOptions(encoding, mapping, org, org_name, period),
+        exports=ExportOptions(encoding, _mapping(mapping), org, org_name, period),
     )
     if annual:
         with _Progress(False) as progress:
@@ -932,7 +942,7 @@ def import_(
     from .inputs.exports import ExportOptions
 
     _stdout_takes(output, many="import writes one response file per row")
-    options = ExportOptions(encoding, mapping, org, org_name, period, strict)
+    options = ExportOptions(encoding, _mapping(mapping), org, org_name, period, strict)
     done = pipeline.import_responses(
         exports, output, questionnaire, options, force, _say, max_rejected=max_rejected
     )
@@ -1036,7 +1046,7 @@ def archive_add(
     """
     from .inputs.exports import ExportOptions
 
-    exports = ExportOptions(encoding, mapping, org, org_name, period)
+    exports = ExportOptions(encoding, _mapping(mapping), org, org_name, period)
     bars = _Progress(quiet)
 
     def say(item: Problem | str) -> None:

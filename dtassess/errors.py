@@ -115,6 +115,7 @@ CATALOGUE: dict[str, str] = {
     "I016": "column of personal data not imported",
     "I017": "more cells rejected than --max-rejected allows",
     "I018": "answers read as option numbers",
+    "I019": "--mapping does not fit the exports",
     "V001": "version map error",
     "V002": "version map does not fit the responses",
     "A001": "response without a period",

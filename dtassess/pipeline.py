@@ -314,8 +314,8 @@ def import_responses(
     Into the folder `output`, all written or none; `options.strict` stops at the first
     problem, else each problem goes to `say` before the files are written. With
     `max_rejected`, more rejected cells than that write nothing (I017, exit 1)."""
+    from .inputs.exportmaps import load_mappings
     from .inputs.exports import ExportOptions, ImportResult, import_exports, write_responses
-    from .inputs.mapping import load_mapping
     from .inputs.questionnaire import load_questionnaire
 
     options = options or ExportOptions()
@@ -326,7 +326,7 @@ def import_responses(
         exports,
         q,
         encoding=options.encoding,
-        mapping=load_mapping(options.mapping, q) if options.mapping else None,
+        mapping=load_mappings(options.mapping, exports, q),
         strict=options.strict,
         org=options.org,
         org_name=options.org_name,
@@ -397,6 +397,14 @@ def assess_on_dask(
     from .scoring.distributed import PARTITIONS, score_dask
 
     exports = exports or ExportOptions()
+    if exports.mapping is not None and not isinstance(exports.mapping, str | Path):
+        raise DtassessError(
+            Problem(
+                "D001",
+                "--engine dask reads every export with one --mapping file; give one, or use "
+                "--engine pandas for a mapping per export",
+            )
+        )
     try:
         return score_dask(
             list(responses),

@@ -294,3 +294,60 @@ def test_a_mapping_that_says_as_written_is_followed(tmp_path):
     _, stderr = _scores(export, "--mapping", str(mapping))
     assert "option numbers" not in stderr
     assert f"{export}:2:6: warning: cell F2: question 'security.tools'" in stderr
+
+
+# --------------------------------------------------------------------------- --mapping per export
+
+
+def _two_exports(tmp_path: Path) -> tuple[Path, Path, Path, Path]:
+    one = _csv(tmp_path / "wjx.csv", ["机构", "Plan?"], [["a", "是"]])
+    two = _csv(tmp_path / "tencent.csv", ["机构", "Have a plan"], [["b", "否"]])
+    map_one, map_two = tmp_path / "wjx-map.yaml", tmp_path / "tencent-map.yaml"
+    map_one.write_text('columns:\n  "Plan?": strategy.plan.exists\n', encoding="utf-8")
+    map_two.write_text('columns:\n  "Have a plan": strategy.plan.exists\n', encoding="utf-8")
+    return one, two, map_one, map_two
+
+
+@pytest.mark.parametrize("by", ["name", "path"])
+def test_each_export_may_have_its_own_mapping(tmp_path, by):
+    one, two, map_one, map_two = _two_exports(tmp_path)
+    name = (lambda p: p.name) if by == "name" else str
+    out = tmp_path / "out"
+    result = run(
+        "import", one, two, "-q", MINI, "-o", out,
+        "--mapping", f"{name(one)}={map_one}", "--mapping", f"{name(two)}={map_two}",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "matches no question" not in result.stderr
+    answers = {d["organization"]["id"]: d["answers"] for d in _documents(out)}
+    assert answers == {"a": {"strategy.plan.exists": "yes"}, "b": {"strategy.plan.exists": "no"}}
+
+
+def test_a_mapping_for_every_export_covers_those_without_their_own(tmp_path):
+    one, two, map_one, map_two = _two_exports(tmp_path)
+    result = run(
+        "score", one, two, "-q", MINI, "--format", "json", "--min-group-size", "1",
+        "--mapping", f"{two.name}={map_two}", "--mapping", str(map_one),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "matches no question" not in result.stderr
+    assert json.loads(result.stdout)["respondents"] == 2
+
+
+@pytest.mark.parametrize(
+    "mappings, message",
+    [
+        (["other.csv={m1}"], "--mapping other.csv={m1}: 'other.csv' is none of the exports"),
+        (["{m1}", "{m2}"], "--mapping {m2}: a second mapping file for every export"),
+        (["wjx.csv={m1}", "wjx.csv={m2}"], "--mapping wjx.csv={m2}: a second mapping file for"),
+    ],
+)
+def test_a_mapping_that_fits_no_export_is_refused(tmp_path, mappings, message):
+    one, two, map_one, map_two = _two_exports(tmp_path)
+    options = []
+    for m in mappings:
+        options += ["--mapping", m.format(m1=map_one, m2=map_two)]
+    result = cli("import", one, two, "-q", MINI, "-o", tmp_path / "out", *options)
+    assert result.exit_code == 2
+    assert message.format(m1=map_one, m2=map_two) in result.stderr.replace("\n", " ")
+    assert not (tmp_path / "out").exists()

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,9 @@ from .questionnaire import Option, Question, Questionnaire, localize
 from .responses import Response, ResponseSet, check_answer_coded, concat_sets
 from .skips import hidden_rows
 from .tables import CELL_CHARS, Table, column_letter, empty, read_table
+
+if TYPE_CHECKING:
+    from .exportmaps import PerExport
 
 # The fixed columns the services add; not questions (序号, 编号 and ID give the respondent id).
 # E-mail addresses are personal data that scores do not need: they are never imported.
@@ -1064,7 +1067,7 @@ def load_exports(
     q: Questionnaire,
     *,
     encoding: str | None = None,
-    mapping: Mapping | None = None,
+    mapping: Mapping | PerExport | None = None,
     strict: bool = False,
     org: str | None = None,
     org_name: str | None = None,
@@ -1075,6 +1078,8 @@ def load_exports(
 
     With `strict=True` the first problem raises DtassessError (exit code 2) instead.
     """
+    from .exportmaps import mapping_of
+
     stats = stats if stats is not None else ImportResult()
     sets = []
     for path in paths:
@@ -1082,7 +1087,7 @@ def load_exports(
             path,
             q,
             encoding=encoding,
-            mapping=mapping,
+            mapping=mapping_of(mapping, path),
             org=org,
             org_name=org_name,
             period=period,
@@ -1099,7 +1104,7 @@ def import_exports(
     q: Questionnaire,
     *,
     encoding: str | None = None,
-    mapping: Mapping | None = None,
+    mapping: Mapping | PerExport | None = None,
     strict: bool = False,
     org: str | None = None,
     org_name: str | None = None,
@@ -1297,7 +1302,8 @@ class ExportOptions:
     """How to read exports given to `score`, `roadmap` and `report` (as for `import`)."""
 
     encoding: str | None = None
-    mapping: str | Path | None = None
+    # a mapping file for every export, or several: [EXPORT=]MAP.yaml each (exportmaps)
+    mapping: str | Path | Sequence[str | Path] | None = None
     org: str | None = None
     org_name: str | None = None
     period: str | None = None
