@@ -186,3 +186,21 @@ def test_the_grid_keeps_spreadsheet_numbers():
     assert table.blank == {0}
     assert np.array_equal(table.columns[1], np.array([1.0], dtype=object))
     assert Path(table.path).name == "t.xlsx"
+
+
+def test_values_in_a_comment_do_not_widen_what_calamine_may_hold():
+    """A comment full of <v> would count as values; a cell holds one value at most."""
+    xml = (
+        b"<!--" + b"<v>" * 50_000 + b"-->"
+        b'<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="XFD2000"><v>2</v></c></row>'
+        b"</sheetData>"
+    )
+    assert tables._cell_extent(xml) == (2000, 16384, 2)
+
+
+def test_a_sheet_over_the_cap_is_read_by_openpyxl(tmp_path, monkeypatch):
+    monkeypatch.setattr(tables, "CALAMINE_CELLS", 20)  # the sheet spans 5 x 6 cells
+    used = _reader(monkeypatch)
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(_book(ROWS))
+    assert len(tables.read_table(path)) == 3 and used == ["openpyxl"]

@@ -49,11 +49,13 @@ XLSX_MEMBERS = 10_000
 CELLS_FLOOR = 20_000_000
 CELLS_PER_VALUE = 8
 # calamine holds a sheet as one rectangle from A1 to its last cell, 32 bytes a cell, before
-# Python sees any: it reads sheets whose rectangle is at most this many cells, or a few times
-# the values the sheet holds (160 MB for the floor). A sparser sheet (a stray cell far right
-# or below) is read by openpyxl, which keeps only the filled cells, under the bounds above.
+# Python sees any: it reads sheets whose rectangle is at most CALAMINE_FLOOR cells (160 MB) or
+# a few times the values the sheet holds, and never over CALAMINE_CELLS. A sparser sheet (a
+# stray cell far right or below) or a larger one is read by openpyxl, which keeps only the
+# filled cells, under the bounds above.
 CALAMINE_FLOOR = 4_000_000
 CALAMINE_PER_VALUE = 4
+CALAMINE_CELLS = 16_000_000  # 512 MB; 256 MiB of sheet XML holds about 7,000,000 answers
 
 
 @dataclass
@@ -539,8 +541,8 @@ def _check_zip(path: Path, archive: zipfile.ZipFile) -> bool:
                     raise _too_large(path, inflated)
                 chunks.append(chunk)
         extent = _cell_extent(b"".join(chunks))
-        if extent is None or extent[0] * extent[1] > max(
-            CALAMINE_FLOOR, CALAMINE_PER_VALUE * extent[2]
+        if extent is None or extent[0] * extent[1] > min(
+            CALAMINE_CELLS, max(CALAMINE_FLOOR, CALAMINE_PER_VALUE * extent[2])
         ):
             plain = False
     return plain
@@ -561,14 +563,16 @@ def _cell_extent(xml: bytes) -> tuple[int, int, int] | None:
     n = len(data) - 16
     if n <= 0:
         return (0, 0, 0)
-    values = xml.count(b"<v>") + xml.count(b"<v ") + xml.count(b"<is>")
     lt = np.flatnonzero(data[:n] == 60)  # '<'
-    cells = lt[data[lt + 1] == 99]
-    cells = cells[~_name_char(data[cells + 2])]  # '<c', not '<col' or '<cfRule'
+    after, then = data[lt + 1], data[lt + 2]
+    cells = lt[(after == 99) & ~_name_char(then)]  # '<c', not '<col' or '<cfRule'
     if _prefixed_cells(data, n):
         return None
     if not len(cells):
         return (0, 0, 0)
+    values = int(np.count_nonzero((after == 118) & ((then == 62) | (then == 32))))  # <v>
+    values += int(np.count_nonzero((after == 105) & (then == 115) & (data[lt + 3] == 62)))
+    values = min(values, len(cells))  # a cell holds one value (a comment can hold many <v>)
     for k, byte in enumerate(_CELL.tolist()):
         if not (data[cells + k] == byte).all():
             return None
