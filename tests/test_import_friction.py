@@ -351,3 +351,13 @@ def test_a_mapping_that_fits_no_export_is_refused(tmp_path, mappings, message):
     assert result.exit_code == 2
     assert message.format(m1=map_one, m2=map_two) in result.stderr.replace("\n", " ")
     assert not (tmp_path / "out").exists()
+
+
+def test_the_dask_engine_takes_one_mapping_for_every_export(tmp_path):
+    one, two, map_one, map_two = _two_exports(tmp_path)
+    result = cli(
+        "score", one, two, "-q", MINI, "--engine", "dask",
+        "--mapping", f"{one.name}={map_one}", "--mapping", f"{two.name}={map_two}",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "--engine dask reads every export with one --mapping file" in result.stderr
