@@ -281,14 +281,23 @@ EncodingOpt = Annotated[
     ),
 ]
 MappingOpt = Annotated[
-    Path | None,
+    list[str] | None,
     typer.Option(
         "--mapping",
-        help="What the exports' columns and answers mean, where headers do not say it "
-        "(dtassess help import).",
-        metavar="MAP.yaml",
+        help="What the exports' columns and answers mean, where headers do not say it; "
+        "EXPORT=MAP.yaml for one export of several (dtassess help import).",
+        metavar="[EXPORT=]MAP.yaml",
     ),
 ]
+
+
+def _mapping(given: list[str] | None) -> str | list[str] | None:
+    """--mapping as the loaders take it: one file for every export, or a list (exportmaps)."""
+    if not given:
+        return None
+    return given[0] if len(given) == 1 else list(given)
+
+
 OrgOpt = Annotated[
     str | None,
     typer.Option("--org", help="Organization id, when no column gives it.", metavar="ID"),
@@ -652,7 +661,7 @@ def score(
         with bar as progress:
             done = pipeline.assess(
                 responses, questionnaire, by.value, statistic.value, min_group_size, lang,
-                fail_under, version_map, ExportOptions(encoding, mapping, org, org_name, period),
+                fail_under, version_map, ExportOptions(encoding, _mapping(mapping), org, org_name, period),
                 engine.value, scheduler, partitions, say, progress, fail_on_drop=fail_on_drop,
                 archive=archive,
             )  # fmt: skip
@@ -911,7 +920,7 @@ def roadmap(
     """Turn scores into prioritised, phased actions per organization (dtassess help roadmap)."""
     from .inputs.exports import ExportOptions
 
-    exports = ExportOptions(encoding, mapping, org, org_name, period)
+    exports = ExportOptions(encoding, _mapping(mapping), org, org_name, period)
     plan = pipeline.plan_roadmaps(
         responses,
         questionnaire,
@@ -1061,7 +1070,7 @@ def report(
         resamples=resamples,
         seed=seed,
         version_map=version_map,
-        exports=ExportOptions(encoding, mapping, org, org_name, period),
+        exports=ExportOptions(encoding, _mapping(mapping), org, org_name, period),
     )
     if annual:
         with _Progress(False) as progress:
@@ -1205,13 +1214,24 @@ def import_(
     force: Annotated[
         bool, typer.Option("--force", help="Replace response files that exist.")
     ] = False,
+    max_rejected: Annotated[
+        int | None,
+        typer.Option(
+            "--max-rejected",
+            help="Fail (exit 1, nothing written) when more than N cells are rejected.",
+            metavar="N",
+            min=0,
+        ),
+    ] = None,
 ) -> None:
     """Turn online-form exports (问卷星, 腾讯问卷 ...) into response files, one per row."""
     from .inputs.exports import ExportOptions
 
     _stdout_takes(output, many="import writes one response file per row")
-    options = ExportOptions(encoding, mapping, org, org_name, period, strict)
-    done = pipeline.import_responses(exports, output, questionnaire, options, force, _say)
+    options = ExportOptions(encoding, _mapping(mapping), org, org_name, period, strict)
+    done = pipeline.import_responses(
+        exports, output, questionnaire, options, force, _say, max_rejected=max_rejected
+    )
     stats, problems = done.stats, done.problems
     summary = MESSAGES["imported"].format(
         rows=stats.rows,
@@ -1225,6 +1245,10 @@ def import_(
         summary += MESSAGES["imported_headerless"].format(count=stats.headerless_columns)
     if stats.skipped_rows:
         summary += MESSAGES["imported_skipped"].format(count=stats.skipped_rows)
+    if stats.personal_columns:
+        summary += MESSAGES["imported_personal"].format(count=stats.personal_columns)
+    if stats.renamed_files:
+        summary += MESSAGES["imported_renamed"].format(count=stats.renamed_files)
     _stderr().print(summary, style="yellow" if problems else "green", markup=False)
 
 
@@ -1310,7 +1334,7 @@ def archive_add(
     from .inputs.exports import ExportOptions
 
     extras.require("parquet", "the archive")
-    exports = ExportOptions(encoding, mapping, org, org_name, period)
+    exports = ExportOptions(encoding, _mapping(mapping), org, org_name, period)
     bars = _Progress(quiet)
 
     def say(item: Problem | str) -> None:

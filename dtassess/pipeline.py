@@ -307,13 +307,15 @@ def import_responses(
     options: ExportOptions | None = None,
     force: bool = False,
     say: Say | None = None,
+    max_rejected: int | None = None,
 ) -> Imported:
     """Turn online-form exports into response files, one per row (`dtassess import`).
 
     Into the folder `output`, all written or none; `options.strict` stops at the first
-    problem, else each problem goes to `say` before the files are written."""
+    problem, else each problem goes to `say` before the files are written. With
+    `max_rejected`, more rejected cells than that write nothing (I017, exit 1)."""
+    from .inputs.exportmaps import load_mappings
     from .inputs.exports import ExportOptions, ImportResult, import_exports, write_responses
-    from .inputs.mapping import load_mapping
     from .inputs.questionnaire import load_questionnaire
 
     options = options or ExportOptions()
@@ -324,7 +326,7 @@ def import_responses(
         exports,
         q,
         encoding=options.encoding,
-        mapping=load_mapping(options.mapping, q) if options.mapping else None,
+        mapping=load_mappings(options.mapping, exports, q),
         strict=options.strict,
         org=options.org,
         org_name=options.org_name,
@@ -332,7 +334,11 @@ def import_responses(
         stats=stats,
     )
     run.problems(problems)  # shown before the files are written, which may fail
-    written = write_responses(responses, q, output, force=force)
+    if max_rejected is not None and stats.rejected_cells > max_rejected:
+        from .inputs.batches import too_many_rejected
+
+        raise too_many_rejected(stats.rejected_cells, max_rejected, stats.rows)
+    written = write_responses(responses, q, output, force=force, stats=stats)
     read = len(exports) - sum(p.code == "F015" for p in problems)  # each file read once
     return Imported(written, problems, stats, read)
 
@@ -391,6 +397,14 @@ def assess_on_dask(
     from .scoring.distributed import PARTITIONS, score_dask
 
     exports = exports or ExportOptions()
+    if exports.mapping is not None and not isinstance(exports.mapping, str | Path):
+        raise DtassessError(
+            Problem(
+                "D001",
+                "--engine dask reads every export with one --mapping file; give one, or use "
+                "--engine pandas for a mapping per export",
+            )
+        )
     try:
         return score_dask(
             list(responses),

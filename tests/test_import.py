@@ -231,7 +231,7 @@ def test_python_api(tmp_path, mini):
     export = wenjuanxing_xlsx(tmp_path / "wjx.xlsx")
     responses, problems = dtassess.import_exports([export], mini, org="qingshan")
     assert len(responses) == 5 and responses[0].answers["security.tools"] == ("mfa", "backup")
-    assert sorted(p.code for p in problems) == ["I002", "I003", "I004", "I005", "I008"]
+    assert sorted(p.code for p in problems) == ["I002", "I003", "I004", "I005", "I008", "I016"]
     assert all(p.severity == "warning" for p in problems)
     paths = dtassess.write_responses(responses, mini, tmp_path / "out")
     assert len(paths) == 5

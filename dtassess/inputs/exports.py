@@ -13,6 +13,7 @@ one typo does not cost a whole row. The format is in docs/import.md.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import unicodedata
@@ -20,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,11 +30,15 @@ import yaml
 from ..errors import DtassessError, ExitCode, Problem, shorten
 from ..extras import installed
 from .conditions import NA
+from .headers import nearest_label, option_numbers, personal_column, profile_field
 from .mapping import NUMBERING_RE, Mapping, Target, normalize
 from .questionnaire import Option, Question, Questionnaire, localize
 from .responses import Response, ResponseSet, check_answer_coded, concat_sets
 from .skips import hidden_rows
 from .tables import CELL_CHARS, Table, column_letter, empty, read_table
+
+if TYPE_CHECKING:
+    from .exportmaps import PerExport
 
 # The fixed columns the services add; not questions (序号, 编号 and ID give the respondent id).
 # E-mail addresses are personal data that scores do not need: they are never imported.
@@ -115,6 +120,8 @@ class ColumnMap:
     spare: dict[str, list[int]] = field(default_factory=dict)
     # Columns without a header: their filled cells are reported (I012), never imported.
     headerless: list[int] = field(default_factory=list)
+    # Columns of personal data the services add (IP addresses, nicknames): never imported (I016).
+    personal: list[int] = field(default_factory=list)
 
 
 def question_index(q: Questionnaire) -> dict[str, Question]:
@@ -258,7 +265,15 @@ def match_columns(
         if key in aliases:
             meta(col, *aliases[key])
             continue
-        if key in service or normalize(_without_hints(name)) in service:
+        hintless = _without_hints(name)
+        profile = profile_field(name, aliases, hintless)
+        if profile is not None:
+            meta(col, *profile)
+            continue
+        if personal_column(name, hintless):
+            found.personal.append(col)
+            continue
+        if key in service or normalize(hintless) in service:
             continue
         problems.append(
             Problem(
@@ -272,7 +287,25 @@ def match_columns(
                 severity="warning",
             )
         )
+    if found.personal:
+        problems.append(personal_columns(table, found.personal))
     return found, problems
+
+
+def personal_columns(table: Table, columns: list[int]) -> Problem:
+    """The note for columns of personal data that are dropped (I016), naming each."""
+    names = ", ".join(table.column(col) for col in columns[:8])
+    if len(columns) > 8:
+        names += f" and {len(columns) - 8} more"
+    return Problem(
+        "I016",
+        f"{names} hold personal data (IP addresses, nicknames, user ids, locations, contact "
+        "details) that scores do not need; not imported, and never written to a response file",
+        table.path,
+        1,
+        columns[0] + 1,
+        severity="warning",
+    )
 
 
 # --------------------------------------------------------------------------- reading cells
@@ -409,6 +442,8 @@ class ImportResult:
     unknown_columns: int = 0
     skipped_rows: int = 0
     headerless_columns: int = 0  # columns without a header that hold values (I012)
+    personal_columns: int = 0  # columns of personal data, dropped (I016)
+    renamed_files: int = 0  # named apart from another export's files of the same name
 
 
 class _Reporter:
@@ -481,10 +516,12 @@ def _quoted(raw: Any) -> str:
     return shorten(repr(raw))
 
 
-def _rejection(q: Questionnaire, question: Question, raw: Any, reason: str | None) -> str:
+def _rejection(
+    q: Questionnaire, question: Question, raw: Any, reason: str | None, hint: str = ""
+) -> str:
     return (
-        f"question '{question.id}': {_quoted(raw)} is not accepted ({shorten(reason or '', 200)}); "
-        "expected "
+        f"question '{question.id}': {_quoted(raw)} is not accepted ({shorten(reason or '', 200)})"
+        f"{hint}; expected "
         f"{_expected(question, q.locales[0])}"
         + (", or N/A" if question.allow_na else "")
         + "; left unanswered"
@@ -544,7 +581,11 @@ def _code_question(
                 continue
             canonical, code, reason = check_answer_coded(q, question, value)
             if code is not None:
-                bad.append((k, CODES.get(code, "I004"), _rejection(q, question, raw, reason)))
+                # a hint for the first distinct values only: a column of free text in a
+                # choice question can hold a million
+                hint = nearest_label(question, raw) if code == "R005" and len(bad) < 64 else ""
+                message = _rejection(q, question, raw, reason, hint)
+                bad.append((k, CODES.get(code, "I004"), message))
                 continue
         key = (isinstance(canonical, str), canonical)
         if key not in position:
@@ -767,11 +808,14 @@ def load_export(
     stats = stats if stats is not None else ImportResult()
     table = read_table(path, encoding)
     columns, found = match_columns(table, q, mapping=mapping)
+    mapping, numbered = _numbered_answers(table, columns, mapping)
+    found += numbered
     for col in [columns.meta.get("respondent"), *columns.spare.get("respondent", [])]:
         if col is not None:
             table.read_plain(col)  # ids: about as many distinct values as rows
     reporter = _Reporter(table, stats)
     stats.unknown_columns += sum(p.code in ("I002", "I014") for p in found)
+    stats.personal_columns += len(columns.personal)
     found += table.problems  # cells the reader could not read (I013)
     stats.rejected_cells += len(table.problems)
     try:
@@ -803,6 +847,35 @@ def load_export(
 
 
 META_FIELDS = ("organization", "organization_name", "unit", "period", "respondent", "role")
+
+
+def _numbered_answers(
+    table: Table, columns: ColumnMap, mapping: Mapping | None
+) -> tuple[Mapping | None, list[Problem]]:
+    """The mapping to read the export with: answers as option numbers, with a note (I018),
+    when its choice columns hold option numbers and none of them options' text (问卷星's
+    按序号导出, headers.option_numbers); a mapping's own `answers:` is never second-guessed."""
+    if mapping is not None and (mapping.option_numbers or mapping.answers_given):
+        return mapping, []
+    numbered, worded = option_numbers(table, columns.questions)
+    if not numbered or worded:
+        return mapping, []
+    if mapping is None:
+        mapping = Mapping(option_numbers=True)
+    else:
+        mapping = dataclasses.replace(mapping, option_numbers=True)
+    note = Problem(
+        "I018",
+        f"{table.path} writes answers as option numbers ({numbered} column(s) of choice "
+        "questions hold numbers such as 2 or 1┋3 and none an option's text: 问卷星's 按序号导出): "
+        "every choice answer is read as its option's place, 1 = the first (a yes/no question: "
+        "1 = 是, 2 = 否). If that is wrong, give a --mapping file with `answers: as-written`",
+        table.path,
+        1,
+        None,
+        severity="warning",
+    )
+    return mapping, [note]
 
 
 # The steps of `load_export` after the header is matched, also run by the Dask engine on each
@@ -979,7 +1052,13 @@ def _drop_hidden(
         answers[qid] = coded[qid].series(question)
 
 
+# Notes of what the import did as it should (personal data dropped): shown, never a reason for
+# --strict to stop.
+NOTES = ("I016", "I018")
+
+
 def _strict(problems: list[Problem]) -> None:
+    problems = [p for p in problems if p.code not in NOTES]
     if problems:
         first = problems[0]
         raise DtassessError(
@@ -993,7 +1072,7 @@ def load_exports(
     q: Questionnaire,
     *,
     encoding: str | None = None,
-    mapping: Mapping | None = None,
+    mapping: Mapping | PerExport | None = None,
     strict: bool = False,
     org: str | None = None,
     org_name: str | None = None,
@@ -1004,6 +1083,8 @@ def load_exports(
 
     With `strict=True` the first problem raises DtassessError (exit code 2) instead.
     """
+    from .exportmaps import mapping_of
+
     stats = stats if stats is not None else ImportResult()
     sets = []
     for path in paths:
@@ -1011,7 +1092,7 @@ def load_exports(
             path,
             q,
             encoding=encoding,
-            mapping=mapping,
+            mapping=mapping_of(mapping, path),
             org=org,
             org_name=org_name,
             period=period,
@@ -1028,7 +1109,7 @@ def import_exports(
     q: Questionnaire,
     *,
     encoding: str | None = None,
-    mapping: Mapping | None = None,
+    mapping: Mapping | PerExport | None = None,
     strict: bool = False,
     org: str | None = None,
     org_name: str | None = None,
@@ -1164,16 +1245,26 @@ def _plain(value: Any) -> Any:
 
 
 def write_responses(
-    responses: Sequence[Response], q: Questionnaire, directory: str | Path, force: bool = False
+    responses: Sequence[Response],
+    q: Questionnaire,
+    directory: str | Path,
+    force: bool = False,
+    stats: ImportResult | None = None,
 ) -> list[Path]:
     """Write one YAML response file per response into `directory`: all of them or none.
 
-    Nothing is written when any target exists and `force` is false (F003 names each one).
+    A file imported from another export is never a target: the new file takes a name of its
+    own (batches.clear_of_other_batches; counted in `stats`). Nothing is written when any
+    target exists and `force` is false (F003 names each one).
     """
     from ..files import inside, refuse_existing, write_files
+    from .batches import clear_of_other_batches
 
     folder = Path(directory)
     targets = [inside(folder, name) for name in file_names(responses)]
+    targets, renamed = clear_of_other_batches(targets, [r.source for r in responses])
+    if stats is not None:
+        stats.renamed_files += renamed
     refuse_existing(targets, force)
     texts = [
         f"# imported by dtassess from {_one_line(response.source)}\n"
@@ -1216,7 +1307,8 @@ class ExportOptions:
     """How to read exports given to `score`, `roadmap` and `report` (as for `import`)."""
 
     encoding: str | None = None
-    mapping: str | Path | None = None
+    # a mapping file for every export, or several: [EXPORT=]MAP.yaml each (exportmaps)
+    mapping: str | Path | Sequence[str | Path] | None = None
     org: str | None = None
     org_name: str | None = None
     period: str | None = None

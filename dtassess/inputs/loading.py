@@ -91,7 +91,7 @@ def _load_files(
     warnings are in `.problems`."""
     from ..files import require_regular_file
     from .distinct import distinct_files
-    from .mapping import load_mapping
+    from .exportmaps import load_mappings
     from .questionnaire import load_questionnaire
     from .responses import load_responses
     from .tables import is_export
@@ -119,7 +119,7 @@ def _load_files(
             )
         if not isinstance(q, Questionnaire):
             q = load_questionnaire(q)
-        mapping = load_mapping(options.mapping, q) if options.mapping else None
+        mapping = load_mappings(options.mapping, exports, q)
         sets.append(
             load_exports(
                 exports,

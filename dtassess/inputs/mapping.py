@@ -56,6 +56,7 @@ class Mapping:
     columns: dict[str, Target] = field(default_factory=dict)  # header as written -> target
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)  # question id -> label -> value
     option_numbers: bool = False  # 按序号: single and multi answers are option numbers 1, 2, 3
+    answers_given: bool = False  # `answers:` is in the file: no guessing (exports.load_export)
 
     def target(self, header: str) -> Target | None:
         found = self.columns.get(header.strip())
@@ -127,6 +128,7 @@ class _Checker:
         if style not in ANSWER_STYLES:
             self.add(("answers",), f"answers: must be {' or '.join(ANSWER_STYLES)}, not {style!r}")
         mapping.option_numbers = style == "option-numbers"
+        mapping.answers_given = "answers" in data
         mapping.columns = self.columns(data.get("columns") or {})
         mapping.labels = self.options(data.get("options") or {})
         return mapping

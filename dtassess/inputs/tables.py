@@ -49,6 +49,14 @@ XLSX_MEMBERS = 10_000
 # table may hold this many cells, or a few times the cells the file really has.
 CELLS_FLOOR = 20_000_000
 CELLS_PER_VALUE = 8
+# calamine holds a sheet as one rectangle from A1 to its last cell, 32 bytes a cell, before
+# Python sees any: it reads sheets whose rectangle is at most CALAMINE_FLOOR cells (160 MB) or
+# a few times the values the sheet holds, and never over CALAMINE_CELLS. A sparser sheet (a
+# stray cell far right or below) or a larger one is read by openpyxl, which keeps only the
+# filled cells, under the bounds above.
+CALAMINE_FLOOR = 4_000_000
+CALAMINE_PER_VALUE = 4
+CALAMINE_CELLS = 16_000_000  # 512 MB; 256 MiB of sheet XML holds about 7,000,000 answers
 
 
 @dataclass
@@ -367,19 +375,111 @@ def _arrow_csv(path: Path, data: Any) -> Table | None:
 
 
 def _read_xlsx(path: Path) -> Table:
-    """The first sheet, row by row as its XML holds them: the dimension a sheet declares is
-    not trusted (a 7.6 KB file can declare 1,048,576 x 16,384 cells), and only cells with a
-    value are kept until the table is made."""
+    """The first sheet. The archive is checked before any reader opens it (its size, what it
+    unpacks to, and where its cells lie: `_check_zip`); then python-calamine reads it, or, for
+    a sheet whose cells calamine would place where the check cannot see, openpyxl row by row."""
     data = read_bytes(path, XLSX_BYTES)
     if not data.startswith(b"PK"):
         raise _not_xlsx(path, _not_zip_reason(data))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        _check_zip(path, archive)
+        plain = _check_zip(path, archive)
     except DtassessError:
         raise
     except Exception as exc:  # BadZipFile, zlib.error, EOFError, struct.error ... of a bad zip
         raise _not_xlsx(path, str(exc)) from None
+    if plain:
+        return _calamine_table(path, data)
+    return _openpyxl_table(path, data)
+
+
+def _calamine_table(path: Path, data: bytes) -> Table:
+    """The first worksheet read by python-calamine (Rust; several times openpyxl's speed), as
+    a table whose rows and columns keep the numbers the spreadsheet shows (A1 is row 1,
+    column 1: empty rows and columns before the data are kept)."""
+    try:
+        import python_calamine
+
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # CalamineError, XmlError, ZipError, PasswordError ...
+        raise _not_xlsx(path, str(exc)) from None
+    try:
+        sheets = [
+            m.name for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet
+        ]
+        if not sheets:
+            raise _not_xlsx(path, "it has no worksheet")
+        try:
+            cells = book.get_sheet_by_name(sheets[0]).to_python(skip_empty_area=False)
+        except Exception as exc:  # a broken sheet: XML, a cell reference that does not parse
+            raise DtassessError(
+                Problem(
+                    "I001",
+                    f"cannot read {path} as an .xlsx workbook: its first sheet does not parse "
+                    f"({shorten(str(exc), 120)})",
+                    str(path),
+                )
+            ) from None
+    finally:
+        book.close()
+    return _grid_table(str(path), cells)
+
+
+def _grid_table(path: str, cells: list[list[Any]]) -> Table:
+    """A sheet's rows of cells from A1 (calamine's: an empty cell is ''), as a Table: a cell of
+    spaces is empty, as openpyxl's reading has it; rows with no value are passed over but keep
+    their numbers; a number too large to hold (a float that overflows) is reported (I013) and
+    left empty. Each distinct value is judged once, not each cell."""
+    grid = _grid(cells)
+    flat = pd.Series(grid.ravel(), dtype=object, copy=False)
+    distinct = pd.unique(flat)
+    blank = [v for v in distinct if isinstance(v, str) and not v.strip()]
+    huge = [v for v in distinct if isinstance(v, float) and not np.isfinite(v)]
+    filled = ~flat.isin(blank + huge).to_numpy().reshape(grid.shape)
+    numbers = list(zip(*np.nonzero(flat.isin(huge).to_numpy().reshape(grid.shape)), strict=True))
+    grid[~filled] = None
+    used = np.flatnonzero(filled.any(axis=1))
+    if not len(used):
+        raise DtassessError(Problem("I001", f"{path} is empty: no header row", path))
+    head, body = used[0], used[1:]
+    width = int(np.flatnonzero(filled.any(axis=0)).max()) + 1
+    _bound_cells(path, len(body), width, int(filled.sum()))
+    header = ["" if h is None else str(h).strip() for h in grid[head, :width]]
+    columns = [np.ascontiguousarray(grid[body, c]) for c in range(width)]
+    nothing = {c for c in range(width) if not filled[body, c].any()}
+    table = Table(path, header, columns, (body + 1).astype(np.int64), blank=nothing)
+    table.problems = [
+        Problem(
+            "I013",
+            f"{table.cell(int(r) + 1, int(c))}: the cell cannot be read (a number too large "
+            "to hold); left empty",
+            path,
+            int(r) + 1,
+            int(c) + 1,
+            severity="warning",
+        )
+        for r, c in numbers
+    ]
+    return table
+
+
+def _grid(cells: list[list[Any]]) -> np.ndarray:
+    """Rows of cells as a 2-D object array (calamine makes every row as wide as the sheet)."""
+    width = max((len(r) for r in cells), default=0)
+    grid = np.empty((len(cells), width), dtype=object)
+    if all(len(r) == width for r in cells):
+        grid[:] = cells if width else grid
+        return grid
+    grid[:] = ""
+    for r, row in enumerate(cells):
+        grid[r, : len(row)] = row
+    return grid
+
+
+def _openpyxl_table(path: Path, data: bytes) -> Table:
+    """The first sheet, row by row as its XML holds them, with openpyxl: the dimension a sheet
+    declares is not trusted (a 7.6 KB file can declare 1,048,576 x 16,384 cells), and only
+    cells with a value are kept until the table is made."""
     try:
         import openpyxl
 
@@ -417,10 +517,14 @@ def _not_zip_reason(data: bytes) -> str:
     return "it is not a zip archive, as every .xlsx workbook is; export the answers again"
 
 
-def _check_zip(path: Path, archive: zipfile.ZipFile) -> None:
+def _check_zip(path: Path, archive: zipfile.ZipFile) -> bool:
     """Refuse a workbook that would unpack past XLSX_INFLATED: by the sizes its directory
-    declares, then by the bytes really inflated (every member is read once, in chunks, before
-    openpyxl reads any), so that a directory that understates them is caught too."""
+    declares, then by the bytes really inflated (every member is read once before any reader
+    opens the file), so that a directory that understates them is caught too. While each
+    member is inflated, the cells it places are measured (`_cell_extent`). Whether calamine
+    may read it: every member places its cells where the measure sees them, in a rectangle
+    from A1 that is not mostly empty (calamine allocates the whole rectangle at once, before
+    any bound could be checked); else openpyxl reads the sheet."""
     members = archive.infolist()
     if len(members) > XLSX_MEMBERS:
         raise _not_xlsx(path, f"it holds {len(members):,} files; a workbook holds a few dozen")
@@ -433,12 +537,102 @@ def _check_zip(path: Path, archive: zipfile.ZipFile) -> None:
     if declared > XLSX_INFLATED:
         raise _too_large(path, declared)
     inflated = 0
+    plain = True
     for info in members:
+        chunks = []
         with archive.open(info) as member:
             while chunk := member.read(1 << 20):
                 inflated += len(chunk)
                 if inflated > XLSX_INFLATED:
                     raise _too_large(path, inflated)
+                chunks.append(chunk)
+        extent = _cell_extent(b"".join(chunks))
+        if extent is None or extent[0] * extent[1] > min(
+            CALAMINE_CELLS, max(CALAMINE_FLOOR, CALAMINE_PER_VALUE * extent[2])
+        ):
+            plain = False
+    return plain
+
+
+# Where a cell opens: `<c` and what follows it in a sheet as Excel, 问卷星, POI and openpyxl
+# write it (`<c r="B7" ...`).
+_CELL = np.frombuffer(b'<c r="', np.uint8)
+
+
+def _cell_extent(xml: bytes) -> tuple[int, int, int] | None:
+    """The rows and columns that the cells of a member of a workbook span from A1, and how
+    many values it holds (`<v>`, `<is>`), measured in bulk over its bytes (a quarter of a
+    second for a million cells). (0, 0, 0) for a member without cells; None when some cell
+    is written otherwise than `<c r="B7"`: r not first, no r, a namespace prefix, a
+    reference that does not parse (the measure cannot place it; openpyxl reads the sheet)."""
+    data = np.frombuffer(xml, np.uint8)
+    n = len(data) - 16
+    if n <= 0:
+        return (0, 0, 0)
+    lt = np.flatnonzero(data[:n] == 60)  # '<'
+    after, then = data[lt + 1], data[lt + 2]
+    cells = lt[(after == 99) & ~_name_char(then)]  # '<c', not '<col' or '<cfRule'
+    if _prefixed_cells(data, n):
+        return None
+    if not len(cells):
+        return (0, 0, 0)
+    values = int(np.count_nonzero((after == 118) & ((then == 62) | (then == 32))))  # <v>
+    values += int(np.count_nonzero((after == 105) & (then == 115) & (data[lt + 3] == 62)))
+    values = min(values, len(cells))  # a cell holds one value (a comment can hold many <v>)
+    for k, byte in enumerate(_CELL.tolist()):
+        if not (data[cells + k] == byte).all():
+            return None
+    at = cells + len(_CELL)
+    column = data[at].astype(np.int64) - 64
+    if not ((column >= 1) & (column <= 26)).all():
+        return None
+    going = np.ones(len(at), bool)
+    for _ in range(2):  # A .. XFD: up to three letters
+        letter = data[at + 1].astype(np.int64) - 64
+        going &= (letter >= 1) & (letter <= 26)
+        if not going.any():
+            break
+        column = np.where(going, column * 26 + letter, column)
+        at = at + going
+    at = at + 1
+    row = np.zeros(len(at), np.int64)
+    going = np.ones(len(at), bool)
+    for k in range(8):  # up to 1,048,576; a longer number does not parse
+        digit = data[at + k].astype(np.int64) - 48
+        more = going & (digit >= 0) & (digit <= 9)
+        if k == 0 and not more.all():
+            return None
+        row = np.where(more, row * 10 + digit, row)
+        if (going & ~more & (digit != 34 - 48)).any():  # '"' closes the reference
+            return None
+        going = more
+        if not going.any():
+            break
+    if going.any():
+        return None
+    return int(row.max()), int(column.max()), values
+
+
+def _name_char(byte: np.ndarray) -> np.ndarray:
+    """Bytes that continue an XML name (`<col` is not `<c`)."""
+    return (
+        ((byte >= 97) & (byte <= 122))
+        | ((byte >= 65) & (byte <= 90))
+        | ((byte >= 48) & (byte <= 57))
+        | np.isin(byte, (45, 46, 58, 95))
+        | (byte >= 128)
+    )
+
+
+def _prefixed_cells(data: np.ndarray, n: int) -> bool:
+    """Whether some element is a prefixed `c` (`<x:c r=...>`), which calamine reads as a cell."""
+    colon = np.flatnonzero(data[:n] == 58)  # ':'
+    if not len(colon):
+        return False
+    c = colon[(data[colon + 1] == 99) & ~_name_char(data[colon + 2])]
+    if not len(c):
+        return False
+    return bool(np.isin(data[c + 2], (9, 10, 13, 32, 47, 62)).any())
 
 
 def _too_large(path: Path, size: int) -> DtassessError:
