@@ -661,7 +661,8 @@ def score(
         with bar as progress:
             done = pipeline.assess(
                 responses, questionnaire, by.value, statistic.value, min_group_size, lang,
-                fail_under, version_map, ExportOptions(encoding, _mapping(mapping), org, org_name, period),
+                fail_under, version_map,
+                ExportOptions(encoding, _mapping(mapping), org, org_name, period),
                 engine.value, scheduler, partitions, say, progress, fail_on_drop=fail_on_drop,
                 archive=archive,
             )  # fmt: skip
