@@ -112,6 +112,8 @@ CATALOGUE: dict[str, str] = {
     "I013": "cell cannot be read",
     "I014": "column of a type that cannot be imported",
     "I015": "export too large to read",
+    # X: forms written for other tools (dtassess form)
+    "X001": "condition a form tool cannot express",
     "V001": "version map error",
     "V002": "version map does not fit the responses",
     "A001": "response without a period",

@@ -56,6 +56,7 @@ class Mapping:
     columns: dict[str, Target] = field(default_factory=dict)  # header as written -> target
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)  # question id -> label -> value
     option_numbers: bool = False  # 按序号: single and multi answers are option numbers 1, 2, 3
+    separator: str | None = None  # what joins a multi answer's options, when not the usual
 
     def target(self, header: str) -> Target | None:
         found = self.columns.get(header.strip())

@@ -1,0 +1,170 @@
+"""Recognise the exports of forms that `dtassess form` wrote, column by column.
+
+KoboToolbox and ODK head their columns with a question's group path (`strategy/vision/has_plan`,
+or `strategy-vision-has_plan` in ODK Central) and write choice names, a select_multiple as names
+joined by spaces and, when asked, one 0/1 column per choice (`strategy/vision/coverage/data`);
+LimeSurvey heads them with question codes (`coverage[SQ001]` for one option) and writes answer
+codes; 问卷星 and 腾讯问卷 head them with the question as the form wrote it, in two languages
+when the form was bilingual. Each of these is a `Mapping` worked out from the questionnaire
+alone (`inputs.formnames`), merged under whatever `--mapping` file the user gives (theirs wins
+column by column). The services' own columns (submission ids, times, devices, user names) are
+recognised too: not imported, and never listed as unknown. docs/forms.md lists them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from .formnames import PROFILE_GROUP, FormNames, form_names, subquestion_code
+from .mapping import Mapping, Target, normalize
+from .questionnaire import Questionnaire, localize
+
+# Columns KoboToolbox and ODK add: metadata of the submission and of the device, and the people
+# who sent it (personal data scores do not need). `_id` and `KEY` identify the submission.
+ODK_IGNORED = (
+    "start", "end", "today", "deviceid", "username", "phonenumber", "simserial", "subscriberid",
+    "audit", "_uuid", "_submission_time", "_validation_status", "_notes", "_status",
+    "_submitted_by", "__version__", "_version_", "_tags", "_index", "_parent_index",
+    "_parent_table_name", "_attachments", "_geolocation", "_xform_id_string", "_media_count",
+    "_total_media", "_media_all_received", "meta/instanceID", "meta/instanceName",
+    "meta/rootUuid", "meta/deprecatedID", "meta/audit", "formhub/uuid", "SubmissionDate",
+    "meta-instanceID", "meta-instanceName", "SubmitterID", "SubmitterName",
+    "AttachmentsPresent", "AttachmentsExpected", "Status", "ReviewState", "DeviceID", "Edits",
+    "FormVersion", "instanceID",
+)  # fmt: skip
+ODK_RESPONDENT = ("_id", "KEY")
+ODK_SIGNS = {"_uuid", "_submission_time", "meta/instanceID", "formhub/uuid", "KEY"}
+# LimeSurvey's response export, with question codes as headers.
+LS_IGNORED = (
+    "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp", "ipaddr",
+    "refurl", "token", "interviewtime", "optout", "emailstatus",
+)  # fmt: skip
+LS_SIGNS = {"submitdate", "lastpage", "startlanguage"}
+SEPARATORS = ("/", "-")
+# what 问卷星 and the printable form put after a title: 【多选题】, 【仅当第1题为“是”时回答】
+HINTS_RE = re.compile(r"(\s*【[^】]*】)+\s*$")
+
+
+def _question_target(q: Questionnaire, qid: str) -> Target:
+    return Target("question", q.question(qid))
+
+
+def _odk(q: Questionnaire, names: FormNames) -> dict[str, Target]:
+    """Headers of a KoboToolbox or ODK export of the XLSForm: group paths and bare names."""
+    found: dict[str, Target] = {}
+    for sep in SEPARATORS:
+        for fld, name in names.profile.items():
+            found[sep.join((PROFILE_GROUP, name))] = Target("field", field=fld)
+        for question in q.questions:
+            path = (*names.paths[question.id], names.questions[question.id])
+            target = _question_target(q, question.id)
+            found[sep.join(path)] = target
+            for option in question.options if question.type == "multi" else ():
+                choice = names.choices[question.id][option.value]
+                found[f"{sep.join(path)}/{choice}"] = Target("option", question, option)
+    for fld, name in names.profile.items():
+        found.setdefault(name, Target("field", field=fld))
+    for question in q.questions:
+        found.setdefault(names.questions[question.id], _question_target(q, question.id))
+    for name in ODK_IGNORED:
+        found[name] = Target("ignore")
+    for name in ODK_RESPONDENT:
+        found[name] = Target("field", field="respondent")
+    return found
+
+
+def _limesurvey(q: Questionnaire, names: FormNames) -> dict[str, Target]:
+    """Headers of a LimeSurvey response export with question codes."""
+    found: dict[str, Target] = {}
+    for fld, name in names.profile.items():
+        found[name] = Target("field", field=fld)
+    for question in q.questions:
+        code = names.codes[question.id]
+        found[code] = _question_target(q, question.id)
+        for i, option in enumerate(question.options if question.type == "multi" else (), 1):
+            target = Target("option", question, option)
+            found[f"{code}[{subquestion_code(i)}]"] = target
+            found[f"{code}_{subquestion_code(i)}"] = target
+    for name in LS_IGNORED:
+        found[name] = Target("ignore")
+    return found
+
+
+def _titles(q: Questionnaire) -> dict[str, Target]:
+    """A bilingual form's question titles (`中文 / English`) as 问卷星 and 腾讯问卷 head them
+    (compared as `normalize` reduces them: numbering, punctuation and spaces gone)."""
+    found: dict[str, Target] = {}
+    if len(q.locales) < 2:
+        return found
+    for question in q.questions:
+        title = " / ".join(dict.fromkeys(localize(question.text, lang) for lang in q.locales))
+        found[normalize(title)] = _question_target(q, question.id)
+        for option in question.options if question.type == "multi" else ():
+            label = " / ".join(dict.fromkeys(localize(option.label, lang) for lang in q.locales))
+            found[normalize(f"{title}:{label}")] = Target("option", question, option)
+    return found
+
+
+def _labels(q: Questionnaire, names: FormNames) -> dict[str, dict[str, Any]]:
+    """What the tools write for an option -> its value: XLSForm choice names, LimeSurvey answer
+    codes, and a bilingual form's labels."""
+    found: dict[str, dict[str, Any]] = {}
+    for question in q.questions:
+        if not question.options:
+            continue
+        table: dict[str, Any] = {}
+        for option in question.options:
+            written = [names.choices[question.id][option.value]]
+            written.append(names.answers[question.id][option.value])
+            if option.label and len(q.locales) > 1:
+                written.append(
+                    " / ".join(dict.fromkeys(localize(option.label, lang) for lang in q.locales))
+                )
+            for text in written:
+                table.setdefault(text, option.value)
+                table.setdefault("\0" + normalize(text), option.value)
+        found[question.id] = table
+    return found
+
+
+def recognise(header: Sequence[str], q: Questionnaire, mapping: Mapping | None) -> Mapping | None:
+    """The mapping for an export of a form `dtassess form` wrote, under the user's own
+    `mapping` (which wins where both name a column); `mapping` itself when the header is not
+    such an export's."""
+    names = form_names(q)
+    present = {str(h).strip() for h in header if h}
+    columns: dict[str, Target] = {}
+    separator = None
+    if present & ODK_SIGNS or any("/" in h and h in _odk(q, names) for h in present):
+        columns.update(_odk(q, names))
+        separator = " "
+    if present & LS_SIGNS:
+        columns.update(_limesurvey(q, names))
+    titles = _titles(q)
+    for h in present:
+        key = normalize(HINTS_RE.sub("", h))
+        if key in titles and h not in columns:
+            columns[h] = titles[key]
+    if not columns:
+        return mapping
+    # a select_multiple's own column and its 0/1 columns: the own column is read
+    multi_own = {
+        t.question.id
+        for h, t in columns.items()
+        if h in present and t.kind == "question" and t.question and t.question.type == "multi"
+    }
+    for h, t in list(columns.items()):
+        if t.kind == "option" and t.question is not None and t.question.id in multi_own:
+            columns[h] = Target("ignore")
+    found = Mapping(path=None, columns={h: t for h, t in columns.items() if h in present})
+    found.labels = _labels(q, names)
+    found.separator = separator
+    if mapping is not None:
+        found.path = mapping.path
+        found.columns.update(mapping.columns)
+        for qid, table in mapping.labels.items():
+            found.labels[qid] = {**found.labels.get(qid, {}), **table}
+        found.option_numbers = mapping.option_numbers
+    return found

@@ -1,0 +1,240 @@
+"""`dtassess form`: a questionnaire written for form tools, and their exports read back.
+
+Each round trip generates answers that follow the questionnaire's skip logic, writes them as
+the tool's export of the form `dtassess form` wrote would hold them, imports that export and
+checks that nothing is rejected and that `dtassess score --format json` gives what scoring the
+original answers gives, respondent by respondent.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from conftest import cli
+
+from dtassess.inputs.formnames import NA_CHOICE, PROFILE_GROUP, form_names
+from dtassess.inputs.questionnaire import Questionnaire, load_questionnaire, localize
+
+GOV = load_questionnaire("gov-dt")
+ROWS = 40
+
+
+def random_answers(q: Questionnaire, rng: np.random.Generator) -> dict:
+    """One respondent's answers, asked in order and skipping what the conditions hide."""
+    answers: dict = {}
+    for x in q.questions:
+        if x.when is not None and not x.when.evaluate_one(answers):
+            continue
+        if not x.required and rng.random() < 0.08:
+            continue
+        if x.allow_na and x.type != "number" and rng.random() < 0.15:
+            answers[x.id] = "na"
+        elif x.type == "multi":
+            plain = [o for o in x.options if not o.exclusive]
+            exclusive = [o for o in x.options if o.exclusive]
+            if exclusive and rng.random() < 0.15:
+                answers[x.id] = [exclusive[0].value]
+            else:
+                picked = set(rng.choice(len(plain), rng.integers(1, len(plain) + 1), False))
+                answers[x.id] = [o.value for i, o in enumerate(plain) if i in picked]
+        elif x.options:
+            answers[x.id] = x.options[rng.integers(len(x.options))].value
+        elif x.type == "number":
+            low = x.min if x.min is not None else 0.0
+            high = x.max if x.max is not None else low + 200
+            answers[x.id] = round(float(rng.uniform(low, high)), 1)
+    return answers
+
+
+def respondents(q: Questionnaire = GOV, n: int = ROWS, seed: int = 7) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    units = ["办公室", "信息中心", "财务科"]
+    roles = ["科长", "科员"]
+    return [
+        {
+            "id": str(i + 1),
+            "unit": units[i % 3],
+            "role": roles[i % 2],
+            "answers": random_answers(q, rng),
+        }
+        for i in range(n)
+    ]
+
+
+def write_originals(folder: Path, people: list[dict], q: Questionnaire = GOV) -> Path:
+    folder.mkdir()
+    for person in people:
+        doc = {
+            "questionnaire": q.ref,
+            "organization": {"id": "qs", "name": "青山县人民政府"},
+            "unit": person["unit"],
+            "period": "2026",
+            "respondent": {"id": person["id"], "role": person["role"]},
+            "answers": person["answers"],
+        }
+        (folder / f"r{person['id']}.yaml").write_text(
+            yaml.safe_dump(doc, allow_unicode=True), "utf-8"
+        )
+    return folder
+
+
+def scores(*args) -> dict:
+    result = cli("score", *args, "--by", "respondent", "--min-group-size", "1", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    data.pop("inputs", None)
+    return data
+
+
+def round_trip(tmp_path: Path, export: Path, people: list[dict], *options: str) -> None:
+    """Import `export`: no problem at all, and the scores of the answers it came from."""
+    imported = tmp_path / "imported"
+    result = cli(
+        "import", export, "-q", "gov-dt", "--org", "qs", "--org-name", "青山县人民政府",
+        "--period", "2026", "-o", imported, *options,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "0 cell(s) rejected, 0 unknown column(s)" in result.stderr, result.stderr
+    assert "warning" not in result.stderr, result.stderr
+    originals = write_originals(tmp_path / "originals", people)
+    assert scores(imported) == scores(originals)
+
+
+# --------------------------------------------------------------------------- KoboToolbox / ODK
+
+
+def odk_rows(people: list[dict], sep: str = "/", own: bool = True, split: bool = True):
+    """A KoboToolbox export with XML values and headers: group paths, choice names, a
+    select_multiple as names joined by spaces (`own`) and as one 0/1 column per choice
+    (`split`); ODK Central joins the groups with `-` instead."""
+    names = form_names(GOV)
+    profile = [f"{PROFILE_GROUP}{sep}{names.profile[f]}" for f in ("unit", "role")]
+    header = ["start", "end", *profile]
+    cells = []
+    for x in GOV.questions:
+        path = sep.join((*names.paths[x.id], names.questions[x.id]))
+        choices = names.choices[x.id]
+        if x.type != "multi" or own:
+            cells.append((path, x, None))
+        if x.type == "multi" and split:
+            cells += [(f"{path}/{choices[o.value]}", x, o.value) for o in x.options]
+    header += [c[0] for c in cells]
+    meta = ["meta/instanceID", "_id", "_uuid", "_submission_time", "_status", "_submitted_by",
+            "__version__", "_tags", "_index"]  # fmt: skip
+    if sep == "-":
+        meta = ["KEY", "SubmissionDate", "SubmitterName", "ReviewState"]
+    header += meta
+    rows = [header]
+    for n, person in enumerate(people, 1):
+        row = ["2026-03-02T10:00:00.000+08:00", "2026-03-02T10:09:00.000+08:00"]
+        row += [person["unit"], person["role"]]
+        for _, x, option in cells:
+            value = person["answers"].get(x.id)
+            if option is not None:
+                row.append("" if value is None else str(int(option in value)))
+            elif value is None:
+                row.append("")
+            elif value == "na":
+                row.append(NA_CHOICE)
+            elif x.type == "multi":
+                row.append(" ".join(names.choices[x.id][v] for v in value))
+            elif x.options:
+                row.append(names.choices[x.id][value])
+            else:
+                row.append(f"{value:g}")
+        if sep == "-":
+            row += [person["id"], "2026-03-02T10:09:00.000Z", "enumerator", "approved"]
+        else:
+            row += [f"uuid:{n}", person["id"], f"u{n}", "2026-03-02T02:09:00", "submitted_via_web",
+                    "zhang", "v1", "[]", str(n)]  # fmt: skip
+        rows.append(row)
+    return rows
+
+
+def write_csv(path: Path, rows: list[list[str]], delimiter: str = ",") -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, delimiter=delimiter).writerows(rows)
+    return path
+
+
+def write_xlsx(path: Path, rows: list[list[str]]) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        {"own": True, "split": True},
+        {"own": False, "split": True},
+        {"own": True, "split": False},
+        {"own": True, "split": True, "delimiter": ";"},
+        {"own": True, "split": True, "xlsx": True},
+        {"own": False, "split": True, "sep": "-"},
+    ],
+    ids=["both", "choice-columns", "names", "semicolons", "xlsx", "odk-central"],
+)
+def test_kobotoolbox_and_odk_exports_round_trip(tmp_path, layout):
+    people = respondents()
+    rows = odk_rows(people, layout.get("sep", "/"), layout["own"], layout["split"])
+    if layout.get("xlsx"):
+        export = write_xlsx(tmp_path / "kobo.xlsx", rows)
+    else:
+        export = write_csv(tmp_path / "kobo.csv", rows, layout.get("delimiter", ","))
+    round_trip(tmp_path, export, people)
+
+
+# --------------------------------------------------------------------------- XLSForm
+
+
+def test_xlsform_converts_with_pyxform_and_carries_groups_choices_and_logic(tmp_path):
+    from pyxform.xls2xform import convert
+
+    out = tmp_path / "gov-dt.xlsx"
+    result = cli("form", "gov-dt", "--to", "xlsform", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    converted = convert(xlsform=str(out))
+    assert converted.warnings == []
+    xform = converted.xform
+    assert 'nodeset="/data/strategy/vision/has_plan"' in xform
+    assert "/data/strategy/vision/has_plan  = 'yes'" in xform  # relevant
+    assert "/data/security/compliance/highest_grade  = 'level3'" in xform
+    assert ". &gt;= 0 and . &lt;= 100" in xform  # constraint of a 0-100 number
+    assert "selected(., 'none')" in xform  # an exclusive option stays alone
+    from openpyxl import load_workbook
+
+    book = load_workbook(out)
+    assert book.sheetnames == ["survey", "choices", "settings"]
+    header = [c.value for c in book["survey"][1]]
+    assert "label::中文 (zh)" in header and "label::English (en)" in header
+    assert "hint::中文 (zh)" in header
+    first = book["choices"][2]
+    assert [c.value for c in first][:2] == ["has_plan", "yes"]
+
+
+def test_xlsform_is_the_same_bytes_each_time_and_not_overwritten_without_force(tmp_path):
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    assert cli("form", "gov-dt", "--to", "xlsform", "-o", first).exit_code == 0
+    assert cli("form", "gov-dt", "--to", "xlsform", "-o", second).exit_code == 0
+    assert first.read_bytes() == second.read_bytes()
+    again = cli("form", "gov-dt", "--to", "xlsform", "-o", first)
+    assert again.exit_code == 2
+    assert f"{first}: {first} already exists; pass --force" in again.stderr
+    assert cli("form", "gov-dt", "--to", "xlsform", "-o", first, "--force").exit_code == 0
+    with zipfile.ZipFile(first) as book:
+        assert {i.date_time for i in book.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+
+
+def localized(text, langs):
+    return " / ".join(dict.fromkeys(localize(text, lang) for lang in langs))
