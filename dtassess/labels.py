@@ -888,7 +888,7 @@ EN: dict[str, Any] = {
     # the forms `dtassess form` writes (dtassess/forms/): profile questions, skip logic in words
     "forms": {
         "profile": "About you",
-        "organization": "Organization",
+        "organization": "Organization name",
         "unit": "Department",
         "role": "Your position",
         "na": "Not applicable",

@@ -238,3 +238,84 @@ def test_xlsform_is_the_same_bytes_each_time_and_not_overwritten_without_force(t
 
 def localized(text, langs):
     return " / ".join(dict.fromkeys(localize(text, lang) for lang in langs))
+
+
+# --------------------------------------------------------------------------- 问卷星, 腾讯问卷
+
+
+def wjx_blocks(path: Path) -> list[tuple[str, str, list[str]]]:
+    """The questions of a 问卷星 text: (title, type marker, option lines)."""
+    blocks = path.read_text("utf-8").strip().split("\n\n")
+    found = []
+    for block in blocks:
+        first, *options = block.split("\n")
+        head, _, rest = first.partition(". ")
+        if head.isdigit() and rest.endswith("】"):
+            title, marker = rest[: rest.rindex("【")], rest[rest.rindex("【") :]
+            found.append((title, marker, options))
+    return found
+
+
+def wjx_rows(people: list[dict], blocks, tencent: bool = False) -> list[list[str]]:
+    """A 问卷星 按文本导出 export (`1、title`, labels, ┋ between a multi answer's options,
+    (跳过) for a question skipped), or a 腾讯问卷 one (`1.title`, one 0/1 column per option)."""
+    questions = GOV.questions
+    assert len(blocks) == len(questions) + 3
+    header = ["编号", "开始答题时间", "结束答题时间", "答题时长"] if tencent else [
+        "序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"]  # fmt: skip
+    dot = "." if tencent else "、"
+    for n, (title, marker, options) in enumerate(blocks, 1):
+        if tencent and marker == "【多选题】":
+            header += [f"{n}{dot}{title}:{label}" for label in options]
+        else:
+            header.append(f"{n}{dot}{title}")
+    rows = [header]
+    for person in people:
+        row = [person["id"], "2026-03-02 10:00:00", "2026-03-02 10:05:00", "5分0秒"]
+        if not tencent:
+            row = [person["id"], "2026/3/2 10:01:05", "305秒", "链接", "直接访问", "10.0.0.1"]
+        for x, (_, marker, options) in zip(questions, blocks, strict=False):
+            value = person["answers"].get(x.id)
+            values = [o.value for o in x.options]
+            if tencent and marker == "【多选题】":
+                chosen = value or []
+                row += ["" if value is None else str(int(v in chosen)) for v in values]
+            elif value is None:
+                row.append("" if tencent else "(跳过)")
+            elif value == "na":
+                row.append(options[-1])
+            elif x.type == "multi":
+                row.append("┋".join(options[values.index(v)] for v in value))
+            elif x.options:
+                row.append(options[values.index(value)])
+            else:
+                row.append(f"{value:g}")
+        row += ["", person["unit"], person["role"]]
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("lang", ["zh", "en", "both"])
+@pytest.mark.parametrize("tool", ["wjx-xlsx", "wjx-csv", "tencent"])
+def test_wenjuanxing_and_tencent_exports_of_the_form_round_trip(tmp_path, tool, lang):
+    form = tmp_path / "form.txt"
+    assert cli("form", "gov-dt", "--to", "wjx", "--lang", lang, "-o", form).exit_code == 0
+    people = respondents(seed=11)
+    rows = wjx_rows(people, wjx_blocks(form), tencent=tool == "tencent")
+    if tool == "wjx-xlsx":
+        export = write_xlsx(tmp_path / "wjx.xlsx", rows)
+    else:
+        export = write_csv(tmp_path / f"{tool}.csv", rows)
+    round_trip(tmp_path, export, people)
+
+
+def test_wjx_text_numbers_questions_marks_types_and_says_conditions(tmp_path):
+    form = tmp_path / "form.txt"
+    assert cli("form", "gov-dt", "--to", "wjx", "-o", form).exit_code == 0
+    blocks = wjx_blocks(form)
+    assert [b[1] for b in blocks[:4]] == ["【单选题】", "【单选题】", "【单选题】", "【多选题】"]
+    assert blocks[0][2] == ["是", "否"]
+    assert blocks[1][0].endswith("（仅当第1题为“是”时回答）")
+    assert blocks[10][1] == "【填空题】"  # a number
+    assert blocks[9][2][-1] == "不适用"  # allow_na
+    assert [b[0] for b in blocks[-3:]] == ["所在单位名称", "所在部门（科室）", "您的职务"]

@@ -14,9 +14,12 @@ recognised too: not imported, and never listed as unknown. docs/forms.md lists t
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from ..labels import labels
+from .conditions import NA
 from .formnames import PROFILE_GROUP, FormNames, form_names, subquestion_code
 from .mapping import Mapping, Target, normalize
 from .questionnaire import Questionnaire, localize
@@ -43,8 +46,8 @@ LS_IGNORED = (
 )  # fmt: skip
 LS_SIGNS = {"submitdate", "lastpage", "startlanguage"}
 SEPARATORS = ("/", "-")
-# what 问卷星 and the printable form put after a title: 【多选题】, 【仅当第1题为“是”时回答】
-HINTS_RE = re.compile(r"(\s*【[^】]*】)+\s*$")
+# what 问卷星 puts after a title: 【多选题】, （仅当第1题为“是”时回答）
+HINTS_RE = re.compile(r"(\s*(【[^】]*】|（[^）]*）|\([^)]*\)))+\s*$")
 
 
 def _question_target(q: Questionnaire, qid: str) -> Target:
@@ -93,23 +96,42 @@ def _limesurvey(q: Questionnaire, names: FormNames) -> dict[str, Target]:
 
 
 def _titles(q: Questionnaire) -> dict[str, Target]:
-    """A bilingual form's question titles (`中文 / English`) as 问卷星 and 腾讯问卷 head them
-    (compared as `normalize` reduces them: numbering, punctuation and spaces gone)."""
+    """Question titles as 问卷星 and 腾讯问卷 head a form's columns where the import could not
+    match them by itself: the profile questions, and a bilingual form's titles (`中文 /
+    English`), compared as `normalize` reduces them (numbering, punctuation, spaces gone)."""
     found: dict[str, Target] = {}
+    for key, fld in (("organization", "organization_name"), ("unit", "unit"), ("role", "role")):
+        said = [labels("forms", lang)[key] for lang in q.locales]
+        for title in {*said, " / ".join(said)}:
+            found[normalize(title)] = Target("field", field=fld)
     if len(q.locales) < 2:
         return found
     for question in q.questions:
         title = " / ".join(dict.fromkeys(localize(question.text, lang) for lang in q.locales))
-        found[normalize(title)] = _question_target(q, question.id)
+        found[normalize(title)] = found[normalize(HINTS_RE.sub("", title))] = _question_target(
+            q, question.id
+        )
         for option in question.options if question.type == "multi" else ():
             label = " / ".join(dict.fromkeys(localize(option.label, lang) for lang in q.locales))
-            found[normalize(f"{title}:{label}")] = Target("option", question, option)
+            for said in (title, HINTS_RE.sub("", title)):
+                found[normalize(said) + normalize(label)] = Target("option", question, option)
     return found
+
+
+def _title_keys(header: str) -> list[str]:
+    """How `_titles` may know a header: as written, without the hints after the title, and
+    as `title（hint）:option` (an option's column, 腾讯问卷)."""
+    keys = [normalize(header), normalize(HINTS_RE.sub("", header))]
+    text = unicodedata.normalize("NFKC", header)
+    for title, _, option in (text.partition(":"), text.rpartition(":")):
+        if option:
+            keys.append(normalize(HINTS_RE.sub("", title)) + normalize(option))
+    return keys
 
 
 def _labels(q: Questionnaire, names: FormNames) -> dict[str, dict[str, Any]]:
     """What the tools write for an option -> its value: XLSForm choice names, LimeSurvey answer
-    codes, and a bilingual form's labels."""
+    codes, a bilingual form's labels, and "not applicable" as the forms say it."""
     found: dict[str, dict[str, Any]] = {}
     for question in q.questions:
         if not question.options:
@@ -125,6 +147,11 @@ def _labels(q: Questionnaire, names: FormNames) -> dict[str, dict[str, Any]]:
             for text in written:
                 table.setdefault(text, option.value)
                 table.setdefault("\0" + normalize(text), option.value)
+        if question.allow_na:
+            said = [labels("forms", lang)["na"] for lang in q.locales]
+            for text in {*said, " / ".join(said)}:
+                table.setdefault(text, NA)
+                table.setdefault("\0" + normalize(text), NA)
         found[question.id] = table
     return found
 
@@ -144,9 +171,9 @@ def recognise(header: Sequence[str], q: Questionnaire, mapping: Mapping | None) 
         columns.update(_limesurvey(q, names))
     titles = _titles(q)
     for h in present:
-        key = normalize(HINTS_RE.sub("", h))
-        if key in titles and h not in columns:
-            columns[h] = titles[key]
+        for key in _title_keys(h):
+            if key in titles and h not in columns:
+                columns[h] = titles[key]
     if not columns:
         return mapping
     # a select_multiple's own column and its 0/1 columns: the own column is read
