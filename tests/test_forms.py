@@ -18,7 +18,7 @@ import pytest
 import yaml
 from conftest import cli
 
-from dtassess.inputs.formnames import NA_CHOICE, PROFILE_GROUP, form_names
+from dtassess.inputs.formnames import NA_CHOICE, PROFILE_GROUP, form_names, subquestion_code
 from dtassess.inputs.questionnaire import Questionnaire, load_questionnaire, localize
 
 GOV = load_questionnaire("gov-dt")
@@ -319,3 +319,64 @@ def test_wjx_text_numbers_questions_marks_types_and_says_conditions(tmp_path):
     assert blocks[10][1] == "【填空题】"  # a number
     assert blocks[9][2][-1] == "不适用"  # allow_na
     assert [b[0] for b in blocks[-3:]] == ["所在单位名称", "所在部门（科室）", "您的职务"]
+
+
+# --------------------------------------------------------------------------- LimeSurvey
+
+
+def limesurvey_rows(people: list[dict]) -> list[list[str]]:
+    """A LimeSurvey response export with question codes as headings and answer codes as
+    answers: `code[SQ001]` per option of a multiple-choice question, Y when chosen."""
+    names = form_names(GOV)
+    header = ["id", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp",
+              names.ls_profile["unit"], names.ls_profile["role"]]  # fmt: skip
+    for x in GOV.questions:
+        code = names.codes[x.id]
+        if x.type == "multi":
+            header += [f"{code}[{subquestion_code(i)}]" for i in range(1, len(x.options) + 1)]
+        else:
+            header.append(code)
+    rows = [header]
+    for person in people:
+        row = [person["id"], "2026-03-02 10:09:00", "19", "zh", "123", "2026-03-02 10:00:00",
+               "2026-03-02 10:09:00", person["unit"], person["role"]]  # fmt: skip
+        for x in GOV.questions:
+            value = person["answers"].get(x.id)
+            if x.type == "multi":
+                row += ["Y" if value and o.value in value else "" for o in x.options]
+            elif value is None:
+                row.append("")
+            elif value == "na":
+                row.append("NA")
+            elif x.options:
+                row.append(names.answers[x.id][value])
+            else:
+                row.append(f"{value:.10f}")
+        rows.append(row)
+    return rows
+
+
+def test_limesurvey_response_export_round_trips(tmp_path):
+    people = respondents(seed=5)
+    round_trip(
+        tmp_path, write_csv(tmp_path / "results-survey.csv", limesurvey_rows(people)), people
+    )
+
+
+def test_limesurvey_survey_file_has_groups_questions_answers_and_relevance(tmp_path):
+    out = tmp_path / "gov-dt.txt"
+    assert cli("form", "gov-dt", "--to", "limesurvey", "-o", out).exit_code == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8"), delimiter="\t"))
+    assert {r["language"] for r in rows if r["class"] == "Q"} == {"zh", "en"}
+    zh = [r for r in rows if r["language"] == "zh"]
+    questions = {r["name"]: r for r in zh if r["class"] == "Q"}
+    assert questions["roadmap"]["relevance"] == "hasplan.NAOK == 'Y'"
+    assert questions["cdorole"]["relevance"] == "(!is_empty(cdo.NAOK) and cdo.NAOK != 'A1')"
+    assert questions["coverage"]["type/scale"] == "M"
+    assert questions["tools"]["exclude_all_others"] == "SQ008"
+    assert questions["budgetshare"]["type/scale"] == "N"
+    assert questions["budgetshare"]["max_num_value_n"] == "100"
+    answers = [r["name"] for r in zh if r["class"] == "A" and r["id"] == questions["cloud"]["id"]]
+    assert answers == ["1", "2", "3", "4", "5", "NA"]
+    assert [r["name"] for r in zh if r["class"] == "G"][:3] == [
+        "基本信息", "战略与规划", "战略与规划 — 战略规划与路线图"]  # fmt: skip

@@ -40,9 +40,9 @@ def _literal_ls(value: Any) -> str:
     if isinstance(value, _NUMERIC):
         return repr(value) if isinstance(value, float) else str(value)
     text = str(value)
-    if '"' in text or "\\" in text:
+    if "'" in text or "\\" in text:
         raise Untranslatable
-    return f'"{text}"'
+    return f"'{text}'"
 
 
 class _Translator:
@@ -196,12 +196,12 @@ class _LimeSurvey(_Translator):
             return f"count({subs}) > 0"
         ref = self.ref(question)
         if question.allow_na:
-            return f'(!is_empty({ref}) and {ref} != "{NA_CODE}")'
+            return f"(!is_empty({ref}) and {ref} != '{NA_CODE}')"
         return f"!is_empty({ref})"
 
     def selected(self, question: Question, value: Any) -> str:
         index = [o.value for o in question.options].index(question.option(value).value)  # type: ignore[union-attr]
-        return f'{self.ref(question, subquestion_code(index + 1))} == "Y"'
+        return f"{self.ref(question, subquestion_code(index + 1))} == 'Y'"
 
     def equal(self, question: Question, op: str, value: Any) -> str:
         if op == "==":

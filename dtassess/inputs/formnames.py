@@ -43,6 +43,7 @@ class FormNames:
     codes: dict[str, str] = field(default_factory=dict)  # question id -> LimeSurvey code
     answers: dict[str, dict[Any, str]] = field(default_factory=dict)  # id -> value -> LS code
     numbers: dict[str, int] = field(default_factory=dict)  # question id -> number on paper
+    ls_profile: dict[str, str] = field(default_factory=dict)  # response field -> LS code
 
     def choice_list(self, question: Question) -> str:
         """The XLSForm choice list of a question (its own: labels differ question by question)."""
@@ -138,6 +139,8 @@ def form_names(q: Questionnaire) -> FormNames:
         names.answers[question.id] = _answer_codes(o.value for o in question.options)
         names.codes[question.id] = _ls_code(names.questions[question.id], codes)
         names.numbers[question.id] = number
+    for fld_name, fld in PROFILE:
+        names.ls_profile[fld] = _ls_code(fld_name, codes)
     q.cache["form_names"] = names
     return names
 

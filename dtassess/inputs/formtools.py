@@ -81,8 +81,8 @@ def _odk(q: Questionnaire, names: FormNames) -> dict[str, Target]:
 def _limesurvey(q: Questionnaire, names: FormNames) -> dict[str, Target]:
     """Headers of a LimeSurvey response export with question codes."""
     found: dict[str, Target] = {}
-    for fld, name in names.profile.items():
-        found[name] = Target("field", field=fld)
+    for fld, code in names.ls_profile.items():
+        found[code] = Target("field", field=fld)
     for question in q.questions:
         code = names.codes[question.id]
         found[code] = _question_target(q, question.id)
