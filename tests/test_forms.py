@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import cli
+from conftest import MINI, cli
 
 from dtassess.inputs.formnames import NA_CHOICE, PROFILE_GROUP, form_names, subquestion_code
 from dtassess.inputs.questionnaire import Questionnaire, load_questionnaire, localize
@@ -380,3 +380,36 @@ def test_limesurvey_survey_file_has_groups_questions_answers_and_relevance(tmp_p
     assert answers == ["1", "2", "3", "4", "5", "NA"]
     assert [r["name"] for r in zh if r["class"] == "G"][:3] == [
         "基本信息", "战略与规划", "战略与规划 — 战略规划与路线图"]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- paper
+
+
+def test_printable_html_has_anchors_boxes_conditions_and_lines(tmp_path):
+    out = tmp_path / "form.html"
+    assert cli("form", "gov-dt", "--to", "html", "-o", out).exit_code == 0
+    page = out.read_text("utf-8")
+    assert '<h2 id="strategy">战略与规划</h2>' in page
+    assert '<section class="question" id="q-strategy.vision.has_plan">' in page
+    assert page.count('<span class="box"></span>') == sum(
+        len(x.options) + (1 if x.allow_na else 0) for x in GOV.questions if x.options
+    )
+    assert '<span class="level">3</span>规划覆盖全单位业务' in page  # a level's anchor
+    assert '<p class="when">仅当第1题为“是”时回答</p>' in page
+    assert "% （0 至 100; 不适用）" in page  # a number's range, with N/A allowed
+    assert page.count('<div class="notes">备注与佐证</div>') == len(GOV.questions)
+
+
+@pytest.mark.slow
+def test_printable_pdf_in_both_languages(tmp_path):
+    from pypdf import PdfReader
+
+    out = tmp_path / "mini.pdf"
+    result = cli("form", MINI, "--to", "pdf", "--lang", "both", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    text = "".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "迷你评估 / Mini assessment" in text
+    assert "备注与佐证 / Notes and evidence" in text
+    again = tmp_path / "again.pdf"
+    assert cli("form", MINI, "--to", "pdf", "--lang", "both", "-o", again).exit_code == 0
+    assert again.read_bytes() == out.read_bytes()
