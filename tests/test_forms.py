@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import MINI, cli
+from conftest import MINI, both, cli, dimension, level_question, question
 
 from dtassess.inputs.formnames import NA_CHOICE, PROFILE_GROUP, form_names, subquestion_code
 from dtassess.inputs.questionnaire import Questionnaire, load_questionnaire, localize
@@ -413,3 +413,77 @@ def test_printable_pdf_in_both_languages(tmp_path):
     again = tmp_path / "again.pdf"
     assert cli("form", MINI, "--to", "pdf", "--lang", "both", "-o", again).exit_code == 0
     assert again.read_bytes() == out.read_bytes()
+
+
+# --------------------------------------------------------------------------- what a form cannot say
+
+
+def awkward(make_questionnaire) -> Path:
+    """Options with quotes, markup and line breaks; conditions that compare two questions."""
+    label = {"zh": '<b>"引号"</b>\n第二行', "en": "<b>it's</b>\nsecond line"}
+    a = question("d.a", "single", text={"zh": "第一行\n第二行", "en": "one\ntwo"}, options=[
+        {"value": "it's", "label": label, "score": 1},
+        {"value": "plain", "label": both("普通", "Plain"), "score": 0}])  # fmt: skip
+    b = question("d.b", "single", when="d.a == \"it's\"", options=[
+        {"value": "it's", "label": both("是", "Yes"), "score": 1},
+        {"value": "no", "label": both("否", "No"), "score": 0}])  # fmt: skip
+    c = level_question("d.c", when="d.a == d.b")
+    n = question("d.n", "number", min=0, max=10, allow_na=True, when="d.c >= 3",
+                 bands=[{"min": 0, "score": 0}, {"min": 5, "score": 1}])  # fmt: skip
+    return make_questionnaire(dimensions=[dimension("d", [a, b, c, n])])
+
+
+@pytest.mark.parametrize(
+    "to, untranslatable",
+    [("xlsform", ["d.c"]), ("limesurvey", ["d.c"]), ("wjx", []), ("html", [])],
+)
+def test_a_condition_a_tool_cannot_say_is_a_warning_and_the_form_is_written(
+    tmp_path, make_questionnaire, to, untranslatable
+):
+    out = tmp_path / f"form.{to}"
+    result = cli("form", awkward(make_questionnaire), "--to", to, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if "cannot be written" in line]
+    assert [line.split("'")[1] for line in said] == untranslatable
+    assert out.stat().st_size > 0
+
+
+def test_awkward_texts_stay_inside_their_cells_and_lines(tmp_path, make_questionnaire):
+    from pyxform.xls2xform import convert
+
+    path = awkward(make_questionnaire)
+    xlsx, txt, page = tmp_path / "f.xlsx", tmp_path / "f.txt", tmp_path / "f.html"
+    for to, out in (("xlsform", xlsx), ("wjx", txt), ("html", page)):
+        assert cli("form", path, "--to", to, "-o", out, "--lang", "both").exit_code == 0
+    xform = convert(xlsform=str(xlsx)).xform
+    assert "relevant=\" /data/d/a  = 'c1'\"" in xform  # a choice named for its place
+    blocks = wjx_blocks(txt)
+    assert [b[0].split("（")[0] for b in blocks[:1]] == ["第一行 第二行 / one two"]
+    assert blocks[0][2][0] == '<b>"引号"</b> 第二行 / <b>it\'s</b> second line'
+    html = page.read_text("utf-8")
+    assert "<b>it" not in html and '<b>"' not in html
+    assert (
+        "&lt;b&gt;&quot;引号&quot;&lt;/b&gt; 第二行 / &lt;b&gt;it&#x27;s&lt;/b&gt; second" in html
+    )
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--to", "wjx", "--lang", "fr"], "--lang fr: gov-dt@1.0 is written in zh, en"),
+        (["--to", "docx"], "'docx' is not one of"),
+    ],
+)
+def test_bad_options_are_usage_errors(tmp_path, args, message):
+    out = tmp_path / "f.txt"
+    result = cli("form", "gov-dt", *args, "-o", out)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not out.exists()
+
+
+def test_a_form_to_standard_output(tmp_path):
+    result = cli("form", "gov-dt", "--to", "wjx", "-o", "-")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("政府数字化转型成熟度评估\n")
+    assert "1. 本单位是否有" in result.stdout

@@ -93,7 +93,7 @@ class _Rows:
                         "other": "N", "same_default": 0})  # fmt: skip
 
     def group(self, dim: Dimension, lang: str, ids) -> None:
-        titles = []
+        titles: list[str] = []
         node: Dimension | None = dim
         while node is not None:
             titles.insert(0, _said(node.title, lang))

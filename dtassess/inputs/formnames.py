@@ -86,15 +86,16 @@ def _ls_code(text: str, taken: set[str]) -> str:
 
 
 def _choice_names(values: Iterable[Any]) -> dict[Any, str]:
-    """Option value -> XLSForm choice name: the value itself where it is a plain name (a
-    select_multiple answer is its choice names joined by spaces), else `c1`, `c2` ..."""
+    """Option value -> XLSForm choice name: the value itself where every value of the question
+    is a plain name (a select_multiple answer is its choice names joined by spaces), else `c1`,
+    `c2` ... for all of them."""
     values = list(values)
-    plain = [str(v) for v in values if _CHOICE_OK.match(str(v))]
-    clash = len(set(plain)) != len(plain) or NA_CHOICE in plain
-    return {
-        v: str(v) if _CHOICE_OK.match(str(v)) and not clash else f"c{i}"
-        for i, v in enumerate(values, 1)
-    }
+    plain = [str(v) for v in values]
+    fits = all(_CHOICE_OK.match(v) for v in plain)
+    distinct = len({v.casefold() for v in plain} | {NA_CHOICE}) == len(plain) + 1
+    if fits and distinct:
+        return dict(zip(values, plain, strict=True))
+    return {v: f"c{i}" for i, v in enumerate(values, 1)}
 
 
 def _answer_codes(values: Iterable[Any]) -> dict[Any, str]:
@@ -118,9 +119,9 @@ def form_names(q: Questionnaire) -> FormNames:
         return cached
     names = FormNames()
     taken: set[str] = {PROFILE_GROUP}
-    for node in q.nodes:
-        last = node.id.rsplit(".", 1)[-1]
-        names.groups[node.id] = _unique(_xml_name(last), taken, _xml_name(node.id))
+    for dim in q.nodes:
+        last = dim.id.rsplit(".", 1)[-1]
+        names.groups[dim.id] = _unique(_xml_name(last), taken, _xml_name(dim.id))
     lasts = [x.id.rsplit(".", 1)[-1] for x in q.questions]
     for question, last in zip(q.questions, lasts, strict=True):
         wanted = _xml_name(last) if lasts.count(last) == 1 else _xml_name(question.id)
@@ -129,7 +130,7 @@ def form_names(q: Questionnaire) -> FormNames:
         names.profile[fld] = _unique(fld_name, taken, f"respondent_{fld_name}")
     codes: set[str] = set()
     for number, question in enumerate(q.questions, 1):
-        path = []
+        path: list[str] = []
         node: str | None = question.dimension
         while node is not None:
             path.insert(0, names.groups[node])

@@ -113,8 +113,8 @@ def _titles(q: Questionnaire) -> dict[str, Target]:
         )
         for option in question.options if question.type == "multi" else ():
             label = " / ".join(dict.fromkeys(localize(option.label, lang) for lang in q.locales))
-            for said in (title, HINTS_RE.sub("", title)):
-                found[normalize(said) + normalize(label)] = Target("option", question, option)
+            for written in (title, HINTS_RE.sub("", title)):
+                found[normalize(written) + normalize(label)] = Target("option", question, option)
     return found
 
 
