@@ -200,7 +200,7 @@ class _LimeSurvey(_Translator):
         return f"!is_empty({ref})"
 
     def selected(self, question: Question, value: Any) -> str:
-        index = [o.value for o in question.options].index(question.option(value).value)  # type: ignore[union-attr]
+        index = [o.value for o in question.options].index(value)
         return f"{self.ref(question, subquestion_code(index + 1))} == 'Y'"
 
     def equal(self, question: Question, op: str, value: Any) -> str:

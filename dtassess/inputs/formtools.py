@@ -129,17 +129,21 @@ def _title_keys(header: str) -> list[str]:
     return keys
 
 
-def _labels(q: Questionnaire, names: FormNames) -> dict[str, dict[str, Any]]:
-    """What the tools write for an option -> its value: XLSForm choice names, LimeSurvey answer
-    codes, a bilingual form's labels, and "not applicable" as the forms say it."""
+def _labels(q: Questionnaire, names: FormNames, tools: set[str]) -> dict[str, dict[str, Any]]:
+    """What the recognised `tools` write for an option -> its value: XLSForm choice names
+    ("odk"), LimeSurvey answer codes ("limesurvey"), a bilingual form's labels, and "not
+    applicable" as the forms say it."""
     found: dict[str, dict[str, Any]] = {}
     for question in q.questions:
         if not question.options:
             continue
         table: dict[str, Any] = {}
         for option in question.options:
-            written = [names.choices[question.id][option.value]]
-            written.append(names.answers[question.id][option.value])
+            written = []
+            if "odk" in tools:
+                written.append(names.choices[question.id][option.value])
+            if "limesurvey" in tools:
+                written.append(names.answers[question.id][option.value])
             if option.label and len(q.locales) > 1:
                 written.append(
                     " / ".join(dict.fromkeys(localize(option.label, lang) for lang in q.locales))
@@ -163,12 +167,14 @@ def recognise(header: Sequence[str], q: Questionnaire, mapping: Mapping | None) 
     names = form_names(q)
     present = {str(h).strip() for h in header if h}
     columns: dict[str, Target] = {}
-    separator = None
-    if present & ODK_SIGNS or any("/" in h and h in _odk(q, names) for h in present):
-        columns.update(_odk(q, names))
-        separator = " "
+    tools: set[str] = set()
+    odk = _odk(q, names)
+    if present & ODK_SIGNS or any("/" in h and h in odk for h in present):
+        columns.update(odk)
+        tools.add("odk")
     if present & LS_SIGNS:
         columns.update(_limesurvey(q, names))
+        tools.add("limesurvey")
     titles = _titles(q)
     for h in present:
         for key in _title_keys(h):
@@ -186,8 +192,8 @@ def recognise(header: Sequence[str], q: Questionnaire, mapping: Mapping | None) 
         if t.kind == "option" and t.question is not None and t.question.id in multi_own:
             columns[h] = Target("ignore")
     found = Mapping(path=None, columns={h: t for h, t in columns.items() if h in present})
-    found.labels = _labels(q, names)
-    found.separator = separator
+    found.labels = _labels(q, names, tools)
+    found.separator = " " if "odk" in tools else None
     if mapping is not None:
         found.path = mapping.path
         found.columns.update(mapping.columns)
