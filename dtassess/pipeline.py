@@ -870,11 +870,11 @@ def write_form(
     force: bool = False,
     say: Say | None = None,
 ) -> Done:
-    """Write a questionnaire as a form for a collection tool (`dtassess form`): XLSForm,
-    问卷星 text, LimeSurvey's survey format, or a printable HTML or PDF form (docs/forms.md).
+    """Write a questionnaire as a form for a collection tool or for paper (`dtassess form`).
 
-    `lang` is zh, en or both; what the format could not carry (a skip condition it cannot
-    express) goes to `say` as a warning and to `Done.problems`."""
+    `to` is xlsform, wjx (问卷星 text), limesurvey, html or pdf (docs/forms.md); `lang` is zh,
+    en or both; what the format could not carry (a skip condition it cannot express) goes to
+    `say` as a warning and to `Done.problems`."""
     from .files import refuse_existing
     from .forms.build import form_languages, render_form
     from .inputs.questionnaire import load_questionnaire

@@ -487,3 +487,13 @@ def test_a_form_to_standard_output(tmp_path):
     assert result.exit_code == 0
     assert result.stdout.startswith("政府数字化转型成熟度评估\n")
     assert "1. 本单位是否有" in result.stdout
+
+
+def test_the_api_writes_what_the_command_writes(tmp_path):
+    import dtassess
+
+    said: list = []
+    done = dtassess.write_form("gov-dt", "xlsform", tmp_path / "api.xlsx", say=said.append)
+    assert done.paths == [tmp_path / "api.xlsx"] and done.problems == said == []
+    assert cli("form", "gov-dt", "--to", "xlsform", "-o", tmp_path / "cli.xlsx").exit_code == 0
+    assert (tmp_path / "api.xlsx").read_bytes() == (tmp_path / "cli.xlsx").read_bytes()

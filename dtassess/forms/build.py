@@ -30,6 +30,8 @@ def form_languages(q: Questionnaire, fmt: str, lang: str | None) -> tuple[str, .
 
 def render_form(q: Questionnaire, fmt: str, langs: tuple[str, ...]) -> tuple[bytes, list[Problem]]:
     """The form's bytes, and warnings about what the format could not carry (X001)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown form format {fmt!r} (expected one of {', '.join(FORMATS)})")
     if fmt == "xlsform":
         from .xlsform import xlsform
 
