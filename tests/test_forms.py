@@ -497,3 +497,21 @@ def test_the_api_writes_what_the_command_writes(tmp_path):
     assert done.paths == [tmp_path / "api.xlsx"] and done.problems == said == []
     assert cli("form", "gov-dt", "--to", "xlsform", "-o", tmp_path / "cli.xlsx").exit_code == 0
     assert (tmp_path / "api.xlsx").read_bytes() == (tmp_path / "cli.xlsx").read_bytes()
+
+
+def test_two_questions_worded_alike_are_told_apart_by_their_number(tmp_path, make_questionnaire):
+    text = both("培训情况如何？", "How is training?")
+    first = level_question("d1.training", text=text)
+    second = level_question("d2.training", text=text)
+    path = make_questionnaire(dimensions=[dimension("d1", [first]), dimension("d2", [second])])
+    form = tmp_path / "form.txt"
+    assert cli("form", path, "--to", "wjx", "-o", form).exit_code == 0
+    (title, _, options), (title2, _, options2) = wjx_blocks(form)[:2]
+    export = write_csv(tmp_path / "wjx.csv", [
+        ["序号", f"1、{title}", f"2、{title2}", "3、所在单位名称"],
+        ["1", options[1], options2[3], ""]])  # fmt: skip
+    out = tmp_path / "out"
+    result = cli("import", export, "-q", path, "--org", "qs", "-o", out)
+    assert result.exit_code == 0 and "warning" not in result.stderr, result.stderr
+    answers = yaml.safe_load((out / "qs-1.yaml").read_text("utf-8"))["answers"]
+    assert answers == {"d1.training": 2, "d2.training": 4}

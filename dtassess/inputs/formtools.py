@@ -46,6 +46,8 @@ LS_IGNORED = (
 )  # fmt: skip
 LS_SIGNS = {"submitdate", "lastpage", "startlanguage"}
 SEPARATORS = ("/", "-")
+# the number 问卷星 and 腾讯问卷 put before a title: 1、 1. 1．
+NUMBER_RE = re.compile(r"^\s*(\d+)\s*[、.:]\s*(.+)$", re.S)
 # what 问卷星 puts after a title: 【多选题】, （仅当第1题为“是”时回答）
 HINTS_RE = re.compile(r"(\s*(【[^】]*】|（[^）]*）|\([^)]*\)))+\s*$")
 
@@ -118,6 +120,33 @@ def _titles(q: Questionnaire) -> dict[str, Target]:
     return found
 
 
+def _numbered(q: Questionnaire, names: FormNames) -> dict[tuple[int, str], Target]:
+    """(number, title) -> what a 问卷星 or 腾讯问卷 column of the form holds: a question, or one
+    option of a multi question, known by its number as well as its text, so that two questions
+    worded alike (in two dimensions) each get their own column."""
+    found: dict[tuple[int, str], Target] = {}
+    for question in q.questions:
+        n = names.numbers[question.id]
+        said = [localize(question.text, lang) for lang in q.locales]
+        for title in {*said, " / ".join(dict.fromkeys(said))}:
+            for written in (title, HINTS_RE.sub("", title)):
+                found[(n, normalize(written))] = _question_target(q, question.id)
+                for option in question.options if question.type == "multi" else ():
+                    labels_ = [localize(option.label, lang) for lang in q.locales]
+                    for label in {*labels_, " / ".join(dict.fromkeys(labels_))}:
+                        key = (n, normalize(written) + normalize(label))
+                        found[key] = Target("option", question, option)
+    return found
+
+
+def _number_keys(header: str) -> list[tuple[int, str]]:
+    """`1、text`, `1.text（hint）` or `1.text:option` as (1, key) for `_numbered`."""
+    m = NUMBER_RE.match(unicodedata.normalize("NFKC", header))
+    if m is None:
+        return []
+    return [(int(m.group(1)), key) for key in _title_keys(m.group(2))]
+
+
 def _title_keys(header: str) -> list[str]:
     """How `_titles` may know a header: as written, without the hints after the title, and
     as `title（hint）:option` (an option's column, 腾讯问卷)."""
@@ -175,6 +204,11 @@ def recognise(header: Sequence[str], q: Questionnaire, mapping: Mapping | None) 
     if present & LS_SIGNS:
         columns.update(_limesurvey(q, names))
         tools.add("limesurvey")
+    numbered = _numbered(q, names)
+    for h in present:
+        for pair in _number_keys(h):
+            if pair in numbered and h not in columns:
+                columns[h] = numbered[pair]
     titles = _titles(q)
     for h in present:
         for key in _title_keys(h):
