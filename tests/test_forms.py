@@ -515,3 +515,30 @@ def test_two_questions_worded_alike_are_told_apart_by_their_number(tmp_path, mak
     assert result.exit_code == 0 and "warning" not in result.stderr, result.stderr
     answers = yaml.safe_load((out / "qs-1.yaml").read_text("utf-8"))["answers"]
     assert answers == {"d1.training": 2, "d2.training": 4}
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["(a) " * 20000 + "z", "1、" + "（a）" * 20000 + "z", "9" * 5000 + "、x", "1." + ":" * 50000],
+    ids=["brackets", "numbered-brackets", "long-number", "colons"],
+)
+def test_hostile_headers_are_recognised_in_a_pass(header):
+    """Headers that no form writes but a file can hold: no backtracking, no huge integers."""
+    import time
+
+    from dtassess.inputs.formtools import recognise
+
+    start = time.perf_counter()
+    assert recognise([header, "序号"], GOV, None) is None
+    assert time.perf_counter() - start < 2
+
+
+@pytest.mark.parametrize(
+    "title, bare",
+    [("标题（可多选）（仅当第1题为“是”时回答） ", "标题"), ("a (b) 【c】", "a"),
+     ("a (b)c)", "a (b)c)"), ("x)", "x)"), ("规划（方案）是否印发", "规划（方案）是否印发")],
+)  # fmt: skip
+def test_hints_after_a_title(title, bare):
+    from dtassess.inputs.formtools import without_hints
+
+    assert without_hints(title) == bare

@@ -47,9 +47,25 @@ LS_IGNORED = (
 LS_SIGNS = {"submitdate", "lastpage", "startlanguage"}
 SEPARATORS = ("/", "-")
 # the number 问卷星 and 腾讯问卷 put before a title: 1、 1. 1．
-NUMBER_RE = re.compile(r"^\s*(\d+)\s*[、.:]\s*(.+)$", re.S)
-# what 问卷星 puts after a title: 【多选题】, （仅当第1题为“是”时回答）
-HINTS_RE = re.compile(r"(\s*(【[^】]*】|（[^）]*）|\([^)]*\)))+\s*$")
+NUMBER_RE = re.compile(r"^\s*(\d{1,6})\s*[、.:]\s*(.+)$", re.S)
+# what 问卷星 puts after a title: 【多选题】, （仅当第1题为“是”时回答）, (可多选)
+BRACKETS = {"】": "【", "）": "（", ")": "("}
+
+
+def without_hints(text: str) -> str:
+    """A title without the bracketed hints at its end. Not a regular expression: a header of
+    thousands of brackets, which a form never writes but a file can hold, would take a
+    backtracking one minutes; this takes a pass (indices, not copies)."""
+    end = len(text.rstrip())
+    while end and text[end - 1] in BRACKETS:
+        closer = text[end - 1]
+        start = text.rfind(BRACKETS[closer], 0, end - 1)
+        if start < 0 or text.find(closer, start + 1, end - 1) >= 0:
+            break
+        end = start
+        while end and text[end - 1].isspace():
+            end -= 1
+    return text[:end]
 
 
 def _question_target(q: Questionnaire, qid: str) -> Target:
@@ -110,12 +126,12 @@ def _titles(q: Questionnaire) -> dict[str, Target]:
         return found
     for question in q.questions:
         title = " / ".join(dict.fromkeys(localize(question.text, lang) for lang in q.locales))
-        found[normalize(title)] = found[normalize(HINTS_RE.sub("", title))] = _question_target(
+        found[normalize(title)] = found[normalize(without_hints(title))] = _question_target(
             q, question.id
         )
         for option in question.options if question.type == "multi" else ():
             label = " / ".join(dict.fromkeys(localize(option.label, lang) for lang in q.locales))
-            for written in (title, HINTS_RE.sub("", title)):
+            for written in (title, without_hints(title)):
                 found[normalize(written) + normalize(label)] = Target("option", question, option)
     return found
 
@@ -129,7 +145,7 @@ def _numbered(q: Questionnaire, names: FormNames) -> dict[tuple[int, str], Targe
         n = names.numbers[question.id]
         said = [localize(question.text, lang) for lang in q.locales]
         for title in {*said, " / ".join(dict.fromkeys(said))}:
-            for written in (title, HINTS_RE.sub("", title)):
+            for written in (title, without_hints(title)):
                 found[(n, normalize(written))] = _question_target(q, question.id)
                 for option in question.options if question.type == "multi" else ():
                     labels_ = [localize(option.label, lang) for lang in q.locales]
@@ -150,11 +166,11 @@ def _number_keys(header: str) -> list[tuple[int, str]]:
 def _title_keys(header: str) -> list[str]:
     """How `_titles` may know a header: as written, without the hints after the title, and
     as `title（hint）:option` (an option's column, 腾讯问卷)."""
-    keys = [normalize(header), normalize(HINTS_RE.sub("", header))]
+    keys = [normalize(header), normalize(without_hints(header))]
     text = unicodedata.normalize("NFKC", header)
     for title, _, option in (text.partition(":"), text.rpartition(":")):
         if option:
-            keys.append(normalize(HINTS_RE.sub("", title)) + normalize(option))
+            keys.append(normalize(without_hints(title)) + normalize(option))
     return keys
 
 
