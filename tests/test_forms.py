@@ -542,3 +542,31 @@ def test_hints_after_a_title(title, bare):
     from dtassess.inputs.formtools import without_hints
 
     assert without_hints(title) == bare
+
+
+@pytest.mark.parametrize(
+    "make, questionnaire, message",
+    [
+        ("dir", "gov-dt", "{out}: {out} is a directory; dtassess writes only regular files"),
+        ("", "nosuch.yaml", "nosuch.yaml: file not found: nosuch.yaml"),
+        ("fifo", "{out}", "{out}: this is a FIFO (named pipe), not a regular file"),
+        ("", "{bad}", "{bad}:2:1: YAML syntax error"),
+    ],
+    ids=["output-is-a-folder", "no-questionnaire", "questionnaire-is-a-fifo", "bad-questionnaire"],
+)
+def test_what_cannot_be_read_or_written_stops_before_anything_is_written(
+    tmp_path, make, questionnaire, message
+):
+    import os
+
+    out, bad, form = tmp_path / "out", tmp_path / "bad.yaml", tmp_path / "form.txt"
+    bad.write_text("id: [unclosed\n", "utf-8")
+    if make == "dir":
+        out.mkdir()
+    elif make == "fifo":
+        os.mkfifo(out)
+    target = out if make == "dir" else form
+    result = cli("form", questionnaire.format(out=out, bad=bad), "--to", "wjx", "-o", target)
+    assert result.exit_code == 2
+    assert message.format(out=out, bad=bad) in result.stderr
+    assert not form.exists()
