@@ -587,3 +587,13 @@ def test_what_cannot_be_read_or_written_stops_before_anything_is_written(
     assert result.exit_code == 2
     assert message.format(out=out, bad=bad) in result.stderr
     assert not form.exists()
+
+
+def test_no_question_takes_the_name_of_a_column_the_tools_add(make_questionnaire):
+    questions = [level_question(f"d.{name}") for name in ("start", "status", "seed", "token")]
+    path = make_questionnaire(dimensions=[dimension("d", questions)])
+    names = form_names(load_questionnaire(path))
+    assert names.questions == {"d.start": "d_start", "d.status": "d_status", "d.seed": "seed",
+                               "d.token": "token"}  # fmt: skip
+    assert names.codes == {"d.start": "dstart", "d.status": "dstatus", "d.seed": "seed2",
+                           "d.token": "token2"}  # fmt: skip

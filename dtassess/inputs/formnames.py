@@ -27,6 +27,29 @@ LS_ANSWER_CHARS = 5
 NA_CHOICE = "na"
 NA_CODE = "NA"
 
+# Columns KoboToolbox and ODK add (no question is given their names): metadata of the
+# submission and of the device, and the people who sent it (personal data scores do not need).
+# `_id` and `KEY` identify the submission.
+ODK_IGNORED = (
+    "start", "end", "today", "deviceid", "username", "phonenumber", "simserial", "subscriberid",
+    "audit", "_uuid", "_submission_time", "_validation_status", "_notes", "_status",
+    "_submitted_by", "__version__", "_version_", "_tags", "_index", "_parent_index",
+    "_parent_table_name", "_attachments", "_geolocation", "_xform_id_string", "_media_count",
+    "_total_media", "_media_all_received", "meta/instanceID", "meta/instanceName",
+    "meta/rootUuid", "meta/deprecatedID", "meta/audit", "formhub/uuid", "SubmissionDate",
+    "meta-instanceID", "meta-instanceName", "SubmitterID", "SubmitterName",
+    "AttachmentsPresent", "AttachmentsExpected", "Status", "ReviewState", "DeviceID", "Edits",
+    "FormVersion", "instanceID",
+)  # fmt: skip
+ODK_RESPONDENT = ("_id", "KEY")
+ODK_SIGNS = {"_uuid", "_submission_time", "meta/instanceID", "formhub/uuid", "KEY"}
+# LimeSurvey's response export, with question codes as headers (no question takes these codes).
+LS_IGNORED = (
+    "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp", "ipaddr",
+    "refurl", "token", "interviewtime", "optout", "emailstatus",
+)  # fmt: skip
+LS_SIGNS = {"submitdate", "lastpage", "startlanguage"}
+
 _XML_BAD = re.compile(r"[^A-Za-z0-9_-]")
 _CHOICE_OK = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -118,7 +141,7 @@ def form_names(q: Questionnaire) -> FormNames:
     if cached is not None:
         return cached
     names = FormNames()
-    taken: set[str] = {PROFILE_GROUP}
+    taken: set[str] = {PROFILE_GROUP, "meta", *(n.casefold() for n in ODK_IGNORED + ODK_RESPONDENT)}
     for dim in q.nodes:
         last = dim.id.rsplit(".", 1)[-1]
         names.groups[dim.id] = _unique(_xml_name(last), taken, _xml_name(dim.id))
@@ -128,7 +151,7 @@ def form_names(q: Questionnaire) -> FormNames:
         names.questions[question.id] = _unique(wanted, taken, _xml_name(question.id))
     for fld_name, fld in PROFILE:
         names.profile[fld] = _unique(fld_name, taken, f"respondent_{fld_name}")
-    codes: set[str] = set()
+    codes: set[str] = {"id", *LS_IGNORED}
     for number, question in enumerate(q.questions, 1):
         path: list[str] = []
         node: str | None = question.dimension

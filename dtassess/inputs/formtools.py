@@ -20,31 +20,20 @@ from typing import Any
 
 from ..labels import labels
 from .conditions import NA
-from .formnames import PROFILE_GROUP, FormNames, form_names, subquestion_code
+from .formnames import (
+    LS_IGNORED,
+    LS_SIGNS,
+    ODK_IGNORED,
+    ODK_RESPONDENT,
+    ODK_SIGNS,
+    PROFILE_GROUP,
+    FormNames,
+    form_names,
+    subquestion_code,
+)
 from .mapping import Mapping, Target, normalize
 from .questionnaire import Questionnaire, localize
 
-# Columns KoboToolbox and ODK add: metadata of the submission and of the device, and the people
-# who sent it (personal data scores do not need). `_id` and `KEY` identify the submission.
-ODK_IGNORED = (
-    "start", "end", "today", "deviceid", "username", "phonenumber", "simserial", "subscriberid",
-    "audit", "_uuid", "_submission_time", "_validation_status", "_notes", "_status",
-    "_submitted_by", "__version__", "_version_", "_tags", "_index", "_parent_index",
-    "_parent_table_name", "_attachments", "_geolocation", "_xform_id_string", "_media_count",
-    "_total_media", "_media_all_received", "meta/instanceID", "meta/instanceName",
-    "meta/rootUuid", "meta/deprecatedID", "meta/audit", "formhub/uuid", "SubmissionDate",
-    "meta-instanceID", "meta-instanceName", "SubmitterID", "SubmitterName",
-    "AttachmentsPresent", "AttachmentsExpected", "Status", "ReviewState", "DeviceID", "Edits",
-    "FormVersion", "instanceID",
-)  # fmt: skip
-ODK_RESPONDENT = ("_id", "KEY")
-ODK_SIGNS = {"_uuid", "_submission_time", "meta/instanceID", "formhub/uuid", "KEY"}
-# LimeSurvey's response export, with question codes as headers.
-LS_IGNORED = (
-    "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp", "ipaddr",
-    "refurl", "token", "interviewtime", "optout", "emailstatus",
-)  # fmt: skip
-LS_SIGNS = {"submitdate", "lastpage", "startlanguage"}
 SEPARATORS = ("/", "-")
 # the number 问卷星 and 腾讯问卷 put before a title: 1、 1. 1．
 NUMBER_RE = re.compile(r"^\s*(\d{1,6})\s*[、.:]\s*(.+)$", re.S)
