@@ -82,6 +82,7 @@ _EXPORTS = {
     "Bundled": "pipeline",
     "import_responses": "pipeline",
     "Imported": "pipeline",
+    "write_form": "pipeline",
     "assess": "pipeline",
     "Assessment": "pipeline",
     "plan_roadmaps": "pipeline",

@@ -5,7 +5,8 @@ Each command's work is one call to dtassess/pipeline.py: `validate` calls `valid
 `roadmap` `plan_roadmaps`, `report` one of `write_reports`, `write_annual_reports`,
 `write_unit_reports`, `template init` `init_templates`, `demo` `write_demo`, `survey` (after
 the terminal conversation, survey.py's) `score_survey`, `archive add` `archive_responses`
-(`archive list` reads the archive's `archive_contents`, itself a use case). Those return what
+(`archive list` reads the archive's `archive_contents`, itself a use case), `form` `write_form`.
+Those return what
 they did (files written, warnings, notices) and never print: progress bars, "wrote PATH",
 colours, standard output and exit codes are this module's. What it says to people comes from
 the label catalogue (`MESSAGES`, dtassess/labels.py, area cli), in English (docs/cli.md).
@@ -1251,6 +1252,54 @@ def import_(
     if stats.renamed_files:
         summary += MESSAGES["imported_renamed"].format(count=stats.renamed_files)
     _stderr().print(summary, style="yellow" if problems else "green", markup=False)
+
+
+class FormFormat(StrEnum):
+    xlsform = "xlsform"
+    wjx = "wjx"
+    limesurvey = "limesurvey"
+    html = "html"
+    pdf = "pdf"
+
+
+@app.command()
+@_handled
+def form(
+    questionnaire: Annotated[
+        str, typer.Argument(help="Questionnaire file or bundled id.", metavar="QUESTIONNAIRE")
+    ],
+    to: Annotated[
+        FormFormat,
+        typer.Option(
+            "--to",
+            help="xlsform (KoboToolbox, ODK), wjx (问卷星 text import), limesurvey (.txt), "
+            "html or pdf (printable).",
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="The form file to write (- for standard output).", metavar="FILE"
+        ),
+    ],
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="zh, en or both (default: every language for xlsform and limesurvey, else "
+            "the questionnaire's first).",
+            metavar="LANG",
+        ),
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Write a questionnaire as a form for the tools that collect answers, or for paper
+    (dtassess help forms)."""
+    if to.value == "pdf":  # the printable PDF is laid out by the report's renderer
+        extras.require("report", "dtassess form --to pdf")
+    binary = {"xlsform": "an XLSForm workbook", "pdf": "a PDF"}.get(to.value)
+    _stdout_takes(output, binary=binary)
+    _done(pipeline.write_form(questionnaire, to.value, output, lang, force, _say), output, force)
 
 
 @app.command("questionnaires")

@@ -117,6 +117,8 @@ CATALOGUE: dict[str, str] = {
     "I017": "more cells rejected than --max-rejected allows",
     "I018": "answers read as option numbers",
     "I019": "--mapping does not fit the exports",
+    # X: forms written for other tools (dtassess form)
+    "X001": "condition a form tool cannot express",
     "V001": "version map error",
     "V002": "version map does not fit the responses",
     "A001": "response without a period",

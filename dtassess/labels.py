@@ -382,6 +382,41 @@ ZH: dict[str, Any] = {
     },
     # words a questionnaire does not write itself: the overall node, a yes/no question's options
     "questionnaire": {"overall": "总体", "yes": "是", "no": "否"},
+    # the forms `dtassess form` writes (dtassess/forms/): profile questions, skip logic in words
+    "forms": {
+        "profile": "基本信息",
+        "organization": "所在单位名称",
+        "unit": "所在部门（科室）",
+        "role": "您的职务",
+        "na": "不适用",
+        "question": "第{n}题",
+        "shown_when": "仅当{condition}时回答",
+        "eq": "{q}为“{v}”",
+        "ne": "{q}不为“{v}”",
+        "lt": "{q}小于{v}",
+        "le": "{q}不大于{v}",
+        "gt": "{q}大于{v}",
+        "ge": "{q}不小于{v}",
+        "includes": "{q}包含“{v}”",
+        "excludes": "{q}不包含“{v}”",
+        "one_of": "{q}为{v}之一",
+        "none_of": "{q}不为{v}中任何一项",
+        "answered": "{q}已作答",
+        "and": "且",
+        "or": "或",
+        "not": "并非（{x}）",
+        "always": "总是",
+        "never": "从不",
+        "choose_many": "可多选",
+        "number": "请填写数字",
+        "range": "{min} 至 {max}",
+        "at_least": "不小于 {min}",
+        "at_most": "不大于 {max}",
+        "notes": "备注与佐证",
+        "respondent": "填写人",
+        "date": "日期",
+        "intro": "请在所选项前的方框内打“✓”；不适用的题目可选“不适用”。",
+    },
     # a score's caveats in plain words (reporting/reliability.py); the policy of unanswered
     # questions as the method section states it
     "reliability": {
@@ -864,6 +899,44 @@ EN: dict[str, Any] = {
     },
     # words a questionnaire does not write itself: the overall node, a yes/no question's options
     "questionnaire": {"overall": "Overall", "yes": "Yes", "no": "No"},
+    # the forms `dtassess form` writes (dtassess/forms/): profile questions, skip logic in words
+    "forms": {
+        "profile": "About you",
+        "organization": "Organization name",
+        "unit": "Department",
+        "role": "Your position",
+        "na": "Not applicable",
+        "question": "Q{n}",
+        "shown_when": "Answer only if {condition}",
+        "eq": "{q} is “{v}”",
+        "ne": "{q} is not “{v}”",
+        "lt": "{q} is below {v}",
+        "le": "{q} is at most {v}",
+        "gt": "{q} is above {v}",
+        "ge": "{q} is at least {v}",
+        "includes": "{q} includes “{v}”",
+        "excludes": "{q} does not include “{v}”",
+        "one_of": "{q} is one of {v}",
+        "none_of": "{q} is none of {v}",
+        "answered": "{q} is answered",
+        "and": "and",
+        "or": "or",
+        "not": "not ({x})",
+        "always": "always",
+        "never": "never",
+        "choose_many": "choose all that apply",
+        "number": "write a number",
+        "range": "{min} to {max}",
+        "at_least": "at least {min}",
+        "at_most": "at most {max}",
+        "notes": "Notes and evidence",
+        "respondent": "Respondent",
+        "date": "Date",
+        "intro": (
+            "Tick the box of the answer you choose; where a question does not apply, tick "
+            "“Not applicable”."
+        ),
+    },
     # a score's caveats in plain words (reporting/reliability.py); the policy of unanswered
     # questions as the method section states it
     "reliability": {

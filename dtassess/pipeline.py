@@ -1001,6 +1001,35 @@ def write_demo(
     return _write_all(run, paths, render_many(jobs), force)
 
 
+# --------------------------------------------------------------------------- forms
+
+
+def write_form(
+    questionnaire: str | Path,
+    to: str,
+    output: Path,
+    lang: str | None = None,
+    force: bool = False,
+    say: Say | None = None,
+) -> Done:
+    """Write a questionnaire as a form for a collection tool or for paper (`dtassess form`).
+
+    `to` is xlsform, wjx (问卷星 text), limesurvey, html or pdf (docs/forms.md); `lang` is zh,
+    en or both; what the format could not carry (a skip condition it cannot express) goes to
+    `say` as a warning and to `Done.problems`."""
+    from .files import refuse_existing
+    from .forms.build import form_languages, render_form
+    from .inputs.questionnaire import load_questionnaire
+
+    run = _Run(say)
+    if not is_stdout(output):
+        refuse_existing([output], force)
+    q = load_questionnaire(questionnaire)
+    data, problems = render_form(q, to, form_languages(q, to, lang))
+    run.problems(problems)
+    return _write_all(run, [output], [data], force)
+
+
 # --------------------------------------------------------------------------- templates, survey
 
 

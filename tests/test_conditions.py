@@ -662,3 +662,21 @@ def test_any_text_parses_or_fails_with_a_located_condition_error(text: str) -> N
         for name, column in zip(condition.names, condition.name_columns, strict=True):
             assert text[column - 1 :].startswith(name)
         condition.evaluate_one({})
+
+
+@pytest.mark.parametrize(
+    "text, tree",
+    [
+        ("a == 'x'", ("compare", "==", ("name", "a"), ("literal", "x"))),
+        ("3 < a", ("compare", ">", ("name", "a"), ("literal", 3))),
+        ("'x' in a", ("compare", "in", ("literal", "x"), ("name", "a"))),
+        ("a not in ['x', 2]", ("compare", "not in", ("name", "a"), ("list", ("x", 2)))),
+        ("a == b", ("compare", "==", ("name", "a"), ("name", "b"))),
+        ("answered(a) and not a == true or 1 == 1", ("or", [
+            ("and", [("answered", "a"),
+                     ("not", ("compare", "==", ("name", "a"), ("literal", "yes")))]),
+            ("constant", True)])),
+    ],
+)  # fmt: skip
+def test_the_tree_a_form_writer_translates(text, tree):
+    assert parse(text).tree() == tree

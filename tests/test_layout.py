@@ -10,6 +10,8 @@ import is still a cycle for a reader and for the next refactoring. The stages, l
     scoring        dtassess/scoring/     numbers from a ResponseSet
     roadmap        dtassess/roadmap.py   actions from scores
     reporting      dtassess/reporting/   documents and machine outputs
+    forms          dtassess/forms/       a questionnaire written for form tools and paper (its
+                                         printable PDF uses the reporting stage's renderer)
     use cases      archive, pipeline     what a command does, as one call
     front ends     survey, surveyfile, cli, __main__
 
@@ -49,7 +51,16 @@ FRONT_ENDS = {
     "dtassess.config",
     "dtassess.__main__",
 }
-STAGES = ("ground", "inputs", "scoring", "roadmap", "reporting", "use cases", "front ends")
+STAGES = (
+    "ground",
+    "inputs",
+    "scoring",
+    "roadmap",
+    "reporting",
+    "forms",
+    "use cases",
+    "front ends",
+)
 
 
 def stage_of(module: str) -> str:
@@ -62,9 +73,9 @@ def stage_of(module: str) -> str:
     if module == "dtassess.roadmap":
         return "roadmap"
     parts = module.split(".")
-    if len(parts) > 2 and parts[1] in ("inputs", "scoring", "reporting"):
+    if len(parts) > 2 and parts[1] in ("inputs", "scoring", "reporting", "forms"):
         return parts[1]
-    if module in ("dtassess.inputs", "dtassess.scoring", "dtassess.reporting"):
+    if module in ("dtassess.inputs", "dtassess.scoring", "dtassess.reporting", "dtassess.forms"):
         return parts[1]
     raise AssertionError(f"{module} belongs to no stage: place it in tests/test_layout.py")
 
@@ -194,7 +205,9 @@ def test_the_root_package_is_taken_only_for_its_version():
     assert taken == set()
 
 
-@pytest.mark.parametrize("package", ["dtassess.inputs", "dtassess.scoring", "dtassess.reporting"])
+@pytest.mark.parametrize(
+    "package", ["dtassess.inputs", "dtassess.scoring", "dtassess.reporting", "dtassess.forms"]
+)
 def test_stage_packages_import_nothing(package):
     """Importing one module of a stage must not import the stage: the packages' __init__ files
     are their documentation only."""

@@ -1069,6 +1069,35 @@ class Condition:
         assert self._root is not None
         return bool(self._root.scalar(answers))
 
+    def tree(self) -> tuple:
+        """The parsed condition as plain tuples, for writers that translate it into another
+        language (a form tool's relevance expression, a sentence on paper):
+
+        ("and", [t, ...]), ("or", [t, ...]), ("not", t), ("answered", name), ("constant", bool),
+        ("compare", op, left, right) with operands ("name", id), ("literal", value) or
+        ("list", (value, ...)).
+        """
+        assert self._root is not None
+        return _plain(self._root)
+
+
+def _plain(node: _Bool | _Value) -> tuple:
+    if isinstance(node, _And | _Or):
+        return ("and" if isinstance(node, _And) else "or", [_plain(n) for n in node.operands])
+    if isinstance(node, _Not):
+        return ("not", _plain(node.operand))
+    if isinstance(node, _Answered):
+        return ("answered", node.name)
+    if isinstance(node, _Constant):
+        return ("constant", node.value)
+    if isinstance(node, _Compare):
+        return ("compare", node.op, _plain(node.left), _plain(node.right))
+    if isinstance(node, _Name):
+        return ("name", node.name)
+    if isinstance(node, _List):
+        return ("list", node.items)
+    return ("literal", node.value)
+
 
 def parse(text: str) -> Condition:
     """Read a `when` condition with our own parser, because the text comes from questionnaire

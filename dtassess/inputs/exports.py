@@ -30,6 +30,7 @@ import yaml
 from ..errors import DtassessError, ExitCode, Problem, shorten
 from ..extras import installed
 from .conditions import NA
+from .formtools import recognise
 from .headers import nearest_label, option_numbers, personal_column, profile_field
 from .mapping import NUMBERING_RE, Mapping, Target, normalize
 from .questionnaire import Option, Question, Questionnaire, localize
@@ -59,8 +60,8 @@ BOOLEAN_WORDS = {
     "0": "no",
 }  # fmt: skip
 # A cell of a one-column-per-option layout: chosen or not.
-CHOSEN_WORDS = {"1", "√", "✓", "✔", "x", "是", "yes", "true", "selected", "选中", "已选"}
-NOT_CHOSEN_WORDS = {"0", "否", "no", "false", "未选", "未选中", "-2", "-3"}
+CHOSEN_WORDS = {"1", "√", "✓", "✔", "x", "是", "yes", "true", "selected", "选中", "已选", "y"}
+NOT_CHOSEN_WORDS = {"0", "否", "no", "false", "未选", "未选中", "-2", "-3", "n", "not selected"}
 MULTI_SPLIT_RE = re.compile(r"\s*[,，;；、|]\s*")
 HINT_RE = re.compile(r"\s*[【\[(（][^】\])）]*[】\])）]\s*$")
 # How services head the column of one option: "5.question:option", "5、question(option)",
@@ -384,7 +385,10 @@ def cell_value(question: Question, raw: Any, mapping: Mapping | None = None) -> 
         whole = one(text)
         if whole != text or question.match(text) is not None:
             return [whole]
-        parts = text.split("┋") if "┋" in text else MULTI_SPLIT_RE.split(text)
+        if mapping is not None and mapping.separator:  # KoboToolbox and ODK: names, spaces
+            parts = text.split(mapping.separator)
+        else:
+            parts = text.split("┋") if "┋" in text else MULTI_SPLIT_RE.split(text)
         return [one(part.strip()) for part in parts if part.strip()]
     return one(text)
 
@@ -807,6 +811,8 @@ def load_export(
     """
     stats = stats if stats is not None else ImportResult()
     table = read_table(path, encoding)
+    # an export of a form `dtassess form` wrote names its columns by the form's names
+    mapping = recognise(table.header, q, mapping)
     columns, found = match_columns(table, q, mapping=mapping)
     mapping, numbered = _numbered_answers(table, columns, mapping)
     found += numbered

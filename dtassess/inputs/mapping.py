@@ -57,6 +57,7 @@ class Mapping:
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)  # question id -> label -> value
     option_numbers: bool = False  # 按序号: single and multi answers are option numbers 1, 2, 3
     answers_given: bool = False  # `answers:` is in the file: no guessing (exports.load_export)
+    separator: str | None = None  # what joins a multi answer's options, when not the usual
 
     def target(self, header: str) -> Target | None:
         found = self.columns.get(header.strip())

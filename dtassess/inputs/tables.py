@@ -308,12 +308,22 @@ def csv_table(path: Path, raw: Any, encoding: str | None) -> tuple[Table, str]:
         if table is not None:
             return table, enc
     first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
+    delimiter = delimiter_of(first)
     # A cell over CELL_CHARS is reported where it is used (I013), not a csv.Error here; the
     # file's size bounds it.
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     return table_from_records(str(path), records, 1), enc
+
+
+def delimiter_of(first: str) -> str:
+    """A CSV's delimiter from its first line: a tab or a semicolon (KoboToolbox's CSV) where
+    the line holds no comma, else a comma."""
+    if "," not in first:
+        for candidate in ("\t", ";"):
+            if candidate in first:
+                return candidate
+    return ","
 
 
 def _utf8(encoding: str | None) -> bool:
@@ -335,7 +345,7 @@ def _arrow_csv(path: Path, data: Any) -> Table | None:
 
     head = bytes(data[: 1 << 16]).decode("utf-8", "replace")
     first = head.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
+    delimiter = delimiter_of(first)
     header = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])
     if not header or head[:1] in "\r\n" or any("\n" in h or "\r" in h for h in header):
         return None
