@@ -78,7 +78,7 @@ def test_pyproject_tool_table_and_paths_from_the_files_folder(office, tmp_path):
 def test_a_pyproject_without_the_table_is_passed_over(office, tmp_path):
     office("lang = 'en'\n")
     (tmp_path / "a" / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
-    assert shown()["questionnaires, report, roadmap, score, survey", "lang"]["value"] == "en"
+    assert shown()["form, questionnaires, report, roadmap, score, survey", "lang"]["value"] == "en"
 
 
 def test_a_commands_table_wins_over_the_top_level_wherever_written(office):

@@ -239,4 +239,5 @@ def recognise(header: Sequence[str], q: Questionnaire, mapping: Mapping | None) 
         for qid, table in mapping.labels.items():
             found.labels[qid] = {**found.labels.get(qid, {}), **table}
         found.option_numbers = mapping.option_numbers
+        found.answers_given = mapping.answers_given
     return found
