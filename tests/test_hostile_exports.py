@@ -8,6 +8,8 @@ import io
 import os
 import re
 import struct
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -440,3 +442,40 @@ def test_a_quoted_header_is_cut_and_its_control_characters_escaped(tmp_path):
     line = next(x for x in result.stderr.splitlines() if "header.csv:1:2" in x)
     assert len(line) < 400 and "…" in line
     assert "forged" not in result.stderr
+
+
+# A header's trailing hints (【多选题】, （可多选）) were cut by a regular expression in a loop:
+# a header of brackets took seconds per 20,000 characters, growing with the square.
+HINT_RE = re.compile(r"\s*[【\[(（][^】\])）]*[】\])）]\s*$")
+
+
+def _hints_by_expression(text: str) -> str:
+    import unicodedata
+
+    text = re.sub(r"[\s?？。.!！:：]+$", "", unicodedata.normalize("NFKC", text).strip())
+    while True:
+        shorter = re.sub(r"[\s?？。.!！:：]+$", "", HINT_RE.sub("", text))
+        if shorter == text:
+            return text
+        text = shorter
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ab 【】[]()（）?？。.!:：选", max_size=16))
+def test_trailing_hints_are_cut_as_the_expression_said(text):
+    from dtassess.inputs.exports import _without_hints
+
+    assert _without_hints(text) == _hints_by_expression(text)
+
+
+@pytest.mark.parametrize("header", ["(" * 131072, "(a) " * 32768, "x" + "【" * 131072 + "】"])
+def test_a_header_of_brackets_is_read_in_a_moment(tmp_path, header):
+    # About a second now; the expression took most of a minute on each of these, so a limit
+    # many times the time it takes, even on a loaded machine, tells the two apart.
+    export = tmp_path / "brackets.csv"
+    export.write_text(f"organization,{header}\nqs,1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "dtassess", "import", export, "-q", MINI, "-o", out]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=25)
+    assert result.returncode == 0, result.stderr
+    assert "unknown column" in result.stderr
