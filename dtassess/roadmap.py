@@ -490,12 +490,9 @@ def _answer_score(question: Question, value: Any) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value == NA:
         return None
     if question.type == "number":
-        if not question.bands:
+        if not question.bands and not question.linear:
             return float(value)  # unscored: more counts as better, for the comparison only
-        score = None
-        for band in question.bands:
-            if value >= band.min:
-                score = band.score
+        score = question.number_score(float(value))
         return score if score is not None else 0.0
     option = question.match(value)
     return None if option is None else option.score

@@ -58,6 +58,10 @@ class CompiledModel:
     effective: np.ndarray  # questions x nodes: each question's share of each node's weight
     direct: np.ndarray  # questions x nodes: the weight of each question in its own dimension
 
+    @property
+    def has_sum(self) -> bool:
+        return any(plan.rule == "sum" for plan in self.plans)
+
 
 def compile_model(q: Questionnaire) -> CompiledModel:
     if "engine" not in q.cache:
@@ -192,6 +196,8 @@ def _number(question: Question, series: pd.Series) -> tuple[np.ndarray, ...]:
         if (present & np.isnan(numbers)).any():
             raise _invalid(question, raw.to_numpy(), present & np.isnan(numbers))
     answered = ~np.isnan(numbers)
+    if question.linear:
+        return _linear(question, numbers, answered, na)
     mins = np.array([b.min for b in question.bands])
     bands = len(mins)
     kind = small_int(bands + 3)
@@ -210,6 +216,27 @@ def _number(question: Question, series: pd.Series) -> tuple[np.ndarray, ...]:
     score = np.array([b.score for b in question.bands] + [0.0, 0.0, 0.0])
     answer = np.array([1.0] * bands + [0.0, 0.0, 0.0])
     applicable = np.array([1.0] * bands + [0.0, 0.0, 1.0])
+    return codes, score, answer, applicable
+
+
+def _linear(
+    question: Question, numbers: np.ndarray, answered: np.ndarray, na: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """A number scored on the line from its min (0) to its max (1): coded by distinct value,
+    each value's score in the tables, then the N/A slot (as `_number`'s bands)."""
+    assert question.min is not None and question.max is not None
+    outside = answered & ((numbers < question.min) | (numbers > question.max))
+    if outside.any():
+        raise _invalid(question, numbers, outside)
+    values, index = np.unique(numbers[answered], return_inverse=True)
+    distinct = len(values)
+    kind = small_int(distinct + 3)
+    codes = np.where(na, distinct, -1).astype(kind)
+    codes[answered] = index
+    score = np.clip((values - question.min) / (question.max - question.min), 0.0, 1.0)
+    score = np.concatenate([score, [0.0, 0.0, 0.0]])
+    answer = np.array([1.0] * distinct + [0.0, 0.0, 0.0])
+    applicable = np.array([1.0] * distinct + [0.0, 0.0, 1.0])
     return codes, score, answer, applicable
 
 
@@ -445,16 +472,54 @@ def aggregate_tree(
         weighted = _by_columns(matrix.scores, model.direct)
         counted = _by_columns(matrix.valid, model.direct)
     nodes = np.full((n, len(model.node_ids)), np.nan, order="F")
+    # Whether anything under a node applies to the respondent: a sum's range counts the
+    # children that apply (made only for a questionnaire with a sum).
+    applies = node_applies(model, matrix.applicable) if model.has_sum else None
     with np.errstate(invalid="ignore", divide="ignore"):
         for plan in model.plans:
             if plan.rule == "min":
                 value = _weakest(plan, matrix, nodes)
             elif plan.rule == "geomean":
                 value = _geomean(plan, matrix, nodes)
+            elif plan.rule == "sum":
+                assert applies is not None
+                value = _sum(plan, matrix, nodes, applies)
             else:
                 value = _mean(plan, weighted, counted, nodes)
             nodes[:, plan.index] = value
     return nodes
+
+
+def node_applies(model: CompiledModel, applicable: np.ndarray) -> np.ndarray:
+    """Respondents x nodes: whether a question under the node is shown and not marked N/A."""
+    applies = np.zeros((applicable.shape[0], len(model.node_ids)), dtype=bool, order="F")
+    for plan in model.plans:  # children before parents
+        here = applies[:, plan.index]
+        if len(plan.question_cols):
+            np.greater(applicable[:, plan.question_cols].sum(axis=1), 0, out=here)
+        for col in plan.child_cols:
+            here |= applies[:, col]
+    return applies
+
+
+def _sum(plan: NodePlan, matrix: AnswerMatrix, nodes: np.ndarray, applies: np.ndarray):
+    """A sum of points: each child is worth its weight, a question 0 to weight, a sub-dimension
+    its own position in its range times weight. The node's range is the sum of the weights of
+    the children that apply; a child that applies and has no score adds nothing. The result is
+    the position in that range (0-1), none where no child has a score (docs/scoring.md)."""
+    cols, w = plan.question_cols, plan.question_weights
+    total = matrix.scores[:, cols] @ w  # 0 where a question has no score
+    span = matrix.applicable[:, cols] @ w
+    scored = matrix.valid[:, cols] @ w
+    for col, cw in zip(plan.child_cols, plan.child_weights, strict=True):
+        child = nodes[:, col]
+        ok = child == child  # not NaN
+        total += np.where(ok, child, 0.0) * cw
+        span += applies[:, col] * cw
+        scored += ok * cw
+    total /= span
+    total[(scored == 0) | (span == 0)] = np.nan
+    return total
 
 
 def _mean(plan: NodePlan, weighted: np.ndarray, counted: np.ndarray, nodes: np.ndarray):
@@ -502,12 +567,15 @@ def score_respondents(
     block_rows: int = BLOCK_ROWS,
     question_scores: np.ndarray | None = None,
     exclude: Collection[str] = (),
+    applicable: np.ndarray | None = None,
 ) -> RespondentScores:
     """Score every respondent on every node.
 
     Given `question_scores` (respondents x scored questions, float), it is filled block by block
     with each answer's 0-1 score, NaN where none counts: the input of the group statistics.
     Questions in `exclude` count nowhere (a comparison between questionnaire versions).
+    Given `applicable` (the same shape), it is filled with 1.0 where a question is shown and
+    not marked N/A: what a sum's range counts.
     """
     model = compile_model(q)
     prepared = prepare_answers(q, answers, exclude)
@@ -525,6 +593,8 @@ def score_respondents(
             nodes01 = aggregate_tree(model, matrix, sums["weighted"], sums["counted"])
             if question_scores is not None:
                 question_scores[rows] = np.where(matrix.valid > 0, matrix.scores, np.nan)
+            if applicable is not None:
+                applicable[rows] = matrix.applicable
             score[rows] = low + nodes01 * (high - low)
             with np.errstate(invalid="ignore", divide="ignore"):
                 done, possible = sums["done"], sums["possible"]
@@ -800,7 +870,7 @@ ZERO_VARIANCE = 1e-12
 def null_variance(question: Question) -> float:
     """Variance of a uniform answer over a question's evenly spaced 0-1 options (NaN for fewer
     than two): (A + 1) / (12 (A - 1)) for A options or number bands, 1/12 for multi."""
-    if question.type == "multi":
+    if question.type == "multi" or question.linear:  # continuous: uniform on 0-1
         return 1.0 / 12.0
     count = len(question.bands) if question.type == "number" else len(question.options)
     return (count + 1) / (12.0 * (count - 1)) if count >= 2 else np.nan
