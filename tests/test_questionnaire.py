@@ -180,6 +180,49 @@ BAD = [
         13,
         "differs from 'G-SM-1-A' (line 11) only in case",
     ),
+    (
+        "linear scoring without max",
+        qs("- id: a\n  type: number\n  text: {zh: 甲, en: A}\n  scoring: linear\n  min: 0\n"),
+        "Q003",
+        11,
+        9,
+        "scoring: linear needs 'max'",
+    ),
+    (
+        "linear scoring with bands",
+        qs(
+            "- id: a\n  type: number\n  text: {zh: 甲, en: A}\n  scoring: linear\n  min: 0\n"
+            "  max: 1\n  bands: [{min: 0, score: 0}]\n"
+        ),
+        "Q004",
+        17,
+        9,
+        "scored linearly has no bands",
+    ),
+    (
+        "unknown number scoring",
+        qs("- id: a\n  type: number\n  text: {zh: 甲, en: A}\n  scoring: linar\n"),
+        "Q015",
+        14,
+        18,
+        "did you mean 'linear'",
+    ),
+    (
+        "scoring on a boolean",
+        qs("- id: a\n  type: boolean\n  text: {zh: 甲, en: A}\n  scoring: linear\n"),
+        "Q004",
+        14,
+        9,
+        "a boolean question has no 'scoring'",
+    ),
+    (
+        "unknown aggregate names sum",
+        qs(GOOD_Q).replace("    questions:", "    aggregate: total\n    questions:"),
+        "Q015",
+        10,
+        16,
+        "mean, min, geomean, sum",
+    ),
     ("Overall in capitals", qs(GOOD_Q.replace("id: a", "id: Overall")), "Q021", 11, 13, "reserved"),
     (
         "unknown type with a suggestion",

@@ -876,10 +876,11 @@ class _Builder:
         elif qtype == "boolean":
             options = self.boolean_options(data, where, what)
         elif qtype == "number":
-            linear = self.choice(data, where, "scoring", what, NUMBER_SCORING, "bands") == "linear"
+            scoring = self.choice(data, where, "scoring", what, NUMBER_SCORING)
+            linear = scoring == "linear"
             if linear:
                 self.linear_bounds(data, where, what)
-            else:
+            elif scoring is not None or "scoring" not in data:  # else reported: Q015
                 bands = self.bands(data, where, what, scored)
             if lo is not None and hi is not None and lo >= hi:
                 self.error("Q002", (*where, "max"), f"{what}: max must be above min")
