@@ -86,3 +86,29 @@ def test_gtmi_and_its_group_for_every_economy_and_edition_to_1e_6(tmp_path):
         assert scores["overall"]["level"] == GTMI_GROUPS[row["group"]], row["code"]
         for part in ("CGSI", "PSDI", "DCEI", "GTEI"):
             assert scores[part]["score"] == pytest.approx(float(row[part]), abs=1e-6)
+
+
+def test_the_walk_through_questionnaires_load_and_score_as_the_frameworks_do():
+    """docs/questionnaire-format.md's two examples are valid files that score as described."""
+    import re
+
+    import pandas as pd
+    from conftest import ROOT
+
+    from dtassess.inputs.questionnaire import check_questionnaire_text
+    from dtassess.scoring.engine import score_respondents
+
+    text = (ROOT / "docs" / "questionnaire-format.md").read_text(encoding="utf-8")
+    section = text[text.index("## Published frameworks") :]
+    samm, gtmi = (
+        check_questionnaire_text(block, "doc.yaml")[0]
+        for block in re.findall(r"```yaml\n(.*?)```", section, re.S)[:2]
+    )
+    assert samm is not None and gtmi is not None
+    got = score_respondents(samm, pd.DataFrame({"G-SM-1-A": [2, 3, None]}, dtype=object)).score
+    # The example's stream holds one question (the others are "likewise"): a range of 1 point,
+    # so 0.5 of it is reported as 1.5 on 0-3; unanswered, no score.
+    assert list(got["G-SM-A"].fillna(-1)) == pytest.approx([1.5, 3, -1])
+    got = score_respondents(gtmi, pd.DataFrame({"CGSI.index": [0.6055]})).score
+    assert got.loc[0, "CGSI"] == got.loc[0, "overall"] == pytest.approx(0.6055, abs=1e-12)
+    assert gtmi.level_for(0.6055).name == {"en": "B"}
