@@ -112,3 +112,50 @@ def test_the_walk_through_questionnaires_load_and_score_as_the_frameworks_do():
     got = score_respondents(gtmi, pd.DataFrame({"CGSI.index": [0.6055]})).score
     assert got.loc[0, "CGSI"] == got.loc[0, "overall"] == pytest.approx(0.6055, abs=1e-12)
     assert gtmi.level_for(0.6055).name == {"en": "B"}
+
+
+def test_framework_ids_appear_as_written_in_json_csv_and_the_report(tmp_path):
+    """Ids with capitals and hyphens, a skip condition that names one, and a report whose
+    chapter anchors and contents links are made from them."""
+    import csv as csvlib
+    import io
+
+    from conftest import choice_question, dimension, questionnaire_text
+
+    options = {"n": 0, "s": 0.5, "y": 1}
+    stream = dimension(
+        "G-SM-A",
+        [
+            choice_question("G-SM-1-A", options),
+            choice_question("G-SM-2-A", options, when="G-SM-1-A != 'n'"),
+        ],
+        aggregate="sum",
+    )
+    practice = dimension("G-SM", dimensions=[stream])
+    text = questionnaire_text("frame", dimensions=[practice], levels=(0, 1), score_range=[0, 2])
+    path = tmp_path / "frame.yaml"
+    path.write_text(text, "utf-8")
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    for i, answers in enumerate([{"G-SM-1-A": "y", "G-SM-2-A": "s"}, {"G-SM-1-A": "n"},
+                                 {"G-SM-1-A": "s", "G-SM-2-A": "y"}]):  # fmt: skip
+        doc = {"questionnaire": "frame@1.0", "organization": {"id": "org"},
+               "respondent": {"id": f"r{i}"}, "answers": answers}  # fmt: skip
+        (folder / f"r{i}.yaml").write_text(yaml.safe_dump(doc), "utf-8")
+    result = cli("score", folder, "-q", path, "--by", "respondent", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    got = {
+        g["respondent"]: g["scores"]["G-SM-A"]["score"] for g in json.loads(result.stdout)["groups"]
+    }
+    # r1's second question is hidden by the condition: it leaves the sum's range
+    assert got == pytest.approx({"r0": 1.5, "r1": 0.0, "r2": 1.5})
+    result = cli("score", folder, "-q", path, "--by", "respondent", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    nodes = {row["node"] for row in csvlib.DictReader(io.StringIO(result.stdout))}
+    assert {"G-SM", "G-SM-A"} <= nodes
+    out = tmp_path / "report.html"
+    result = cli("report", folder, "-q", path, "-o", out, "--format", "html", "--resamples", "0",
+                 "--date", "2026-01-01")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    html = out.read_text(encoding="utf-8")
+    assert 'id="dim-G-SM"' in html and 'href="#dim-G-SM"' in html
