@@ -415,8 +415,14 @@ def score(
     responses: ResponsesArg,
     questionnaire: QuestionnaireOpt = None,
     by: Annotated[
-        Grouping, typer.Option("--by", help="Group results by this.")
-    ] = Grouping.organization,
+        str,
+        typer.Option(
+            "--by",
+            help="Group results by organization, unit, respondent, role or a profile question's "
+            "id (docs/scoring.md, Groups).",
+            metavar="FIELD",
+        ),
+    ] = Grouping.organization.value,
     statistic: Annotated[
         Statistic, typer.Option("--stat", help="How respondents combine into a group.")
     ] = Statistic.mean,
@@ -493,7 +499,7 @@ def score(
 
     with bar as progress:
         done = pipeline.assess(
-            responses, questionnaire, by.value, statistic.value, min_group_size, lang,
+            responses, questionnaire, by, statistic.value, min_group_size, lang,
             fail_under, version_map, ExportOptions(encoding, mapping, org, org_name, period),
             engine.value, scheduler, partitions, say, progress,
         )  # fmt: skip
@@ -635,6 +641,15 @@ def roadmap(
     period: PeriodOpt = None,
     min_group_size: MinGroupSizeOpt = MIN_GROUP_SIZE,
     capacity: CapacityOpt = CAPACITY,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="One roadmap per organization (default), or per unit, role or profile "
+            "question's answer within each organization (docs/roadmap.md).",
+            metavar="FIELD",
+        ),
+    ] = "organization",
 ) -> None:
     """Turn scores into prioritised, phased actions per organization (docs/roadmap.md)."""
     from .inputs.exports import ExportOptions
@@ -650,6 +665,7 @@ def roadmap(
         min_group_size,
         _say,
         capacity=capacity,
+        by=by,
     )
     roadmaps, q, language = plan.roadmaps, plan.questionnaire, plan.language
     if output_format is RoadmapFormat.json:
@@ -756,18 +772,29 @@ def report(
     org: OrgOpt = None,
     org_name: OrgNameOpt = None,
     period: PeriodOpt = None,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="One report per organization (default), or per unit, role or profile "
+            "question's answer within each organization, of the latest period, into the "
+            "folder -o (--by unit is --per-unit).",
+            metavar="FIELD",
+        ),
+    ] = "organization",
 ) -> None:
     """Render the PDF (or HTML) roadmap report, one per organization; --annual renders the
     annual report of every unit over several periods, --per-unit one report per unit."""
     from .inputs.exports import ExportOptions
 
+    if annual and per_unit:
+        raise DtassessError(Problem("U001", "give --annual or --per-unit, not both"))
+    grouping = pipeline.report_grouping(by, annual, per_unit)
     _stdout_takes(
         output,
         binary="a PDF" if output_format is ReportFormat.pdf else None,
-        many="--per-unit writes one report per unit" if per_unit else None,
+        many=f"--by {grouping} writes one report per group" if grouping else None,
     )
-    if annual and per_unit:
-        raise DtassessError(Problem("U001", "give --annual or --per-unit, not both"))
     options = pipeline.ReportOptions(
         output=output,
         questionnaire=questionnaire,
@@ -790,21 +817,24 @@ def report(
     if annual:
         with _Progress(False) as progress:
             done = pipeline.write_annual_reports(responses, options, _say, progress)
-    elif per_unit:
-        done = _unit_reports(responses, options)
+    elif grouping:
+        done = _unit_reports(responses, options, grouping)
     else:
         done = pipeline.write_reports(responses, options, _say)
     _done(done, output, force)
 
 
-def _unit_reports(responses: list[Path], options: pipeline.ReportOptions) -> pipeline.Done:
-    """One report per unit, with a progress bar while they render; each file's unit said."""
+def _unit_reports(
+    responses: list[Path], options: pipeline.ReportOptions, by: str = "unit"
+) -> pipeline.Done:
+    """One report per unit (or group of `by`), with a progress bar while they render; each
+    file's unit said."""
     from .errors import shorten
 
     bars = _Progress(False)
     with bars as reading:
         done = pipeline.write_unit_reports(
-            responses, options, _say, reading, bars.stage("rendering")
+            responses, options, _say, reading, bars.stage("rendering"), by
         )
     for path, unit in zip(done.paths, done.labels, strict=True):
         _stderr().print(MESSAGES["wrote_unit"].format(path=path, unit=shorten(unit)), markup=False)

@@ -35,6 +35,12 @@ GROUPINGS = {
 STATISTICS = ("mean", "median")
 
 
+def group_keys(by: str) -> tuple[str, ...]:
+    """The key columns of a grouping: the three above, or any other response field (`role`, a
+    profile question's id; dtassess.inputs.fields) within each organisation and period."""
+    return GROUPINGS.get(by) or ("organization", by, "period")
+
+
 @dataclass(frozen=True)
 class NodePlan:
     id: str
@@ -632,11 +638,11 @@ def group_scores(
     For `by="respondent"` each respondent is its own group (n is 1, sd, rwg and alpha empty).
     rwg and alpha need `question_scores` (see `score_respondents`); without it they are empty.
     """
-    if by not in GROUPINGS:
-        raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
+    if by not in GROUPINGS and by not in meta.columns:
+        raise ValueError(f"by must be one of {', '.join(GROUPINGS)} or a column of meta")
     if statistic not in STATISTICS:
         raise ValueError(f"statistic must be one of {', '.join(STATISTICS)}")
-    keys = list(GROUPINGS[by])
+    keys = list(group_keys(by))
     model = compile_model(q)
     frame_keys = meta[keys].astype(object).where(meta[keys].notna(), "")
     names = meta.groupby("organization", sort=False)["organization_name"].first()

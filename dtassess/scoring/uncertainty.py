@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..inputs.questionnaire import Dimension, Question, Questionnaire
 from ..inputs.responses import ResponseSet
-from .engine import GROUPINGS, compile_model, levels_of, score_respondents
+from .engine import compile_model, group_keys, levels_of, score_respondents
 
 SOURCES = ("respondents", "weights")
 # Replicates are processed in batches of about BATCH_CELLS replicates x respondents (each batch
@@ -66,7 +66,7 @@ RESULT_COLUMNS = (
 class UncertaintyResult:
     """What `intervals` returns: the long table and the settings that reproduce it.
 
-    `table` has one row per group (the keys of `engine.GROUPINGS[by]`) and node, in the order of
+    `table` has one row per group (the keys of `engine.group_keys(by)`) and node, in the order of
     `dtassess.score`'s table, with the columns of `RESULT_COLUMNS` (docs/scoring.md, section 9).
     """
 
@@ -348,7 +348,7 @@ def prepare(responses: ResponseSet, by: str, min_group_size: int = 1) -> Setup:
     """Score the respondents once and lay out what every replicate needs."""
     q = responses.questionnaire
     model = compile_model(q)
-    keys = list(GROUPINGS[by])
+    keys = list(group_keys(by))
     meta = responses.meta
     frame_keys = meta[keys].astype(object).where(meta[keys].notna(), "")
     codes = frame_keys.groupby(keys, sort=True, dropna=False).ngroup().to_numpy(dtype=np.intp)
