@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from importlib.resources import files
 
+import jsonschema
 import pytest
 import yaml
 from conftest import (
@@ -27,6 +29,7 @@ from conftest import (
 from dtassess import pipeline
 from dtassess.errors import DtassessError
 
+SCHEMA = json.loads(files("dtassess").joinpath("schemas/scores.schema.json").read_text("utf-8"))
 PEOPLE = [("leader", 4), ("leader", 5), ("leader", 4), ("staff", 2), ("staff", 1),
           ("staff", 2), ("intern", 3)]  # fmt: skip
 POSITIONS = {"leader": 1, "staff": 0, "intern": 0}
@@ -61,6 +64,7 @@ def score_json(folder, *args):
 @pytest.mark.parametrize("field", ["role", "d.position"])
 def test_score_by_a_field_compares_leaders_with_staff_and_withholds_the_intern(folder, field):
     doc, stderr = score_json(folder, "--by", field)
+    jsonschema.validate(doc, SCHEMA)
     assert doc["by"] == field
     found = {g[field]: g for g in doc["groups"]}
     assert set(found) == {"leader", "staff"}  # the intern alone: withheld
