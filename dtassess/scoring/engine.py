@@ -478,9 +478,6 @@ def aggregate_tree(
         weighted = _by_columns(matrix.scores, model.direct)
         counted = _by_columns(matrix.valid, model.direct)
     nodes = np.full((n, len(model.node_ids)), np.nan, order="F")
-    # Whether anything under a node applies to the respondent: a sum's range counts the
-    # children that apply (made only for a questionnaire with a sum).
-    applies = node_applies(model, matrix.applicable) if model.has_sum else None
     with np.errstate(invalid="ignore", divide="ignore"):
         for plan in model.plans:
             if plan.rule == "min":
@@ -488,40 +485,36 @@ def aggregate_tree(
             elif plan.rule == "geomean":
                 value = _geomean(plan, matrix, nodes)
             elif plan.rule == "sum":
-                assert applies is not None
-                value = _sum(plan, matrix, nodes, applies)
+                value = _sum(model, plan, matrix, nodes, weighted, counted)
             else:
                 value = _mean(plan, weighted, counted, nodes)
             nodes[:, plan.index] = value
     return nodes
 
 
-def node_applies(model: CompiledModel, applicable: np.ndarray) -> np.ndarray:
-    """Respondents x nodes: whether a question under the node is shown and not marked N/A."""
-    applies = np.zeros((applicable.shape[0], len(model.node_ids)), dtype=bool, order="F")
-    for plan in model.plans:  # children before parents
-        here = applies[:, plan.index]
-        if len(plan.question_cols):
-            np.greater(applicable[:, plan.question_cols].sum(axis=1), 0, out=here)
-        for col in plan.child_cols:
-            here |= applies[:, col]
-    return applies
-
-
-def _sum(plan: NodePlan, matrix: AnswerMatrix, nodes: np.ndarray, applies: np.ndarray):
+def _sum(
+    model: CompiledModel,
+    plan: NodePlan,
+    matrix: AnswerMatrix,
+    nodes: np.ndarray,
+    weighted: np.ndarray,
+    counted: np.ndarray,
+):
     """A sum of points: each child is worth its weight, a question 0 to weight, a sub-dimension
     its own position in its range times weight. The node's range is the sum of the weights of
     the children that apply; a child that applies and has no score adds nothing. The result is
     the position in that range (0-1), none where no child has a score (docs/scoring.md)."""
-    cols, w = plan.question_cols, plan.question_weights
-    total = matrix.scores[:, cols] @ w  # 0 where a question has no score
-    span = matrix.applicable[:, cols] @ w
-    scored = matrix.valid[:, cols] @ w
+    # the questions' points and the weights of those that have a score, as for a mean
+    total = weighted[:, plan.index].copy()
+    scored = counted[:, plan.index].copy()
+    span = matrix.applicable[:, plan.question_cols] @ plan.question_weights
     for col, cw in zip(plan.child_cols, plan.child_weights, strict=True):
         child = nodes[:, col]
         ok = child == child  # not NaN
         total += np.where(ok, child, 0.0) * cw
-        span += applies[:, col] * cw
+        # the sub-dimension applies when a question under it does
+        under = np.flatnonzero(model.effective[:, col] > 0)
+        span += matrix.applicable[:, under].any(axis=1) * cw
         scored += ok * cw
     total /= span
     total[(scored == 0) | (span == 0)] = np.nan
