@@ -174,6 +174,28 @@ def test_sum_adds_points_over_the_range_of_what_applies(row, d, s):
             assert got[node] == pytest.approx(want), node
 
 
+def test_sum_equals_the_weighted_mean_when_every_child_is_answered():
+    """Points over the full range are the weighted mean's position: the two rules differ only
+    in what a missing child does."""
+    import random
+
+    rnd = random.Random(5)
+    rows = [{k: rnd.choice("abc") for k in ("q1", "q2", "s1", "s2")} for _ in range(40)]
+    summed = scores_of(sum_questionnaire(), rows)
+    # the same tree, weights and range, with mean everywhere
+    options = {"a": 0, "b": 0.5, "c": 1}
+    sub = dimension("s", [choice_question(f"s{i}", options) for i in (1, 2)], weight=3)
+    questions = [choice_question("q1", options), choice_question("q2", options, weight=2,
+                                                                  allow_na=True)]  # fmt: skip
+    d = dimension("d", questions, dimensions=[sub])
+    q, _ = check_questionnaire_text(
+        questionnaire_text("means", dimensions=[d], levels=(0, 3), score_range=[0, 6]), "m.yaml"
+    )
+    assert q is not None
+    averaged = scores_of(q, rows)
+    np.testing.assert_allclose(summed[["d", "s"]], averaged[["d", "s"]], rtol=0, atol=1e-12)
+
+
 def test_sum_under_unanswered_zero_scores_an_empty_node_zero():
     got = scores_of(sum_questionnaire(unanswered="zero"), [{}, {"q1": "c"}])
     assert list(got["d"]) == pytest.approx([0, 1])
