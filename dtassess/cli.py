@@ -793,7 +793,13 @@ def report(
     _stdout_takes(
         output,
         binary="a PDF" if output_format is ReportFormat.pdf else None,
-        many=f"--by {grouping} writes one report per group" if grouping else None,
+        many=(
+            "--per-unit writes one report per unit"
+            if per_unit
+            else f"--by {grouping} writes one report per group"
+            if grouping
+            else None
+        ),
     )
     options = pipeline.ReportOptions(
         output=output,

@@ -175,3 +175,10 @@ def test_the_dask_engine_refuses_a_field_it_cannot_group_by(folder):
     assert "--engine dask does not take --by role (it groups by organization or unit)" in (
         result.stderr
     )
+
+
+def test_report_by_a_field_to_standard_output_asks_for_a_folder(folder):
+    result = cli("report", folder, "-q", folder.parent / "q.yaml", "--by", "role", "-o", "-",
+                 "--format", "html")  # fmt: skip
+    assert result.exit_code == 2
+    assert "-o -: --by role writes one report per group; give a folder" in result.stderr
