@@ -533,8 +533,14 @@ def score(
     responses: ResponsesArg,
     questionnaire: QuestionnaireOpt = None,
     by: Annotated[
-        Grouping, typer.Option("--by", help="Group results by this.")
-    ] = Grouping.organization,
+        str,
+        typer.Option(
+            "--by",
+            help="Group results by organization, unit, respondent, role or a profile question's "
+            "id (dtassess help scoring, Groups).",
+            metavar="FIELD",
+        ),
+    ] = Grouping.organization.value,
     statistic: Annotated[
         Statistic, typer.Option("--stat", help="How respondents combine into a group.")
     ] = Statistic.mean,
@@ -661,7 +667,7 @@ def score(
             refuse_existing([output], force)  # before the work, not after it
         with bar as progress:
             done = pipeline.assess(
-                responses, questionnaire, by.value, statistic.value, min_group_size, lang,
+                responses, questionnaire, by, statistic.value, min_group_size, lang,
                 fail_under, version_map,
                 ExportOptions(encoding, _mapping(mapping), org, org_name, period),
                 engine.value, scheduler, partitions, say, progress, fail_on_drop=fail_on_drop,
@@ -918,6 +924,15 @@ def roadmap(
     period: PeriodOpt = None,
     min_group_size: MinGroupSizeOpt = MIN_GROUP_SIZE,
     capacity: CapacityOpt = CAPACITY,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="One roadmap per organization (default), or per unit, role or profile "
+            "question's answer within each organization (dtassess help roadmap).",
+            metavar="FIELD",
+        ),
+    ] = "organization",
 ) -> None:
     """Turn scores into prioritised, phased actions per organization (dtassess help roadmap)."""
     from .inputs.exports import ExportOptions
@@ -933,6 +948,7 @@ def roadmap(
         min_group_size,
         _say,
         capacity=capacity,
+        by=by,
     )
     roadmaps, q, language = plan.roadmaps, plan.questionnaire, plan.language
     if output_format is RoadmapFormat.json:
@@ -1042,19 +1058,36 @@ def report(
     org: OrgOpt = None,
     org_name: OrgNameOpt = None,
     period: PeriodOpt = None,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="One report per organization (default), or per unit, role or profile "
+            "question's answer within each organization, of the latest period, into the "
+            "folder -o (--by unit is --per-unit).",
+            metavar="FIELD",
+        ),
+    ] = "organization",
 ) -> None:
     """Render the PDF (or HTML) roadmap report, one per organization; --annual renders the
     annual report of every unit over several periods, --per-unit one report per unit."""
     extras.require("report", "dtassess report")
     from .inputs.exports import ExportOptions
 
+    if annual and per_unit:
+        raise DtassessError(Problem("U001", "give --annual or --per-unit, not both"))
+    grouping = pipeline.report_grouping(by, annual, per_unit)
     _stdout_takes(
         output,
         binary="a PDF" if output_format is ReportFormat.pdf else None,
-        many="--per-unit writes one report per unit" if per_unit else None,
+        many=(
+            "--per-unit writes one report per unit"
+            if per_unit
+            else f"--by {grouping} writes one report per group"
+            if grouping
+            else None
+        ),
     )
-    if annual and per_unit:
-        raise DtassessError(Problem("U001", "give --annual or --per-unit, not both"))
     options = pipeline.ReportOptions(
         output=output,
         questionnaire=questionnaire,
@@ -1077,21 +1110,24 @@ def report(
     if annual:
         with _Progress(False) as progress:
             done = pipeline.write_annual_reports(responses, options, _say, progress)
-    elif per_unit:
-        done = _unit_reports(responses, options)
+    elif grouping:
+        done = _unit_reports(responses, options, grouping)
     else:
         done = pipeline.write_reports(responses, options, _say)
     _done(done, output, force)
 
 
-def _unit_reports(responses: list[Path], options: pipeline.ReportOptions) -> pipeline.Done:
-    """One report per unit, with a progress bar while they render; each file's unit said."""
+def _unit_reports(
+    responses: list[Path], options: pipeline.ReportOptions, by: str = "unit"
+) -> pipeline.Done:
+    """One report per unit (or group of `by`), with a progress bar while they render; each
+    file's unit said."""
     from .errors import shorten
 
     bars = _Progress(False)
     with bars as reading:
         done = pipeline.write_unit_reports(
-            responses, options, _say, reading, bars.stage("rendering")
+            responses, options, _say, reading, bars.stage("rendering"), by
         )
     for path, unit in zip(done.paths, done.labels, strict=True):
         _stderr().print(MESSAGES["wrote_unit"].format(path=path, unit=shorten(unit)), markup=False)

@@ -346,16 +346,26 @@ def import_responses(
 # --------------------------------------------------------------------------- assess
 
 
+BY_RESPONDENT = (
+    "--by respondent: a {command} is for a group of respondents; group by organization, unit, "
+    "role or a profile question ('dtassess score --by respondent' shows each respondent's scores)"
+)
+
+
 def _scored(
-    run: _Run, responses: Sequence[Path], questionnaire: str | None, exports: ExportOptions | None
+    run: _Run,
+    responses: Sequence[Path],
+    questionnaire: str | None,
+    exports: ExportOptions | None,
+    by: str = "organization",
 ) -> tuple[ResponseSet, ScoreResult]:
-    """Responses loaded (warnings to `run`) and scored by organization."""
+    """Responses loaded (warnings to `run`) and scored by organization (or by `by`)."""
     from .inputs.loading import load_periods
     from .scoring.scores import score
 
     loaded, _ = load_periods(list(responses), questionnaire_or_none(questionnaire), exports)
     run.problems(loaded.problems)
-    return loaded, score(loaded, by="organization")
+    return loaded, score(loaded, by=by)
 
 
 def assess_on_dask(
@@ -376,6 +386,8 @@ def assess_on_dask(
     refused = None
     if by == "respondent":
         refused = "--by respondent (per-respondent results are as large as the data)"
+    elif by not in ("organization", "unit"):
+        refused = f"--by {by} (it groups by organization or unit)"
     elif version_map is not None:
         refused = "--version-map"
     if refused:
@@ -470,7 +482,7 @@ def assess(
     import time
 
     from .inputs.distinct import distinct_files
-    from .scoring.engine import GROUPINGS
+    from .scoring.engine import group_keys
 
     started, clock = _started(), time.perf_counter()
     run = _Run(say)
@@ -558,14 +570,14 @@ def assess(
     if bars is not None:
         from .scoring.thresholds import check_bars
 
-        checks = check_bars(result.table, bars, list(GROUPINGS[by]))
+        checks = check_bars(result.table, bars, list(group_keys(by)))
     found = Assessment(result, checks, lang, run.done.problems, run.done.notices)
     if drops is not None:
         from .scoring.thresholds import check_drops
 
         source = "--engine dask" if engine == "dask" else "reports" if pdfs else None
         _periods_to_compare(result, source)
-        found.drops = check_drops(result.table, drops, list(GROUPINGS[by]))
+        found.drops = check_drops(result.table, drops, list(group_keys(by)))
     found.nodes = (tuple(bars or ()), tuple(drops or ()))
     found.started, found.seconds = started, _elapsed(clock)
     return found
@@ -639,23 +651,26 @@ def plan_roadmaps(
     min_group_size: int = MIN_GROUP_SIZE,
     say: Say | None = None,
     capacity: float = CAPACITY,
+    by: str = "organization",
 ) -> Plan:
     """The roadmap of every organization the responses name (`dtassess roadmap`).
 
-    Organizations of fewer respondents than `min_group_size` are withheld (a notice says
+    With `by` (`unit`, `role`, a profile question), of every such group of each organization.
+    Groups of fewer respondents than `min_group_size` are withheld (a notice says
     which); when that leaves none, `NothingToReport`. Each phase absorbs `capacity`
     person-months of work."""
     from .roadmap import build_roadmaps, small_groups
 
+    if by == "respondent":
+        raise DtassessError(Problem("Q032", BY_RESPONDENT.format(command="roadmap")))
     run = _Run(say)
-    loaded, result = _scored(run, responses, questionnaire, exports)
+    loaded, result = _scored(run, responses, questionnaire, exports, by)
     q = loaded.questionnaire
     lang = language(q, lang)
     goals = targets(q, target, targets_file)
     roadmaps = build_roadmaps(result, loaded, goals, min_group_size, capacity)
-    run.withhold(
-        small_groups(result, min_group_size), min_group_size, len(roadmaps), "organization"
-    )
+    kind = "organization" if by == "organization" else "group"
+    run.withhold(small_groups(result, min_group_size), min_group_size, len(roadmaps), kind)
     return Plan(roadmaps, q, lang, run.done.problems, run.done.notices)
 
 
@@ -899,17 +914,40 @@ def write_annual_reports(
     return _write_all(run, paths, rendered, options.force)
 
 
+def report_grouping(by: str, annual: bool = False, per_unit: bool = False) -> str | None:
+    """The field `dtassess report` writes one report per group of (`write_unit_reports`), or
+    None for one report per organization; Q032 for a grouping it does not take."""
+    if by == "respondent":
+        raise DtassessError(Problem("Q032", BY_RESPONDENT.format(command="report")))
+    if by == "organization":
+        return "unit" if per_unit else None
+    if annual or (per_unit and by != "unit"):
+        given = "--annual" if annual else "--per-unit"
+        raise DtassessError(
+            Problem(
+                "Q032",
+                f"--by {by} with {given}: the annual report covers every unit already, and "
+                "--per-unit is --by unit; give one of them",
+            )
+        )
+    return by
+
+
 def write_unit_reports(
     responses: Sequence[Path],
     options: ReportOptions,
     say: Say | None = None,
     progress: Progress | None = None,
     rendered: Progress | None = None,
+    by: str = "unit",
 ) -> Done:
     """Write one roadmap report per unit of the latest period (`dtassess report --per-unit`).
 
+    Or one per group of another response field within each organization (`report --by role`).
+
     Into the folder `options.output`, rendered on every core, all written or none;
-    `Done.labels` names each file's unit; `rendered(done, total)` follows the rendering."""
+    `Done.labels` names each file's unit (group); `rendered(done, total)` follows the
+    rendering."""
     from .files import inside, refuse_existing, safe_names, write_files
     from .reporting.annual import unit_sets
     from .reporting.documents import render_many
@@ -923,8 +961,8 @@ def write_unit_reports(
     goals = targets(q, options.target, options.targets_file)
     day = report_date(options.date)
     k = options.min_group_size
-    latest, units, small = unit_sets(loaded, k)
-    run.withhold(small, k, len(units), "unit")
+    latest, units, small = unit_sets(loaded, k, by)
+    run.withhold(small, k, len(units), "unit" if by == "unit" else "group")
     jobs, keys = [], []
     for organization, unit, part in units:
         result = score(part, by="organization")

@@ -490,12 +490,9 @@ def _answer_score(question: Question, value: Any) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value == NA:
         return None
     if question.type == "number":
-        if not question.bands:
+        if not question.bands and not question.linear:
             return float(value)  # unscored: more counts as better, for the comparison only
-        score = None
-        for band in question.bands:
-            if value >= band.min:
-                score = band.score
+        score = question.number_score(float(value))
         return score if score is not None else 0.0
     option = question.match(value)
     return None if option is None else option.score
@@ -927,13 +924,44 @@ def _evidence(q: Questionnaire, questions: list[str], group: ResponseSet | None)
 def small_groups(result: ScoreResult, min_group_size: int = MIN_GROUP_SIZE) -> list[dict[str, Any]]:
     """The organizations (and periods) of a `by="organization"` result with fewer than
     `min_group_size` respondents, as {"organization", "period", "respondents"} in table order:
-    the groups `build_roadmaps` leaves out."""
+    the groups `build_roadmaps` leaves out; of another grouping, its groups, each also with
+    `by` and the field's value."""
+    from .scoring.engine import group_keys
+
     found = []
-    for (org, period), rows in result.table.groupby(["organization", "period"], sort=False):
+    keys = list(group_keys(result.by))
+    for values, rows in result.table.groupby(keys, sort=False):
         size = int(rows["respondents"].iloc[0])
         if size < min_group_size:
-            found.append({"organization": org, "period": period or None, "respondents": size})
+            where = dict(zip(keys, values, strict=True))
+            found.append(
+                {
+                    "organization": where["organization"],
+                    "period": where["period"] or None,
+                    "respondents": size,
+                    **_field_of(result.by, where),
+                }
+            )
     return found
+
+
+def _group_keys(result: ScoreResult, responses: ResponseSet) -> tuple[list[str], Any]:
+    """The result's group keys, and the responses' meta with a column for each of them."""
+    from .inputs.fields import with_field
+    from .scoring.engine import group_keys
+
+    keys = list(group_keys(result.by))
+    meta = responses.meta
+    if result.by not in meta.columns and result.by != "organization":
+        meta = with_field(responses, result.by).meta
+    return keys, meta
+
+
+def _field_of(by: str, where: dict[str, Any]) -> dict[str, Any]:
+    """A group's field and its value, for a grouping finer than the organization."""
+    if by == "organization":
+        return {}
+    return {"by": by, by: where[by] or None}
 
 
 def withheld_notice(
@@ -968,8 +996,9 @@ def _label(group: dict[str, Any]) -> str:
     from .errors import shorten
 
     name = shorten(str(group["organization"]))
-    if group.get("unit"):
-        name += f" / {shorten(str(group['unit']))}"
+    field = group.get("by", "unit")
+    if group.get(field):
+        name += f" / {shorten(str(group[field]))}"
     return f"{name} ({shorten(str(group['period']))})" if group.get("period") else name
 
 
@@ -986,25 +1015,32 @@ def build_roadmaps(
 ) -> list[Roadmap]:
     """One roadmap per organization and period of a `by="organization"` result.
 
-    Organizations of fewer than `min_group_size` respondents are left out (`small_groups` lists
+    Of another grouping (`unit`, `role`, a profile question), one per group of each organization
+    and period, its `group` naming the field (`by`) and its value.
+
+    Groups of fewer than `min_group_size` respondents are left out (`small_groups` lists
     them): as `dtassess roadmap`, the API shows no group that small unless asked
     (`min_group_size=1`). `capacity` is the person-months each phase can absorb
     (docs/roadmap.md)."""
     from .inputs.responses import subset
 
-    if result.by != "organization":
-        raise ValueError("roadmaps are built from scores grouped by organization")
+    if result.by == "respondent":
+        raise ValueError("roadmaps are built from scores grouped by organization or a field")
     if not (isinstance(capacity, int | float) and math.isfinite(capacity) and capacity > 0):
         raise ValueError("capacity must be a finite number of person-months above 0")
     q = result.questionnaire
     targets = targets or Targets()
     roadmaps = []
-    meta = responses.meta
-    for (org, period), table in result.table.groupby(["organization", "period"], sort=False):
+    keys, meta = _group_keys(result, responses)
+    for values, table in result.table.groupby(keys, sort=False):
         if int(table["respondents"].iloc[0]) < min_group_size:
             continue
-        mask = (meta["organization"].fillna("") == org) & (meta["period"].fillna("") == period)
-        rows = np.flatnonzero(mask.to_numpy())
+        where = dict(zip(keys, values, strict=True))
+        org, period = where["organization"], where["period"]
+        mask = np.ones(len(meta), dtype=bool)
+        for key, value in where.items():
+            mask &= (meta[key].fillna("") == value).to_numpy()
+        rows = np.flatnonzero(mask)
         group_responses = subset(responses, rows)
         found_plan = plan_group(q, table, targets, group_responses, capacity, result.statistic)
         current = found_plan["current"]
@@ -1015,6 +1051,7 @@ def build_roadmaps(
             "organization_name": table["organization_name"].iloc[0] or None,
             "period": period or None,
             "respondents": int(table["respondents"].iloc[0]),
+            **_field_of(result.by, where),
         }
         planned = [a for p in found_plan["phases"] for a in p.actions] + found_plan["later"]
         roadmaps.append(

@@ -136,6 +136,100 @@ def test_aggregation_rules_leave_missing_children_out(rule, expected):
             assert value == pytest.approx(want)
 
 
+def sum_questionnaire(**top) -> Questionnaire:
+    """d (sum) holds q1 (1 point), q2 (2 points, may be N/A) and s (a sum worth 3 points of
+    s1 and s2); score_range 0-6, the sum's points."""
+    options = {"a": 0, "b": 0.5, "c": 1}
+    sub = dimension("s", [choice_question(f"s{i}", options) for i in (1, 2)], aggregate="sum",
+                    weight=3)  # fmt: skip
+    questions = [choice_question("q1", options), choice_question("q2", options, weight=2,
+                                                                  allow_na=True)]  # fmt: skip
+    d = dimension("d", questions, aggregate="sum", dimensions=[sub])
+    text = questionnaire_text("sums", dimensions=[d], levels=(0, 3), score_range=[0, 6], **top)
+    q, problems = check_questionnaire_text(text, "s.yaml")
+    assert q is not None, [p.format() for p in problems]
+    return q
+
+
+@pytest.mark.parametrize(
+    ("row", "d", "s"),
+    [
+        # every child worth its weight in points: 0.5 + 2 x 1 + 3 x (1 + 0.5) / 2
+        ({"q1": "b", "q2": "c", "s1": "c", "s2": "b"}, 4.75, 4.5),
+        # an unanswered child that applies adds nothing, and its points stay in the range
+        ({"q1": "c", "s1": "c"}, 1 + 3 * 0.5, 3),
+        # N/A leaves the range: 1 + 3 of 4 points, reported on 0-6
+        ({"q1": "c", "q2": NA, "s1": "c", "s2": "c"}, 6, 6),
+        # a sub-dimension that applies but has no answer adds nothing
+        ({"q1": "c", "q2": "c"}, 3, None),
+        ({}, None, None),
+    ],
+)
+def test_sum_adds_points_over_the_range_of_what_applies(row, d, s):
+    got = scores_of(sum_questionnaire(), [row]).iloc[0]
+    for node, want in (("d", d), ("s", s)):
+        if want is None:
+            assert np.isnan(got[node]), node
+        else:
+            assert got[node] == pytest.approx(want), node
+
+
+def test_sum_equals_the_weighted_mean_when_every_child_is_answered():
+    """Points over the full range are the weighted mean's position: the two rules differ only
+    in what a missing child does."""
+    import random
+
+    rnd = random.Random(5)
+    rows = [{k: rnd.choice("abc") for k in ("q1", "q2", "s1", "s2")} for _ in range(40)]
+    summed = scores_of(sum_questionnaire(), rows)
+    # the same tree, weights and range, with mean everywhere
+    options = {"a": 0, "b": 0.5, "c": 1}
+    sub = dimension("s", [choice_question(f"s{i}", options) for i in (1, 2)], weight=3)
+    questions = [choice_question("q1", options), choice_question("q2", options, weight=2,
+                                                                  allow_na=True)]  # fmt: skip
+    d = dimension("d", questions, dimensions=[sub])
+    q, _ = check_questionnaire_text(
+        questionnaire_text("means", dimensions=[d], levels=(0, 3), score_range=[0, 6]), "m.yaml"
+    )
+    assert q is not None
+    averaged = scores_of(q, rows)
+    np.testing.assert_allclose(summed[["d", "s"]], averaged[["d", "s"]], rtol=0, atol=1e-12)
+
+
+def test_sum_under_unanswered_zero_scores_an_empty_node_zero():
+    got = scores_of(sum_questionnaire(unanswered="zero"), [{}, {"q1": "c"}])
+    assert list(got["d"]) == pytest.approx([0, 1])
+
+
+def linear_questionnaire() -> Questionnaire:
+    q = {"id": "d.n", "type": "number", "text": {"zh": "数", "en": "N"}, "scoring": "linear",
+         "min": 2, "max": 10, "allow_na": True}  # fmt: skip
+    text = questionnaire_text("n", dimensions=[dimension("d", [q])], levels=(0, 0.5),
+                              score_range=[0, 1])  # fmt: skip
+    model, problems = check_questionnaire_text(text, "n.yaml")
+    assert model is not None, [p.format() for p in problems]
+    return model
+
+
+def test_number_scored_linearly_between_min_and_max():
+    q = linear_questionnaire()
+    values = [2, 10, 6, 3.3, NA, None, "7.5"]
+    got = scores_of(q, [{"d.n": v} for v in values])["d"]
+    expected = [0, 1, 0.5, 1.3 / 8, None, None, 5.5 / 8]
+    for value, want in zip(got, expected, strict=True):
+        assert np.isnan(value) if want is None else value == pytest.approx(want, abs=1e-12)
+    # a categorical column (numbers and "na") scores the same
+    column = pd.Series([2, 10, NA, 6], dtype="category")
+    cat = score_respondents(q, pd.DataFrame({"d.n": column})).score["d"]
+    assert list(cat.fillna(-1)) == pytest.approx([0, 1, -1, 0.5])
+
+
+def test_number_scored_linearly_refuses_values_outside_min_and_max():
+    with pytest.raises(DtassessError) as caught:
+        scores_of(linear_questionnaire(), [{"d.n": 5}, {"d.n": 11}])
+    assert caught.value.problems[0].code == "R005"
+
+
 def test_level_question_scores_and_number_bands():
     rows = [{"plan.strategy": k, "people.training": t} for k, t in [(1, 0), (3, 8), (5, 15.9)]]
     got = scores_of(WORKED, rows)

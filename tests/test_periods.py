@@ -258,3 +258,40 @@ def test_annual_drivers_reach_back_to_the_older_version(tmp_path):
     assert moved["strategy.plan.maturity"].now > moved["strategy.plan.maturity"].before
     every = [q.id for e in model.movers.up + model.movers.down for q in e.questions]
     assert "security.budget" not in every  # its bands changed: not comparable
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "why"),
+    [
+        (
+            {"bands": [{"min": 0, "score": 0}, {"min": 5, "score": 1}]},
+            {"scoring": "linear", "min": 0, "max": 10},
+            "its score bands changed",
+        ),
+        (
+            {"scoring": "linear", "min": 0, "max": 10},
+            {"scoring": "linear", "min": 0, "max": 20},
+            "the range it runs over changed",
+        ),
+        (
+            {"scoring": "linear", "min": 0, "max": 10},
+            {"scoring": "linear", "min": 0, "max": 10},
+            None,
+        ),
+    ],
+)
+def test_a_number_scored_linearly_compares_only_on_the_same_line(old, new, why):
+    from conftest import dimension, question, questionnaire_text
+
+    from dtassess.inputs.questionnaire import check_questionnaire_text
+    from dtassess.inputs.versions import _incompatible
+
+    def number(fields):
+        asked = question("d.n", "number", **fields)
+        text = questionnaire_text("n", dimensions=[dimension("d", [asked])])
+        q, problems = check_questionnaire_text(text)
+        assert q is not None, problems
+        return q.question("d.n")
+
+    found = _incompatible(number(old), number(new))
+    assert found is None if why is None else why in found

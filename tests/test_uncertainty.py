@@ -13,7 +13,7 @@ from conftest import MINI, ROOT, choice_question, dimension, level_question
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dtassess.inputs.questionnaire import load_questionnaire
+from dtassess.inputs.questionnaire import check_questionnaire_text, load_questionnaire
 from dtassess.inputs.responses import ResponseSet
 from dtassess.scoring.engine import GROUPINGS, compile_model
 from dtassess.scoring.scores import score
@@ -97,6 +97,33 @@ def test_each_replicate_is_the_engine_on_resampled_and_reweighted_responses(q):
     means = replicate_means(setup, counts, question, node)  # nodes x replicates x groups
     model = compile_model(q)
     for b in range(3):
+        factors = dict(zip([x.id for x in model.questions], question[b], strict=True))
+        factors.update(zip(model.node_ids[1:], node[b, 1:], strict=True))
+        rows = np.repeat(setup.rows, counts[b].astype(int))
+        resampled = ResponseSet(
+            reweighted(q, factors),
+            responses.meta.iloc[rows].reset_index(drop=True),
+            responses.answers.iloc[rows].reset_index(drop=True),
+            pd.DataFrame(),
+        )
+        expected = score(resampled, by="unit").table
+        np.testing.assert_allclose(means[:, b, :].T.reshape(-1), expected["score"], atol=1e-12)
+
+
+def test_replicates_of_sums_are_the_engine_on_resampled_and_reweighted_responses():
+    """A sum's range counts the children that apply: the replicates' tree keeps that rule."""
+    text = (ROOT / "tests" / "data" / "worked.yaml").read_text(encoding="utf-8")
+    for rule in ("geomean", "min"):
+        text = text.replace(f"aggregate: {rule}", "aggregate: sum")
+    text = text.replace("dimensions:\n", "aggregate: sum\ndimensions:\n", 1)
+    q, problems = check_questionnaire_text(text, "sums.yaml")
+    assert q is not None and compile_model(q).has_sum, problems
+    responses = synthetic(q, 120, seed=3, organizations=3)
+    setup = prepare(responses, "unit")
+    counts, question, node = draw(setup, 0, 2, SOURCES, 0.3, 7)
+    means = replicate_means(setup, counts, question, node)
+    model = compile_model(q)
+    for b in range(2):
         factors = dict(zip([x.id for x in model.questions], question[b], strict=True))
         factors.update(zip(model.node_ids[1:], node[b, 1:], strict=True))
         rows = np.repeat(setup.rows, counts[b].astype(int))

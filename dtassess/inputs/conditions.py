@@ -650,18 +650,25 @@ def _scan_number(text: str, start: int) -> tuple[_Token, int]:
     raise ConditionError(message, start + 1)
 
 
-def _scan_name(text: str, start: int) -> tuple[_Token, int]:
-    i, n = start + 1, len(text)
-    while i < n and text[i] in _ID_CHARS:
+def _id_chars_end(text: str, i: int) -> int:
+    """Where a run of id characters from `i` ends; a hyphen belongs to an id between two of
+    them (G-SM-1-A): conditions have no subtraction, and `q >= -1` keeps its space."""
+    n = len(text)
+    while i < n and (
+        text[i] in _ID_CHARS or (text[i] == "-" and i + 1 < n and text[i + 1] in _ID_CHARS)
+    ):
         i += 1
+    return i
+
+
+def _scan_name(text: str, start: int) -> tuple[_Token, int]:
+    i, n = _id_chars_end(text, start + 1), len(text)
     while i < n and text[i] == ".":
         if i + 1 >= n or text[i + 1] not in _ID_CHARS:
             raise ConditionError(
                 "a question id cannot end with '.'; expected the rest of the id after it", i + 1
             )
-        i += 2
-        while i < n and text[i] in _ID_CHARS:
-            i += 1
+        i = _id_chars_end(text, i + 2)
     word = text[start:i]
     column = start + 1
     first = word.split(".", 1)[0]

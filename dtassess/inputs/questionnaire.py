@@ -25,8 +25,9 @@ from . import conditions
 from .yamlsource import MAX_QUESTIONNAIRE_BYTES, Marked, SyntaxProblem, load_with_marks
 
 QUESTION_TYPES = ("level", "likert", "single", "multi", "boolean", "number", "text")
-AGGREGATES = ("mean", "min", "geomean")
+AGGREGATES = ("mean", "min", "geomean", "sum")
 UNANSWERED_POLICIES = ("exclude", "zero")
+NUMBER_SCORING = ("bands", "linear")
 EFFORTS = IMPACTS = ("low", "medium", "high")
 HORIZONS = ("short", "medium", "long")
 ACTION_FIELDS = {
@@ -44,7 +45,12 @@ ACTION_FIELDS = {
     "person_months",
     "duration_months",
 }
-ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+# A published framework's own ids (OWASP SAMM's G-SM-1-A) are ids as they stand: letters of
+# either case, digits, underscores, and hyphens between them; ids that differ only in case are
+# refused (Q005), so that a lowercased id in a file name or an anchor names one node.
+ID_RE = re.compile(
+    r"^[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*(?:\.[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*)*$"
+)
 QUESTIONNAIRE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Answers use "na" for "not applicable"; an option may not take that value.
 RESERVED_VALUES = {conditions.NA}
@@ -85,10 +91,23 @@ class Question:
     min: float | None = None
     max: float | None = None
     unit: Text | None = None
+    linear: bool = False  # a number scored (value - min) / (max - min) instead of by bands
 
     @property
     def is_scored(self) -> bool:
         return self.scored and self.type != "text"
+
+    def number_score(self, value: float) -> float | None:
+        """A number answer's 0-1 score: on the line from min to max, or its band's (None below
+        the first band)."""
+        if self.linear:
+            assert self.min is not None and self.max is not None
+            return min(1.0, max(0.0, (value - self.min) / (self.max - self.min)))
+        found = None
+        for band in self.bands:
+            if value >= band.min:
+                found = band.score
+        return found
 
     def option(self, value: Any) -> Option | None:
         """The option whose value is exactly `value`."""
@@ -365,6 +384,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.locales: tuple[str, ...] = ("zh", "en")
         self.ids: dict[str, tuple] = {}  # every id -> its path, for duplicate detection
+        self.folded: dict[str, str] = {}  # every id in lower case -> the id as written
         self.levels: tuple[int, ...] = ()
 
     # -- reporting
@@ -507,11 +527,15 @@ class _Builder:
             self.error(
                 "Q014",
                 here,
-                f"{what}: id {_type_name(value)} is malformed; use lowercase letters, digits and "
-                "underscores, segments joined by dots (e.g. strategy.roadmap)",
+                f"{what}: id {_type_name(value)} is malformed; use letters, digits, "
+                "underscores and hyphens between them, segments joined by dots (e.g. "
+                "strategy.roadmap or G-SM-1-A)"
+                if pattern is ID_RE
+                else f"{what}: id {_type_name(value)} is malformed; use lowercase letters, "
+                "digits, - and _",
             )
             return None
-        if value == OVERALL and what in ("dimension", "question"):
+        if value.lower() == OVERALL and what in ("dimension", "question"):
             self.error(
                 "Q021",
                 here,
@@ -523,7 +547,18 @@ class _Builder:
             line, _ = self.m.where(self.ids[value])
             self.error("Q005", here, f"duplicate id '{value}' (first used on line {line})")
             return None
+        first = self.folded.get(value.lower())
+        if first is not None:
+            line, _ = self.m.where(self.ids[first])
+            self.error(
+                "Q005",
+                here,
+                f"id '{value}' differs from '{first}' (line {line}) only in case; ids that "
+                "differ only in case would name one file or anchor, so make them differ",
+            )
+            return None
         self.ids[value] = here
+        self.folded[value.lower()] = value
         return value
 
     # -- the tree
@@ -805,6 +840,7 @@ class _Builder:
             "max",
             "unit",
             "scores",
+            "scoring",
         }
         self.known_fields(data, where, allowed, what)
         qtype = self.choice(data, where, "type", what, QUESTION_TYPES, required=True)
@@ -817,6 +853,7 @@ class _Builder:
         when = self.when(data, where, what)
         options: tuple[Option, ...] = ()
         bands: tuple[Band, ...] = ()
+        linear = False
         lo = self.number(data, where, "min", what)
         hi = self.number(data, where, "max", what)
         unit = self.text(data, where, "unit", what, required=False)
@@ -827,6 +864,7 @@ class _Builder:
             "min": qtype != "number",
             "max": qtype != "number",
             "unit": qtype != "number",
+            "scoring": qtype != "number",
         }
         for name, bad in misplaced.items():
             if bad and name in data and qtype is not None:
@@ -838,7 +876,12 @@ class _Builder:
         elif qtype == "boolean":
             options = self.boolean_options(data, where, what)
         elif qtype == "number":
-            bands = self.bands(data, where, what, scored)
+            scoring = self.choice(data, where, "scoring", what, NUMBER_SCORING)
+            linear = scoring == "linear"
+            if linear:
+                self.linear_bounds(data, where, what)
+            elif scoring is not None or "scoring" not in data:  # else reported: Q015
+                bands = self.bands(data, where, what, scored)
             if lo is not None and hi is not None and lo >= hi:
                 self.error("Q002", (*where, "max"), f"{what}: max must be above min")
         if qid is None or qtype is None or text is None or dimension is None:
@@ -859,7 +902,28 @@ class _Builder:
             min=lo,
             max=hi,
             unit=unit,
+            linear=linear and lo is not None and hi is not None and lo < hi,
         )
+
+    def linear_bounds(self, data: dict, where: tuple, what: str) -> None:
+        """A number scored on a line needs both ends of it, and no bands."""
+        for name in ("min", "max"):
+            if name not in data:
+                self.error(
+                    "Q003",
+                    where,
+                    f"{what}: scoring: linear needs '{name}' (the value that scores "
+                    f"{0 if name == 'min' else 1})",
+                    key=True,
+                )
+        if "bands" in data:
+            self.error(
+                "Q004",
+                (*where, "bands"),
+                f"{what}: a number scored linearly has no bands; give scoring: bands, or drop "
+                "the bands",
+                key=True,
+            )
 
     def when(
         self, data: dict, where: tuple, what: str, code: str = "Q010"

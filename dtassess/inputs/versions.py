@@ -159,6 +159,11 @@ def _incompatible(old: Question, new: Question) -> str | None:
         (b.min, b.score) for b in new.bands
     ]:
         return "its score bands changed"
+    if old.type == "number" and (old.linear, old.linear and (old.min, old.max)) != (
+        new.linear,
+        new.linear and (new.min, new.max),
+    ):
+        return "its linear scoring or the range it runs over changed"
     return None
 
 

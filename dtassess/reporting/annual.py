@@ -1237,34 +1237,45 @@ def render_annual(
     return finish_document(model, html, folder, fmt, attachment, variant)
 
 
-def unit_sets(responses: ResponseSet, min_group_size: int = MIN_GROUP_SIZE):
+def unit_sets(responses: ResponseSet, min_group_size: int = MIN_GROUP_SIZE, by: str = "unit"):
     """The latest period's units of `min_group_size` or more respondents, each as a ResponseSet
     of its own whose organization name is the unit's (so that a report's cover names the unit),
     in (organization, unit) order; and the smaller units, as {"organization", "unit", "period",
-    "respondents"} (`roadmap.withheld_notice` words them)."""
+    "respondents"} (`roadmap.withheld_notice` words them).
+
+    With `by` another response field (`role`, a profile question), its groups within each
+    organization instead, named "organization · value" on the cover; the small ones carry
+    `by` and the value."""
+    from ..inputs.fields import with_field
     from ..inputs.responses import subset
     from ..scoring.periods import ordered_periods
 
+    if by != "unit":
+        responses = with_field(responses, by)
     meta = responses.meta
     latest = ordered_periods(meta["period"])[-1]
     in_latest = np.flatnonzero((meta["period"].fillna("") == latest).to_numpy())
-    keys = meta.iloc[in_latest][["organization", "unit"]].fillna("")
+    keys = meta.iloc[in_latest][["organization", by]].fillna("")
+    names = meta.groupby("organization", sort=False)["organization_name"].first()
     found, small = [], []
-    for (organization, unit), rows in keys.groupby(
-        ["organization", "unit"], sort=True
-    ).indices.items():
+    for (organization, unit), rows in keys.groupby(["organization", by], sort=True).indices.items():
         index = in_latest[rows]
         if len(index) < min_group_size:
             small.append(
                 {
                     "organization": organization,
-                    "unit": unit or None,
+                    by: unit or None,
                     "period": latest or None,
                     "respondents": len(index),
+                    **({} if by == "unit" else {"by": by}),
                 }
             )
             continue
         part = subset(responses, index)
-        part.meta["organization_name"] = unit or None
+        if by == "unit":
+            part.meta["organization_name"] = unit or None
+        else:
+            name = names.get(organization) or organization
+            part.meta["organization_name"] = f"{name} · {unit}" if unit else name
         found.append((organization, unit, part))
     return latest, found, small

@@ -13,6 +13,7 @@ import io
 import json
 import math
 import re
+from keyword import iskeyword
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
@@ -45,9 +46,24 @@ def _num(value: Any, decimals: int = DECIMALS) -> float | None:
 
 
 def _key_fields(result: ScoreResult) -> list[str]:
-    from ..scoring.engine import GROUPINGS
+    from ..scoring.engine import group_keys
 
-    return list(GROUPINGS[result.by])
+    return list(group_keys(result.by))
+
+
+def _rows(result: ScoreResult) -> list[Any]:
+    """The table's rows, each column an attribute by its name: a profile question's id (a key
+    with `--by profile.position`) is no Python name, which itertuples would rename."""
+    table = result.table
+    named = all(
+        isinstance(c, str) and c.isidentifier() and not iskeyword(c) and not c.startswith("_")
+        for c in table.columns
+    )
+    if named:
+        return list(table.itertuples(index=False))
+    from types import SimpleNamespace
+
+    return [SimpleNamespace(**row) for row in table.to_dict("records")]
 
 
 def _groups(result: ScoreResult) -> list[list[Any]]:
@@ -56,7 +72,7 @@ def _groups(result: ScoreResult) -> list[list[Any]]:
     Every group has exactly one row per node, in node order, so the table is cut into runs of
     that length; two groups with equal keys (one respondent id in two files) stay apart.
     """
-    rows = list(result.table.itertuples(index=False))
+    rows = _rows(result)
     size = len(result.questionnaire.node_ids)
     return [rows[i : i + size] for i in range(0, len(rows), size)]
 
@@ -235,7 +251,7 @@ def rows_for(result: ScoreResult, lang: str) -> tuple[list[str], list[list[Any]]
                 for c in extra
             ),
         ]
-        for row in result.table.itertuples(index=False)
+        for row in _rows(result)
     ]
     return header, rows
 
@@ -399,8 +415,11 @@ def print_roadmap(roadmap: Any, q: Questionnaire, console: Console, lang: str) -
     words = ROADMAP_WORDS.get(lang, ROADMAP_WORDS["en"])
     names = {lv.level: localize(lv.name, lang) for lv in q.scale}
     group = roadmap.group
+    value = group.get(group["by"]) if group.get("by") else None  # --by unit, role, ...
     heading = " · ".join(
-        str(x) for x in (group["organization_name"] or group["organization"], group["period"]) if x
+        str(x)
+        for x in (group["organization_name"] or group["organization"], value, group["period"])
+        if x
     )
     # A Text, not markup: a name such as "[/bold]" is shown as it is, never parsed.
     title = markup_text(f"{localize(q.title, lang)} · {heading}")

@@ -35,6 +35,12 @@ GROUPINGS = {
 STATISTICS = ("mean", "median")
 
 
+def group_keys(by: str) -> tuple[str, ...]:
+    """The key columns of a grouping: the three above, or any other response field (`role`, a
+    profile question's id; dtassess.inputs.fields) within each organisation and period."""
+    return GROUPINGS.get(by) or ("organization", by, "period")
+
+
 @dataclass(frozen=True)
 class NodePlan:
     id: str
@@ -57,6 +63,10 @@ class CompiledModel:
     plans: tuple[NodePlan, ...]  # in evaluation order: children before parents
     effective: np.ndarray  # questions x nodes: each question's share of each node's weight
     direct: np.ndarray  # questions x nodes: the weight of each question in its own dimension
+
+    @property
+    def has_sum(self) -> bool:
+        return any(plan.rule == "sum" for plan in self.plans)
 
 
 def compile_model(q: Questionnaire) -> CompiledModel:
@@ -192,6 +202,8 @@ def _number(question: Question, series: pd.Series) -> tuple[np.ndarray, ...]:
         if (present & np.isnan(numbers)).any():
             raise _invalid(question, raw.to_numpy(), present & np.isnan(numbers))
     answered = ~np.isnan(numbers)
+    if question.linear:
+        return _linear(question, numbers, answered, na)
     mins = np.array([b.min for b in question.bands])
     bands = len(mins)
     kind = small_int(bands + 3)
@@ -210,6 +222,27 @@ def _number(question: Question, series: pd.Series) -> tuple[np.ndarray, ...]:
     score = np.array([b.score for b in question.bands] + [0.0, 0.0, 0.0])
     answer = np.array([1.0] * bands + [0.0, 0.0, 0.0])
     applicable = np.array([1.0] * bands + [0.0, 0.0, 1.0])
+    return codes, score, answer, applicable
+
+
+def _linear(
+    question: Question, numbers: np.ndarray, answered: np.ndarray, na: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """A number scored on the line from its min (0) to its max (1): coded by distinct value,
+    each value's score in the tables, then the N/A slot (as `_number`'s bands)."""
+    assert question.min is not None and question.max is not None
+    outside = answered & ((numbers < question.min) | (numbers > question.max))
+    if outside.any():
+        raise _invalid(question, numbers, outside)
+    values, index = np.unique(numbers[answered], return_inverse=True)
+    distinct = len(values)
+    kind = small_int(distinct + 3)
+    codes = np.where(na, distinct, -1).astype(kind)
+    codes[answered] = index
+    score = np.clip((values - question.min) / (question.max - question.min), 0.0, 1.0)
+    score = np.concatenate([score, [0.0, 0.0, 0.0]])
+    answer = np.array([1.0] * distinct + [0.0, 0.0, 0.0])
+    applicable = np.array([1.0] * distinct + [0.0, 0.0, 1.0])
     return codes, score, answer, applicable
 
 
@@ -451,10 +484,41 @@ def aggregate_tree(
                 value = _weakest(plan, matrix, nodes)
             elif plan.rule == "geomean":
                 value = _geomean(plan, matrix, nodes)
+            elif plan.rule == "sum":
+                value = _sum(model, plan, matrix, nodes, weighted, counted)
             else:
                 value = _mean(plan, weighted, counted, nodes)
             nodes[:, plan.index] = value
     return nodes
+
+
+def _sum(
+    model: CompiledModel,
+    plan: NodePlan,
+    matrix: AnswerMatrix,
+    nodes: np.ndarray,
+    weighted: np.ndarray,
+    counted: np.ndarray,
+):
+    """A sum of points: each child is worth its weight, a question 0 to weight, a sub-dimension
+    its own position in its range times weight. The node's range is the sum of the weights of
+    the children that apply; a child that applies and has no score adds nothing. The result is
+    the position in that range (0-1), none where no child has a score (docs/scoring.md)."""
+    # the questions' points and the weights of those that have a score, as for a mean
+    total = weighted[:, plan.index].copy()
+    scored = counted[:, plan.index].copy()
+    span = matrix.applicable[:, plan.question_cols] @ plan.question_weights
+    for col, cw in zip(plan.child_cols, plan.child_weights, strict=True):
+        child = nodes[:, col]
+        ok = child == child  # not NaN
+        total += np.where(ok, child, 0.0) * cw
+        # the sub-dimension applies when a question under it does
+        under = np.flatnonzero(model.effective[:, col] > 0)
+        span += matrix.applicable[:, under].any(axis=1) * cw
+        scored += ok * cw
+    total /= span
+    total[(scored == 0) | (span == 0)] = np.nan
+    return total
 
 
 def _mean(plan: NodePlan, weighted: np.ndarray, counted: np.ndarray, nodes: np.ndarray):
@@ -502,12 +566,15 @@ def score_respondents(
     block_rows: int = BLOCK_ROWS,
     question_scores: np.ndarray | None = None,
     exclude: Collection[str] = (),
+    applicable: np.ndarray | None = None,
 ) -> RespondentScores:
     """Score every respondent on every node.
 
     Given `question_scores` (respondents x scored questions, float), it is filled block by block
     with each answer's 0-1 score, NaN where none counts: the input of the group statistics.
     Questions in `exclude` count nowhere (a comparison between questionnaire versions).
+    Given `applicable` (the same shape), it is filled with 1.0 where a question is shown and
+    not marked N/A: what a sum's range counts.
     """
     model = compile_model(q)
     prepared = prepare_answers(q, answers, exclude)
@@ -525,6 +592,8 @@ def score_respondents(
             nodes01 = aggregate_tree(model, matrix, sums["weighted"], sums["counted"])
             if question_scores is not None:
                 question_scores[rows] = np.where(matrix.valid > 0, matrix.scores, np.nan)
+            if applicable is not None:
+                applicable[rows] = matrix.applicable
             score[rows] = low + nodes01 * (high - low)
             with np.errstate(invalid="ignore", divide="ignore"):
                 done, possible = sums["done"], sums["possible"]
@@ -562,11 +631,11 @@ def group_scores(
     For `by="respondent"` each respondent is its own group (n is 1, sd, rwg and alpha empty).
     rwg and alpha need `question_scores` (see `score_respondents`); without it they are empty.
     """
-    if by not in GROUPINGS:
-        raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
+    if by not in GROUPINGS and by not in meta.columns:
+        raise ValueError(f"by must be one of {', '.join(GROUPINGS)} or a column of meta")
     if statistic not in STATISTICS:
         raise ValueError(f"statistic must be one of {', '.join(STATISTICS)}")
-    keys = list(GROUPINGS[by])
+    keys = list(group_keys(by))
     model = compile_model(q)
     frame_keys = meta[keys].astype(object).where(meta[keys].notna(), "")
     names = meta.groupby("organization", sort=False)["organization_name"].first()
@@ -800,7 +869,7 @@ ZERO_VARIANCE = 1e-12
 def null_variance(question: Question) -> float:
     """Variance of a uniform answer over a question's evenly spaced 0-1 options (NaN for fewer
     than two): (A + 1) / (12 (A - 1)) for A options or number bands, 1/12 for multi."""
-    if question.type == "multi":
+    if question.type == "multi" or question.linear:  # continuous: uniform on 0-1
         return 1.0 / 12.0
     count = len(question.bands) if question.type == "number" else len(question.options)
     return (count + 1) / (12.0 * (count - 1)) if count >= 2 else np.nan

@@ -23,7 +23,6 @@ import pandas as pd
 from ..inputs.questionnaire import Questionnaire
 from . import engine
 from .engine import (
-    GROUPINGS,
     BlockSums,
     CompiledModel,
     PreparedAnswers,
@@ -32,6 +31,7 @@ from .engine import (
     alpha_nodes,
     block_matrix,
     compile_model,
+    group_keys,
     group_variance,
     long_table,
     one_blas_thread,
@@ -61,7 +61,7 @@ def score_groups(
     respondents of gov-dt the node scores, 150 MB, instead of 630 MB of matrices.
     """
     model = compile_model(q)
-    keys = list(GROUPINGS[by])
+    keys = list(group_keys(by))
     labels, organizations = _group_labels(meta, keys)
     groups = int(labels.max()) + 1
     sizes = np.bincount(labels, minlength=groups)

@@ -134,11 +134,11 @@ def score_periods(
     older versions, changes and trends compare `comparable_score`s instead: every period scored
     on the current questionnaire's questions that both versions ask the same way.
     """
-    from .engine import GROUPINGS
+    from .engine import group_keys
     from .scores import score
 
     result = score(current, by, statistic, min_group_size)
-    follow = [k for k in GROUPINGS[by] if k != "period"]
+    follow = [k for k in group_keys(by) if k != "period"]
     if not older:
         periods = ordered_periods(current.meta["period"])
         if len(periods) > 1:
@@ -153,7 +153,7 @@ def score_periods(
         left_out += comparison.left_out
     every, excluded = comparable_responses(current, older)
     comparable = score(every, by, statistic, min_group_size, exclude=excluded).table
-    keys = [*GROUPINGS[by], "node"]
+    keys = [*group_keys(by), "node"]
     table = pd.concat(tables, ignore_index=True)
     table = table[table["node"].isin(q.node_ids)]  # nodes the older version alone had
     table = table.merge(
@@ -166,7 +166,7 @@ def score_periods(
     table = (
         table.assign(_p=table["period"].map(lambda p: rank["" if p is None else p]))
         .assign(_n=table["node"].map(order))
-        .sort_values([k if k != "period" else "_p" for k in GROUPINGS[by]] + ["_n"], kind="stable")
+        .sort_values([k if k != "period" else "_p" for k in group_keys(by)] + ["_n"], kind="stable")
         .drop(columns=["_p", "_n"])
         .reset_index(drop=True)
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..inputs.fields import with_field
 from ..inputs.questionnaire import Questionnaire
 from ..inputs.responses import ResponseSet
 from .engine import (
@@ -51,16 +52,20 @@ def score(
     min_group_size: int = 1,
     exclude: Collection[str] = (),
 ) -> ScoreResult:
-    """Score a ResponseSet and aggregate it by respondent, unit or organization.
+    """Score a ResponseSet and aggregate it by respondent, unit, organization or a field.
+
+    Within each organisation and period, `role` or a profile question's answer
+    (`by="profile.position"`) group too (dtassess.inputs.fields; a field that cannot group
+    raises DtassessError, Q030 or Q031).
 
     Groups of fewer than `min_group_size` respondents are left out of the table (and counted in
     `withheld`); the API keeps every group by default, the `dtassess score` command withholds
     groups of fewer than 3. Questions in `exclude` count nowhere.
     """
-    if by not in GROUPINGS:
-        raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
     if statistic not in STATISTICS:
         raise ValueError(f"statistic must be one of {', '.join(STATISTICS)}")
+    if by not in GROUPINGS:
+        responses = with_field(responses, by)
     q = responses.questionnaire
     answers = responses.answers
     if by == "respondent" or len(answers) == 0:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..inputs.questionnaire import Dimension, Question, Questionnaire
 from ..inputs.responses import ResponseSet
-from .engine import GROUPINGS, compile_model, levels_of, score_respondents
+from .engine import compile_model, group_keys, levels_of, score_respondents
 
 SOURCES = ("respondents", "weights")
 # Replicates are processed in batches of about BATCH_CELLS replicates x respondents (each batch
@@ -66,7 +66,7 @@ RESULT_COLUMNS = (
 class UncertaintyResult:
     """What `intervals` returns: the long table and the settings that reproduce it.
 
-    `table` has one row per group (the keys of `engine.GROUPINGS[by]`) and node, in the order of
+    `table` has one row per group (the keys of `engine.group_keys(by)`) and node, in the order of
     `dtassess.score`'s table, with the columns of `RESULT_COLUMNS` (docs/scoring.md, section 9).
     """
 
@@ -336,6 +336,8 @@ class Setup:
     weakest: dict[int, np.ndarray]  # min node -> lowest score of its own questions (inf: none)
     zero_in: dict[int, np.ndarray]  # geomean node -> one of its own questions scores 0
     withheld: int
+    # scored questions x rows: 1.0 where shown and not N/A; only with a sum node
+    applicable: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -346,7 +348,7 @@ def prepare(responses: ResponseSet, by: str, min_group_size: int = 1) -> Setup:
     """Score the respondents once and lay out what every replicate needs."""
     q = responses.questionnaire
     model = compile_model(q)
-    keys = list(GROUPINGS[by])
+    keys = list(group_keys(by))
     meta = responses.meta
     frame_keys = meta[keys].astype(object).where(meta[keys].notna(), "")
     codes = frame_keys.groupby(keys, sort=True, dropna=False).ngroup().to_numpy(dtype=np.intp)
@@ -359,7 +361,10 @@ def prepare(responses: ResponseSet, by: str, min_group_size: int = 1) -> Setup:
     starts = (np.cumsum(sizes) - sizes).astype(np.intp)
 
     matrix = np.empty((len(responses.answers), len(model.questions)), order="F")
-    per_respondent = score_respondents(q, responses.answers, question_scores=matrix)
+    shown = np.empty_like(matrix) if model.has_sum else None
+    per_respondent = score_respondents(
+        q, responses.answers, question_scores=matrix, applicable=shown
+    )
     respondent = np.ascontiguousarray(per_respondent.score.to_numpy()[rows].T)
     taken = matrix[rows].T
     valid = ~np.isnan(taken)
@@ -398,6 +403,7 @@ def prepare(responses: ResponseSet, by: str, min_group_size: int = 1) -> Setup:
         weakest=weakest,
         zero_in=zero_in,
         withheld=int((~kept).sum()),
+        applicable=None if shown is None else np.ascontiguousarray(shown[rows].T),
     )
 
 
@@ -446,6 +452,14 @@ def tree(setup: Setup, question: np.ndarray, node: np.ndarray) -> tuple[np.ndarr
     shape = (len(model.node_ids), size, n)
     filled = np.empty(shape)
     present = np.empty(shape, dtype=bool)
+    applies = None
+    if setup.applicable is not None:
+        shown = setup.applicable > 0
+        applies = np.zeros((len(model.node_ids), n), dtype=bool)  # the same for every replicate
+        for plan in model.plans:
+            applies[plan.index] = shown[plan.question_cols].any(axis=0)
+            for c in plan.child_cols:
+                applies[plan.index] |= applies[c]
     with np.errstate(invalid="ignore", divide="ignore"):
         for plan in model.plans:
             cols = plan.question_cols
@@ -463,6 +477,19 @@ def tree(setup: Setup, question: np.ndarray, node: np.ndarray) -> tuple[np.ndarr
                 continue
             weights = plan.question_weights * question[:, cols]
             weight = weights @ setup.valid[cols]
+            if plan.rule == "sum":  # engine._sum: the range counts what applies
+                assert applies is not None and setup.applicable is not None
+                span = weights @ setup.applicable[cols]
+                np.matmul(weights, setup.scores[cols], out=value)
+                for (child, ok, w), c in zip(children, plan.child_cols, strict=True):
+                    value += child * w
+                    weight += ok * w
+                    span += applies[c] * w
+                np.greater(weight, 0, out=has)
+                has &= span > 0
+                np.divide(value, span, out=value, where=has)
+                value[~has] = 0.0
+                continue
             if plan.rule == "geomean":
                 logs = weights @ setup.logs[cols]
                 zero = np.empty((size, n), dtype=bool)
