@@ -221,6 +221,11 @@ def _load_settings(ctx: Any) -> Any:
     return settings
 
 
+# What --by completes to: the fields every response has (a profile question's id is the
+# questionnaire's own).
+BY_FIELDS = ("organization", "unit", "respondent", "role")
+
+
 class Grouping(StrEnum):
     respondent = "respondent"
     unit = "unit"
@@ -539,6 +544,7 @@ def score(
             help="Group results by organization, unit, respondent, role or a profile question's "
             "id (dtassess help scoring, Groups).",
             metavar="FIELD",
+            autocompletion=lambda incomplete: [x for x in BY_FIELDS if x.startswith(incomplete)],
         ),
     ] = Grouping.organization.value,
     statistic: Annotated[

@@ -109,7 +109,7 @@ BAD_FILES = [
     ("lang = \n", "C001", 1, 8, "TOML syntax error"),
     ('[score]\nby = "unit"\nby = "unit"\n', "C001", 3, 12, "TOML syntax error"),
     ("min-group-size = 0\n", "C003", 1, 1, "greater than or equal to 1"),
-    ('\n[score]\n  by = "team"\n', "C003", 3, 3, "'team' is not one of"),
+    ('\n[score]\n  stat = "mode"\n', "C003", 3, 3, "'mode' is not one of"),
     ('[score]\nquiet = "yes"\n', "C003", 2, 1, "true or false"),
     ("[score]\nfail-under = {overall = 'high'}\n", "C003", 2, 1, "is not a number"),
     ("[report]\ntemplate = ['a', 'b']\n", "C003", 2, 1, "not a list"),
@@ -253,7 +253,7 @@ def test_help_names_values_in_words_and_cites_no_source_file(command):
 @pytest.mark.parametrize(
     ("shell", "env", "expected"),
     [
-        ("bash", {"COMP_WORDS": "dtassess score --by ", "COMP_CWORD": "3"}, "respondent\nunit\n"),
+        ("bash", {"COMP_WORDS": "dtassess score --by r", "COMP_CWORD": "3"}, "respondent\nrole\n"),
         ("bash", {"COMP_WORDS": "dtassess report --lang ", "COMP_CWORD": "3"}, "zh\nen\n"),
         ("bash", {"COMP_WORDS": "dtassess survey -q gov", "COMP_CWORD": "3"}, "gov-dt\n"),
         ("zsh", {"_TYPER_COMPLETE_ARGS": "dtassess sco"}, '"score":"Score responses'),
