@@ -357,7 +357,6 @@ def _done(done: pipeline.Done, output: Path, force: bool) -> None:
     """Say which files a pipeline function wrote, or put its one document on standard output."""
     if done.data is not None:
         _write_bytes(done.data, output, force)
-        return
     _wrote(done.paths)
 
 
@@ -673,6 +672,7 @@ def roadmap(
 class ReportFormat(StrEnum):
     pdf = "pdf"
     html = "html"
+    docx = "docx"
 
 
 @app.command()
@@ -689,7 +689,10 @@ def report(
     ],
     questionnaire: QuestionnaireOpt = None,
     output_format: Annotated[
-        ReportFormat, typer.Option("--format", help="pdf, or one self-contained html file.")
+        ReportFormat,
+        typer.Option(
+            "--format", help="pdf, one self-contained html file, or an editable Word docx."
+        ),
     ] = ReportFormat.pdf,
     lang: LangOpt = None,
     target: TargetOpt = None,
@@ -756,6 +759,14 @@ def report(
     org: OrgOpt = None,
     org_name: OrgNameOpt = None,
     period: PeriodOpt = None,
+    charts: Annotated[
+        Path | None,
+        typer.Option(
+            "--charts",
+            help="Also write every chart as SVG and PNG into this folder (for slides).",
+            metavar="DIR",
+        ),
+    ] = None,
 ) -> None:
     """Render the PDF (or HTML) roadmap report, one per organization; --annual renders the
     annual report of every unit over several periods, --per-unit one report per unit."""
@@ -763,7 +774,7 @@ def report(
 
     _stdout_takes(
         output,
-        binary="a PDF" if output_format is ReportFormat.pdf else None,
+        binary={ReportFormat.pdf: "a PDF", ReportFormat.docx: "a Word document"}.get(output_format),
         many="--per-unit writes one report per unit" if per_unit else None,
     )
     if annual and per_unit:
@@ -786,6 +797,7 @@ def report(
         seed=seed,
         version_map=version_map,
         exports=ExportOptions(encoding, mapping, org, org_name, period),
+        charts=charts,
     )
     if annual:
         with _Progress(False) as progress:
