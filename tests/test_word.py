@@ -1,0 +1,341 @@
+"""The Word report (`report --format docx`) and the charts as pictures (`report --charts DIR`),
+read back as a user's Word would read them: python-docx opens the file; its headings, tables,
+pictures and fonts are compared with the report model and with the PDF template's HTML.
+
+Most tests build the document in-process with stand-in pictures (fast); the ones that draw the
+charts for real (WeasyPrint and pdftoppm) are marked slow."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+
+import docx
+import pytest
+from conftest import SAMPLES, cli
+from docx.oxml.ns import qn
+from PIL import Image
+
+from dtassess import cli as commands
+from dtassess.inputs.responses import load_responses
+from dtassess.reporting.documents import _drawn, report_charts
+from dtassess.reporting.images import Chart, svg_size
+from dtassess.reporting.report import build_report
+from dtassess.reporting.templating import load_brand, render_html, template_dir
+from dtassess.reporting.word import FONTS, render_docx
+from dtassess.roadmap import build_roadmaps
+from dtassess.scoring.scores import score
+
+DATE = "2026-11-25"
+INTERVALS = {"resamples": 200, "level": 0.9, "weight_spread": 0.2, "seed": 0}
+# zh with the default group size; en with 2, so that two units are shown and the heat map drawn.
+GROUP_SIZE = {"zh": 3, "en": 2}
+
+
+@pytest.fixture(scope="module")
+def models():
+    loaded = load_responses([SAMPLES])
+    result = score(loaded, by="organization")
+    found = {}
+    for lang, k in GROUP_SIZE.items():
+        (roadmap,) = build_roadmaps(result, loaded, min_group_size=k)
+        day = dt.date.fromisoformat(DATE)
+        found[lang] = build_report(result, loaded, roadmap, lang, day, k, INTERVALS)
+    return found
+
+
+def stand_in_pictures(model) -> list[Chart]:
+    """The report's charts with a blank PNG of each chart's shape (no rasterising)."""
+    charts = []
+    for chart in report_charts(model, template_dir()):
+        width, height = svg_size(chart.svg)
+        out = io.BytesIO()
+        Image.new("RGB", (int(width), int(height)), "white").save(out, "PNG")
+        charts.append(Chart(chart.id, chart.title, chart.svg, out.getvalue()))
+    return charts
+
+
+@pytest.fixture(scope="module")
+def documents(models):
+    brand = load_brand(template_dir())
+    return {
+        lang: render_docx(model, stand_in_pictures(model), brand) for lang, model in models.items()
+    }
+
+
+@pytest.fixture
+def codes(monkeypatch):
+    """The codes of the problems the command reports, in order."""
+    found: list[str] = []
+    shown = commands.report_problems
+
+    def record(problems):
+        found.extend(p.code for p in problems)
+        shown(problems)
+
+    monkeypatch.setattr(commands, "report_problems", record)
+    return found
+
+
+def opened(data: bytes):
+    return docx.Document(io.BytesIO(data))
+
+
+def rows_of(table) -> list[list[str]]:
+    return [[cell.text for cell in row.cells] for row in table.rows]
+
+
+def table_after(document, heading: str, nth: int = 0):
+    """The first table after the nth paragraph whose text is `heading`."""
+    body = document.element.body
+    seen = -1
+    found = False
+    for element in body.iterchildren():
+        if element.tag == qn("w:p"):
+            text = "".join(t.text or "" for t in element.iter(qn("w:t")))
+            if text == heading:
+                seen += 1
+                found = seen == nth
+        elif element.tag == qn("w:tbl") and found:
+            return docx.table.Table(element, document)
+    raise AssertionError(f"no table after {heading!r} #{nth}")
+
+
+# --------------------------------------------------------------------------- structure
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_chapters_and_sections_are_word_headings(lang, models, documents):
+    model, document = models[lang], opened(documents[lang])
+    by_style: dict[str, list[str]] = {}
+    for paragraph in document.paragraphs:
+        by_style.setdefault(paragraph.style.name, []).append(paragraph.text)
+    L = model.labels
+    findings = {"zh": "主要发现", "en": "Key findings"}[lang]
+    assert by_style["Title"] == [model.title]
+    assert by_style["Heading 1"] == [
+        L["summary"],
+        *[d.title for d in model.dimensions],
+        findings,
+        L["roadmap"],
+        L["methodology"],
+        L["provenance"],
+    ]
+    sections = by_style["Heading 2"]
+    for label in ("key_messages", "strengths", "gaps", "reliability", "weakest", "projection",
+                  "timeline", "scale", "weights"):  # fmt: skip
+        assert L[label] in sections, label
+    assert sections.count(L["reliability"]) == len(model.dimensions)
+    assert by_style["Heading 3"] == [
+        f"{i}. {block.title}" for i, block in enumerate(model.roadmap.initiatives, 1)
+    ]
+    assert [p.text for p in document.paragraphs if p.style.name == "List Number"] == [
+        m.text for m in model.key_messages
+    ]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_tables_hold_the_models_numbers_rounded_as_in_the_pdf(lang, models, documents):
+    model, document = models[lang], opened(documents[lang])
+    L = model.labels
+    for index, d in enumerate(model.dimensions):
+        rows = rows_of(table_after(document, L["reliability"], index))
+        expected = []
+        for x in [d, *d.subdimensions]:
+            mark = " ※" if x.caveats else ""
+            expected.append(
+                [
+                    x.title,
+                    f"{x.score:.1f}{mark}",
+                    f"{x.low:.1f}–{x.high:.1f}",
+                    f"{x.coverage * 100:.1f}%",
+                    f"{x.n} / {model.respondents}",
+                ]
+            )
+        assert [r[:5] for r in rows[1:]] == expected
+        assert rows[0][2] == model.reliability.interval_label
+    # The projection's last row is the overall score now and after each phase.
+    total = rows_of(table_after(document, L["projection"]))[-1]
+    assert total[:2] == [L["overall"], f"{model.overall.score:.1f} {model.overall.level_name}"]
+    assert total[2:] == [
+        f"{p.overall_after.score:.1f} {p.overall_after.level_name}" for p in model.roadmap.phases
+    ]
+    weights = rows_of(table_after(document, L["weights"]))[1:]
+    assert [(r[0], r[1]) for r in weights] == [
+        (w.title, f"{w.weight:g}") for w in model.methodology.weights
+    ]
+    files = rows_of(table_after(document, {"zh": "输入文件", "en": "Input files"}[lang]))[1:]
+    assert [r[2] for r in files] == [f.sha256 for f in model.provenance.files]
+
+
+def html_question_rows(page: str) -> list[list[str]]:
+    """Every question row of the HTML report: question, typical answer, score, spread."""
+    pattern = re.compile(
+        r'<tr>\s*<td>(.*?)</td>\s*<td class="answer">(.*?)</td>\s*'
+        r'<td class="num strong">(.*?)</td>\s*<td class="num muted">(.*?)</td>',
+        re.S,
+    )
+    return [[html.unescape(cell) for cell in match] for match in pattern.findall(page)]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_question_rows_print_what_the_pdf_prints(lang, models, documents):
+    model, document = models[lang], opened(documents[lang])
+    page = render_html(model, _drawn(model, load_brand(template_dir())), template_dir())
+    answers = {"zh": "各题回答情况", "en": "Answers by question"}[lang]
+    in_word = []
+    for index, d in enumerate(model.dimensions):
+        rows = rows_of(table_after(document, answers, index))[1:]
+        groups = {q.dimension for q in d.questions}
+        # A group row is one merged cell holding the sub-dimension's title.
+        in_word += [r for r in rows if not (len(set(r)) == 1 and r[0] in groups)]
+    assert in_word == html_question_rows(page)
+    assert len(in_word) == sum(len(d.questions) for d in model.dimensions)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_chart_is_a_picture_with_its_numbers_as_alternative_text(lang, models, documents):
+    model, data = models[lang], documents[lang]
+    document = opened(data)
+    charts = report_charts(model, template_dir())
+    expected = ["radar", *(["heatmap"] if lang == "en" else []),
+                *[f"bars-{d.id}" for d in model.dimensions], "timeline"]  # fmt: skip
+    assert [c.id for c in charts] == expected
+    assert len(document.inline_shapes) == len(charts)
+    described = [shape._inline.docPr.get("descr") for shape in document.inline_shapes]
+    assert described[0].startswith(model.labels["radar"] + ": ")
+    assert f"{model.radar[0].title} {model.radar[0].score:.1f}" in described[0]
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        media = [n for n in package.namelist() if n.startswith("word/media/")]
+        assert media and all(package.read(n).startswith(b"\x89PNG\r\n\x1a\n") for n in media)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_fonts_are_named_for_east_asian_text(lang, documents):
+    document = opened(documents[lang])
+    body, heading = FONTS[lang]["body"], FONTS[lang]["heading"]
+
+    def fonts(style_name: str) -> dict[str, str]:
+        rfonts = document.styles[style_name].element.rPr.rFonts
+        return {k.split("}")[1]: v for k, v in rfonts.attrib.items()}
+
+    assert fonts("Normal") == {"ascii": body[0], "hAnsi": body[0], "cs": body[0],
+                               "eastAsia": "宋体"}  # fmt: skip
+    for name in ("Title", "Heading 1", "Heading 2", "Heading 3"):
+        assert fonts(name)["eastAsia"] == heading[1] == "黑体"
+        assert not any(k.endswith("Theme") for k in fonts(name))  # a theme would win
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    assert rpr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "宋体"
+    assert rpr.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
+
+
+def test_same_model_and_date_give_the_same_bytes(models, documents):
+    model = models["zh"]
+    again = render_docx(model, stand_in_pictures(model), load_brand(template_dir()))
+    assert again == documents["zh"]
+    props = opened(again).core_properties
+    moment = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
+    assert props.created == props.modified == props.last_printed == moment
+    assert props.title == f"{model.title} · {model.organization.name}"
+    with zipfile.ZipFile(io.BytesIO(again)) as package:
+        assert {i.date_time for i in package.infolist()} == {(2026, 11, 25, 0, 0, 0)}
+
+
+# --------------------------------------------------------------------------- the command
+
+
+@pytest.mark.parametrize(
+    ("extra", "code"), [(["--format", "docx"], "U001"), (["--charts", "charts"], "U001")]
+)
+def test_annual_reports_are_not_word_documents(extra, code, tmp_path, codes, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("report", SAMPLES, "--annual", "-o", "a.docx", *extra)
+    assert (result.exit_code, codes) == (2, [code])
+    assert "--annual is a PDF or HTML report" in result.stderr
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "organization",
+    ["../../escape", "/etc/passwd", "..", "con", "a/b\\c", "\x00nul", ".hidden", "-rf"],
+)
+def test_chart_names_stay_inside_the_folder(organization, tmp_path):
+    from dtassess.inputs.questionnaire import load_questionnaire
+    from dtassess.pipeline import _chart_paths
+
+    q = load_questionnaire("gov-dt")
+    folder = tmp_path / "charts"
+    paths = _chart_paths(folder, [(organization, "2026", "zh")], q)
+    assert len(paths) == len(q.dimensions) + 3
+    for svg, png in paths.values():
+        for path in (svg, png):
+            assert path.parent == folder
+            assert not path.name.startswith((".", "-"))
+            assert "/" not in path.name and "\\" not in path.name and "\x00" not in path.name
+        assert svg.suffix == ".svg" and png.suffix == ".png"
+
+
+@pytest.mark.slow
+def test_report_as_word_and_charts_for_slides(tmp_path, codes):
+    out, charts = tmp_path / "r.docx", tmp_path / "slides"
+    args = ["report", SAMPLES, "-o", out, "--format", "docx", "--date", DATE,
+            "--lang", "en", "--charts", charts, "--resamples", "50"]  # fmt: skip
+    result = cli(*args)
+    assert result.exit_code == 0, result.stderr
+    names = sorted(p.name for p in charts.iterdir())
+    ids = ["bars-culture", "bars-investment", "bars-security", "bars-strategy", "radar",
+           "timeline"]  # fmt: skip
+    assert names == sorted(f"qingshan-2026-en-{i}.{ext}" for i in ids for ext in ("png", "svg"))
+    for name in names:
+        path = charts / name
+        if name.endswith(".svg"):
+            root = ET.fromstring(path.read_bytes())
+            assert root.tag == "{http://www.w3.org/2000/svg}svg"
+            width, height = svg_size(path.read_text("utf-8"))
+            picture = Image.open(charts / name.replace(".svg", ".png"))
+            picture.verify()
+            # Twice the chart's size (192 dpi for CSS's 96 px an inch), to a pixel.
+            assert abs(picture.size[0] - 2 * width) <= 1 and abs(picture.size[1] - 2 * height) <= 1
+    document = opened(out.read_bytes())
+    assert len(document.inline_shapes) == len(ids)
+    # The PNGs in the document are the ones in the folder.
+    with zipfile.ZipFile(out) as package:
+        media = {package.read(n) for n in package.namelist() if n.startswith("word/media/")}
+    assert media == {(charts / n).read_bytes() for n in names if n.endswith(".png")}
+    # Again: every output exists, nothing is replaced, before any work.
+    codes.clear()
+    before = {p: p.stat().st_mtime_ns for p in [out, *charts.iterdir()]}
+    result = cli(*args)
+    assert (result.exit_code, set(codes)) == (2, {"F003"})
+    assert len(codes) == 1 + len(names)
+    assert {p: p.stat().st_mtime_ns for p in [out, *charts.iterdir()]} == before
+
+
+@pytest.mark.slow
+def test_the_same_chart_gives_the_same_picture(models):
+    import dtassess.reporting.images as images
+
+    svg = report_charts(models["zh"], template_dir())[1].svg
+    images._DRAWN.clear()
+    (first,) = images.rasterise([svg])
+    images._DRAWN.clear()
+    assert images.rasterise([svg, "", svg]) == [first, b"", first]
+
+
+@pytest.mark.slow
+def test_without_pdftoppm_nothing_is_written(tmp_path, monkeypatch, codes):
+    import dtassess.reporting.images as images
+
+    images._DRAWN.clear()
+    monkeypatch.setattr(images.shutil, "which", lambda name: None)
+    out, charts = tmp_path / "r.docx", tmp_path / "slides"
+    result = cli("report", SAMPLES, "-o", out, "--format", "docx", "--lang", "en",
+                 "--charts", charts, "--resamples", "0")  # fmt: skip
+    assert (result.exit_code, codes) == (2, ["P004"])
+    assert "apt-get install poppler-utils" in result.stderr
+    assert not out.exists() and not charts.exists()
