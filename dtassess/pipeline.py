@@ -882,7 +882,9 @@ def write_unit_reports(
     documents = render_many(jobs, progress=step)
     items = [*zip(paths, documents, strict=True), *charts]
     run.done.paths = write_files(items, options.force)
-    run.done.labels = [unit for _, unit, _ in units]
+    # Each chart file is labelled with its report's unit, as the report is.
+    unit_of = {path: key[2] for (key, _), pair in chart_paths.items() for path in pair}
+    run.done.labels = [unit for _, unit, _ in units] + [unit_of[path] for path, _ in charts]
     return run.done
 
 

@@ -339,3 +339,25 @@ def test_without_pdftoppm_nothing_is_written(tmp_path, monkeypatch, codes):
     assert (result.exit_code, codes) == (2, ["P004"])
     assert "apt-get install poppler-utils" in result.stderr
     assert not out.exists() and not charts.exists()
+
+
+@pytest.mark.slow
+def test_per_unit_reports_write_each_units_charts(tmp_path, codes, monkeypatch):
+    import dtassess.reporting.images as images
+
+    # The pictures themselves are checked above; here, which files and who they belong to.
+    monkeypatch.setattr(images, "rasterise", lambda svgs: [b"PNG" for _ in svgs])
+    out = tmp_path / "units"
+    args = ["--min-group-size", "2", "--resamples", "0", "--charts", out / "charts"]
+    result = cli("report", SAMPLES, "--per-unit", "-o", out, "--format", "html", "--lang", "en",
+                 *args)  # fmt: skip
+    assert (result.exit_code, codes) == (0, []), result.stderr
+    reports = sorted(p for p in out.iterdir() if p.suffix == ".html")
+    pictures = sorted((out / "charts").iterdir())
+    assert len(reports) == 2 and len(pictures) == 2 * 2 * 6
+    for report in reports:
+        unit = report.stem.removesuffix("-en")
+        assert len([p for p in pictures if p.name.startswith(unit + "-en-")]) == 12
+    # Standard error names each file with its unit.
+    said = [line for line in result.stderr.splitlines() if line.startswith("wrote ")]
+    assert len(said) == len(reports) + len(pictures)
