@@ -361,3 +361,37 @@ def test_per_unit_reports_write_each_units_charts(tmp_path, codes, monkeypatch):
     # Standard error names each file with its unit.
     said = [line for line in result.stderr.splitlines() if line.startswith("wrote ")]
     assert len(said) == len(reports) + len(pictures)
+
+
+def test_control_characters_leave_the_document_valid(tmp_path):
+    """Names, units, roles and notes with characters XML cannot carry (as tests/
+    test_hostile_markup.py makes them): they go, the visible text stays."""
+    import shutil
+
+    folder = tmp_path / "responses"
+    shutil.copytree(SAMPLES, folder)
+    for path in sorted(folder.glob("*.yaml")):
+        text = path.read_text("utf-8").replace(
+            "name: 青山县人民政府", r'name: "青山县\x01人民\e[31m政府\x7f"'
+        )
+        if path.name.startswith("01"):
+            text = text.replace("unit: 县政务服务和数据管理局", r'unit: "县政务\x0b服务\x00局"')
+            text = text.replace("role: 分管副局长", r'role: "分管\x1f副局长"')
+            text = text.replace(
+                "note: 方案附有对照", 'note: "控制\\x0c字符\\x08的备注\\x85"\n    # note: ', 1
+            )
+        path.write_text(text, encoding="utf-8")
+    loaded = load_responses([folder])
+    result = score(loaded, by="organization")
+    (roadmap,) = build_roadmaps(result, loaded, min_group_size=1)
+    model = build_report(result, loaded, roadmap, "zh", dt.date(2026, 11, 25), 1)
+    data = render_docx(model, stand_in_pictures(model), load_brand(template_dir()))
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        for name in package.namelist():
+            if name.endswith(".xml"):
+                ET.fromstring(package.read(name))  # strict XML
+        body = package.read("word/document.xml").decode("utf-8")
+    for words in ("青山县人民[31m政府", "控制字符的备注", "分管副局长", "县政务服务局"):
+        assert words in body, words
+    svg = report_charts(model, template_dir())[0].svg
+    ET.fromstring(svg.encode("utf-8"))

@@ -75,6 +75,7 @@ def report_charts(model: ReportModel, folder: Path, pictures: bool = False) -> l
     brand colours): `radar`, `heatmap` (when drawn), `bars-<dimension id>` each, `timeline`
     (when the roadmap has one); with `pictures`, each with its PNG too."""
     from .images import Chart, rasterise
+    from .output import markup_text
     from .templating import load_brand
 
     drawn = _drawn(model, load_brand(folder))
@@ -86,7 +87,8 @@ def report_charts(model: ReportModel, folder: Path, pictures: bool = False) -> l
         found.append(Chart(f"bars-{dim.id}", title, drawn["bars"][dim.id]))
     if model.roadmap.catalogue:
         found.append(Chart("timeline", words["timeline"], drawn["timeline"]))
-    found = [chart for chart in found if chart.svg]
+    # As in the HTML: no character that XML cannot carry (a name or unit may hold one).
+    found = [Chart(c.id, c.title, markup_text(c.svg)) for c in found if c.svg]
     if not pictures:
         return found
     pngs = rasterise([chart.svg for chart in found])

@@ -21,6 +21,7 @@ package is written again with every member's timestamp set to that date, in a fi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import zipfile
@@ -80,6 +81,9 @@ def render_docx(model: ReportModel, charts: Sequence[Chart], brand: dict[str, An
     `radar`, `heatmap`, `timeline`, `bars-<dimension id>`), `brand` the template's brand.yaml."""
     import docx
 
+    # Names, units and notes can hold control characters that no XML may carry; they go, as
+    # from the HTML (output.markup_text).
+    model, brand = _clean(model), _clean(brand)
     document = docx.Document()
     writer = _Writer(document, model, {c.id: c for c in charts}, brand)
     writer.setup()
@@ -95,6 +99,22 @@ def render_docx(model: ReportModel, charts: Sequence[Chart], brand: dict[str, An
     out = io.BytesIO()
     document.save(out)
     return _fixed_zip(out.getvalue(), dt.date.fromisoformat(model.date))
+
+
+def _clean(value: Any) -> Any:
+    """`value` (a model, a list, a dict) with markup_text applied to every string in it."""
+    from .output import markup_text
+
+    if isinstance(value, str):
+        return markup_text(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: _clean(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **fields)
+    if isinstance(value, list | tuple):
+        return type(value)(_clean(v) for v in value)
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    return value
 
 
 def _fixed_zip(data: bytes, day: dt.date) -> bytes:
