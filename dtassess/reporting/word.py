@@ -267,9 +267,14 @@ class _Writer:
             for k in numeric:
                 table.rows[0].cells[k].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
         if widths:
+            # Word reads each cell's width, LibreOffice the table grid's: both are set.
+            table.autofit = False
+            for column, width in zip(table.columns, widths, strict=False):
+                column.width = Cm(width)
             for row in table.rows:
                 for cell, width in zip(row.cells, widths, strict=False):
                     cell.width = Cm(width)
+        _keep_together(table)
         self.doc.add_paragraph()
         return table
 
@@ -413,7 +418,10 @@ class _Writer:
             percentile = "—" if r.percentile is None else number(r.percentile)
             rows.append([r.title, value, rank, percentile])
         self.table(
-            [L["dimension"], L["score"], L["peer_rank"], L["percentile"]], rows, numeric=(1, 2, 3)
+            [L["dimension"], L["score"], L["peer_rank"], L["percentile"]],
+            rows,
+            numeric=(1, 2, 3),
+            widths=(6.0, 4.0, 3.5, 2.5),
         )
         text = L["peers_note"].format(count=peers.organizations, k=model.methodology.min_group_size)
         if peers.from_archive:
@@ -512,11 +520,14 @@ class _Writer:
             ]
             rows.append(row)
         numeric = (1, 2, 3, 4) if intervals else (1, 2, 3)
-        table = self.table(header, rows, numeric=numeric)
+        widths = (4.0, 1.6, *((2.4,) if intervals else ()), 2.0, 2.2, 3.8 if intervals else 6.2)
+        table = self.table(header, rows, numeric=numeric, widths=widths)
         for run in table.rows[1].cells[0].paragraphs[0].runs:
             run.bold = True
 
     def _questions(self, d: Any) -> None:
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+
         L = self.L
         header = [L["question"], L["answer"], L["score"], L["spread"]]
         table = self.table(header, [], numeric=(2, 3), widths=(7.0, 5.0, 2.0, 2.0))
@@ -534,9 +545,8 @@ class _Writer:
             for k, text in enumerate((q.text, q.answer, score(q.score), q.spread or "—")):
                 cells[k].text = text
                 if k >= 2:
-                    from docx.enum.text import WD_ALIGN_PARAGRAPH
-
                     cells[k].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        _keep_together(table)
 
     def _notes(self, notes: Sequence[Any]) -> None:
         L = self.L
@@ -571,6 +581,7 @@ class _Writer:
                     for i, f in enumerate(findings.weakest, 1)
                 ],
                 numeric=(2, 3),
+                widths=(0.7, 5.3, 1.5, 1.8, 3.35, 3.35),
             )
         else:
             self.para(L["none"])
@@ -583,6 +594,7 @@ class _Writer:
                     for f in findings.disagreements
                 ],
                 numeric=(1,),
+                widths=(7.0, 1.5, 3.75, 3.75),
             )
         else:
             self.para(L["none"])
@@ -924,6 +936,22 @@ def _update_fields_on_open(document: Any) -> None:
         element = OxmlElement("w:updateFields")
         element.set(qn("w:val"), "true")
         settings.append(element)
+
+
+#: A table of at most this many rows is kept on one page; a longer one keeps its header row
+#: with its first row.
+_KEEP_ROWS = 12
+
+
+def _keep_together(table: Any) -> None:
+    """Keep a short table on one page (each row with the next), a long one's header with its
+    first row: a header alone at the foot of a page says nothing."""
+    rows = table.rows
+    held = rows[:-1] if len(rows) <= _KEEP_ROWS else rows[:1]
+    for row in held:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
 
 
 def _repeat_header(row: Any) -> None:
