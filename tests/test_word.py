@@ -302,11 +302,14 @@ def test_report_as_word_and_charts_for_slides(tmp_path, codes):
             # Twice the chart's size (192 dpi for CSS's 96 px an inch), to a pixel.
             assert abs(picture.size[0] - 2 * width) <= 1 and abs(picture.size[1] - 2 * height) <= 1
     document = opened(out.read_bytes())
-    assert len(document.inline_shapes) == len(ids)
-    # The PNGs in the document are the ones in the folder.
+    assert len(document.inline_shapes) == 1 + len(ids)  # the template's logo, then the charts
+    # The PNGs in the document are the ones in the folder, and the logo drawn from its SVG.
     with zipfile.ZipFile(out) as package:
         media = {package.read(n) for n in package.namelist() if n.startswith("word/media/")}
-    assert media == {(charts / n).read_bytes() for n in names if n.endswith(".png")}
+    pictures = {(charts / n).read_bytes() for n in names if n.endswith(".png")}
+    assert pictures < media and len(media - pictures) == 1
+    (logo,) = media - pictures
+    assert Image.open(io.BytesIO(logo)).size == (300, 300)  # logo.svg is square
     # Again: every output exists, nothing is replaced, before any work.
     codes.clear()
     before = {p: p.stat().st_mtime_ns for p in [out, *charts.iterdir()]}
@@ -395,3 +398,28 @@ def test_control_characters_leave_the_document_valid(tmp_path):
         assert words in body, words
     svg = report_charts(model, template_dir())[0].svg
     ET.fromstring(svg.encode("utf-8"))
+
+
+def test_a_png_logo_goes_on_the_cover_as_it_is(tmp_path, models):
+    from dtassess.reporting.images import logo_picture
+
+    folder = tmp_path / "brand"
+    assert cli("template", "init", folder).exit_code == 0
+    picture = io.BytesIO()
+    Image.new("RGB", (120, 60), "navy").save(picture, "PNG")
+    (folder / "seal.png").write_bytes(picture.getvalue())
+    brand_file = folder / "brand.yaml"
+    brand_file.write_text(
+        brand_file.read_text("utf-8").replace("logo: logo.svg", "logo: seal.png"), "utf-8"
+    )
+    brand = load_brand(folder)
+    logo = logo_picture(folder, brand["logo"])
+    assert logo == picture.getvalue()
+    model = models["zh"]
+    document = opened(render_docx(model, stand_in_pictures(model), brand, logo))
+    shapes = document.inline_shapes
+    assert len(shapes) == 1 + len(report_charts(model, folder))
+    assert shapes[0]._inline.docPr.get("descr") == brand["author"]["zh"]
+    assert round(shapes[0].height.cm, 2) == 2.0 and round(shapes[0].width.cm, 2) == 4.0
+    (folder / "seal.bmp").write_bytes(b"BM")
+    assert logo_picture(folder, "seal.bmp") is None and logo_picture(folder, None) is None

@@ -47,9 +47,11 @@ def render_report(
         raise ValueError("an organisation's report carries its scores: attachment_for(...)")
     brand = load_brand(folder)
     if fmt == "docx":
+        from .images import logo_picture
         from .word import render_docx
 
-        return render_docx(model, report_charts(model, folder, pictures=True), brand)
+        pictures = report_charts(model, folder, pictures=True)
+        return render_docx(model, pictures, brand, logo_picture(folder, brand.get("logo")))
     charts = _drawn(model, brand)
     html = render_html(model, charts, folder)
     return finish_document(

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..errors import DtassessError, Problem, shorten
 
-__all__ = ["DPI", "Chart", "rasterise", "svg_description", "svg_size"]
+__all__ = ["DPI", "Chart", "logo_picture", "rasterise", "svg_description", "svg_size"]
 
 #: Twice CSS's 96 pixels per inch: a chart of 640 units becomes a picture 1280 pixels wide,
 #: sharp on a slide and in print at the Word page's width.
@@ -167,3 +167,60 @@ def _draw(drawn: Sequence[str]) -> list[bytes]:
             pdf = HTML(string=_page_html(batch), url_fetcher=fetcher).write_pdf()
             pictures.extend(_pages_to_png(pdf, len(batch)))
     return pictures
+
+
+#: The logo's height on its picture, in CSS pixels (300 pixels at DPI): sharp at the 2 cm the
+#: Word cover gives it.
+_LOGO_HEIGHT = 150.0
+_LOGO_LIMIT = 8 * 2**20
+_PICTURES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF"}
+_NUMBER = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(?:px)?\s*$")
+
+
+def _logo_ratio(svg: str) -> float:
+    """Width over height of an SVG logo: its viewBox, else its width and height, else 1."""
+    try:
+        width, height = svg_size(svg)
+        return width / height
+    except ValueError:
+        pass
+    tag = re.search(r"<svg\b[^>]*>", svg)
+    sizes = []
+    for name in ("width", "height"):
+        found = tag and re.search(rf'\b{name}="([^"]*)"', tag.group(0))
+        number = found and _NUMBER.match(found.group(1))
+        sizes.append(float(number.group(1)) if number else 0.0)
+    return sizes[0] / sizes[1] if sizes[0] > 0 and sizes[1] > 0 else 1.0
+
+
+def logo_picture(folder: Path, logo: str | None) -> bytes | None:
+    """The brand's logo as a picture Word shows: a PNG, JPEG or GIF as it is, an SVG drawn as
+    PNG (as the PDF draws it: only files inside the template folder are read); None without a
+    logo or for a file of another kind."""
+    if not logo:
+        return None
+    from ..files import read_bytes
+    from .render import _template_fetcher_class
+
+    path = folder / str(logo)
+    suffix = path.suffix.lower()
+    if suffix in _PICTURES:
+        return read_bytes(path, _LOGO_LIMIT, "F005")
+    if suffix != ".svg":
+        return None
+    from weasyprint import HTML
+
+    text = read_bytes(path, _LOGO_LIMIT, "F005").decode("utf-8", "replace")
+    height = _LOGO_HEIGHT
+    width = round(height * min(max(_logo_ratio(text), 0.1), 10.0), 2)
+    size = f"width: {width:.2f}px; height: {height:.2f}px"
+    page = (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><style>'
+        f"@page {{ size: {width:.2f}px {height:.2f}px; margin: 0 }} "
+        f"html, body {{ margin: 0; padding: 0 }} img {{ display: block; {size} }}"
+        f'</style></head><body><img src="{html.escape(path.name)}" alt=""></body></html>'
+    )
+    fetcher = _template_fetcher_class()(folder)
+    base = fetcher.root.as_uri().rstrip("/") + "/"
+    pdf = HTML(string=page, base_url=base, url_fetcher=fetcher).write_pdf()
+    return _pages_to_png(pdf, 1)[0]

@@ -76,9 +76,15 @@ def number(value: float) -> str:
 # --------------------------------------------------------------------------- the document
 
 
-def render_docx(model: ReportModel, charts: Sequence[Chart], brand: dict[str, Any]) -> bytes:
+def render_docx(
+    model: ReportModel,
+    charts: Sequence[Chart],
+    brand: dict[str, Any],
+    logo: bytes | None = None,
+) -> bytes:
     """The report as DOCX bytes; `charts` are the report's charts with their PNGs (by id:
-    `radar`, `heatmap`, `timeline`, `bars-<dimension id>`), `brand` the template's brand.yaml."""
+    `radar`, `heatmap`, `timeline`, `bars-<dimension id>`), `brand` the template's brand.yaml,
+    `logo` its logo as a picture (images.logo_picture) for the cover."""
     import docx
 
     # Names, units and notes can hold control characters that no XML may carry; they go, as
@@ -86,6 +92,7 @@ def render_docx(model: ReportModel, charts: Sequence[Chart], brand: dict[str, An
     model, brand = _clean(model), _clean(brand)
     document = docx.Document()
     writer = _Writer(document, model, {c.id: c for c in charts}, brand)
+    writer.logo = logo
     writer.setup()
     writer.cover()
     writer.contents()
@@ -161,6 +168,7 @@ class _Writer:
         self.W = {**WORDS.get(model.lang, WORDS["en"]), **model.labels}
         self.primary = _colour(brand.get("primary"), "#1e3a5f")
         self.colon = "：" if self.lang == "zh" else ": "
+        self.logo: bytes | None = None
 
     # --- styles, page, properties
 
@@ -324,6 +332,13 @@ class _Writer:
     def cover(self) -> None:
         model, L, W = self.model, self.L, self.W
         author = _localized(self.brand.get("author"), self.lang).strip()
+        if self.logo:
+            shape = (
+                self.doc.add_paragraph()
+                .add_run()
+                .add_picture(io.BytesIO(self.logo), height=_cm(2.0))
+            )
+            _alt_text(shape, author or model.organization.name)
         if author:
             self.para(author, bold=True)
         if model.period:
