@@ -22,6 +22,7 @@ renderer are imported inside the functions, so that `dtassess --help` stays fast
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -665,6 +666,11 @@ def _chart_paths(
     if folder is None:
         return {}
     from .files import inside, safe_names
+
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise DtassessError(
+            Problem("F013", f"{folder} is not a folder: --charts takes a folder", str(folder))
+        )
 
     ids = ["radar", "heatmap", *[f"bars-{d.id}" for d in q.dimensions], "timeline"]
     pairs = [(key, chart) for key in keys for chart in ids]

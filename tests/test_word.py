@@ -260,6 +260,15 @@ def test_annual_reports_are_not_word_documents(extra, code, tmp_path, codes, mon
     assert not any(tmp_path.iterdir())
 
 
+def test_charts_into_a_file_stop_before_any_work(tmp_path, codes):
+    (tmp_path / "afile").write_text("x", "utf-8")
+    result = cli("report", SAMPLES, "-o", tmp_path / "r.html", "--format", "html",
+                 "--charts", tmp_path / "afile")  # fmt: skip
+    assert (result.exit_code, codes) == (2, ["F013"])
+    assert "--charts takes a folder" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
 @pytest.mark.parametrize(
     "organization",
     ["../../escape", "/etc/passwd", "..", "con", "a/b\\c", "\x00nul", ".hidden", "-rf"],
