@@ -432,3 +432,24 @@ def test_a_png_logo_goes_on_the_cover_as_it_is(tmp_path, models):
     assert round(shapes[0].height.cm, 2) == 2.0 and round(shapes[0].width.cm, 2) == 4.0
     (folder / "seal.bmp").write_bytes(b"BM")
     assert logo_picture(folder, "seal.bmp") is None and logo_picture(folder, None) is None
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_without_a_catalogue_the_word_report_lists_the_gaps(lang, tmp_path):
+    from test_reliability import samm_report
+
+    model, _ = samm_report(tmp_path, lang)
+    document = opened(render_docx(model, stand_in_pictures(model), load_brand(template_dir())))
+    L = model.labels
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
+    assert L["gaps_to_target"] in headings and L["timeline"] not in headings
+    gaps = rows_of(table_after(document, L["gaps_to_target"]))[1:]
+    assert [(r[0], r[1], r[4]) for r in gaps] == [
+        (g.title, f"{g.score:.1f}", f"{g.points:.1f}") for g in model.roadmap.gaps
+    ]
+    assert model.labels["no_catalogue"] in [p.text for p in document.paragraphs]
+    # No intervals made: no interval column; scores out of the questionnaire's 3 points.
+    reliability = rows_of(table_after(document, L["reliability"]))
+    assert len(reliability[0]) == 5
+    assert rows_of(table_after(document, L["summary"]))[0][1].endswith(" / 3")
+    assert len(document.inline_shapes) == 1 + len(model.dimensions)  # radar and bars
