@@ -453,3 +453,26 @@ def test_without_a_catalogue_the_word_report_lists_the_gaps(lang, tmp_path):
     assert len(reliability[0]) == 5
     assert rows_of(table_after(document, L["summary"]))[0][1].endswith(" / 3")
     assert len(document.inline_shapes) == 1 + len(model.dimensions)  # radar and bars
+
+
+def blank_pngs(svgs):
+    out = []
+    for svg in svgs:
+        picture = io.BytesIO()
+        Image.new("RGB", (8, 8), "white").save(picture, "PNG")
+        out.append(picture.getvalue() if svg else b"")
+    return out
+
+
+@pytest.mark.slow
+def test_a_word_report_goes_to_standard_output_when_it_is_piped(tmp_path, monkeypatch, codes):
+    import dtassess.reporting.images as images
+
+    monkeypatch.setattr(images, "rasterise", blank_pngs)
+    monkeypatch.chdir(tmp_path)
+    result = cli("report", SAMPLES, "-o", "-", "--format", "docx", "--lang", "en",
+                 "--resamples", "0", "--date", DATE)  # fmt: skip
+    assert (result.exit_code, codes) == (0, []), result.stderr
+    document = opened(result.stdout_bytes)
+    assert document.paragraphs and document.core_properties.created.year == 2026
+    assert not any(tmp_path.iterdir())
