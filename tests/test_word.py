@@ -434,6 +434,25 @@ def test_a_png_logo_goes_on_the_cover_as_it_is(tmp_path, models):
     assert logo_picture(folder, "seal.bmp") is None and logo_picture(folder, None) is None
 
 
+def test_a_logo_that_is_not_its_kind_of_picture_is_a_branding_error(tmp_path, codes, monkeypatch):
+    import dtassess.reporting.images as images
+
+    monkeypatch.setattr(images, "rasterise", blank_pngs)
+    folder = tmp_path / "brand"
+    assert cli("template", "init", folder).exit_code == 0
+    (folder / "seal.jpg").write_text("<html>not a picture</html>", "utf-8")
+    brand_file = folder / "brand.yaml"
+    brand_file.write_text(
+        brand_file.read_text("utf-8").replace("logo: logo.svg", "logo: seal.jpg"), "utf-8"
+    )
+    out = tmp_path / "r.docx"
+    result = cli("report", SAMPLES, "-o", out, "--format", "docx", "--template", folder,
+                 "--lang", "en", "--resamples", "0")  # fmt: skip
+    assert (result.exit_code, codes) == (2, ["F005"])
+    assert f"{folder / 'seal.jpg'}: the logo is not a JPEG picture" in result.stderr
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_without_a_catalogue_the_word_report_lists_the_gaps(lang, tmp_path):
     from test_reliability import samm_report

@@ -50,8 +50,8 @@ def render_report(
         from .images import logo_picture
         from .word import render_docx
 
-        pictures = report_charts(model, folder, pictures=True)
-        return render_docx(model, pictures, brand, logo_picture(folder, brand.get("logo")))
+        logo = logo_picture(folder, brand.get("logo"))  # a bad logo stops before the charts
+        return render_docx(model, report_charts(model, folder, pictures=True), brand, logo)
     charts = _drawn(model, brand)
     html = render_html(model, charts, folder)
     return finish_document(

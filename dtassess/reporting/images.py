@@ -174,6 +174,7 @@ def _draw(drawn: Sequence[str]) -> list[bytes]:
 _LOGO_HEIGHT = 150.0
 _LOGO_LIMIT = 8 * 2**20
 _PICTURES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF"}
+_MAGIC = {"PNG": b"\x89PNG\r\n\x1a\n", "JPEG": b"\xff\xd8\xff", "GIF": b"GIF8"}
 _NUMBER = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(?:px)?\s*$")
 
 
@@ -205,7 +206,12 @@ def logo_picture(folder: Path, logo: str | None) -> bytes | None:
     path = folder / str(logo)
     suffix = path.suffix.lower()
     if suffix in _PICTURES:
-        return read_bytes(path, _LOGO_LIMIT, "F005")
+        data = read_bytes(path, _LOGO_LIMIT, "F005")
+        if not data.startswith(_MAGIC[_PICTURES[suffix]]):
+            raise DtassessError(
+                Problem("F005", f"the logo is not a {_PICTURES[suffix]} picture", str(path))
+            )
+        return data
     if suffix != ".svg":
         return None
     from weasyprint import HTML

@@ -91,14 +91,13 @@ def render_docx(
     # from the HTML (output.markup_text).
     model, brand = _clean(model), _clean(brand)
     document = docx.Document()
-    writer = _Writer(document, model, {c.id: c for c in charts}, brand)
-    writer.logo = logo
+    writer = _Writer(document, model, {c.id: c for c in charts}, brand, logo)
     writer.setup()
     writer.cover()
     writer.contents()
     writer.summary()
-    for index, dimension in enumerate(model.dimensions):
-        writer.dimension(dimension, index == len(model.dimensions) - 1)
+    for dimension in model.dimensions:
+        writer.dimension(dimension)
     writer.findings()
     writer.roadmap()
     writer.methodology()
@@ -157,7 +156,12 @@ class _Writer:
     """Adds the report's parts to a python-docx Document, in the PDF's order."""
 
     def __init__(
-        self, document: Any, model: ReportModel, charts: dict[str, Chart], brand: dict[str, Any]
+        self,
+        document: Any,
+        model: ReportModel,
+        charts: dict[str, Chart],
+        brand: dict[str, Any],
+        logo: bytes | None,
     ) -> None:
         self.doc = document
         self.model = model
@@ -168,7 +172,7 @@ class _Writer:
         self.W = {**WORDS.get(model.lang, WORDS["en"]), **model.labels}
         self.primary = _colour(brand.get("primary"), "#1e3a5f")
         self.colon = "：" if self.lang == "zh" else ": "
-        self.logo: bytes | None = None
+        self.logo = logo
 
     # --- styles, page, properties
 
@@ -482,7 +486,7 @@ class _Writer:
     def _lifts(self) -> str:
         return f"{self.L['lifts']}{'' if self.lang == 'zh' else ' '}{self.L['to_level']}"
 
-    def dimension(self, d: Any, last: bool) -> None:
+    def dimension(self, d: Any) -> None:
         model, L, W = self.model, self.L, self.W
         hi = number(model.methodology.score_range[1])
         self.heading(d.title, 1)
@@ -503,6 +507,8 @@ class _Writer:
             paragraph.add_run(d.level_name).bold = True
             paragraph.add_run(self.colon + d.level_description)
         self.chart(f"bars-{d.id}", f"{L['subdimension']} · {d.title}")
+        if self.charts.get(f"bars-{d.id}"):
+            self.note(f"▬ {L['current']}    ┃ {L['target']}")  # the PDF's legend under the bars
         self._reliability(d)
         if d.aggregate == "min":
             self.note(L["min_note"])
