@@ -32,8 +32,7 @@ def render_report(
     fmt: str = "pdf",
     variant: str | None = None,
 ) -> bytes:
-    """One report as PDF, self-contained HTML or DOCX (`fmt` "docx", an organisation's report
-    only) bytes.
+    """One report as PDF, self-contained HTML or (an organisation's report only) DOCX bytes.
 
     An AnnualModel is rendered by `annual.render_annual`: it carries its numbers itself, and
     `attachment` is None for it."""
