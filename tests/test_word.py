@@ -234,6 +234,14 @@ def test_fonts_are_named_for_east_asian_text(lang, documents):
     assert rpr.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
 
 
+def test_the_fields_are_updated_on_opening_in_the_settings_order(documents):
+    with zipfile.ZipFile(io.BytesIO(documents["zh"])) as package:
+        settings = ET.fromstring(package.read("word/settings.xml"))
+    names = [child.tag.rpartition("}")[2] for child in settings]
+    assert names.index("updateFields") == names.index("compat") - 1
+    assert settings.find(qn("w:updateFields")).get(qn("w:val")) == "true"
+
+
 def test_same_model_and_date_give_the_same_bytes(models, documents):
     model = models["zh"]
     again = render_docx(model, stand_in_pictures(model), load_brand(template_dir()))
@@ -244,6 +252,8 @@ def test_same_model_and_date_give_the_same_bytes(models, documents):
     assert props.title == f"{model.title} · {model.organization.name}"
     with zipfile.ZipFile(io.BytesIO(again)) as package:
         assert {i.date_time for i in package.infolist()} == {(2026, 11, 25, 0, 0, 0)}
+        assert not [n for n in package.namelist() if "thumbnail" in n]
+        assert b"thumbnail" not in package.read("_rels/.rels")
 
 
 # --------------------------------------------------------------------------- the command

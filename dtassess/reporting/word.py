@@ -102,9 +102,20 @@ def render_docx(
     writer.roadmap()
     writer.methodology()
     writer.provenance()
+    _drop_thumbnail(document)
     out = io.BytesIO()
     document.save(out)
     return _fixed_zip(out.getvalue(), dt.date.fromisoformat(model.date))
+
+
+def _drop_thumbnail(document: Any) -> None:
+    """Leave out the preview picture python-docx's blank template carries: a file browser
+    would show an empty page for the report."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    rels = document.part.package.rels
+    for key in [k for k, rel in rels.items() if rel.reltype == RT.THUMBNAIL]:
+        del rels[key]
 
 
 def _clean(value: Any) -> Any:
@@ -953,10 +964,27 @@ def _update_fields_on_open(document: Any) -> None:
     from docx.oxml.ns import qn
 
     settings = document.settings.element
-    if settings.find(qn("w:updateFields")) is None:
-        element = OxmlElement("w:updateFields")
-        element.set(qn("w:val"), "true")
+    if settings.find(qn("w:updateFields")) is not None:
+        return
+    element = OxmlElement("w:updateFields")
+    element.set(qn("w:val"), "true")
+    # The settings are a strict sequence: Word may call a file with them out of order damaged.
+    later = {qn(f"w:{name}") for name in _AFTER_UPDATE_FIELDS}
+    following = next((child for child in settings if child.tag in later), None)
+    if following is None:
         settings.append(element)
+    else:
+        following.addprevious(element)
+
+
+# What follows w:updateFields in w:settings (ECMA-376, CT_Settings).
+_AFTER_UPDATE_FIELDS = (
+    "hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr",
+    "attachedSchema", "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats",
+    "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
+    "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol",
+    "listSeparator",
+)  # fmt: skip
 
 
 #: A table of at most this many rows is kept on one page; a longer one keeps its header row
