@@ -172,6 +172,32 @@ def test_the_tables_hold_the_models_numbers_rounded_as_in_the_pdf(lang, models, 
     assert [r[2] for r in files] == [f.sha256 for f in model.provenance.files]
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_each_phase_is_a_table_of_its_actions(lang, models, documents):
+    model, document = models[lang], opened(documents[lang])
+    L = model.labels
+    for phase in model.roadmap.phases:
+        table = table_after(document, phase.label)
+        rows = table.rows[1:]
+        assert [r.cells[0].text for r in rows] == [
+            f"{phase.phase}.{i}" for i in range(1, len(phase.actions) + 1)
+        ]
+        for row, action in zip(rows, phase.actions, strict=True):
+            title, *rest = row.cells[1].paragraphs[0].runs
+            wins = f" ({L['quick_win']})" if action.quick_win else ""
+            assert (title.text, title.bold) == (action.title + wins, True)
+            assert [r.text for r in rest] == (
+                [f"\n{action.description}"] if action.description else []
+            )
+            assert not any(r.bold for r in rest)
+            assert [c.text for c in row.cells[2:]] == [
+                action.dimension,
+                action.reach_name,
+                action.effort,
+                action.impact,
+            ]
+
+
 def html_question_rows(page: str) -> list[list[str]]:
     """Every question row of the HTML report: question, typical answer, score, spread."""
     pattern = re.compile(

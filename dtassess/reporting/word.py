@@ -744,22 +744,22 @@ class _Writer:
             if not p.actions:
                 self.para(L["none"])
                 continue
-            rows = []
-            for i, a in enumerate(p.actions, 1):
-                title = a.title + (f" ({L['quick_win']})" if a.quick_win else "")
-                action = f"{title}\n{a.description}" if a.description else title
-                rows.append(
-                    [f"{p.phase}.{i}", action, a.dimension, a.reach_name, a.effort, a.impact]
-                )
+            rows = [
+                [f"{p.phase}.{i}", "", a.dimension, a.reach_name, a.effort, a.impact]
+                for i, a in enumerate(p.actions, 1)
+            ]
             table = self.table(
                 ["", L["action"], L["dimension"], self._lifts(), L["effort"], L["impact"]],
                 rows,
                 widths=(1.0, 7.0, 3.0, 2.0, 1.5, 1.5),
             )
-            for row in table.rows[1:]:
-                runs = row.cells[1].paragraphs[0].runs
-                if runs:
-                    runs[0].bold = True
+            # The action's title in bold, what it is below it in the same cell, as in the PDF.
+            for row, a in zip(table.rows[1:], p.actions, strict=True):
+                paragraph = row.cells[1].paragraphs[0].clear()
+                title = a.title + (f" ({L['quick_win']})" if a.quick_win else "")
+                paragraph.add_run(title).bold = True
+                if a.description:
+                    paragraph.add_run("\n" + a.description)
         if section.later:
             self.heading(L["later"], 2)
             self.bullets([f"{a.title} · {a.dimension} · {a.reach_name}" for a in section.later])
