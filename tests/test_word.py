@@ -21,6 +21,7 @@ from docx.oxml.ns import qn
 from PIL import Image
 
 from dtassess import cli as commands
+from dtassess.errors import DtassessError
 from dtassess.inputs.responses import load_responses
 from dtassess.reporting.documents import _drawn, report_charts
 from dtassess.reporting.images import Chart, svg_size
@@ -531,3 +532,16 @@ def test_a_word_report_goes_to_standard_output_when_it_is_piped(tmp_path, monkey
     document = opened(result.stdout_bytes)
     assert document.paragraphs and document.core_properties.created.year == 2026
     assert not any(tmp_path.iterdir())
+
+
+def test_chinese_in_an_english_reports_charts_needs_a_cjk_font(models, monkeypatch, codes):
+    import dtassess.reporting.images as images
+    import dtassess.reporting.render
+
+    monkeypatch.setattr(dtassess.reporting.render, "font_families_for_lang", lambda lang: [])
+    images._DRAWN.clear()
+    chart = report_charts(models["en"], template_dir())[1]  # the heat map: units in Chinese
+    assert chart.id == "heatmap"
+    with pytest.raises(DtassessError) as stopped:
+        images.rasterise([chart.svg])
+    assert [p.code for p in stopped.value.problems] == ["P001"]

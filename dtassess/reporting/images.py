@@ -156,8 +156,11 @@ def _draw(drawn: Sequence[str]) -> list[bytes]:
     """PNGs of SVG charts (none empty), in order."""
     from weasyprint import HTML
 
-    from .render import _template_fetcher_class
+    from .render import _HAN, _template_fetcher_class, check_cjk_font
 
+    # As for the PDF: Chinese names in an English report's charts need a CJK font too.
+    if any(_HAN.search(svg) for svg in drawn):
+        check_cjk_font("zh")
     pictures: list[bytes] = []
     with tempfile.TemporaryDirectory(prefix="dtassess-empty-") as empty:
         # The charts refer to nothing; a fetcher serving an empty folder keeps it so.
