@@ -463,7 +463,6 @@ def _done(done: pipeline.Done, output: Path, force: bool) -> None:
     """Say which files a pipeline function wrote, or put its one document on standard output."""
     if done.data is not None:
         _write_bytes(done.data, output, force)
-        return
     _wrote(done.paths)
 
 
@@ -978,6 +977,7 @@ def roadmap(
 class ReportFormat(StrEnum):
     pdf = "pdf"
     html = "html"
+    docx = "docx"
 
 
 @app.command()
@@ -995,7 +995,10 @@ def report(
     ],
     questionnaire: QuestionnaireOpt = None,
     output_format: Annotated[
-        ReportFormat, typer.Option("--format", help="pdf, or one self-contained html file.")
+        ReportFormat,
+        typer.Option(
+            "--format", help="pdf, one self-contained html file, or an editable Word docx."
+        ),
     ] = ReportFormat.pdf,
     lang: LangOpt = None,
     target: TargetOpt = None,
@@ -1074,6 +1077,14 @@ def report(
             metavar="FIELD",
         ),
     ] = "organization",
+    charts: Annotated[
+        Path | None,
+        typer.Option(
+            "--charts",
+            help="Also write every chart as SVG and PNG into this folder (for slides).",
+            metavar="DIR",
+        ),
+    ] = None,
 ) -> None:
     """Render the PDF (or HTML) roadmap report, one per organization; --annual renders the
     annual report of every unit over several periods, --per-unit one report per unit."""
@@ -1085,7 +1096,7 @@ def report(
     grouping = pipeline.report_grouping(by, annual, per_unit)
     _stdout_takes(
         output,
-        binary="a PDF" if output_format is ReportFormat.pdf else None,
+        binary={ReportFormat.pdf: "a PDF", ReportFormat.docx: "a Word document"}.get(output_format),
         many=(
             "--per-unit writes one report per unit"
             if per_unit
@@ -1112,6 +1123,7 @@ def report(
         seed=seed,
         version_map=version_map,
         exports=ExportOptions(encoding, _mapping(mapping), org, org_name, period),
+        charts=charts,
     )
     if annual:
         with _Progress(False) as progress:

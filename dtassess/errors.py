@@ -86,6 +86,7 @@ CATALOGUE: dict[str, str] = {
     "P001": "no font for the report language",
     "P002": "unknown PDF variant",
     "P003": "PDF variant cannot carry the attachments",
+    "P004": "charts cannot be drawn as pictures",
     "F001": "file not found or unreadable",
     "F002": "unknown questionnaire",
     "F003": "output file already exists",

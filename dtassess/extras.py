@@ -16,7 +16,7 @@ from .errors import DtassessError, ExitCode, Problem
 
 # extra -> the top-level modules it brings, in the order they are checked
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "report": ("jinja2", "weasyprint"),
+    "report": ("jinja2", "weasyprint", "docx"),
     "parquet": ("pyarrow",),
     "dask": ("dask", "distributed", "pyarrow"),
 }
@@ -29,6 +29,8 @@ MODULE_EXTRA: dict[str, str] = {
     "pydyf": "report",
     "tinycss2": "report",
     "cssselect2": "report",
+    "docx": "report",
+    "lxml": "report",
     "pyarrow": "parquet",
     "dask": "dask",
     "distributed": "dask",

@@ -428,6 +428,24 @@ ZH: dict[str, Any] = {
         "unanswered_zero": "未作答的题目按 0 分计入",
     },
     # `dtassess` 在标准错误上的提示（问题信息除外）；命令行目前以英文输出（docs/cli.md）
+    # the Word report's words that the PDF template keeps in _words.j2 (reporting/word.py)
+    "document": {
+        "findings": "主要发现",
+        "answers": "各题回答情况",
+        "action_count": "行动数",
+        "input_files": "输入文件",
+        "description": "说明",
+        "weight": "权重",
+        "aggregate": "汇总方式",
+        "mean": "加权平均",
+        "min": "取最低值",
+        "geomean": "加权几何平均",
+        "lowest": "最低回答",
+        "highest": "最高回答",
+        "version": "版本",
+        "hash": "SHA-256",
+        "toc_update": "目录在 Word 打开时生成；如未显示，请右键单击此处并选择“更新域”。",
+    },
     "cli": {
         "wrote": "已写入 {path}",
         "wrote_unit": "已写入 {path}（{unit}）",
@@ -949,6 +967,27 @@ EN: dict[str, Any] = {
     },
     # what `dtassess` says on stderr besides problems (cli.py, pipeline.py's notices); the CLI
     # speaks English whatever --lang gives the reports (docs/cli.md), this is the one source
+    # the Word report's words that the PDF template keeps in _words.j2 (reporting/word.py)
+    "document": {
+        "findings": "Key findings",
+        "answers": "Answers by question",
+        "action_count": "Actions",
+        "input_files": "Input files",
+        "description": "Description",
+        "weight": "Weight",
+        "aggregate": "Aggregation",
+        "mean": "weighted mean",
+        "min": "minimum",
+        "geomean": "weighted geometric mean",
+        "lowest": "Lowest answer",
+        "highest": "Highest answer",
+        "version": "version",
+        "hash": "SHA-256",
+        "toc_update": (
+            "Word fills in the contents when it opens the file; if they are missing, "
+            "right-click here and choose Update Field."
+        ),
+    },
     "cli": {
         "wrote": "wrote {path}",
         "wrote_unit": "wrote {path} ({unit})",

@@ -22,6 +22,7 @@ renderer are imported inside the functions, so that `dtassess --help` stays fast
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,7 @@ class ReportOptions:
 
     output: Path  # the report file, or the folder for several; Path("-") for standard output
     questionnaire: str | None = None  # file or bundled id; default: the one the responses name
-    fmt: str = "pdf"  # "pdf" or "html"
+    fmt: str = "pdf"  # "pdf", "html" or "docx"
     lang: str | None = None  # default: the questionnaire's first language
     target: str | None = None  # "4" or "strategy=4,security=5"
     targets_file: Path | None = None  # a YAML file with a 'targets:' block
@@ -72,6 +73,7 @@ class ReportOptions:
     seed: int = 0  # annual: seed of the resampling
     version_map: Path | None = None  # compare periods answered with two versions
     exports: ExportOptions | None = None  # how to read online-form exports among the inputs
+    charts: Path | None = None  # also write every chart as SVG and PNG into this folder
 
 
 @dataclass
@@ -193,15 +195,23 @@ def _files_of(paths: list[Path]) -> list[Path]:
     return [path for path in paths if not is_stdout(path)]
 
 
-def _write_all(run: _Run, paths: list[Path], rendered: list[bytes], force: bool) -> Done:
+def _write_all(
+    run: _Run,
+    paths: list[Path],
+    rendered: list[bytes],
+    force: bool,
+    extra: Sequence[tuple[Path, bytes]] = (),
+) -> Done:
     """Rendered outputs to their files, all or none (a full disk at the last one leaves none of
-    them), or the one output kept for standard output."""
+    them), or the one output kept for standard output; `extra` files (the charts) are written
+    with them, all or none."""
     from .files import write_files
 
     if len(paths) == 1 and is_stdout(paths[0]):
         run.done.data = rendered[0]
+        run.done.paths = write_files(list(extra), force) if extra else []
         return run.done
-    run.done.paths = write_files(list(zip(paths, rendered, strict=True)), force)
+    run.done.paths = write_files([*zip(paths, rendered, strict=True), *extra], force)
     return run.done
 
 
@@ -697,10 +707,7 @@ def write_reports(
     lang = language(q, options.lang)
     folder = template_dir(options.template)
     day = report_date(options.date)
-    if options.fmt == "pdf":
-        from .reporting.render import check_cjk_font
-
-        check_cjk_font(lang)
+    _check_fonts(options, lang)
     k = options.min_group_size
     goals = targets(q, options.target, options.targets_file)
     roadmaps = build_roadmaps(result, loaded, goals, k, options.capacity)
@@ -724,10 +731,15 @@ def write_reports(
     else:
         names = report_names(roadmaps, lang, options.fmt)
         paths = [inside(output, name) for name in names]
-    refuse_existing(_files_of(paths), options.force)  # before the work, not after it
+    stems = [(r.group["organization"], r.group["period"], lang) for r in roadmaps]
+    chart_paths = _chart_paths(options.charts, stems, q)
+    # before the work, not after it
+    refuse_existing(
+        _files_of(paths) + [p for pair in chart_paths.values() for p in pair], options.force
+    )
     # One pool for every report of the run: its peers' resampling is drawn once per period.
     pool = _peer_pool(run, loaded, options.archive) or PeerPool(result, loaded, frozenset())
-    jobs = [
+    jobs: list[Job] = [
         (
             build_report(result, loaded, r, lang, day, k, _interval_options(options), pool),
             attachment_for(result, r),
@@ -737,7 +749,71 @@ def write_reports(
         )
         for r in roadmaps
     ]
-    return _write_all(run, paths, render_many(jobs), options.force)
+    charts = _chart_files(jobs, stems, chart_paths, folder)
+    return _write_all(run, paths, render_many(jobs), options.force, charts)
+
+
+def _check_fonts(options: ReportOptions, lang: str) -> None:
+    """A CJK font before any work, where Chinese is set in type by dtassess: the PDF, and the
+    charts drawn as pictures (Word, --charts)."""
+    if options.fmt in ("pdf", "docx") or options.charts is not None:
+        from .reporting.render import check_cjk_font
+
+        check_cjk_font(lang)
+
+
+ChartKey = tuple[Any, ...]
+
+
+def _chart_paths(
+    folder: Path | None, keys: Sequence[ChartKey], q: Questionnaire
+) -> dict[tuple[ChartKey, str], tuple[Path, Path]]:
+    """(report key, chart id) -> the chart's SVG and PNG files in `folder` ({} without one):
+    `<organisation>-<period>-<lang>-<chart id>`, made safe (safe_names) and kept inside the
+    folder (files.inside). Every chart a report of this questionnaire can show gets a name,
+    so that existing files are refused before any work."""
+    if folder is None:
+        return {}
+    from .files import inside, safe_names
+
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise DtassessError(
+            Problem("F013", f"{folder} is not a folder: --charts takes a folder", str(folder))
+        )
+
+    ids = ["radar", "heatmap", *[f"bars-{d.id}" for d in q.dimensions], "timeline"]
+    pairs = [(key, chart) for key in keys for chart in ids]
+    stems = ["-".join(str(p) for p in (*key, chart) if p) for key, chart in pairs]
+    found: dict[tuple[ChartKey, str], tuple[Path, Path]] = {}
+    svgs = safe_names(stems, ".svg", keys=pairs)
+    pngs = safe_names(stems, ".png", keys=pairs)
+    for pair, svg, png in zip(pairs, svgs, pngs, strict=True):
+        found[pair] = (inside(folder, svg), inside(folder, png))
+    return found
+
+
+def _chart_files(
+    jobs: Sequence[Job],
+    keys: Sequence[ChartKey],
+    paths: dict[tuple[ChartKey, str], tuple[Path, Path]],
+    folder: Path,
+) -> list[tuple[Path, bytes]]:
+    """Every chart of every report as SVG and PNG files (docs/report.md, Charts as pictures)."""
+    if not paths:
+        return []
+    from .reporting.documents import report_charts
+    from .reporting.report import ReportModel
+
+    files: list[tuple[Path, bytes]] = []
+    for job, key in zip(jobs, keys, strict=True):
+        model = job[0]
+        if not isinstance(model, ReportModel):
+            continue
+        for chart in report_charts(model, folder, pictures=True):
+            svg, png = paths[(key, chart.id)]
+            files.append((svg, chart.svg.encode("utf-8")))
+            files.append((png, chart.png))
+    return files
 
 
 def _peer_pool(run: _Run, loaded: ResponseSet, archive: Path | None) -> PeerPool | None:
@@ -855,10 +931,7 @@ def _report_inputs(
     loaded, older = _periods_loaded(run, responses, options, progress)
     lang = language(loaded.questionnaire, options.lang)
     folder = template_dir(options.template)
-    if options.fmt == "pdf":
-        from .reporting.render import check_cjk_font
-
-        check_cjk_font(lang)
+    _check_fonts(options, lang)
     return loaded, older, lang, folder
 
 
@@ -882,6 +955,14 @@ def write_annual_reports(
     from .files import inside, refuse_existing, safe_names
     from .reporting.annual import annual_models, render_annual, small_organizations
 
+    if options.fmt == "docx" or options.charts is not None:
+        raise DtassessError(
+            Problem(
+                "U001",
+                "--annual is a PDF or HTML report: --format docx and --charts are for the "
+                "organisation's report and --per-unit",
+            )
+        )
     run = _Run(say)
     loaded, older, lang, folder = _report_inputs(run, responses, options, progress)
     q = loaded.questionnaire
@@ -973,7 +1054,9 @@ def write_unit_reports(
     stems = ["-".join(str(p) for p in key if p) for key in keys]
     names = safe_names(stems, f".{options.fmt}", keys=keys)
     paths = [inside(options.output, name) for name in names]
-    refuse_existing(paths, options.force)
+    chart_paths = _chart_paths(options.charts, keys, q)
+    refuse_existing(paths + [p for pair in chart_paths.values() for p in pair], options.force)
+    charts = _chart_files(jobs, keys, chart_paths, folder)
     count = 0
 
     def step() -> None:
@@ -983,8 +1066,11 @@ def write_unit_reports(
             rendered(count, len(jobs))
 
     documents = render_many(jobs, progress=step)
-    run.done.paths = write_files(list(zip(paths, documents, strict=True)), options.force)
-    run.done.labels = [unit for _, unit, _ in units]
+    items = [*zip(paths, documents, strict=True), *charts]
+    run.done.paths = write_files(items, options.force)
+    # Each chart file is labelled with its report's unit, as the report is.
+    unit_of = {path: key[2] for (key, _), pair in chart_paths.items() for path in pair}
+    run.done.labels = [unit for _, unit, _ in units] + [unit_of[path] for path, _ in charts]
     return run.done
 
 

@@ -14,6 +14,8 @@
 - `report`: the organisation report's model, and its rendering.
 - `annual`: the annual report's model (units, periods, intervals) and its rendering; it builds
   on `report`'s pieces.
+- `images`: the charts as PNG pictures (WeasyPrint lays them out, poppler's pdftoppm draws).
+- `word`: the organisation report as an editable Word document, from its model.
 - `documents`: any report model to a document, one or many on all cores; above `report` and
   `annual`, since it renders both kinds.
 
