@@ -127,7 +127,9 @@ FORGED = [
     (_set("questionnaire.id", {"$ref": "x"}), "questionnaire.id: expected string"),
     (_set("format", "dtassess.scores/9"), "format: expected 'dtassess.scores/1'"),
     (_set("groups[0].scores.overall.score", 1e6), "outside the questionnaire's score range"),
-    (_set("groups[0].extra", 1), "groups[0]: unknown field 'extra'"),
+    # a group's keys beyond organization and unit are --by fields: strings (or null)
+    (_set("groups[0].extra", 1), "groups[0].extra: expected string or null, got 1"),
+    (_set("groups[0].extra", {"a": 1}), "groups[0].extra: expected string or null"),
 ]
 
 
