@@ -142,7 +142,7 @@ class MainScreen(AskScreen):
         self.survey_app.after_answer(self.question_id, self)
 
     def action_enter(self) -> None:
-        self.key_enter()
+        self.enter_pressed()
 
     def action_next(self) -> None:
         self.survey_app.step(self, +1)
@@ -416,7 +416,7 @@ class SurveyApp(App[int]):
         """Ctrl-C, Ctrl-Q or q: save and stop; the command says how to resume (exit 130)."""
         self.tick_clock(None)
         self.survey.save()
-        self.exit(130)
+        self.exit(130, return_code=130)
 
     def action_done(self) -> None:
         self.tick_clock(None)

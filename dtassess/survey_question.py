@@ -281,7 +281,7 @@ class AskScreen(Screen):
             return
         self.answer(None)
 
-    def key_enter(self) -> None:
+    def enter_pressed(self) -> None:
         question = self.question
         app = self.survey_app
         if question.type == "multi":

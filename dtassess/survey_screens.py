@@ -374,7 +374,7 @@ class EditScreen(_Screen, AskScreen):
         self.dismiss(None)
 
     def action_enter(self) -> None:
-        self.key_enter()
+        self.enter_pressed()
 
     def action_close(self) -> None:
         self.dismiss(None)
