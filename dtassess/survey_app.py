@@ -21,6 +21,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from .errors import DtassessError
 from .inputs.questionnaire import Questionnaire, localize
 from .survey import WORDS, Interrupted, Survey, Terminal, _ask_meta, _open, _say_where
 from .survey_question import APP_WORDS, AskScreen, area_of, clock, path_title, would_hide
@@ -47,11 +48,17 @@ def run_survey_app(
             survey.save()
             app = SurveyApp(survey, lang)
             app.run()
+            if app.failure is not None:
+                raise app.failure  # a save that failed: F018, said by the command
             survey.save()
         except (KeyboardInterrupt, EOFError):
             survey.save()
             _say_where(store, terminal.console, words)
             raise Interrupted from None
+        if app.return_code not in (0, 130):
+            # Textual has shown the error; the answers up to it are in the file.
+            _say_where(store, terminal.console, words)
+            raise RuntimeError(f"the full-screen survey stopped (status {app.return_code})")
         if app.return_code == 130 or not survey.finished:
             _say_where(store, terminal.console, words)
             raise Interrupted
@@ -102,7 +109,8 @@ class MainScreen(AskScreen):
         app.survey.finished = False
         app.tick_clock(area_of(app.survey.q, app.survey.q.question(qid).dimension))
         self.show_question(qid)
-        app.survey.save()
+        # Moving is saved a moment later (answers at once): a keypress never waits for a disk.
+        app.moved = time.monotonic()
 
     def redraw(self) -> None:
         super().redraw()
@@ -219,6 +227,8 @@ class SurveyApp(App[int]):
         elapsed = survey.interview.get("elapsed")
         self.spent: dict[str, float] = dict(elapsed) if isinstance(elapsed, dict) else {}
         self._clock: tuple[str, float] | None = None
+        self.moved: float | None = None  # when the position changed without a save since
+        self.failure: DtassessError | None = None  # a save that failed ends the app
         self.title = localize(survey.q.title, lang)
 
     @property
@@ -247,6 +257,9 @@ class SurveyApp(App[int]):
         self._clock = (area, now) if area else None
 
     def redraw_clock(self) -> None:
+        if self.moved is not None and time.monotonic() - self.moved > 1.0:
+            self.moved = None
+            self.persist()  # the question reached, for --resume
         if self._clock is not None:
             self.tick_clock(self._clock[0])
         if isinstance(self.screen, MainScreen):
@@ -286,9 +299,10 @@ class SurveyApp(App[int]):
             survey.answers[qid] = value
         survey.drop_hidden()
         survey.history.append(qid)
-        survey.save()
-        self.score_preview()
         then()
+        # Saved straight after the screen shows the next question: the redraw does not wait
+        # for the disk, and nothing else happens in between.
+        self.call_after_refresh(self.persist, preview=True)
 
     def action_undo(self) -> None:
         if not self.undo:
@@ -297,8 +311,7 @@ class SurveyApp(App[int]):
         answers, notes, position, _ = self.undo.pop()
         survey = self.survey
         survey.answers, survey.notes = answers, notes
-        survey.save()
-        self.score_preview()
+        self.persist(preview=True)
         if isinstance(self.screen, MainScreen) and position:
             self.screen.go(position)
         elif hasattr(self.screen, "refill"):
@@ -313,7 +326,19 @@ class SurveyApp(App[int]):
             flagged.append(qid)
         order = [x.id for x in self.survey.q.questions]
         self.survey.interview["flagged"] = sorted(flagged, key=order.index)
-        self.survey.save()
+        self.persist()
+
+    def persist(self, preview: bool = False) -> bool:
+        """Save the survey; a save that fails ends the app, and the command reports it."""
+        try:
+            self.survey.save()
+        except DtassessError as error:
+            self.failure = error
+            self.exit(2, return_code=2)
+            return False
+        if preview:
+            self.score_preview()
+        return True
 
     def screen_say(self, message: str, style: str = "yellow") -> None:
         say = getattr(self.screen, "say", None)
@@ -370,7 +395,7 @@ class SurveyApp(App[int]):
         self.tick_clock(None)
         self.survey.finished = True
         self.survey.position = None
-        self.survey.save()
+        self.persist()
         self.push_screen(SummaryScreen())
 
     def reopen(self) -> None:
@@ -415,15 +440,15 @@ class SurveyApp(App[int]):
     def action_interrupt(self) -> None:
         """Ctrl-C, Ctrl-Q or q: save and stop; the command says how to resume (exit 130)."""
         self.tick_clock(None)
-        self.survey.save()
-        self.exit(130, return_code=130)
+        if self.persist():
+            self.exit(130, return_code=130)
 
     def action_done(self) -> None:
         self.tick_clock(None)
         self.survey.finished = True
         self.survey.position = None
-        self.survey.save()
-        self.exit(0)
+        if self.persist():
+            self.exit(0)
 
     # ------------------------------------------------------------------ the score preview
 

@@ -438,7 +438,7 @@ class NoteScreen(ModalScreen[bool]):
             app.survey.notes[self.qid] = {"note": note or None, "evidence": evidence}
         else:
             app.survey.notes.pop(self.qid, None)
-        app.survey.save()
+        app.persist()
         self.dismiss(True)
 
     def action_cancel(self) -> None:

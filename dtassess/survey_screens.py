@@ -93,7 +93,7 @@ class InterviewNotesScreen(_Screen, ModalScreen[None]):
             app.survey.interview["notes"] = text
         else:
             app.survey.interview.pop("notes", None)
-        app.survey.save()
+        app.persist()
         self.dismiss(None)
 
 

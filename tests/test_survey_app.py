@@ -21,6 +21,7 @@ import yaml
 from conftest import MINI
 from rich.console import Console
 
+from dtassess.errors import DtassessError, Problem
 from dtassess.inputs.conditions import NA
 from dtassess.inputs.questionnaire import Questionnaire, load_questionnaire, localize
 from dtassess.survey import Survey, load_survey, parse_typed, split_evidence
@@ -306,6 +307,36 @@ def test_a_finished_survey_resumes_at_the_summary(mini, tmp_path):
         await press(pilot, "enter")
 
     assert drive(load_survey(mini, path, SurveyFile(path)), second).return_code == 0
+
+
+def test_a_save_that_fails_ends_the_app_and_hands_the_problem_to_the_command(
+    mini, tmp_path, monkeypatch
+):
+    def full(self, text, answers=0):
+        raise DtassessError(Problem("F018", "cannot save: No space left on device"))
+
+    async def steps(app, pilot):
+        monkeypatch.setattr(SurveyFile, "save", full)
+        await press(pilot, "y")
+
+    app = drive(fresh(mini, tmp_path / "r.yaml"), steps)
+    assert app.return_code == 2
+    assert app.failure is not None and app.failure.problems[0].code == "F018"
+
+
+def test_moving_is_saved_a_moment_later(mini, tmp_path):
+    """A move does not wait for the disk; the position reached is saved within a second or two
+    (and at once by an answer or by quitting)."""
+    path = tmp_path / "r.yaml"
+
+    async def steps(app, pilot):
+        await press(pilot, "y", "pagedown")
+        assert saved(path)["position"] == QUALITY
+        app.moved -= 2  # as if two seconds had passed
+        app.redraw_clock()
+        assert saved(path)["position"] == BUDGET
+
+    drive(fresh(mini, path), steps)
 
 
 # --------------------------------------------------------------------------- moving around
