@@ -259,7 +259,8 @@ class SurveyApp(App[int]):
     def redraw_clock(self) -> None:
         if self.moved is not None and time.monotonic() - self.moved > 1.0:
             self.moved = None
-            self.persist()  # the question reached, for --resume
+            if self.worth_writing():
+                self.persist()  # the question reached, for --resume
         if self._clock is not None:
             self.tick_clock(self._clock[0])
         if isinstance(self.screen, MainScreen):
@@ -339,6 +340,17 @@ class SurveyApp(App[int]):
         if preview:
             self.score_preview()
         return True
+
+    def worth_writing(self) -> bool:
+        """Whether a move alone is worth a save: not before there is something to write (an
+        answer, a note, a flag), nor over a file this run starts again until then."""
+        survey = self.survey
+        if survey.answers or survey.notes:
+            return True
+        if survey.interview.get("notes") or survey.interview.get("flagged"):
+            return True
+        restarting = survey.store is not None and survey.store.backup_first
+        return survey.path.exists() and not restarting
 
     def screen_say(self, message: str, style: str = "yellow") -> None:
         say = getattr(self.screen, "say", None)
@@ -440,7 +452,7 @@ class SurveyApp(App[int]):
     def action_interrupt(self) -> None:
         """Ctrl-C, Ctrl-Q or q: save and stop; the command says how to resume (exit 130)."""
         self.tick_clock(None)
-        if self.persist():
+        if not self.worth_writing() or self.persist():
             self.exit(130, return_code=130)
 
     def action_done(self) -> None:

@@ -31,6 +31,7 @@ MODAL_CSS = """
     width: 90%; max-width: 100; height: auto; max-height: 90%;
     border: round $accent; padding: 0 1; background: $surface;
 }}
+{name} VerticalScroll {{ height: auto; max-height: 16; }}
 """
 
 

@@ -309,7 +309,10 @@ class ReviewScreen(_Screen, Screen[None]):
         table.clear()
         for number, question in enumerate(app.survey.visible(), start=1):
             value = app.survey.answers.get(question.id)
-            answer = answer_in_words(question, value, app.lang)
+            # Not "skipped": most are questions not reached yet.
+            answer = (
+                app.words["none"] if value is None else answer_in_words(question, value, app.lang)
+            )
             style = "dim" if value is None else ("yellow" if value == NA else "")
             marks = ("⚑" if question.id in app.flagged else "") + (
                 "✎" if question.id in app.survey.notes else ""

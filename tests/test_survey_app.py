@@ -339,6 +339,20 @@ def test_moving_is_saved_a_moment_later(mini, tmp_path):
     drive(fresh(mini, path), steps)
 
 
+def test_moving_before_the_first_answer_writes_nothing(mini, tmp_path):
+    path = tmp_path / "r.yaml"
+
+    async def steps(app, pilot):
+        await press(pilot, "pagedown")
+        app.moved -= 2
+        app.redraw_clock()
+        assert not path.exists()
+        await press(pilot, "ctrl+c")
+
+    assert drive(fresh(mini, path), steps).return_code == 130
+    assert not path.exists()
+
+
 # --------------------------------------------------------------------------- moving around
 
 
