@@ -330,8 +330,8 @@ ZH: dict[str, Any] = {
     # `dtassess survey` prompts and messages (survey.py)
     "survey": {
         "keys": (
-            "按键：? 帮助  b 上一题  s 跳过  n 不适用  c 为上一个回答添加备注或佐证  q 保存并"
-            "退出  回车 保留已有答案"
+            "按键：? 帮助  b 上一题  s 跳过  n 不适用（是非题上 n 为“否”，na 为不适用）  c 为上一"
+            "个回答添加备注或佐证  q 保存并退出  回车 保留已有答案"
         ),
         "organization": "机构编号（如 qingshan）",
         "organization_name": "机构名称（可留空）",
@@ -874,8 +874,9 @@ EN: dict[str, Any] = {
     # `dtassess survey` prompts and messages (survey.py)
     "survey": {
         "keys": (
-            "Keys: ? help  b back  s skip  n not applicable  c note or evidence for the last "
-            "answer  q save and quit  Enter keep the answer shown"
+            "Keys: ? help  b back  s skip  n not applicable (on a yes/no question n is no, na "
+            "not applicable)  c note or evidence for the last answer  q save and quit  Enter "
+            "keep the answer shown"
         ),
         "organization": "Organization id (e.g. qingshan)",
         "organization_name": "Organization name (may be empty)",

@@ -451,6 +451,9 @@ class SurveyApp(App[int]):
 
     def action_interrupt(self) -> None:
         """Ctrl-C, Ctrl-Q or q: save and stop; the command says how to resume (exit 130)."""
+        keep = getattr(self.screen, "keep", None)
+        if keep is not None:
+            keep()  # a note being typed is kept, as an answer being typed is not
         self.tick_clock(None)
         if not self.worth_writing() or self.persist():
             self.exit(130, return_code=130)

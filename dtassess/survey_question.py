@@ -432,6 +432,12 @@ class NoteScreen(ModalScreen[bool]):
         if event.input.id == "note":
             self.query_one("#evidence", Input).focus()
             return
+        self.keep()
+        self.app.persist()  # type: ignore[attr-defined]
+        self.dismiss(True)
+
+    def keep(self) -> None:
+        """The two fields into the survey (Enter, or quitting with the form open)."""
         app: Any = self.app
         note = self.query_one("#note", Input).value.strip()
         evidence = split_evidence(self.query_one("#evidence", Input).value)
@@ -439,8 +445,6 @@ class NoteScreen(ModalScreen[bool]):
             app.survey.notes[self.qid] = {"note": note or None, "evidence": evidence}
         else:
             app.survey.notes.pop(self.qid, None)
-        app.persist()
-        self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)

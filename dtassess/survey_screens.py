@@ -87,14 +87,18 @@ class InterviewNotesScreen(_Screen, ModalScreen[None]):
         self.query_one(TextArea).focus()
 
     def action_close(self) -> None:
+        self.keep()
+        self.survey_app.persist()
+        self.dismiss(None)
+
+    def keep(self) -> None:
+        """The text into the survey (Escape, or quitting with the pane open)."""
         app = self.survey_app
         text = self.query_one(TextArea).text.strip()
         if text:
             app.survey.interview["notes"] = text
         else:
             app.survey.interview.pop("notes", None)
-        app.persist()
-        self.dismiss(None)
 
 
 # --------------------------------------------------------------------------- jump and search

@@ -275,6 +275,27 @@ def test_ctrl_c_saves_and_ends_with_130(mini, tmp_path, key):
     assert saved(path)["answers"] == {EXISTS: "yes"}
 
 
+@pytest.mark.parametrize(
+    ("keys", "field", "typed"),
+    [(["e"], "#note", "said at the door"), (["m"], "#notes", "CIO left early")],
+)
+def test_ctrl_c_keeps_a_note_being_typed(mini, tmp_path, keys, field, typed):
+    path = tmp_path / "r.yaml"
+
+    async def steps(app, pilot):
+        await press(pilot, "y", *keys)
+        widget = app.screen.query_one(field)
+        if field == "#notes":
+            widget.insert(typed)  # the interview notes: a TextArea
+        else:
+            widget.insert_text_at_cursor(typed)
+        await press(pilot, "ctrl+c")
+
+    assert drive(fresh(mini, path), steps).return_code == 130
+    text = path.read_text("utf-8")
+    assert typed in text
+
+
 def test_resume_opens_the_exact_question(mini, tmp_path):
     path = tmp_path / "r.yaml"
 
