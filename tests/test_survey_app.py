@@ -138,6 +138,20 @@ def test_question_progress_answer_and_keys_are_always_on_the_screen(
     assert len(seen) == len(set(seen)) == min(12, 35 - first)
 
 
+@pytest.mark.parametrize(
+    ("keys", "screen"),
+    [(["i"], IndexScreen), (["r"], ReviewScreen), (["r", "enter"], EditScreen)],
+)
+def test_the_other_screens_fit_60x20_in_chinese(gov, tmp_path, keys, screen):
+    async def steps(app, pilot):
+        await press(pilot, "y", *keys)
+        assert isinstance(app.screen, screen)
+        bar = app.screen.query_one("#keys")
+        assert bar.region.bottom <= 20 and bar.region.right <= 60 and bar.region.height >= 1
+
+    drive(Survey(gov, tmp_path / "r.yaml", meta={"organization": "o"}), steps, (60, 20), "zh")
+
+
 def test_the_progress_counts_questions_and_the_area(mini, tmp_path):
     async def steps(app, pilot):
         assert "Question 1 of 3" in text_of(app, "#progress")
