@@ -279,7 +279,7 @@ def parse_typed(
             lowered = text.lower()
             if lowered in ("y", "yes", "是"):
                 return "yes", None
-            if lowered in ("no", "否"):
+            if lowered in ("n", "no", "否"):
                 return "no", None
         if match is not None:
             return match.value, None
@@ -587,7 +587,10 @@ def _show(survey: Survey, question: Question, console, lang: str) -> None:
     line.append(f"  {survey.q.title_of(question.dimension, lang)}", style="dim")
     console.print()
     console.print(line)
-    console.print(Text(localize(question.text, lang), style="bold"))
+    heading = Text(localize(question.text, lang), style="bold")
+    if question.required:
+        heading.append(f"  {WORDS.get(lang, WORDS['en'])['required_mark']}", style="bold red")
+    console.print(heading)
     if question.help:
         console.print(Text(localize(question.help, lang), style="dim"))
     current = survey.answers.get(question.id)

@@ -220,6 +220,20 @@ def test_organization_left_empty_by_an_interruption_is_asked_on_resume(mini, tmp
     assert yaml.safe_load(path.read_text("utf-8"))["organization"]["id"] == "qingshan"
 
 
+def test_the_transcript_marks_required_questions_and_n_is_no_on_yes_no(tmp_path):
+    text = MINI.read_text("utf-8").replace(
+        "        allow_na: true\n", "        allow_na: true\n        required: true\n", 1
+    )
+    (tmp_path / "q.yaml").write_text(text, "utf-8")
+    q = load_questionnaire(tmp_path / "q.yaml")
+    path = tmp_path / "r.yaml"
+    terminal, out = scripted(["", "", "", "", "n", "８５%"])
+    with pytest.raises(Interrupted):
+        run_survey(q, path, terminal, "en", {"organization": "qingshan", "respondent": "r01"})
+    assert "Security spending as % of the IT budget  *required" in out.getvalue()
+    assert load_survey(q, path).answers == {EXISTS: "no", BUDGET: 85.0}
+
+
 # --------------------------------------------------------------------------- in a terminal
 
 
