@@ -24,8 +24,8 @@ from rich.console import Console
 from dtassess.errors import DtassessError, Problem
 from dtassess.inputs.conditions import NA
 from dtassess.inputs.questionnaire import Questionnaire, load_questionnaire, localize
-from dtassess.survey import Survey, load_survey, parse_typed, split_evidence
-from dtassess.survey_app import MainScreen, SurveyApp
+from dtassess.survey import Interrupted, Survey, Terminal, load_survey, parse_typed, split_evidence
+from dtassess.survey_app import MainScreen, SurveyApp, run_survey_app
 from dtassess.survey_question import NoteScreen
 from dtassess.survey_screens import (
     ConfirmScreen,
@@ -102,7 +102,9 @@ def text_of(app: SurveyApp, selector: str) -> str:
 # --------------------------------------------------------------------------- the screen
 
 
-@pytest.mark.parametrize("first", [0, 12, 24])
+@pytest.mark.parametrize(
+    "first", [0, pytest.param(12, marks=pytest.mark.slow), pytest.param(24, marks=pytest.mark.slow)]
+)
 @pytest.mark.parametrize("size", [(80, 24), (60, 20)])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_question_progress_answer_and_keys_are_always_on_the_screen(
@@ -308,6 +310,71 @@ def test_ctrl_c_keeps_a_note_being_typed(mini, tmp_path, keys, field, typed):
     assert drive(fresh(mini, path), steps).return_code == 130
     text = path.read_text("utf-8")
     assert typed in text
+
+
+def headless_run(monkeypatch, keys: list[str]) -> None:
+    """SurveyApp.run as the harness: `run_survey_app` runs its app without a terminal."""
+
+    def run(app):
+        async def main():
+            async with app.run_test(size=(80, 24)) as pilot:
+                await pilot.pause()
+                await press(pilot, *keys)
+
+        asyncio.run(main())
+
+    monkeypatch.setattr(SurveyApp, "run", run)
+
+
+def scripted(lines: list[str]) -> tuple[Terminal, io.StringIO]:
+    out = io.StringIO()
+    console = Console(file=out, width=100)
+    feed = iter(lines)
+
+    def read(prompt: str) -> str:
+        console.print(prompt, end="", markup=False)
+        return next(feed)
+
+    return Terminal(console, read, interactive=True), out
+
+
+def test_the_command_path_restarts_keeps_the_backup_and_says_how_to_resume(
+    mini, tmp_path, monkeypatch
+):
+    """run_survey_app, as the command calls it: the file's questions and lock from
+    surveyfile.py, --restart over answers asks first and keeps FILE.bak, Ctrl-C ends with
+    Interrupted and the resume hint."""
+    path = tmp_path / "r.yaml"
+    meta = {"organization": "qingshan", "respondent": "r01"}
+    optional = ["", "", "", ""]  # Enter at name, unit, role and period, asked line by line
+    headless_run(monkeypatch, ["y", "3", "ctrl+c"])
+    terminal, out = scripted(optional)
+    with pytest.raises(Interrupted):
+        run_survey_app(mini, path, terminal, "en", meta)
+    assert "To resume: dtassess survey -o" in out.getvalue()
+    assert saved(path)["answers"] == {EXISTS: "yes", QUALITY: 3}
+    assert not (tmp_path / "r.yaml.lock").exists()
+
+    headless_run(monkeypatch, ["n", "ctrl+c"])
+    terminal, out = scripted(["y", *optional])  # yes, discard the 2 answers
+    with pytest.raises(Interrupted):
+        run_survey_app(mini, path, terminal, "en", meta, resume=False)
+    assert "discards the 2 answers" in out.getvalue()
+    assert saved(path)["answers"] == {EXISTS: "no"}
+    assert saved(tmp_path / "r.yaml.bak")["answers"] == {EXISTS: "yes", QUALITY: 3}
+
+
+def test_the_command_path_reports_a_failed_save(mini, tmp_path, monkeypatch):
+    def full(self, text, answers=0):
+        raise DtassessError(Problem("F018", "cannot save: No space left on device"))
+
+    monkeypatch.setattr(SurveyFile, "save", full)
+    headless_run(monkeypatch, ["y"])
+    terminal, _ = scripted(["", "", "", ""])
+    meta = {"organization": "o", "respondent": "r"}
+    with pytest.raises(DtassessError) as caught:
+        run_survey_app(mini, tmp_path / "r.yaml", terminal, "en", meta)
+    assert caught.value.problems[0].code == "F018"
 
 
 def test_resume_opens_the_exact_question(mini, tmp_path):
