@@ -875,6 +875,9 @@ def survey(
     language = pipeline.language(q, lang)
     console = _stdout()
     interactive = sys.stdin.isatty()
+    if interactive:
+        # Line editing (arrows, Home, End) at the prompts, instead of ^[[A in the answer.
+        import readline  # noqa: F401
 
     def read(prompt: str) -> str:
         if interactive:

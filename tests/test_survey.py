@@ -637,6 +637,20 @@ def test_q_saves_and_quits(mini, tmp_path, sessions):
 
 
 @pytest.mark.slow
+def test_plain_mode_in_a_terminal_edits_the_line(mini, tmp_path, sessions):
+    """--plain in a terminal: arrow keys move in the line typed, they are not part of it."""
+    session = sessions(tmp_path, "-q", str(MINI), "-o", "r.yaml", *META)
+    session.prompt()
+    session.send("n")  # "no" on a yes/no question
+    session.prompt()
+    session.send("5\x1b[D8")  # 5, left arrow, 8: 85
+    session.prompt()
+    session.send("q")
+    assert session.finish() == 130
+    assert saved(tmp_path / "r.yaml")["answers"] == {EXISTS: "no", BUDGET: 85.0}
+
+
+@pytest.mark.slow
 def test_piped_input_that_ends_early_saves_and_exits_130(mini, tmp_path):
     result = piped(tmp_path, "1\n4\n", "-q", str(MINI), "-o", "r.yaml", *META)
     assert result.returncode == 130
