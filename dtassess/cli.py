@@ -913,8 +913,10 @@ def survey(
 
 
 def _full_screen_possible() -> bool:
-    """Whether the survey can take the whole screen: both ends a terminal that can draw it."""
-    return sys.stdout.isatty() and os.environ.get("TERM", "") not in ("", "dumb")
+    """Whether the survey can take the whole screen: output and error a terminal that can
+    draw it (Textual draws on standard error; `2>log` would hide the screen in the log)."""
+    terminal = sys.stdout.isatty() and sys.stderr.isatty()
+    return terminal and os.environ.get("TERM", "") not in ("", "dumb")
 
 
 @app.command("import")

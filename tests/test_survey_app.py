@@ -752,3 +752,24 @@ def test_the_real_binary_full_screen_in_a_pseudo_terminal(tmp_path):
     answers = saved(tmp_path / "r.yaml")["answers"]
     assert answers == {EXISTS: "yes", QUALITY: 4, BUDGET: 85.0, TOOLS: ["backup"]}
     assert not (tmp_path / "r.yaml.lock").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("redirect", "term"), [("2>err.log", "xterm-256color"), ("", "dumb")], ids=["stderr", "dumb"]
+)
+def test_without_a_terminal_to_draw_on_the_survey_is_plain(tmp_path, redirect, term):
+    """Standard error sent to a file (Textual draws there) or TERM=dumb: the transcript."""
+    env = {**os.environ, "TERM": term, "PYTHONIOENCODING": "utf-8"}
+    command = f"{sys.executable} -m dtassess survey -q {MINI} --lang en -o r.yaml --org o "
+    command += f"--org-name O --unit u --respondent r --role c --period 2026 {redirect}"
+    child = pexpect.spawn("bash", ["-c", command], cwd=str(tmp_path), env=env,
+                          encoding="utf-8", timeout=30, dimensions=(24, 80))  # fmt: skip
+    child.expect(r"1 / 3 ")  # the transcript's progress line
+    child.sendline("y")
+    child.expect(r"2 / 4 ")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert saved(tmp_path / "r.yaml")["answers"] == {EXISTS: "yes"}
