@@ -118,7 +118,6 @@ class QuestionPanel(VerticalScroll):
         helper.update(Text(localize(question.help, lang), style="dim") if question.help else "")
         helper.display = question.help is not None
         self.query_one("#options", Static).update(options_grid(app, question, ticked))
-        self.scroll_home(animate=False)
 
 
 def options_grid(app: Any, question: Question, ticked: set | None) -> Any:
@@ -192,18 +191,24 @@ class AskScreen(Screen):
         if question.type == "multi":
             self.ticked = set(current) if isinstance(current, tuple) else set()
         typed = self.query_one("#typed", Input)
-        typed.display = question.type in ("number", "text")
+        typed.display = typing(question)
         if typed.display:
-            typed.value = "" if current in (None, NA) else answer_text(question, current)
+            plain = question.type in ("number", "text") and current not in (None, NA)
+            typed.value = answer_text(question, current) if plain else ""
             typed.placeholder = self.placeholder(question)
             typed.focus()
         else:
             self.set_focus(None)
         self.say("")
         self.redraw()
+        self.query_one("#pane", QuestionPanel).scroll_home(animate=False)
 
     def placeholder(self, question: Question) -> str:
         words = self.survey_app.words
+        if question.type == "multi":
+            return str(self.survey_app.survey_words["choose_many"])
+        if question.type in CHOICE:
+            return str(self.survey_app.survey_words["choose"])
         return words["type_number"] if question.type == "number" else words["type_text"]
 
     def redraw(self) -> None:
@@ -215,7 +220,7 @@ class AskScreen(Screen):
     def keys_for(self, question: Question) -> Text:
         words = self.survey_app.words
         pairs = choice_keys(question)
-        if question.type in ("number", "text"):
+        if typing(question):
             pairs += [("PgUp/PgDn", "move"), ("F2", "index"), ("F3", "review"), ("F4", "goto")]
             pairs += [("F5", "search"), ("F6", "note"), ("F7", "flag"), ("F8", "notes")]
             pairs += [("F1", "keys"), ("^Q", "quit")]
@@ -236,7 +241,7 @@ class AskScreen(Screen):
 
     def on_key(self, event) -> None:
         question = self.question
-        if question.type in ("number", "text") or not event.character:
+        if typing(question) or not event.character:
             return
         key = event.character.lower()
         if question.type == "multi" and key.isdigit():
@@ -311,7 +316,7 @@ class AskScreen(Screen):
         event.stop()
         app, question = self.survey_app, self.question
         typed = event.value.strip()
-        if question.type == "number" and typed.lower() in (NA_KEY, "na"):
+        if question.type != "text" and typed.lower() in (NA_KEY, "na"):
             self.not_applicable()
             return
         if not typed:
@@ -351,6 +356,12 @@ class AskScreen(Screen):
 
     def action_previous(self) -> None:
         pass
+
+
+def typing(question: Question) -> bool:
+    """Whether the question is answered in a typing field: numbers, text, and choices of more
+    options than there are digit keys (typed as numbers, or values, then Enter)."""
+    return question.type in ("number", "text") or len(question.options) > 9
 
 
 def choice_keys(question: Question) -> list[tuple[str, str]]:

@@ -28,6 +28,7 @@ from .survey_question import (
     clock,
     key_bar,
     path_title,
+    typing,
 )
 
 
@@ -373,7 +374,7 @@ class EditScreen(_Screen, AskScreen):
 
     def keys_for(self, question: Any) -> Text:
         pairs = choice_keys(question)
-        f_keys = question.type in ("number", "text")
+        f_keys = typing(question)
         pairs += [("F6" if f_keys else "e", "note"), ("F7" if f_keys else "f", "flag")]
         return key_bar(self.survey_app.words, [*pairs, ("Esc", "keep")], self.app.size.width)
 

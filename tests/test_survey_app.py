@@ -252,6 +252,34 @@ def test_na_is_offered_only_where_the_question_allows_it(mini, tmp_path):
     drive(fresh(mini, tmp_path / "r.yaml"), steps)
 
 
+def test_more_options_than_digit_keys_are_typed(tmp_path):
+    options = "".join(
+        f"          - {{value: o{n}, label: {{zh: 选{n}, en: Option {n}}}, score: {n / 12:.2f}}}\n"
+        for n in range(1, 13)
+    )
+    extra = (
+        "      - id: security.many\n        type: single\n"
+        "        text: {zh: 哪一个？, en: Which one?}\n        allow_na: true\n"
+        "        options:\n" + options
+    )
+    text = MINI.read_text("utf-8").replace(
+        "      - id: security.tools\n", extra + "      - id: security.tools\n"
+    )
+    (tmp_path / "q.yaml").write_text(text, "utf-8")
+    q = load_questionnaire(tmp_path / "q.yaml")
+
+    async def steps(app, pilot):
+        await press(pilot, "n", "pagedown")
+        assert shown_id(app) == "security.many"
+        assert app.screen.query_one("#typed").display
+        await press(pilot, *"11", "enter")
+        assert app.survey.answers["security.many"] == "o11"
+        await press(pilot, "pageup", "x", "enter")
+        assert app.survey.answers["security.many"] == NA
+
+    drive(fresh(q, tmp_path / "r.yaml"), steps)
+
+
 def test_note_and_evidence_are_named_and_saved_with_the_answer(mini, tmp_path):
     path = tmp_path / "r.yaml"
 
