@@ -399,6 +399,7 @@ class SummaryScreen(_Screen, Screen[None]):
         Binding("r", "review", show=False),
         Binding("escape", "back", show=False),
         Binding("q", "quit_survey", show=False),
+        Binding("a", "unanswered", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -406,7 +407,8 @@ class SummaryScreen(_Screen, Screen[None]):
         yield Static(Text(app.words["summary"], style="bold"))
         with VerticalScroll():
             yield Static(id="counts")
-        pairs = [("Enter", "finish"), ("r", "review"), ("Esc", "back"), ("q", "quit")]
+        pairs = [("Enter", "finish"), ("r", "review"), ("a", "first_unanswered")]
+        pairs += [("Esc", "back"), ("q", "quit")]
         yield Static(key_bar(app.words, pairs, self.app.size.width), id="keys")
 
     def on_mount(self) -> None:
@@ -430,6 +432,9 @@ class SummaryScreen(_Screen, Screen[None]):
 
     def action_quit_survey(self) -> None:
         self.survey_app.action_interrupt()
+
+    def action_unanswered(self) -> None:
+        self.survey_app.go_unanswered(True)
 
 
 def summary_counts(app: Any) -> dict[str, int]:

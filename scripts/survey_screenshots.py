@@ -23,13 +23,15 @@ from dtassess.survey_app import SurveyApp  # noqa: E402
 from dtassess.surveyfile import SurveyFile  # noqa: E402
 
 OUT = ROOT / "docs" / "images"
-# (name, keys pressed after the first question is shown; NUMBER: the first number question's)
+# (name, keys pressed after the first question is shown; NUMBER and LAST: the number of the
+# first number question and of the last question)
 SHOTS = [
     ("question", ["y", "pagedown"]),
     ("number", ["y", "4", "4", "g", "NUMBER", "enter", *"8５%"]),
     ("index", ["y", "4", "4", "i"]),
     ("review", ["y", "4", "4", "3", "r", "down", "down"]),
     ("confirm", ["y", "4", "4", "r", "enter", "n"]),
+    ("summary", ["y", "4", "4", "3", "f", "g", "LAST", "enter", "pagedown"]),
 ]
 
 
@@ -46,13 +48,17 @@ async def shoot(lang: str, name: str, keys: list[str]) -> Path:
                     shown = enumerate(survey.visible(), start=1)
                     await pilot.press(*str(next(n for n, x in shown if x.type == "number")))
                     continue
+                if key == "LAST":  # the last question, by its number
+                    await pilot.press(*str(len(survey.visible())))
+                    continue
                 await pilot.press(key)
                 await pilot.pause()
             app.spent.clear()
             app._clock = None
             screen = app.screen
-            if hasattr(screen, "redraw_progress"):
-                screen.redraw_progress()
+            for redraw in ("redraw_progress", "refill"):
+                if hasattr(screen, redraw):
+                    getattr(screen, redraw)()
             await pilot.pause()
             target = OUT / f"survey-{name}-{lang}.svg"
             app.save_screenshot(filename=target.name, path=str(OUT))

@@ -679,6 +679,10 @@ def test_the_summary_counts_answered_skipped_na_and_flagged(mini, tmp_path):
         console.print(summary_table(app))
         counts = console.export_text()
         assert "Time per area" in counts and "Data security" in counts
+        await press(pilot, "a")  # the first one not answered: the budget was N/A, tools skipped
+        assert isinstance(app.screen, MainScreen) and shown_id(app) == TOOLS
+        await press(pilot, "pagedown")
+        assert isinstance(app.screen, SummaryScreen)
         await press(pilot, "enter")
 
     app = drive(fresh(mini, tmp_path / "r.yaml"), steps)
