@@ -448,18 +448,28 @@ def _discard_agreed(q, store: SurveyFile, terminal, words, old: Survey | None) -
     return terminal.read(prompt).strip().lower() in ("y", "yes", "是")
 
 
+META_FIELDS = (
+    ("organization", True),
+    ("organization_name", False),
+    ("unit", False),
+    ("respondent", False),
+    ("role", False),
+    ("period", False),
+)
+
+
+def missing_meta(survey: Survey) -> list[tuple[str, bool]]:
+    """The respondent's details still to ask, (field, required), in the order they are asked."""
+    # A file saved at the organization prompt holds an empty id: it is asked again.
+    return [
+        (key, required)
+        for key, required in META_FIELDS
+        if not (survey.meta.get(key) or (key in survey.meta and not required))
+    ]
+
+
 def _ask_meta(survey: Survey, terminal: Terminal, words: dict[str, str]) -> None:
-    for key, required in (
-        ("organization", True),
-        ("organization_name", False),
-        ("unit", False),
-        ("respondent", False),
-        ("role", False),
-        ("period", False),
-    ):
-        if survey.meta.get(key) or (key in survey.meta and not required):
-            # A file saved at this very prompt holds an empty organization id: ask it again.
-            continue
+    for key, required in missing_meta(survey):
         while True:
             value = terminal.read(f"{words[key]}: ").strip()
             if value or not required:

@@ -23,7 +23,7 @@ from textual.widgets import Static
 
 from .errors import DtassessError
 from .inputs.questionnaire import Questionnaire, localize
-from .survey import WORDS, Interrupted, Survey, Terminal, _ask_meta, _open, _say_where
+from .survey import WORDS, Interrupted, Survey, Terminal, _open, _say_where, missing_meta
 from .survey_question import APP_WORDS, AskScreen, area_of, clock, path_title, would_hide
 from .surveyfile import SurveyFile
 
@@ -38,15 +38,13 @@ def run_survey_app(
 ) -> Survey:
     """The survey full screen; raises Interrupted after saving when the user stops it.
 
-    Whether to resume and the respondent's details are asked line by line first (the same
-    questions as the transcript's), then the questions full screen."""
+    Whether to resume is asked line by line first (the transcript's question), then the
+    respondent's details the options did not give and the questions full screen."""
     words = WORDS.get(lang, WORDS["en"])
     with SurveyFile(path) as store:
         survey = _open(q, store, terminal, words, meta, resume)
         try:
-            _ask_meta(survey, terminal, words)
-            survey.save()
-            app = SurveyApp(survey, lang)
+            app = SurveyApp(survey, lang, ask_meta=True)
             app.run()
             if app.failure is not None:
                 raise app.failure  # a save that failed: F018, said by the command
@@ -215,8 +213,11 @@ class SurveyApp(App[int]):
     ]
     ENABLE_COMMAND_PALETTE = False
 
-    def __init__(self, survey: Survey, lang: str, preview: bool = True) -> None:
+    def __init__(
+        self, survey: Survey, lang: str, preview: bool = True, ask_meta: bool = False
+    ) -> None:
         super().__init__()
+        self.ask_meta = ask_meta
         self.survey = survey
         self.lang = lang
         self.words: dict[str, str] = APP_WORDS.get(lang, APP_WORDS["en"])
@@ -238,6 +239,11 @@ class SurveyApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen())
+        fields = missing_meta(self.survey) if self.ask_meta else []
+        if fields:
+            from .survey_screens import MetaScreen
+
+            self.push_screen(MetaScreen(fields))
         self.set_interval(1.0, self.redraw_clock)
         self.score_preview()
 

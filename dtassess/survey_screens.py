@@ -38,6 +38,54 @@ class _Screen:
         return self.app  # type: ignore[attr-defined]
 
 
+# --------------------------------------------------------------------------- the respondent
+
+
+class MetaScreen(_Screen, Screen[None]):
+    """The respondent's details the command's options did not give, before the first question
+    (the same fields, in the same order, as the transcript asks)."""
+
+    def __init__(self, fields: list[tuple[str, bool]]) -> None:
+        super().__init__()
+        self.fields = fields
+
+    def compose(self) -> ComposeResult:
+        app = self.survey_app
+        yield Static(Text(localize(app.survey.q.title, app.lang), style="bold"))
+        with VerticalScroll():
+            for key, required in self.fields:
+                yield Static(app.survey_words[key] + (" *" if required else ""))
+                yield Input(id=f"meta-{key}", compact=True)
+        yield Static(id="message")
+        pairs = [("Enter", "field"), ("^C", "quit")]
+        yield Static(key_bar(app.words, pairs, self.app.size.width), id="keys")
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(Input))
+        later = inputs[inputs.index(event.input) + 1 :]
+        if later:
+            later[0].focus()
+            return
+        app = self.survey_app
+        values = {}
+        for key, required in self.fields:
+            field = self.query_one(f"#meta-{key}", Input)
+            value = field.value.strip()
+            if required and not value:
+                message = Text(app.survey_words["required"], style="yellow")
+                self.query_one("#message", Static).update(message)
+                field.focus()
+                return
+            values[key] = value or None
+        app.survey.meta.update(values)
+        app.persist()
+        self.dismiss(None)
+
+
 # --------------------------------------------------------------------------- confirm
 
 

@@ -34,6 +34,7 @@ from dtassess.survey_screens import (
     HelpScreen,
     IndexScreen,
     InterviewNotesScreen,
+    MetaScreen,
     ReviewScreen,
     SearchScreen,
     SummaryScreen,
@@ -374,17 +375,17 @@ def test_the_command_path_restarts_keeps_the_backup_and_says_how_to_resume(
     Interrupted and the resume hint."""
     path = tmp_path / "r.yaml"
     meta = {"organization": "qingshan", "respondent": "r01"}
-    optional = ["", "", "", ""]  # Enter at name, unit, role and period, asked line by line
-    headless_run(monkeypatch, ["y", "3", "ctrl+c"])
-    terminal, out = scripted(optional)
+    optional = ["enter"] * 4  # through name, unit, role and period on the first screen
+    headless_run(monkeypatch, [*optional, "y", "3", "ctrl+c"])
+    terminal, out = scripted([])
     with pytest.raises(Interrupted):
         run_survey_app(mini, path, terminal, "en", meta)
     assert "To resume: dtassess survey -o" in out.getvalue()
     assert saved(path)["answers"] == {EXISTS: "yes", QUALITY: 3}
     assert not (tmp_path / "r.yaml.lock").exists()
 
-    headless_run(monkeypatch, ["n", "ctrl+c"])
-    terminal, out = scripted(["y", *optional])  # yes, discard the 2 answers
+    headless_run(monkeypatch, [*optional, "n", "ctrl+c"])
+    terminal, out = scripted(["y"])  # yes, discard the 2 answers
     with pytest.raises(Interrupted):
         run_survey_app(mini, path, terminal, "en", meta, resume=False)
     assert "discards the 2 answers" in out.getvalue()
@@ -392,13 +393,42 @@ def test_the_command_path_restarts_keeps_the_backup_and_says_how_to_resume(
     assert saved(tmp_path / "r.yaml.bak")["answers"] == {EXISTS: "yes", QUALITY: 3}
 
 
+def test_the_respondent_details_are_asked_on_the_first_screen(mini, tmp_path, monkeypatch):
+    path = tmp_path / "r.yaml"
+
+    async def steps(app, pilot):
+        assert isinstance(app.screen, MetaScreen)
+        labels = [str(w.render()) for w in app.screen.query("Static")]
+        assert "Organization id (e.g. qingshan) *" in labels and "Period (e.g. 2026)" in labels
+        await press(pilot, "enter", *["enter"] * 5)  # no organization id: asked for
+        assert isinstance(app.screen, MetaScreen)
+        assert "must be answered" in str(app.screen.query_one("#message").render())
+        assert app.focused.id == "meta-organization"
+        await press(pilot, *"qingshan", "enter", *"青山县", *["enter"] * 4, *"2026", "enter")
+        assert isinstance(app.screen, MainScreen)
+        await press(pilot, "y")
+
+    survey = Survey(mini, path, store=SurveyFile(path))
+
+    async def main():
+        app = SurveyApp(survey, "en", preview=False, ask_meta=True)
+        async with app.run_test(size=(60, 20)) as pilot:
+            await pilot.pause()
+            await steps(app, pilot)
+
+    asyncio.run(main())
+    doc = saved(path)
+    assert doc["organization"] == {"id": "qingshan", "name": "青山县"}
+    assert doc["period"] == "2026" and doc["answers"] == {EXISTS: "yes"}
+
+
 def test_the_command_path_reports_a_failed_save(mini, tmp_path, monkeypatch):
     def full(self, text, answers=0):
         raise DtassessError(Problem("F018", "cannot save: No space left on device"))
 
     monkeypatch.setattr(SurveyFile, "save", full)
-    headless_run(monkeypatch, ["y"])
-    terminal, _ = scripted(["", "", "", ""])
+    headless_run(monkeypatch, [*["enter"] * 4, "y"])
+    terminal, _ = scripted([])
     meta = {"organization": "o", "respondent": "r"}
     with pytest.raises(DtassessError) as caught:
         run_survey_app(mini, tmp_path / "r.yaml", terminal, "en", meta)
