@@ -48,6 +48,7 @@ class MetaScreen(_Screen, Screen[None]):
     def __init__(self, fields: list[tuple[str, bool]]) -> None:
         super().__init__()
         self.fields = fields
+        self.at = 0  # the field Enter was last pressed in
 
     def compose(self) -> ComposeResult:
         app = self.survey_app
@@ -66,9 +67,11 @@ class MetaScreen(_Screen, Screen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         inputs = list(self.query(Input))
-        later = inputs[inputs.index(event.input) + 1 :]
-        if later:
-            later[0].focus()
+        # Counted, not read from the field: Enters typed ahead reach the field that still has
+        # the focus, and each one still means "the next field".
+        self.at = max(self.at, inputs.index(event.input)) + 1
+        if self.at < len(inputs):
+            inputs[self.at].focus()
             return
         app = self.survey_app
         values = {}
@@ -78,6 +81,7 @@ class MetaScreen(_Screen, Screen[None]):
             if required and not value:
                 message = Text(app.survey_words["required"], style="yellow")
                 self.query_one("#message", Static).update(message)
+                self.at = inputs.index(field) - 1
                 field.focus()
                 return
             values[key] = value or None

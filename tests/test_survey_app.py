@@ -778,14 +778,14 @@ def test_the_real_binary_full_screen_in_a_pseudo_terminal(tmp_path):
     exits 130 with the resume hint, and --resume finishes it."""
     env = {**os.environ, "TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8"}
     args = ["-m", "dtassess", "survey", "-q", str(MINI), "--lang", "en", "-o", "r.yaml"]
-    meta = ["--org", "o", "--org-name", "O", "--unit", "u", "--respondent", "r1"]
-    meta += ["--role", "CIO", "--period", "2026"]
 
     def spawn(*extra: str) -> pexpect.spawn:
         return pexpect.spawn(sys.executable, [*args, *extra], cwd=str(tmp_path), env=env,
                              encoding="utf-8", timeout=30, dimensions=(24, 80))  # fmt: skip
 
-    child = spawn(*meta)
+    child = spawn("--org", "o", "--respondent", "r1", "--period", "2026")
+    child.expect("Organization name")  # the details the options did not give: a form
+    child.send("O\r\rCIO\r")  # name, unit, role; Enters typed ahead go to the next field
     child.expect("Question 1 of 3")
     child.send("y")
     child.expect("How good is the plan")
@@ -813,6 +813,9 @@ def test_the_real_binary_full_screen_in_a_pseudo_terminal(tmp_path):
     assert "Traceback" not in child.before
     answers = saved(tmp_path / "r.yaml")["answers"]
     assert answers == {EXISTS: "yes", QUALITY: 4, BUDGET: 85.0, TOOLS: ["backup"]}
+    doc = saved(tmp_path / "r.yaml")
+    assert doc["organization"] == {"id": "o", "name": "O"}
+    assert doc["respondent"] == {"id": "r1", "role": "CIO"} and "unit" not in doc
     assert not (tmp_path / "r.yaml.lock").exists()
 
 
