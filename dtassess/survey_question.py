@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -150,6 +151,22 @@ def options_grid(app: Any, question: Question, ticked: set | None) -> Any:
     return Text(hint, style="dim")
 
 
+class TypedInput(Input):
+    """The answer field: Enter is acted on in the field's own turn. As a binding it would run
+    once the key had bubbled up to the app, after the field had taken the keys typed behind it
+    ("85", Enter, "2" typed fast read as 852)."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            screen = self.screen
+            if isinstance(screen, AskScreen):
+                screen.typed_submitted(self.value)
+            return
+        await super()._on_key(event)
+
+
 class AskScreen(Screen):
     """A screen that asks one question: the keys that answer it live here."""
 
@@ -175,7 +192,7 @@ class AskScreen(Screen):
     def compose_question(self) -> ComposeResult:
         yield QuestionPanel(id="pane")
         yield Static(id="answer")
-        yield Input(id="typed", compact=True)
+        yield TypedInput(id="typed", compact=True)
         yield Static(id="message")
         yield Static(id="keys")
 
@@ -314,8 +331,11 @@ class AskScreen(Screen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.typed_submitted(event.value)
+
+    def typed_submitted(self, value: str) -> None:
         app, question = self.survey_app, self.question
-        typed = event.value.strip()
+        typed = value.strip()
         if question.type != "text" and typed.lower() in (NA_KEY, "na"):
             self.not_applicable()
             return

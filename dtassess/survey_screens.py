@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -43,51 +44,73 @@ class _Screen:
 
 class MetaScreen(_Screen, Screen[None]):
     """The respondent's details the command's options did not give, before the first question
-    (the same fields, in the same order, as the transcript asks)."""
+    (the same fields, in the same order, as the transcript asks), one field at a time."""
 
     def __init__(self, fields: list[tuple[str, bool]]) -> None:
         super().__init__()
         self.fields = fields
-        self.at = 0  # the field Enter was last pressed in
+        self.at = 0
+        self.values: dict[str, str | None] = {}
 
     def compose(self) -> ComposeResult:
         app = self.survey_app
         yield Static(Text(localize(app.survey.q.title, app.lang), style="bold"))
-        with VerticalScroll():
-            for key, required in self.fields:
-                yield Static(app.survey_words[key] + (" *" if required else ""))
-                yield Input(id=f"meta-{key}", compact=True)
+        yield Static(id="given")
+        yield Static(id="label")
+        yield MetaInput(id="meta", compact=True)
         yield Static(id="message")
         pairs = [("Enter", "field"), ("^C", "quit")]
         yield Static(key_bar(app.words, pairs, self.app.size.width), id="keys")
 
     def on_mount(self) -> None:
-        self.query(Input).first().focus()
+        self.show()
+        self.query_one(MetaInput).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        inputs = list(self.query(Input))
-        # Counted, not read from the field: Enters typed ahead reach the field that still has
-        # the focus, and each one still means "the next field".
-        self.at = max(self.at, inputs.index(event.input)) + 1
-        if self.at < len(inputs):
-            inputs[self.at].focus()
-            return
+    def show(self) -> None:
+        words = self.survey_app.survey_words
+        given = Text()
+        for key, value in self.values.items():
+            given.append(f"{words[key]}: ", style="dim")
+            given.append(f"{value or ''}\n")
+        self.query_one("#given", Static).update(given)
+        key, required = self.fields[self.at]
+        self.query_one("#label", Static).update(Text(words[key] + (" *" if required else "")))
+
+    def take(self, value: str) -> bool:
+        """The field's value from Enter; False (and a message) if a required one is empty."""
         app = self.survey_app
-        values = {}
-        for key, required in self.fields:
-            field = self.query_one(f"#meta-{key}", Input)
-            value = field.value.strip()
-            if required and not value:
-                message = Text(app.survey_words["required"], style="yellow")
-                self.query_one("#message", Static).update(message)
-                self.at = inputs.index(field) - 1
-                field.focus()
-                return
-            values[key] = value or None
-        app.survey.meta.update(values)
+        key, required = self.fields[self.at]
+        if required and not value:
+            message = Text(app.survey_words["required"], style="yellow")
+            self.query_one("#message", Static).update(message)
+            return False
+        self.query_one("#message", Static).update("")
+        self.values[key] = value or None
+        self.at += 1
+        if self.at < len(self.fields):
+            self.show()
+            return True
+        app.survey.meta.update(self.values)
         app.persist()
         self.dismiss(None)
+        return True
+
+
+class MetaInput(Input):
+    """The details form's field: Enter takes the value in the field's own turn, so that keys
+    typed ahead land in the next field, not in this one."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Here, not as the binding: a binding runs when the key has bubbled up to the app,
+        # after the field has already taken the keys typed behind it.
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            screen = self.screen
+            if isinstance(screen, MetaScreen) and screen.take(self.value.strip()):
+                self.value = ""
+            return
+        await super()._on_key(event)
 
 
 # --------------------------------------------------------------------------- confirm
