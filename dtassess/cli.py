@@ -1200,6 +1200,14 @@ def survey(
             help="Continue an existing file, or start it again (the old one kept as FILE.bak).",
         ),
     ] = None,
+    plain: Annotated[
+        bool,
+        typer.Option(
+            "--plain",
+            help="Line-by-line prompts instead of the full screen (for screen readers; "
+            "the default without a terminal).",
+        ),
+    ] = False,
 ) -> None:
     """Ask the questionnaire in the terminal, saving after every answer (Ctrl-C resumes later)."""
     from rich.text import Text
@@ -1219,6 +1227,9 @@ def survey(
     language = pipeline.language(q, lang)
     console = _stdout()
     interactive = sys.stdin.isatty()
+    if interactive:
+        # Line editing (arrows, Home, End) at the prompts, instead of ^[[A in the answer.
+        import readline  # noqa: F401
 
     def read(prompt: str) -> str:
         if interactive:
@@ -1234,8 +1245,15 @@ def survey(
 
     meta = {"organization": org, "organization_name": org_name, "unit": unit,
             "respondent": respondent, "role": role, "period": period}  # fmt: skip
+    terminal = Terminal(console, read, interactive)
     try:
-        run_survey(q, output, Terminal(console, read, interactive), language, meta, resume)
+        if interactive and not plain and _full_screen_possible():
+            # Imported here: Textual loads only when the survey runs full screen.
+            from .survey_app import run_survey_app
+
+            run_survey_app(q, output, terminal, language, meta, resume)
+        else:
+            run_survey(q, output, terminal, language, meta, resume)
     except Interrupted:
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     from .reporting.output import print_table
@@ -1244,6 +1262,13 @@ def survey(
     # One respondent is below the default --min-group-size: the interviewer asks for it.
     hint = MESSAGES["survey_next"].format(output=output, lang=language)
     console.print(Text(hint, style="bold"))
+
+
+def _full_screen_possible() -> bool:
+    """Whether the survey can take the whole screen: output and error a terminal that can
+    draw it (Textual draws on standard error; `2>log` would hide the screen in the log)."""
+    terminal = sys.stdout.isatty() and sys.stderr.isatty()
+    return terminal and os.environ.get("TERM", "") not in ("", "dumb")
 
 
 @app.command("import")

@@ -332,8 +332,8 @@ ZH: dict[str, Any] = {
     # `dtassess survey` prompts and messages (survey.py)
     "survey": {
         "keys": (
-            "按键：? 帮助  b 上一题  s 跳过  n 不适用  c 为上一个回答添加备注或佐证  q 保存并"
-            "退出  回车 保留已有答案"
+            "按键：? 帮助  b 上一题  s 跳过  n 不适用（是非题上 n 为“否”，na 为不适用）  c 为上一"
+            "个回答添加备注或佐证  q 保存并退出  回车 保留已有答案"
         ),
         "organization": "机构编号（如 qingshan）",
         "organization_name": "机构名称（可留空）",
@@ -373,12 +373,94 @@ ZH: dict[str, Any] = {
         "done": "问卷已完成。",
         "next": "下一步：",
         "required": "这道题必须作答。",
+        "required_mark": "*必答",
         "skipped": "（跳过）",
         "na": "不适用",
         "help": "说明",
         "question": "题目",
         "answer": "回答",
         "range": "范围",
+    },
+    # the full-screen survey (survey_app.py, survey_question.py, survey_screens.py)
+    "survey_app": {
+        "progress": "第 {} 题，共 {} 题",
+        "answered_of": "已答 {}/{}",
+        "area_progress": "本领域 {}/{}",
+        "preview": "得分≈{} {}",
+        "required_mark": "*必答",
+        "na": "不适用",
+        "na_typed": "输入 x 表示不适用",
+        "type_number": "输入数字后回车（85% 或 ８５ 亦可）",
+        "type_text": "输入文字后回车",
+        "answer_label": "回答",
+        "none": "（未作答）",
+        "note_mark": "✎ 有备注",
+        "evidence_mark": "佐证 {} 份",
+        "flag_mark": "⚑ 已标记",
+        "confirm_hide": (
+            "这个回答会使 {} 道已作答的题目不再适用，它们的答案、备注和佐证将被删除：\n{}\n"
+            "确定修改吗？（之后可按 u 撤销）"
+        ),
+        "removed": "已删除 {} 道不再适用题目的答案（按 u 撤销）。",
+        "kept_old": "保留原来的回答。",
+        "nothing_undo": "没有可以撤销的修改。",
+        "undone": "已撤销上一次修改。",
+        "all_answered": "所有题目都已作答。",
+        "note_field": "备注",
+        "evidence_field": "佐证材料（多个用 ; 或 ；分隔）",
+        "notes_title": "访谈记录（与答案一同保存；Esc 保存并关闭）",
+        "goto_prompt": "跳到第几题（1-{}）",
+        "search_prompt": "搜索题目、说明和选项",
+        "no_match": "没有匹配的题目。",
+        "index_title": "目录：领域与子维度（已答/题数）",
+        "summary": "访谈小结",
+        "answered": "已作答",
+        "skipped": "未作答（跳过）",
+        "na_count": "不适用",
+        "flagged": "已标记待核实",
+        "required_open": "未作答的必答题",
+        "elapsed": "各领域用时",
+        "help_text": (
+            "选择题：数字键 1-9 选择选项；是非题：y 是、n 否；x 不适用（仅限允许的题目）；"
+            "s 跳过；回车 保留答案并进入下一题。\n"
+            "多选题：数字键勾选或取消，回车保存。\n"
+            "数字题和文字题：在输入框中编辑（←→ Home End 退格），回车保存；"
+            "数字题输入 x 表示不适用；空白回车 保留答案或跳过。\n"
+            "移动：→ 或 PgDn 下一题，← 或 PgUp 上一题，g/F4 按题号跳转，/ 或 F5 搜索，"
+            "i/F2 目录，a 第一道未答题，l 最后一道未答题，↑↓ 滚动题目。\n"
+            "r/F3 答案汇总（回车修改，Esc 保留，u 撤销），e/F6 备注与佐证，f/F7 标记待核实，"
+            "m/F8 访谈记录，u 撤销上一次修改，?/F1 本帮助，q 或 Ctrl-C 保存并退出。\n"
+            "输入框中请用 F 键。每个回答都会立即保存。"
+        ),
+        "yes": "是",
+        "no": "否",
+        "tick": "勾选",
+        "save": "保存",
+        "answer": "作答",
+        "next": "下一题",
+        "skip": "跳过",
+        "move": "上/下一题",
+        "index": "目录",
+        "review": "汇总",
+        "goto": "跳转",
+        "search": "搜索",
+        "note": "备注",
+        "flag": "标记",
+        "notes": "访谈记录",
+        "keys": "帮助",
+        "quit": "退出",
+        "keep": "保留原答案",
+        "field": "下一栏",
+        "cancel": "取消",
+        "open": "打开",
+        "results": "结果",
+        "close": "关闭",
+        "first_unanswered": "第一道未答题",
+        "last_unanswered": "最后一道未答题",
+        "back": "返回",
+        "edit": "修改",
+        "undo": "撤销",
+        "finish": "完成",
     },
     # words a questionnaire does not write itself: the overall node, a yes/no question's options
     "questionnaire": {"overall": "总体", "yes": "是", "no": "否"},
@@ -860,8 +942,9 @@ EN: dict[str, Any] = {
     # `dtassess survey` prompts and messages (survey.py)
     "survey": {
         "keys": (
-            "Keys: ? help  b back  s skip  n not applicable  c note or evidence for the last "
-            "answer  q save and quit  Enter keep the answer shown"
+            "Keys: ? help  b back  s skip  n not applicable (on a yes/no question n is no, na "
+            "not applicable)  c note or evidence for the last answer  q save and quit  Enter "
+            "keep the answer shown"
         ),
         "organization": "Organization id (e.g. qingshan)",
         "organization_name": "Organization name (may be empty)",
@@ -908,12 +991,96 @@ EN: dict[str, Any] = {
         "done": "The survey is complete.",
         "next": "Next:",
         "required": "This question must be answered.",
+        "required_mark": "*required",
         "skipped": "(skipped)",
         "na": "not applicable",
         "help": "Help",
         "question": "Question",
         "answer": "Answer",
         "range": "range",
+    },
+    # the full-screen survey (survey_app.py, survey_question.py, survey_screens.py)
+    "survey_app": {
+        "progress": "Question {} of {}",
+        "answered_of": "{}/{} answered",
+        "area_progress": "area {}/{}",
+        "preview": "score≈{} {}",
+        "required_mark": "*required",
+        "na": "not applicable",
+        "na_typed": "type x for not applicable",
+        "type_number": "a number, then Enter (85% and ８５ work too)",
+        "type_text": "the answer, then Enter",
+        "answer_label": "Answer",
+        "none": "(not answered)",
+        "note_mark": "✎ note",
+        "evidence_mark": "evidence: {}",
+        "flag_mark": "⚑ flagged",
+        "confirm_hide": (
+            "This answer makes {} answered questions no longer apply; their answers, notes and "
+            "evidence are removed:\n{}\nChange the answer? (u undoes it later)"
+        ),
+        "removed": "The answers of {} questions that no longer apply were removed (u undoes).",
+        "kept_old": "The previous answer is kept.",
+        "nothing_undo": "There is nothing to undo.",
+        "undone": "The last change was undone.",
+        "all_answered": "Every question is answered.",
+        "note_field": "Note",
+        "evidence_field": "Evidence (several separated by ; or ；)",
+        "notes_title": "Interview notes (saved with the answers; Esc saves and closes)",
+        "goto_prompt": "Go to question number (1-{})",
+        "search_prompt": "Search the questions, their help and options",
+        "no_match": "No question matches.",
+        "index_title": "Index: areas and sub-dimensions (answered/questions)",
+        "summary": "Interview summary",
+        "answered": "Answered",
+        "skipped": "Not answered (skipped)",
+        "na_count": "Not applicable",
+        "flagged": "Flagged to check",
+        "required_open": "Required questions not answered",
+        "elapsed": "Time per area",
+        "help_text": (
+            "Choices: 1-9 choose an option; yes/no questions: y yes, n no; x not applicable "
+            "(where the question allows it); s skip; Enter keeps the answer and goes on.\n"
+            "Several choices: the numbers tick and untick, Enter saves.\n"
+            "Numbers and text: edit in the field (← → Home End Backspace), Enter saves; x on a "
+            "number question is not applicable; Enter on an empty field keeps the answer or "
+            "skips.\n"
+            "Moving: → or PgDn next, ← or PgUp previous, g/F4 go to a number, / or F5 search, "
+            "i/F2 index, a first unanswered, l last unanswered, ↑↓ scroll the question.\n"
+            "r/F3 review (Enter changes, Esc keeps, u undoes), e/F6 note and evidence, f/F7 "
+            "flag to check, m/F8 interview notes, u undo the last change, ?/F1 this help, q or "
+            "Ctrl-C save and quit.\n"
+            "In a typing field use the F keys. Every answer is saved at once."
+        ),
+        "yes": "yes",
+        "no": "no",
+        "tick": "tick",
+        "save": "save",
+        "answer": "answer",
+        "next": "next",
+        "skip": "skip",
+        "move": "move",
+        "index": "index",
+        "review": "review",
+        "goto": "go to",
+        "search": "search",
+        "note": "note",
+        "flag": "flag",
+        "notes": "notes",
+        "keys": "keys",
+        "quit": "quit",
+        "keep": "keep the answer",
+        "field": "next field",
+        "cancel": "cancel",
+        "open": "open",
+        "results": "results",
+        "close": "close",
+        "first_unanswered": "first unanswered",
+        "last_unanswered": "last unanswered",
+        "back": "back",
+        "edit": "change",
+        "undo": "undo",
+        "finish": "finish",
     },
     # words a questionnaire does not write itself: the overall node, a yes/no question's options
     "questionnaire": {"overall": "Overall", "yes": "Yes", "no": "No"},

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,9 @@ class Survey:
     history: list[str] = field(default_factory=list)  # questions shown, for "back"
     started: str = ""
     finished: bool = False
+    # The interviewer's own record (docs/responses.md, `interview`): notes, flagged question ids
+    # and seconds spent per area; the full-screen survey keeps it.
+    interview: dict[str, Any] = field(default_factory=dict)
     store: SurveyFile | None = field(default=None, repr=False, compare=False)
     # The file's content as last written (or read), without its time stamp: nothing is written
     # until the state differs from it. None: the next save writes.
@@ -157,6 +161,9 @@ class Survey:
                 answers[question.id] = value
         doc["answers"] = answers
         doc["position"] = "done" if self.finished else self.position
+        interview = {k: v for k, v in self.interview.items() if v}
+        if interview:
+            doc["interview"] = interview
         doc["started"] = self.started
         doc["updated"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         return doc
@@ -166,7 +173,7 @@ class Survey:
         import yaml
 
         doc = self.document()
-        state = {k: v for k, v in doc.items() if k != "updated"}
+        state = _state(doc)
         if state == self.written:
             return False
         text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, default_flow_style=False)
@@ -178,13 +185,22 @@ class Survey:
 
     def mark_written(self) -> None:
         """Take the state as what the file holds: a save writes only once it changes."""
-        self.written = {k: v for k, v in self.document().items() if k != "updated"}
+        self.written = _state(self.document())
 
     def last_answered(self) -> str | None:
         for qid in reversed(self.history):
             if qid in self.answers:
                 return qid
         return None
+
+
+def _state(doc: dict[str, Any]) -> dict[str, Any]:
+    """What a save compares: the content without its time stamp and without the time spent,
+    which changes every second but is no reason to write a file on its own."""
+    state = {k: v for k, v in doc.items() if k != "updated"}
+    if isinstance(state.get("interview"), dict):
+        state["interview"] = {k: v for k, v in state["interview"].items() if k != "elapsed"}
+    return state
 
 
 def load_survey(q: Questionnaire, path: Path, store: SurveyFile | None = None) -> Survey:
@@ -212,6 +228,8 @@ def load_survey(q: Questionnaire, path: Path, store: SurveyFile | None = None) -
         started=str(raw.get("started") or ""),
         store=store,
     )
+    if isinstance(raw.get("interview"), dict):
+        survey.interview = dict(raw["interview"])
     position = raw.get("position")
     shown = [x.id for x in survey.visible()]
     if position == "done":
@@ -232,7 +250,7 @@ def load_survey(q: Questionnaire, path: Path, store: SurveyFile | None = None) -
     # A note a file kept under a hidden question (older versions left them) goes at the next
     # save: the baseline is what the file holds, not what was understood of it.
     survey.drop_hidden()
-    survey.written = {k: v for k, v in raw.items() if k != "updated"}
+    survey.written = _state(raw)
     return survey
 
 
@@ -245,8 +263,15 @@ def parse_typed(
     """What a typed line means for a question: (answer, None) or (None, what is wrong)."""
     words = WORDS.get(lang, WORDS["en"])
     text = text.strip()
+    if question.type != "text":
+        # Full-width digits and signs from a Chinese input method (８５％, ３．) read as ASCII.
+        text = unicodedata.normalize("NFKC", text).strip()
     if question.type in ("level", "likert", "single", "boolean"):
         options = list(question.options)
+        if not text:
+            return None, words["choose"]
+        # "3." or "3、" as a list is numbered on paper
+        text = re.sub(r"^(\d+)[.、]$", r"\1", text)
         if re.fullmatch(r"\d+", text) and 1 <= int(text) <= len(options):
             return options[int(text) - 1].value, None
         match = question.match(text) if text else None
@@ -254,7 +279,7 @@ def parse_typed(
             lowered = text.lower()
             if lowered in ("y", "yes", "是"):
                 return "yes", None
-            if lowered in ("no", "否"):
+            if lowered in ("n", "no", "否"):
                 return "no", None
         if match is not None:
             return match.value, None
@@ -279,6 +304,8 @@ def parse_typed(
         if not text:
             # check_answer reads "" as no answer: Enter would skip, even a required question.
             return None, words["number"]
+        if text.endswith("%") and localize(question.unit, lang).strip() in ("%", "％"):
+            text = text[:-1].strip()  # "85%" on a percent question is 85
         value, error = check_answer(q, question, text)
         if error:
             # check_answer speaks English and names the question id: say it in the survey's words.
@@ -286,6 +313,12 @@ def parse_typed(
             return None, words["bad_number"].format(text) + (f" ({hint})" if hint else "")
         return value, None
     return (text, None) if text else (None, words["text"])
+
+
+def split_evidence(text: str) -> list[str]:
+    """Evidence typed on one line: split on ';' and the full-width '；' of a Chinese input
+    method; empty parts dropped."""
+    return [part.strip() for part in re.split(r"[;；]", text) if part.strip()]
 
 
 def answer_in_words(question: Question, value: Any, lang: str) -> str:
@@ -415,18 +448,28 @@ def _discard_agreed(q, store: SurveyFile, terminal, words, old: Survey | None) -
     return terminal.read(prompt).strip().lower() in ("y", "yes", "是")
 
 
+META_FIELDS = (
+    ("organization", True),
+    ("organization_name", False),
+    ("unit", False),
+    ("respondent", False),
+    ("role", False),
+    ("period", False),
+)
+
+
+def missing_meta(survey: Survey) -> list[tuple[str, bool]]:
+    """The respondent's details still to ask, (field, required), in the order they are asked."""
+    # A file saved at the organization prompt holds an empty id: it is asked again.
+    return [
+        (key, required)
+        for key, required in META_FIELDS
+        if not (survey.meta.get(key) or (key in survey.meta and not required))
+    ]
+
+
 def _ask_meta(survey: Survey, terminal: Terminal, words: dict[str, str]) -> None:
-    for key, required in (
-        ("organization", True),
-        ("organization_name", False),
-        ("unit", False),
-        ("respondent", False),
-        ("role", False),
-        ("period", False),
-    ):
-        if survey.meta.get(key) or (key in survey.meta and not required):
-            # A file saved at this very prompt holds an empty organization id: ask it again.
-            continue
+    for key, required in missing_meta(survey):
         while True:
             value = terminal.read(f"{words[key]}: ").strip()
             if value or not required:
@@ -468,7 +511,8 @@ def _respond(survey: Survey, question: Question, typed: str, terminal: Terminal,
             return STAY
         survey.answers.pop(question.id, None)
         return NEXT
-    if key == "n" and question.type not in ("text",):
+    # On a yes/no question "n" is the answer no; "na" is not applicable on every question.
+    if key == "na" or (key == "n" and question.type not in ("text", "boolean")):
         if not question.allow_na:
             console.print(words["not_na"], style="yellow", markup=False)
             return STAY
@@ -553,7 +597,10 @@ def _show(survey: Survey, question: Question, console, lang: str) -> None:
     line.append(f"  {survey.q.title_of(question.dimension, lang)}", style="dim")
     console.print()
     console.print(line)
-    console.print(Text(localize(question.text, lang), style="bold"))
+    heading = Text(localize(question.text, lang), style="bold")
+    if question.required:
+        heading.append(f"  {WORDS.get(lang, WORDS['en'])['required_mark']}", style="bold red")
+    console.print(heading)
     if question.help:
         console.print(Text(localize(question.help, lang), style="dim"))
     current = survey.answers.get(question.id)
@@ -599,7 +646,7 @@ def _note(survey: Survey, terminal: Terminal, words: dict[str, str], qid: str | 
         terminal.console.print(words["no_last"], style="yellow", markup=False)
         return
     note = terminal.read(f"{words['note']}: ").strip()
-    evidence = [e.strip() for e in terminal.read(f"{words['evidence']}: ").split(";")]
+    evidence = split_evidence(terminal.read(f"{words['evidence']}: "))
     entry = survey.notes.setdefault(qid, {"note": None, "evidence": []})
     if note:
         entry["note"] = note

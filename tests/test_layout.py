@@ -13,7 +13,8 @@ import is still a cycle for a reader and for the next refactoring. The stages, l
     forms          dtassess/forms/       a questionnaire written for form tools and paper (its
                                          printable PDF uses the reporting stage's renderer)
     use cases      archive, pipeline     what a command does, as one call
-    front ends     survey, surveyfile, cli, __main__
+    front ends     survey, surveyfile, survey_app, survey_question, survey_screens, cli,
+                   __main__
 
 A module may import its own stage and the stages below, never one above. The use cases sit
 above every stage: the archive stores answers with their scores (it calls `scores.score`), the
@@ -47,6 +48,9 @@ USE_CASES = {"dtassess.archive", "dtassess.pipeline"}
 FRONT_ENDS = {
     "dtassess.survey",
     "dtassess.surveyfile",
+    "dtassess.survey_app",
+    "dtassess.survey_question",
+    "dtassess.survey_screens",
     "dtassess.cli",
     "dtassess.config",
     "dtassess.__main__",
@@ -222,7 +226,7 @@ def test_importing_the_packages_imports_neither_pandas_nor_weasyprint():
     code = (
         "import sys, dtassess, dtassess.cli, dtassess.inputs, dtassess.scoring, "
         "dtassess.reporting\n"
-        "print([m for m in ('pandas', 'numpy', 'weasyprint') if m in sys.modules])\n"
+        "print([m for m in ('pandas', 'numpy', 'weasyprint', 'textual') if m in sys.modules])\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"

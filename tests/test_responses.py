@@ -158,6 +158,30 @@ BAD = [
         31,
         "did you mean 'note'",
     ),
+    (
+        "interview not a mapping",
+        HEAD + "  security.budget: 1\ninterview: notes\n",
+        "R002",
+        6,
+        12,
+        "interview must be a mapping {notes: text",
+    ),
+    (
+        "interview flagged not a list of ids",
+        HEAD + "  security.budget: 1\ninterview: {flagged: security.budget}\n",
+        "R002",
+        6,
+        12,
+        "flagged: [question ids]",
+    ),
+    (
+        "interview elapsed not seconds",
+        HEAD + "  security.budget: 1\ninterview: {elapsed: {security: long}}\n",
+        "R002",
+        6,
+        12,
+        "elapsed: {area id: seconds}",
+    ),
 ]
 
 
@@ -345,3 +369,10 @@ def test_concatenated_exports_keep_categories_and_every_answer():
     pd.testing.assert_frame_equal(
         score(joined, "unit").table, score(as_objects, "unit").table, check_exact=True
     )
+
+
+def test_the_interview_record_of_the_full_screen_survey_is_accepted():
+    interview = "interview: {notes: 访谈于 10:40 结束, flagged: [security.budget], "
+    interview += "elapsed: {security: 95}}\n"
+    response, problems = found(HEAD + "  security.budget: 1\n" + interview)
+    assert response is not None and problems == []

@@ -220,6 +220,20 @@ def test_organization_left_empty_by_an_interruption_is_asked_on_resume(mini, tmp
     assert yaml.safe_load(path.read_text("utf-8"))["organization"]["id"] == "qingshan"
 
 
+def test_the_transcript_marks_required_questions_and_n_is_no_on_yes_no(tmp_path):
+    text = MINI.read_text("utf-8").replace(
+        "        allow_na: true\n", "        allow_na: true\n        required: true\n", 1
+    )
+    (tmp_path / "q.yaml").write_text(text, "utf-8")
+    q = load_questionnaire(tmp_path / "q.yaml")
+    path = tmp_path / "r.yaml"
+    terminal, out = scripted(["", "", "", "", "n", "８５%"])
+    with pytest.raises(Interrupted):
+        run_survey(q, path, terminal, "en", {"organization": "qingshan", "respondent": "r01"})
+    assert "Security spending as % of the IT budget  *required" in out.getvalue()
+    assert load_survey(q, path).answers == {EXISTS: "no", BUDGET: 85.0}
+
+
 # --------------------------------------------------------------------------- in a terminal
 
 
@@ -246,7 +260,8 @@ class Session:
         self.words = WORDS[lang]
         self.child = pexpect.spawn(
             sys.executable,
-            ["-m", "dtassess", "survey", "--lang", lang, *args],
+            # The transcript: a terminal gets the full screen unless --plain asks for lines.
+            ["-m", "dtassess", "survey", "--plain", "--lang", lang, *args],
             cwd=str(cwd),
             env=env,
             encoding="utf-8",
@@ -504,8 +519,8 @@ def test_invalid_keystrokes_get_a_message_and_the_same_question(mini, tmp_path, 
     refused("7", "There is no option 7.", EXISTS)
     refused("0", "There is no option 0.", EXISTS)
     refused("abc", "There is no option abc.", EXISTS)
-    refused("n", "This question cannot be answered 'not applicable'.", EXISTS)
-    refused("", "There is no option —.", EXISTS)
+    refused("na", "This question cannot be answered 'not applicable'.", EXISTS)
+    refused("", "Type a number", EXISTS)
     refused("?", "Keys: ? help", EXISTS)
     session.send("1")
     _, screen = session.prompt()
@@ -619,6 +634,20 @@ def test_q_saves_and_quits(mini, tmp_path, sessions):
     session.send("q")
     assert session.finish() == 130
     assert saved(tmp_path / "r.yaml")["answers"] == {EXISTS: "no"}
+
+
+@pytest.mark.slow
+def test_plain_mode_in_a_terminal_edits_the_line(mini, tmp_path, sessions):
+    """--plain in a terminal: arrow keys move in the line typed, they are not part of it."""
+    session = sessions(tmp_path, "-q", str(MINI), "-o", "r.yaml", *META)
+    session.prompt()
+    session.send("n")  # "no" on a yes/no question
+    session.prompt()
+    session.send("5\x1b[D8")  # 5, left arrow, 8: 85
+    session.prompt()
+    session.send("q")
+    assert session.finish() == 130
+    assert saved(tmp_path / "r.yaml")["answers"] == {EXISTS: "no", BUDGET: 85.0}
 
 
 @pytest.mark.slow

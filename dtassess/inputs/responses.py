@@ -41,6 +41,7 @@ TOP_FIELDS = {
     "respondent",
     "answers",
     "position",  # where an interrupted survey stopped; kept for resuming
+    "interview",  # the interviewer's notes, flagged questions and time per area (survey)
     "started",
     "updated",
 }
@@ -264,6 +265,7 @@ class _FileChecker:
         unit = self.scalar_text(data, "unit")
         period = self.scalar_text(data, "period")
         answers, notes = self.answers(data)
+        self.interview(data)
         if errors_only(self.problems_preview()):
             return None
         return Response(
@@ -355,6 +357,28 @@ class _FileChecker:
             self.add("R002", (name, second), f"{name}.{second} must be text")
             other = None
         return (None if ident is None else str(ident)), (None if other is None else str(other))
+
+    def interview(self, data: dict) -> None:
+        """The full-screen survey's own record: checked for shape only, never scored."""
+        value = data.get("interview")
+        if value is None:
+            return
+        shape = "interview must be a mapping {notes: text, flagged: [question ids], elapsed: " \
+            "{area id: seconds}}"  # fmt: skip
+        if not isinstance(value, dict):
+            self.add("R002", ("interview",), shape)
+            return
+        notes, flagged, elapsed = (value.get(k) for k in ("notes", "flagged", "elapsed"))
+        good = (
+            set(value) <= {"notes", "flagged", "elapsed"}
+            and (notes is None or isinstance(notes, str))
+            and (flagged is None or (isinstance(flagged, list) and all(
+                isinstance(x, str) for x in flagged)))
+            and (elapsed is None or (isinstance(elapsed, dict) and all(
+                isinstance(x, int | float) and not isinstance(x, bool) for x in elapsed.values())))
+        )  # fmt: skip
+        if not good:
+            self.add("R002", ("interview",), shape)
 
     def scalar_text(self, data: dict, name: str) -> str | None:
         value = data.get(name)
