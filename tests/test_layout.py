@@ -230,3 +230,21 @@ def test_importing_the_packages_imports_neither_pandas_nor_weasyprint():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
+
+
+def test_the_survey_starts_without_numpy():
+    # Importing numpy was a fifth of the full-screen survey's start-up; skip logic for one
+    # respondent is plain Python (conditions.Condition.evaluate_one).
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "import dtassess.survey_app\n"
+        "from dtassess.inputs.questionnaire import load_questionnaire\n"
+        "from dtassess.survey import Survey\n"
+        "s = Survey(load_questionnaire('gov-dt'), Path('unused.yaml'))\n"
+        "s.answers['strategy.vision.has_plan'] = 'no'\n"
+        "assert len(s.visible()) > 10\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"

@@ -35,12 +35,28 @@ from __future__ import annotations
 
 import operator
 import string
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+
+    class _Numpy:
+        """numpy, imported when a column is first evaluated: the survey checks skip logic one
+        respondent at a time (`evaluate_one`, plain Python), and importing numpy was a fifth of
+        its start-up."""
+
+        def __getattr__(self, name: str) -> Any:
+            import numpy
+
+            globals()["np"] = numpy
+            return getattr(numpy, name)
+
+    np = _Numpy()
 
 __all__ = ["NA", "Condition", "ConditionError", "parse"]
 
@@ -84,12 +100,18 @@ def _kind_of_type(t: type) -> int:
         return _MISSING
     if issubclass(t, str):
         return _STR
-    if issubclass(t, bool | np.bool_):
+    if issubclass(t, bool):
         return _OTHER  # True == 1 in Python; a stray bool must not pass for a number
-    if issubclass(t, int | float | np.integer | np.floating):
+    if issubclass(t, int | float):
         return _NUM
     if issubclass(t, tuple | list | set | frozenset):
         return _MULTI
+    numpy = sys.modules.get("numpy")  # a numpy scalar exists only once numpy is imported
+    if numpy is not None:
+        if issubclass(t, numpy.bool_):
+            return _OTHER
+        if issubclass(t, numpy.integer | numpy.floating):
+            return _NUM
     return _OTHER
 
 
