@@ -286,7 +286,7 @@ class _Blocker:
     """A core install: these modules are not there (found by no finder)."""
 
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in {"pyarrow", "weasyprint", "jinja2", "dask", "distributed"}:
+        if name.split(".")[0] in {"pyarrow", "weasyprint", "jinja2", "docx", "dask", "distributed"}:
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return None
 
@@ -347,3 +347,13 @@ def test_the_core_validates_scores_plans_and_imports_csv(core_install, tmp_path,
     for path in sorted((tmp_path / "full").iterdir()):
         ours = (tmp_path / "slim" / path.name).read_text(encoding="utf-8")
         assert ours == path.read_text(encoding="utf-8").replace("full", "slim")
+
+
+@pytest.mark.slow
+def test_forms_need_the_core_and_a_printable_pdf_the_report_extra(core_install, tmp_path):
+    # The tools' formats and the HTML are the core's; the PDF is laid out by WeasyPrint.
+    done = core_install("form", "gov-dt", "--to", "pdf", "-o", tmp_path / "f.pdf")
+    assert done.returncode == 2 and "needs the 'report' extra" in done.stderr, done.stderr
+    for fmt, name in (("wjx", "f.txt"), ("xlsform", "f.xlsx"), ("html", "f.html")):
+        done = core_install("form", "gov-dt", "--to", fmt, "-o", tmp_path / name)
+        assert done.returncode == 0, done.stderr
