@@ -22,6 +22,7 @@ from .inputs.conditions import NA
 from .inputs.questionnaire import Question, Questionnaire, localize
 from .labels import by_language
 from .survey import Survey, _range_hint, answer_in_words, parse_typed, split_evidence
+from .survey_wrap import Wrapped
 
 APP_WORDS = by_language("survey_app")
 CHOICE = ("level", "likert", "single", "boolean")
@@ -114,9 +115,9 @@ class QuestionPanel(VerticalScroll):
         text = Text(localize(question.text, lang), style="bold")
         if question.required:
             text.append(f"  {words['required_mark']}", style="bold red")
-        self.query_one("#text", Static).update(text)
+        self.query_one("#text", Static).update(Wrapped(text))
         helper = self.query_one("#help", Static)
-        helper.update(Text(localize(question.help, lang), style="dim") if question.help else "")
+        helper.update(Wrapped(localize(question.help, lang), "dim") if question.help else "")
         helper.display = question.help is not None
         self.query_one("#options", Static).update(options_grid(app, question, ticked))
 
@@ -140,7 +141,7 @@ def options_grid(app: Any, question: Question, ticked: set | None) -> Any:
             else:
                 mark = "▶" if option.value in chosen else " "
             style = "bold green" if option.value in chosen else ""
-            grid.add_row(Text(f"{mark} {key}", style=style), Text(localize(option.label, lang)))
+            grid.add_row(Text(f"{mark} {key}", style=style), Wrapped(localize(option.label, lang)))
         if question.allow_na:
             mark = "▶" if current == NA else " "
             grid.add_row(Text(f"{mark} {NA_KEY}", style="dim"), Text(words["na"], style="dim"))
@@ -447,7 +448,7 @@ class NoteScreen(ModalScreen[bool]):
         question = app.survey.q.question(self.qid)
         entry = app.survey.notes.get(self.qid) or {}
         with Vertical():
-            yield Static(Text(localize(question.text, app.lang), style="bold"), id="note-for")
+            yield Static(Wrapped(localize(question.text, app.lang), "bold"), id="note-for")
             yield Static(words["note_field"])
             yield Input(entry.get("note") or "", id="note", compact=True)
             yield Static(words["evidence_field"])

@@ -13,8 +13,8 @@ import is still a cycle for a reader and for the next refactoring. The stages, l
     forms          dtassess/forms/       a questionnaire written for form tools and paper (its
                                          printable PDF uses the reporting stage's renderer)
     use cases      archive, pipeline     what a command does, as one call
-    front ends     survey, surveyfile, survey_app, survey_question, survey_screens, cli,
-                   __main__
+    front ends     survey, surveyfile, survey_app, survey_question, survey_wrap, survey_screens,
+                   cli, __main__
 
 A module may import its own stage and the stages below, never one above. The use cases sit
 above every stage: the archive stores answers with their scores (it calls `scores.score`), the
@@ -50,6 +50,7 @@ FRONT_ENDS = {
     "dtassess.surveyfile",
     "dtassess.survey_app",
     "dtassess.survey_question",
+    "dtassess.survey_wrap",
     "dtassess.survey_screens",
     "dtassess.cli",
     "dtassess.config",

@@ -41,6 +41,7 @@ from dtassess.survey_screens import (
     summary_counts,
     summary_table,
 )
+from dtassess.survey_wrap import Wrapped
 from dtassess.surveyfile import SurveyFile
 
 EXISTS, QUALITY = "strategy.plan.exists", "strategy.plan.quality"
@@ -97,7 +98,11 @@ def shown_id(app: SurveyApp) -> str:
 
 
 def text_of(app: SurveyApp, selector: str) -> str:
-    return str(app.screen.query_one(selector).render())
+    widget = app.screen.query_one(selector)
+    content = getattr(widget, "content", None)
+    if isinstance(content, Wrapped):  # text broken into lines by Chinese rules
+        return content.text.plain
+    return str(widget.render())
 
 
 # --------------------------------------------------------------------------- the screen
