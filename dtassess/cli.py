@@ -503,7 +503,7 @@ def validate(
 
     Exit 0 when valid (warnings allowed), 1 when invalid, 2 when a file cannot be read.
     """
-    _own_outputs({"--codequality": codequality}, None, files)
+    pipeline.check_score_outputs({"--codequality": codequality}, None, files)
     with _owned([codequality]):
         found = pipeline.validate_files(files, responses, questionnaire)
         if codequality is not None:
@@ -643,7 +643,7 @@ def score(
 
     owned = {"--junit": junit, "--json": json_file, "--markdown": markdown,
              "--codequality": codequality}  # fmt: skip
-    _own_outputs(owned, output, responses)
+    pipeline.check_score_outputs(owned, output, responses)
     if output_format is ScoreFormat.parquet:
         extras.require("parquet", "--format parquet")
         if output is None:
@@ -679,12 +679,12 @@ def score(
                 archive=archive,
             )  # fmt: skip
         _state["quiet"] = quiet
-        files = [(path, _render(fmt, done)) for fmt, path in _formats(owned)]
+        files = [(path, pipeline.score_output(done, fmt)) for fmt, path in _formats(owned)]
         main: str | bytes | None = None
         if output is not None and not _is_stdout(output):
-            files.insert(0, (output, _render(output_format, done)))
+            files.insert(0, (output, pipeline.score_output(done, output_format)))
         elif output_format is not ScoreFormat.table:
-            main = _render(output_format, done)
+            main = pipeline.score_output(done, output_format)
         _write_owned(files, force, [path for _, path in _formats(owned)])
     if main is not None:
         _to_stdout(main)
@@ -731,31 +731,6 @@ def _formats(owned: dict[str, Path | None]) -> list[tuple[str, Path]]:
     return [(_OWNED_FORMATS[opt], path) for opt, path in owned.items() if path is not None]
 
 
-def _render(output_format: ScoreFormat | str, done: pipeline.Assessment) -> str | bytes:
-    """One output of a scoring run, as text (bytes for Parquet)."""
-    from .reporting import ci
-    from .reporting import output as out
-
-    result, checks, drops, language = done.result, done.checks, done.drops, done.language
-    fmt = str(output_format)
-    if fmt == "table":
-        return _console_text(lambda console: out.print_table(result, console, language))
-    if fmt == "json":
-        return out.to_json(result, checks, drops)
-    if fmt == "junit":
-        return ci.to_junit(result, checks, drops, done.started, done.seconds, done.nodes)
-    if fmt == "parquet":
-        return out.to_parquet(result, language)
-    if fmt == "markdown":
-        return ci.to_markdown(result, checks, drops, language)
-    found = ci.findings(done.problems, checks, drops, ci.group_sources(result))
-    if fmt == "github":
-        return ci.to_github(found)
-    if fmt == "codequality":
-        return ci.to_code_quality(found)
-    return out.to_csv(result, language)
-
-
 def _to_stdout(data: str | bytes) -> None:
     if isinstance(data, bytes):
         sys.stdout.flush()
@@ -764,39 +739,6 @@ def _to_stdout(data: str | bytes) -> None:
     else:
         sys.stdout.write(data)
         sys.stdout.flush()
-
-
-def _own_outputs(owned: dict[str, Path | None], output: Path | None, inputs: list[Path]) -> None:
-    """Refuse, before any work, an owned output on standard output, given twice, or among the
-    inputs: a run would replace an input, or remove it when it fails (U001)."""
-    given = [Path(os.path.abspath(p)) for p in inputs]
-    seen: dict[Path, str] = {}
-    if output is not None and not _is_stdout(output):
-        seen[Path(os.path.abspath(output))] = "-o"
-    for option, path in owned.items():
-        if path is None:
-            continue
-        if _is_stdout(path):
-            raise DtassessError(
-                Problem(
-                    "F016",
-                    f"{option} -: standard output carries --format's output; give {option} a file",
-                )
-            )
-        where = Path(os.path.abspath(path))
-        if where in seen:
-            raise DtassessError(
-                Problem("U001", f"{seen[where]} and {option} both name {path}; give each its own")
-            )
-        if any(where == p or where.is_relative_to(p) for p in given):
-            raise DtassessError(
-                Problem(
-                    "U001",
-                    f"{option} {path} is among the inputs (a later run would read it, and a "
-                    "failed run removes it); write the results outside the inputs",
-                )
-            )
-        seen[where] = option
 
 
 class _owned:

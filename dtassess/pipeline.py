@@ -593,6 +593,70 @@ def assess(
     return found
 
 
+def check_score_outputs(
+    owned: dict[str, Path | None], output: Path | None, inputs: Sequence[Path]
+) -> None:
+    """Refuse, before any work, an output a run owns (`score --junit FILE` ...: the option, its
+    file) on standard output, given twice, or among the inputs: a run would replace an input, or
+    remove it when it fails (F016, U001)."""
+    import os
+
+    given = [Path(os.path.abspath(p)) for p in inputs]
+    seen: dict[Path, str] = {}
+    if output is not None and not is_stdout(output):
+        seen[Path(os.path.abspath(output))] = "-o"
+    for option, path in owned.items():
+        if path is None:
+            continue
+        if is_stdout(path):
+            raise DtassessError(
+                Problem(
+                    "F016",
+                    f"{option} -: standard output carries --format's output; give {option} a file",
+                )
+            )
+        where = Path(os.path.abspath(path))
+        if where in seen:
+            raise DtassessError(
+                Problem("U001", f"{seen[where]} and {option} both name {path}; give each its own")
+            )
+        if any(where == p or where.is_relative_to(p) for p in given):
+            raise DtassessError(
+                Problem(
+                    "U001",
+                    f"{option} {path} is among the inputs (a later run would read it, and a "
+                    "failed run removes it); write the results outside the inputs",
+                )
+            )
+        seen[where] = option
+
+
+def score_output(done: Assessment, fmt: str) -> str | bytes:
+    """One output of a scoring run in `fmt` (table, json, csv, parquet, junit, markdown,
+    github, codequality): text, or bytes for Parquet."""
+    from .reporting import ci
+    from .reporting import output as out
+
+    result, checks, drops, language = done.result, done.checks, done.drops, done.language
+    fmt = str(fmt)
+    if fmt == "table":
+        return out.table_text(result, language)
+    if fmt == "json":
+        return out.to_json(result, checks, drops)
+    if fmt == "junit":
+        return ci.to_junit(result, checks, drops, done.started, done.seconds, done.nodes)
+    if fmt == "parquet":
+        return out.to_parquet(result, language)
+    if fmt == "markdown":
+        return ci.to_markdown(result, checks, drops, language)
+    found = ci.findings(done.problems, checks, drops, ci.group_sources(result))
+    if fmt == "github":
+        return ci.to_github(found)
+    if fmt == "codequality":
+        return ci.to_code_quality(found)
+    return out.to_csv(result, language)
+
+
 def _periods_to_compare(result: ScoreResult, source: str | None) -> None:
     """--fail-on-drop compares periods: refuse results that have none to compare (U003)."""
     if result.periods:

@@ -327,6 +327,17 @@ def _fmt(value: Any) -> str:
 LABELS = by_language("tables")
 
 
+def table_text(result: ScoreResult, lang: str) -> str:
+    """The terminal's tables as plain text, 120 columns wide, for a file."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(record=True, width=120, file=io.StringIO())
+    print_table(result, console, lang)
+    return console.export_text()
+
+
 def print_table(result: ScoreResult, console: Console, lang: str) -> None:
     """A rich table per group, the dimension tree indented, a bar beside each score."""
     from rich.table import Table
