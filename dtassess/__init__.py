@@ -65,6 +65,9 @@ _EXPORTS = {
     "build_roadmaps": "roadmap",
     # reporting
     "build_report": "reporting.report",
+    "ReportModel": "reporting.report",
+    "AnnualModel": "reporting.annual",
+    "annual_models": "reporting.annual",
     "render_report": "reporting.documents",
     "to_json_dict": "reporting.output",
     "to_junit": "reporting.ci",

@@ -351,8 +351,9 @@ class AnnualProvenance:
 
 @dataclass(frozen=True)
 class AnnualModel:
-    """One organisation's annual report in one language: what `annual.html.j2` lays out as
-    `report`."""
+    """One organisation's annual report in one language.
+
+    What `annual.html.j2` lays out as `report`."""
 
     kind: str
     lang: str
@@ -1019,9 +1020,11 @@ def annual_models(
     uncertainty: dict[str, Any] | None = None,
     capacity: float = CAPACITY,
 ) -> list[AnnualModel]:
-    """One annual report model per organization in the responses, except those of fewer than
-    `min_group_size` respondents in their latest period (`small_organizations` lists them); as
-    `dtassess report --annual`, smaller units and earlier periods are withheld inside a report.
+    """One annual report model per organization in the responses, as `report --annual` makes.
+
+    Organizations of fewer than `min_group_size` respondents in their latest period get none
+    (`small_organizations` lists them); as `dtassess report --annual`, smaller units and
+    earlier periods are withheld inside a report.
 
     `uncertainty`, when given, holds the options of `uncertainty.intervals` (resamples, level,
     weight_spread, seed) for the units of the latest period; None leaves intervals out.
