@@ -559,7 +559,7 @@ def test_hostile_headers_are_recognised_in_a_pass(header):
      ("a (b)c)", "a (b)c)"), ("x)", "x)"), ("规划（方案）是否印发", "规划（方案）是否印发")],
 )  # fmt: skip
 def test_hints_after_a_title(title, bare):
-    from dtassess.inputs.formtools import without_hints
+    from dtassess.inputs.headers import without_hints
 
     assert without_hints(title) == bare
 

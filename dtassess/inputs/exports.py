@@ -31,7 +31,7 @@ from ..errors import DtassessError, ExitCode, Problem, shorten
 from ..extras import installed
 from .conditions import NA
 from .formtools import recognise
-from .headers import nearest_label, option_numbers, personal_column, profile_field
+from .headers import nearest_label, option_numbers, personal_column, profile_field, without_hints
 from .mapping import NUMBERING_RE, Mapping, Target, normalize
 from .questionnaire import Option, Question, Questionnaire, localize
 from .responses import Response, ResponseSet, check_answer_coded, concat_sets
@@ -63,7 +63,6 @@ BOOLEAN_WORDS = {
 CHOSEN_WORDS = {"1", "√", "✓", "✔", "x", "是", "yes", "true", "selected", "选中", "已选", "y"}
 NOT_CHOSEN_WORDS = {"0", "否", "no", "false", "未选", "未选中", "-2", "-3", "n", "not selected"}
 MULTI_SPLIT_RE = re.compile(r"\s*[,，;；、|]\s*")
-HINT_RE = re.compile(r"\s*[【\[(（][^】\])）]*[】\])）]\s*$")
 # How services head the column of one option: "5.question:option", "5、question(option)",
 # "question - option", "question [option]" (Google Forms grids).
 OPTION_HEADER_RES = (
@@ -95,31 +94,8 @@ def _meta_aliases() -> dict[str, tuple[str, int]]:
 
 
 def _without_hints(text: str) -> str:
-    """The text without trailing bracketed hints such as 【多选题】 or （可多选）.
-
-    A hint is an opening bracket, then no closing one up to the closing bracket that ends the
-    text (as HINT_RE says); it is found by indices, in a pass, not by the expression: on a
-    header of thousands of brackets a backtracking search took seconds to minutes."""
-    text = unicodedata.normalize("NFKC", str(text)).strip()
-    end = _trimmed(text, len(text))
-    while end and text[end - 1] in _CLOSERS:
-        last = max(text.rfind(closer, 0, end - 1) for closer in _CLOSERS)
-        start = next((i for i in range(last + 1, end - 1) if text[i] in _OPENERS), -1)
-        if start < 0:
-            break
-        end = _trimmed(text, start)
-    return text[:end]
-
-
-_OPENERS, _CLOSERS = frozenset("【[(（"), "】])）"
-_TRAILING = frozenset("?？。.!！:：")
-
-
-def _trimmed(text: str, end: int) -> int:
-    """Where `text[:end]` ends without its trailing blanks and sentence marks."""
-    while end and (text[end - 1].isspace() or text[end - 1] in _TRAILING):
-        end -= 1
-    return end
+    """A header without its trailing hints (【多选题】, （可多选）), widths made one first."""
+    return without_hints(unicodedata.normalize("NFKC", str(text)).strip())
 
 
 # --------------------------------------------------------------------------- matching columns

@@ -31,30 +31,13 @@ from .formnames import (
     form_names,
     subquestion_code,
 )
+from .headers import without_hints
 from .mapping import Mapping, Target, normalize
 from .questionnaire import Questionnaire, localize
 
 SEPARATORS = ("/", "-")
 # the number 问卷星 and 腾讯问卷 put before a title: 1、 1. 1．
 NUMBER_RE = re.compile(r"^\s*(\d{1,6})\s*[、.:]\s*(.+)$", re.S)
-# what 问卷星 puts after a title: 【多选题】, （仅当第1题为“是”时回答）, (可多选)
-BRACKETS = {"】": "【", "）": "（", ")": "("}
-
-
-def without_hints(text: str) -> str:
-    """A title without the bracketed hints at its end. Not a regular expression: a header of
-    thousands of brackets, which a form never writes but a file can hold, would take a
-    backtracking one minutes; this takes a pass (indices, not copies)."""
-    end = len(text.rstrip())
-    while end and text[end - 1] in BRACKETS:
-        closer = text[end - 1]
-        start = text.rfind(BRACKETS[closer], 0, end - 1)
-        if start < 0 or text.find(closer, start + 1, end - 1) >= 0:
-            break
-        end = start
-        while end and text[end - 1].isspace():
-            end -= 1
-    return text[:end]
 
 
 def _question_target(q: Questionnaire, qid: str) -> Target:

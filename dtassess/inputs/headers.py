@@ -199,3 +199,32 @@ def option_numbers(table: Table, columns: dict[int, Question]) -> tuple[int, int
         elif words:
             worded += 1
     return numbered, worded
+
+
+def without_hints(text: str) -> str:
+    """The text without trailing bracketed hints such as 【多选题】 or （可多选）.
+
+    A hint is an opening bracket, then no closing one up to the closing bracket that ends the
+    text, of any of the bracket kinds; then the sentence marks before it go too, and the next
+    hint. Found by indices in a pass, not by a regular expression: on a header of thousands of
+    brackets a backtracking search took seconds to minutes. Export headers and form titles are
+    both cut by it, so that they meet."""
+    end = _trimmed(text, len(text))
+    while end and text[end - 1] in _CLOSERS:
+        last = max(text.rfind(closer, 0, end - 1) for closer in _CLOSERS)
+        start = next((i for i in range(last + 1, end - 1) if text[i] in _OPENERS), -1)
+        if start < 0:
+            break
+        end = _trimmed(text, start)
+    return text[:end]
+
+
+_OPENERS, _CLOSERS = frozenset("【[［(（"), "】]］)）"
+_TRAILING = frozenset("?？。.．!！:：")
+
+
+def _trimmed(text: str, end: int) -> int:
+    """Where `text[:end]` ends without its trailing blanks and sentence marks."""
+    while end and (text[end - 1].isspace() or text[end - 1] in _TRAILING):
+        end -= 1
+    return end
