@@ -190,3 +190,20 @@ def run(*args: str, cwd: Path | None = None, env: dict | None = None):
         env=full_env,
         timeout=120,
     )
+
+
+def xlsx_bytes(rows: list[list], merge: str | None = None) -> bytes:
+    """A workbook of `rows` on its first sheet (cells `merge`d when given), as openpyxl saves it."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    if merge:
+        sheet.merge_cells(merge)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

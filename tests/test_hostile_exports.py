@@ -13,11 +13,10 @@ import sys
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import MINI, cli
+from conftest import MINI, cli, xlsx_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,18 +27,6 @@ from dtassess.inputs.questionnaire import load_questionnaire
 from dtassess.scoring.distributed.plan import plan_partitions, sources_of
 
 HEADER = ["机构", "strategy.plan.exists", "security.budget", "security.tools"]
-
-
-def _workbook(rows: list[list], merge: str | None = None) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    for row in rows:
-        sheet.append(row)
-    if merge:
-        sheet.merge_cells(merge)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def _rewrite(data: bytes, change, member: str = "xl/worksheets/sheet1.xml") -> bytes:
@@ -65,7 +52,7 @@ def huge_dimension(tmp_path: Path) -> Path:
         return xml.replace(b"</sheetData>", corner + b"</sheetData>")
 
     path = tmp_path / "huge.xlsx"
-    path.write_bytes(_rewrite(_workbook(ROWS), change))
+    path.write_bytes(_rewrite(xlsx_bytes(ROWS), change))
     assert path.stat().st_size < 8000
     return path
 
@@ -74,7 +61,7 @@ def merged_header(tmp_path: Path) -> Path:
     """The header of column B merged into A1:B1: B's answers have no header."""
     rows = [["机构", None, "strategy.plan.exists"], ["a", "x1", "yes"], ["b", "x2", "no"]]
     path = tmp_path / "merged.xlsx"
-    path.write_bytes(_workbook(rows, merge="A1:B1"))
+    path.write_bytes(xlsx_bytes(rows, merge="A1:B1"))
     return path
 
 
@@ -119,7 +106,7 @@ def huge_number_cell(tmp_path: Path) -> Path:
         )
 
     path = tmp_path / "digits.xlsx"
-    path.write_bytes(_rewrite(_workbook(ROWS), change))
+    path.write_bytes(_rewrite(xlsx_bytes(ROWS), change))
     return path
 
 
@@ -257,7 +244,7 @@ def _bomb(tmp_path: Path, megabytes: int) -> Path:
     pad = b" " * (megabytes << 20)
     path = tmp_path / "bomb.xlsx"
     path.write_bytes(
-        _rewrite(_workbook(ROWS), lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + pad))
+        _rewrite(xlsx_bytes(ROWS), lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + pad))
     )
     return path
 
@@ -294,7 +281,7 @@ def test_a_zip_whose_directory_understates_its_sizes_is_refused(tmp_path, monkey
 def test_a_zip_of_too_many_members_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(tables, "XLSX_MEMBERS", 20)
     path = tmp_path / "many.xlsx"
-    data = _workbook(ROWS)
+    data = xlsx_bytes(ROWS)
     buffer = io.BytesIO(data)
     with zipfile.ZipFile(buffer, "a") as archive:
         for n in range(30):
@@ -374,7 +361,7 @@ def test_random_xlsx_cells_never_crash(tmp_path, header, rows):
     # XML cannot hold control characters: openpyxl refuses to write them
     cells = [[XML_ILLEGAL.sub("", c) for c in row] for row in [header, *rows]]
     path = tmp_path / "random.xlsx"
-    path.write_bytes(_workbook(cells))
+    path.write_bytes(xlsx_bytes(cells))
     out = tmp_path / "out"
     _never_internal(cli("import", path, "-q", MINI, "--org", "x", "-o", out, "--force"))
     _never_internal(cli("score", path, "-q", MINI, "--format", "json"))
@@ -407,7 +394,7 @@ def test_an_organization_column_of_lists_is_named_when_no_organization_is_found(
     assert "has no organization column" in result.stderr
 
 
-WORKBOOK = _workbook(ROWS)
+WORKBOOK = xlsx_bytes(ROWS)
 
 
 @pytest.mark.slow

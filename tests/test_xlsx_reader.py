@@ -13,9 +13,8 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pytest
-from conftest import MINI, cli
+from conftest import MINI, cli, xlsx_bytes
 
 from dtassess.inputs import tables
 from dtassess.inputs.exports import _text
@@ -28,18 +27,6 @@ ROWS = [
     ["b", True, 12.5, "backup", dt.date(2026, 3, 3), None],
     ["c", "no", "abc", "指纹", None, "  "],
 ]
-
-
-def _book(rows: list[list], merge: str | None = None) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    for row in rows:
-        sheet.append(row)
-    if merge:
-        sheet.merge_cells(merge)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def _rewrite(data: bytes, change) -> bytes:
@@ -76,7 +63,7 @@ def _reader(monkeypatch) -> list[str]:
 
 @pytest.mark.parametrize("merge", [None, "A1:B1"])
 def test_calamine_makes_the_table_openpyxl_made(tmp_path, merge):
-    data = _book(ROWS, merge)
+    data = xlsx_bytes(ROWS, merge)
     path = tmp_path / "export.xlsx"
     path.write_bytes(data)
     fast = tables._calamine_table(path, data)
@@ -87,7 +74,7 @@ def test_calamine_makes_the_table_openpyxl_made(tmp_path, merge):
 
 def test_a_workbook_is_read_without_openpyxl(tmp_path, monkeypatch):
     path = tmp_path / "export.xlsx"
-    path.write_bytes(_book(ROWS))
+    path.write_bytes(xlsx_bytes(ROWS))
     monkeypatch.setitem(sys.modules, "openpyxl", None)  # importing it fails
     table = tables.read_table(path)
     assert table.header[:4] == HEADER[:4] and len(table) == 3
@@ -95,7 +82,7 @@ def test_a_workbook_is_read_without_openpyxl(tmp_path, monkeypatch):
 
 def test_cell_references_stay_in_messages(tmp_path):
     path = tmp_path / "export.xlsx"
-    path.write_bytes(_book(ROWS))
+    path.write_bytes(xlsx_bytes(ROWS))
     result = cli("score", path, "-q", MINI)
     assert f"{path}:5:3: warning: cell C5: question 'security.budget': 'abc'" in result.stderr
     assert f"{path}:5:4: warning: cell D5: question 'security.tools': '指纹'" in result.stderr
@@ -132,7 +119,7 @@ def test_calamine_reads_only_what_the_check_can_measure(tmp_path, monkeypatch, c
     monkeypatch.setattr(tables, "CALAMINE_FLOOR", 10_000)
     used = _reader(monkeypatch)
     path = tmp_path / "export.xlsx"
-    path.write_bytes(_rewrite(_book(ROWS), change))
+    path.write_bytes(_rewrite(xlsx_bytes(ROWS), change))
     table = tables.read_table(path)
     assert used == [reader]
     assert table.header[0] == "机构"
@@ -164,7 +151,7 @@ def test_a_number_too_large_to_hold_is_a_located_problem(tmp_path):
         return re.sub(rb'<c r="C2"( [^>]*)?><v>10</v>', big, xml)
 
     path = tmp_path / "digits.xlsx"
-    path.write_bytes(_rewrite(_book(ROWS), change))
+    path.write_bytes(_rewrite(xlsx_bytes(ROWS), change))
     table = tables.read_table(path)
     assert [(p.code, p.line, p.column) for p in table.problems] == [("I013", 2, 3)]
     assert table.columns[2][0] is None
@@ -172,7 +159,7 @@ def test_a_number_too_large_to_hold_is_a_located_problem(tmp_path):
 
 def test_an_empty_sheet_has_no_header(tmp_path):
     path = tmp_path / "empty.xlsx"
-    path.write_bytes(_book([]))
+    path.write_bytes(xlsx_bytes([]))
     result = cli("score", path, "-q", MINI, "--org", "x")
     assert result.exit_code == 2
     assert f"{path} is empty: no header row" in result.stderr
@@ -202,5 +189,5 @@ def test_a_sheet_over_the_cap_is_read_by_openpyxl(tmp_path, monkeypatch):
     monkeypatch.setattr(tables, "CALAMINE_CELLS", 20)  # the sheet spans 5 x 6 cells
     used = _reader(monkeypatch)
     path = tmp_path / "export.xlsx"
-    path.write_bytes(_book(ROWS))
+    path.write_bytes(xlsx_bytes(ROWS))
     assert len(tables.read_table(path)) == 3 and used == ["openpyxl"]
